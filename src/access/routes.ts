@@ -1,0 +1,39 @@
+// API key administration (admin only). The secret is shown once, in the 201 answer.
+import { Type } from 'typebox';
+import type { App } from '../http/app.ts';
+import { write } from '../http/idempotent.ts';
+import { IdParams, ShortText, Slug } from '../http/schemas.ts';
+import { DomainError } from '../kernel/index.ts';
+import { ROLES } from './model.ts';
+
+const KeyBody = Type.Object(
+  {
+    role: Type.Union(ROLES.filter((r) => r !== 'borrower').map((r) => Type.Literal(r))),
+    funderId: Type.Optional(Slug),
+    label: ShortText(100),
+  },
+  { additionalProperties: false },
+);
+
+export async function accessRoutes(app: App): Promise<void> {
+  const { access, catalog } = app.shoujia;
+
+  app.post('/v1/api-keys', { config: { roles: ['admin'] }, schema: { tags: ['access'], body: KeyBody } }, (request, reply) =>
+    write(request, reply, async (tx) => {
+      const { role, funderId, label } = request.body;
+      if ((role === 'funder') !== Boolean(funderId)) {
+        throw new DomainError('invalid_request', 'funderId is required for, and only for, role funder', 'funderId');
+      }
+      if (funderId && !(await catalog.getFunder(tx, funderId))) throw new DomainError('funder_not_found', `no funder ${funderId}`, 'funderId');
+      const key = await access.issueKey(tx, { role, funderId: funderId ?? null, label });
+      return { status: 201, body: key };
+    }),
+  );
+
+  app.delete('/v1/api-keys/:id', { config: { roles: ['admin'] }, schema: { tags: ['access'], params: IdParams } }, (request, reply) =>
+    write(request, reply, async (tx) => {
+      await access.revoke(tx, request.params.id);
+      return { status: 200, body: { id: request.params.id, revoked: true } };
+    }),
+  );
+}

@@ -1,0 +1,77 @@
+// Catalog types: what a funder offers and on which contract terms.
+import type { Fen } from '../kernel/index.ts';
+
+export const FUNDER_TYPES = ['bank', 'consumer-finance', 'other'] as const;
+export type FunderType = (typeof FUNDER_TYPES)[number];
+export const FUNDER_STATUSES = ['active', 'suspended'] as const;
+export type FunderStatus = (typeof FUNDER_STATUSES)[number];
+export const TRANSPORTS = ['direct', 'via-bureau'] as const;
+export type Transport = (typeof TRANSPORTS)[number];
+export const REPAYMENT_METHODS = ['equal-installment', 'equal-principal', 'interest-first', 'bullet'] as const;
+export type RepaymentMethod = (typeof REPAYMENT_METHODS)[number];
+
+/** A fee the borrower pays; every kind counts toward the comprehensive annual cost (金规〔2025〕9号 art. 6). */
+export type FeeLine =
+  | { kind: 'upfront'; amountFen: Fen; label?: string } // deducted from the amount disbursed
+  | { kind: 'monthly'; amountFen: Fen; label?: string } // fixed fen each period
+  | { kind: 'monthly-rate'; rate: number; label?: string } // rate × original principal each period
+  | { kind: 'once'; period: number; amountFen: Fen; label?: string }; // one-off at a given period
+
+export interface Funder {
+  id: string;
+  name: string;
+  type: FunderType;
+  status: FunderStatus;
+  licensedRegions: string[];
+  webhookUrl: string | null;
+  transport: Transport;
+  monthlyQuotaFen: Fen | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface Product {
+  id: string;
+  funderId: string;
+  name: string;
+  status: 'active' | 'retired';
+  minAmountFen: Fen;
+  maxAmountFen: Fen;
+  termsMonths: number[];
+  rateAnnualMin: number;
+  rateAnnualMax: number;
+  methods: RepaymentMethod[];
+  fees: FeeLine[];
+  ageMin: number;
+  ageMax: number;
+  minScore: number;
+  createdAt: Date;
+}
+
+export interface ContractTerms {
+  /** Platform service fee: a rate on the amount disbursed, or on the interest the funder earns. */
+  serviceFee: { basis: 'disbursed' | 'interest'; rate: number };
+  /** 禁止交叉回流条款: the no-backflow clause and what a breach costs. */
+  noBackflow: {
+    enabled: boolean;
+    penaltyPerCustomerFen: Fen;
+    /** penalty = multiple × service fees earned on the poached customer, added to the fixed part */
+    serviceFeeMultiple: number;
+    /** confirmed breaches in a month that allow termination */
+    terminationThreshold: number;
+  };
+  /** What a funder pays to convert a platform customer openly (the cooperative path). */
+  conversionFeeFen: Fen;
+  /** Penalty interest the contract allows, as an annual rate, for the judicial 24% ceiling check. */
+  maxPenaltyRateAnnual: number;
+  auditRights: { creditReportCrossCheck: boolean; canaries: boolean; relayContacts: boolean };
+}
+
+export interface Contract {
+  id: string;
+  funderId: string;
+  terms: ContractTerms;
+  effectiveFrom: Date;
+  effectiveTo: Date | null;
+  createdAt: Date;
+}

@@ -1,0 +1,207 @@
+// Catalog use cases: funders, products and contracts. Product creation is where a product whose
+// cheapest configuration already breaks the cost cap is refused (through the pricing core).
+import { and, asc, eq, gt, isNull } from 'drizzle-orm';
+import type { Executor } from '../db/client.ts';
+import { emit } from '../db/outbox.ts';
+import { type Clock, DomainError, type IdGenerator, type Vault } from '../kernel/index.ts';
+import { lookupRegion } from '../identity/regions.ts';
+import type { Contract, ContractTerms, FeeLine, Funder, FunderStatus, FunderType, Product, RepaymentMethod, Transport } from './model.ts';
+import { contracts, funders, products } from './schema.ts';
+
+export const LIST_LIMIT_MAX = 500;
+
+export interface FunderInput {
+  id: string;
+  name: string;
+  type: FunderType;
+  status?: FunderStatus;
+  licensedRegions: string[];
+  webhookUrl?: string | null;
+  webhookSecret?: string | null;
+  transport?: Transport;
+  monthlyQuotaFen?: number | null;
+}
+
+export interface ProductInput {
+  id?: string;
+  name: string;
+  minAmountFen: number;
+  maxAmountFen: number;
+  termsMonths: number[];
+  rateAnnualMin: number;
+  rateAnnualMax: number;
+  methods: RepaymentMethod[];
+  fees?: FeeLine[];
+  ageMin: number;
+  ageMax: number;
+  minScore: number;
+}
+
+/** Hook through which pricing vets a product before it is stored (throws DomainError to refuse). */
+export type ProductVetter = (product: ProductInput) => void;
+
+function toFunder(row: typeof funders.$inferSelect): Funder {
+  return {
+    id: row.id,
+    name: row.name,
+    type: row.type as FunderType,
+    status: row.status as FunderStatus,
+    licensedRegions: row.licensedRegions,
+    webhookUrl: row.webhookUrl,
+    transport: row.transport as Transport,
+    monthlyQuotaFen: row.monthlyQuotaFen,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+function toProduct(row: typeof products.$inferSelect): Product {
+  return { ...row, status: row.status as Product['status'], methods: row.methods as RepaymentMethod[] };
+}
+
+export function checkRegionPrefixes(prefixes: string[]): void {
+  if (prefixes.length === 1 && prefixes[0] === '*') return;
+  prefixes.forEach((prefix, i) => {
+    const wellFormed = /^(\d{2}|\d{4}|\d{6})$/.test(prefix) && lookupRegion(prefix.padEnd(6, '0')) !== null;
+    if (!wellFormed) throw new DomainError('region_prefix_invalid', `not a division-code prefix: ${prefix}`, `licensedRegions[${i}]`);
+  });
+}
+
+export class CatalogService {
+  private vetProduct: ProductVetter = () => {};
+
+  constructor(private readonly deps: { clock: Clock; ids: IdGenerator; vault: Vault }) {}
+
+  /** Pricing registers its cap check here at composition time (catalog does not import pricing). */
+  setProductVetter(vetter: ProductVetter): void {
+    this.vetProduct = vetter;
+  }
+
+  async createFunder(tx: Executor, input: FunderInput): Promise<Funder> {
+    checkRegionPrefixes(input.licensedRegions);
+    const now = this.deps.clock.now();
+    const inserted = await tx
+      .insert(funders)
+      .values({
+        id: input.id,
+        name: input.name,
+        type: input.type,
+        status: input.status ?? 'active',
+        licensedRegions: input.licensedRegions,
+        webhookUrl: input.webhookUrl ?? null,
+        webhookSecretEnc: input.webhookSecret ? this.deps.vault.encrypt(input.webhookSecret, `funder:${input.id}:webhook`) : null,
+        transport: input.transport ?? 'direct',
+        monthlyQuotaFen: input.monthlyQuotaFen ?? null,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .onConflictDoNothing()
+      .returning();
+    if (inserted.length === 0) throw new DomainError('funder_exists', `funder ${input.id} exists`, 'id');
+    await emit(tx, this.deps.clock, 'funder.created', input.id, { funderId: input.id });
+    return toFunder(inserted[0]!);
+  }
+
+  async setFunderStatus(tx: Executor, funderId: string, status: FunderStatus): Promise<Funder> {
+    const rows = await tx.update(funders).set({ status, updatedAt: this.deps.clock.now() }).where(eq(funders.id, funderId)).returning();
+    if (rows.length === 0) throw new DomainError('funder_not_found', `no funder ${funderId}`, 'funderId');
+    await emit(tx, this.deps.clock, 'funder.status_changed', funderId, { funderId, status });
+    return toFunder(rows[0]!);
+  }
+
+  async getFunder(tx: Executor, funderId: string): Promise<Funder | undefined> {
+    const [row] = await tx.select().from(funders).where(eq(funders.id, funderId));
+    return row ? toFunder(row) : undefined;
+  }
+
+  async webhookSecret(tx: Executor, funderId: string): Promise<string | null> {
+    const [row] = await tx.select({ enc: funders.webhookSecretEnc }).from(funders).where(eq(funders.id, funderId));
+    return row?.enc ? this.deps.vault.decrypt(row.enc, `funder:${funderId}:webhook`) : null;
+  }
+
+  async listFunders(tx: Executor, page: { after?: string; limit: number }): Promise<Funder[]> {
+    const rows = await tx
+      .select()
+      .from(funders)
+      .where(page.after ? gt(funders.id, page.after) : undefined)
+      .orderBy(asc(funders.id))
+      .limit(Math.min(page.limit, LIST_LIMIT_MAX));
+    return rows.map(toFunder);
+  }
+
+  async createProduct(tx: Executor, funderId: string, input: ProductInput): Promise<Product> {
+    if (!(await this.getFunder(tx, funderId))) throw new DomainError('funder_not_found', `no funder ${funderId}`, 'funderId');
+    if (input.minAmountFen > input.maxAmountFen) throw new DomainError('product_invalid', 'minAmountFen above maxAmountFen', 'minAmountFen');
+    if (input.rateAnnualMin > input.rateAnnualMax) throw new DomainError('product_invalid', 'rateAnnualMin above rateAnnualMax', 'rateAnnualMin');
+    if (input.ageMin > input.ageMax) throw new DomainError('product_invalid', 'ageMin above ageMax', 'ageMin');
+    const fees = input.fees ?? [];
+    fees.forEach((fee, i) => {
+      if (fee.kind === 'once' && !input.termsMonths.some((t) => fee.period <= t)) {
+        throw new DomainError('product_invalid', 'a one-off fee falls after every term', `fees[${i}].period`);
+      }
+    });
+    this.vetProduct({ ...input, fees });
+    const row = {
+      id: input.id ?? this.deps.ids.next('prd'),
+      funderId,
+      name: input.name,
+      status: 'active',
+      minAmountFen: input.minAmountFen,
+      maxAmountFen: input.maxAmountFen,
+      termsMonths: [...new Set(input.termsMonths)].sort((a, b) => a - b),
+      rateAnnualMin: input.rateAnnualMin,
+      rateAnnualMax: input.rateAnnualMax,
+      methods: [...new Set(input.methods)],
+      fees,
+      ageMin: input.ageMin,
+      ageMax: input.ageMax,
+      minScore: input.minScore,
+      createdAt: this.deps.clock.now(),
+    };
+    const inserted = await tx.insert(products).values(row).onConflictDoNothing().returning();
+    if (inserted.length === 0) throw new DomainError('product_invalid', `product ${row.id} exists`, 'id');
+    return toProduct(inserted[0]!);
+  }
+
+  async listProducts(tx: Executor, filter: { funderId?: string; activeOnly?: boolean; limit: number }): Promise<Product[]> {
+    const conditions = [
+      filter.funderId ? eq(products.funderId, filter.funderId) : undefined,
+      filter.activeOnly ? eq(products.status, 'active') : undefined,
+    ];
+    const rows = await tx
+      .select()
+      .from(products)
+      .where(and(...conditions))
+      .orderBy(asc(products.id))
+      .limit(Math.min(filter.limit, 5000));
+    return rows.map(toProduct);
+  }
+
+  async getProduct(tx: Executor, productId: string): Promise<Product | undefined> {
+    const [row] = await tx.select().from(products).where(eq(products.id, productId));
+    return row ? toProduct(row) : undefined;
+  }
+
+  async createContract(tx: Executor, funderId: string, terms: ContractTerms, effectiveFrom?: Date): Promise<Contract> {
+    if (!(await this.getFunder(tx, funderId))) throw new DomainError('funder_not_found', `no funder ${funderId}`, 'funderId');
+    const now = this.deps.clock.now();
+    const from = effectiveFrom ?? now;
+    // A new contract ends the current one where it begins: history stays, one contract is in force.
+    await tx
+      .update(contracts)
+      .set({ effectiveTo: from })
+      .where(and(eq(contracts.funderId, funderId), isNull(contracts.effectiveTo)));
+    const contract = { id: this.deps.ids.next('ctr'), funderId, terms, effectiveFrom: from, effectiveTo: null, createdAt: now };
+    await tx.insert(contracts).values(contract);
+    return contract;
+  }
+
+  async currentContract(tx: Executor, funderId: string): Promise<Contract | undefined> {
+    const [row] = await tx
+      .select()
+      .from(contracts)
+      .where(and(eq(contracts.funderId, funderId), isNull(contracts.effectiveTo)))
+      .limit(1);
+    return row ?? undefined;
+  }
+}

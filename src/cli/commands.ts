@@ -1,0 +1,8 @@
+// The command table. Add a line when a module gains a command.
+import type { Command } from './main.ts';
+import { demoCommand, serveCommand } from './serve.ts';
+
+export const COMMANDS: Record<string, Command> = {
+  serve: serveCommand,
+  demo: demoCommand,
+};

@@ -1,0 +1,51 @@
+// `shoujia serve` (no demo data) and `shoujia demo` (what `npm start` runs).
+import { ConfigError, loadConfig } from '../config.ts';
+import { startServer } from '../http/server.ts';
+import type { Command } from './main.ts';
+
+const ENVIRONMENT = `Environment:
+  PORT                          port to listen on (default 8080)
+  HOST                          address to bind (default 127.0.0.1)
+  DATABASE_URL                  postgres://… to use a PostgreSQL server; absent: embedded PGlite
+  SHOUJIA_DATA_DIR              embedded data directory (default ./.shoujia/data)
+  SHOUJIA_MASTER_KEY            64 hex characters; absent in embedded mode: generated once and stored in the data dir
+  SHOUJIA_BOOTSTRAP_ADMIN_KEY   if set, an admin API key with exactly this secret exists after start
+  SHOUJIA_LEDGER_ORIGIN         ledger checkpoint origin line (default shoujia.local/ledger)
+  LOG_LEVEL                     pino level (default info)`;
+
+async function run(demo: boolean): Promise<number> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`shoujia: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+  const server = await startServer(config, { demo, handleSignals: true });
+  const lines = [
+    '',
+    `  守家 Shoujia is running at ${server.url}  (${server.services.database.engine})`,
+    `  API docs:  ${server.url}/docs`,
+    `  Health:    ${server.url}/health`,
+  ];
+  if (server.adminKey) lines.push(`  Admin API key: ${server.adminKey}`, `  Try: curl -H "Authorization: Bearer ${server.adminKey}" ${server.url}/v1/funders`);
+  console.log(lines.join('\n') + '\n');
+  // Keep running until a signal stops the server.
+  await new Promise<void>(() => {});
+  return 0;
+}
+
+export const serveCommand: Command = {
+  summary: 'run the service (no demo data)',
+  usage: `Usage: shoujia serve\n\n${ENVIRONMENT}`,
+  run: () => run(false),
+};
+
+export const demoCommand: Command = {
+  summary: 'run the service with the demo catalogue and a demo admin key (npm start)',
+  usage: `Usage: shoujia demo\n\n${ENVIRONMENT}`,
+  run: () => run(true),
+};

@@ -1,0 +1,63 @@
+// Configuration from the environment, validated once at start. Every default is stated here.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { generateMasterKey, parseMasterKey } from './kernel/index.ts';
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  masterKey: Buffer;
+  masterKeyGenerated: boolean;
+  bootstrapAdminKey: string | undefined;
+  ledgerOrigin: string;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = env.PORT === undefined ? 8080 : Number(env.PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be 0..65535, got ${env.PORT}`);
+  const databaseUrl = env.DATABASE_URL || undefined;
+  const dataDir = resolve(env.SHOUJIA_DATA_DIR || './.shoujia/data');
+  let masterKeyGenerated = false;
+  let masterKeyText = env.SHOUJIA_MASTER_KEY;
+  if (!masterKeyText) {
+    if (databaseUrl) throw new ConfigError('SHOUJIA_MASTER_KEY is required with DATABASE_URL (the key encrypts PII at rest)');
+    // Embedded mode: generate once and keep it beside the data, so a restart can read old rows.
+    const keyFile = join(dataDir, 'master.key');
+    if (existsSync(keyFile)) {
+      masterKeyText = readFileSync(keyFile, 'utf8');
+    } else {
+      mkdirSync(dataDir, { recursive: true });
+      masterKeyText = generateMasterKey();
+      writeFileSync(keyFile, masterKeyText, { mode: 0o600 });
+      masterKeyGenerated = true;
+    }
+  }
+  let masterKey: Buffer;
+  try {
+    masterKey = parseMasterKey(masterKeyText);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  const bootstrapAdminKey = env.SHOUJIA_BOOTSTRAP_ADMIN_KEY || undefined;
+  if (bootstrapAdminKey !== undefined && (bootstrapAdminKey.length < 16 || bootstrapAdminKey.length > 200)) {
+    throw new ConfigError('SHOUJIA_BOOTSTRAP_ADMIN_KEY must be 16..200 characters');
+  }
+  return {
+    port,
+    host: env.HOST || '127.0.0.1',
+    databaseUrl,
+    dataDir,
+    masterKey,
+    masterKeyGenerated,
+    bootstrapAdminKey,
+    ledgerOrigin: env.SHOUJIA_LEDGER_ORIGIN || 'shoujia.local/ledger',
+    logLevel: env.LOG_LEVEL || 'info',
+  };
+}

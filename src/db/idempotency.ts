@@ -1,0 +1,65 @@
+// Idempotent writes (STYLE §3): the idempotency record and the write commit in one transaction.
+// Same key + same body → the first answer again; same key + different body → idempotency_key_reused.
+// A rejected request rolls back entirely, key included, so a corrected retry may reuse the key.
+import { and, eq } from 'drizzle-orm';
+import { canonicalJson, type Clock, DomainError, sha256Hex } from '../kernel/index.ts';
+import type { Db, Tx } from './client.ts';
+import { idempotencyKeys } from './infra-schema.ts';
+
+export const IDEMPOTENCY_KEY_MAX_LENGTH = 200;
+
+export interface StoredResponse<T = unknown> {
+  status: number;
+  body: T;
+  replayed: boolean;
+}
+
+export function requestHash(method: string, path: string, body: unknown): string {
+  return sha256Hex(canonicalJson({ method, path, body: body ?? null }));
+}
+
+export function checkIdempotencyKey(key: unknown): string {
+  if (typeof key !== 'string' || key.length === 0 || key.length > IDEMPOTENCY_KEY_MAX_LENGTH) {
+    throw new DomainError(
+      'idempotency_key_invalid',
+      `Idempotency-Key header is required (1..${IDEMPOTENCY_KEY_MAX_LENGTH} characters)`,
+      'Idempotency-Key',
+    );
+  }
+  return key;
+}
+
+export async function withIdempotency<T>(
+  db: Db,
+  clock: Clock,
+  scope: string,
+  key: string,
+  hash: string,
+  work: (tx: Tx) => Promise<{ status: number; body: T }>,
+): Promise<StoredResponse<T>> {
+  return db.transaction(async (tx) => {
+    const inserted = await tx
+      .insert(idempotencyKeys)
+      .values({ scope, key, requestHash: hash, responseStatus: 0, responseBody: {}, createdAt: clock.now() })
+      .onConflictDoNothing()
+      .returning({ key: idempotencyKeys.key });
+    if (inserted.length === 0) {
+      // On PostgreSQL a concurrent first request holds the row lock until it commits; we read its answer.
+      const [existing] = await tx
+        .select()
+        .from(idempotencyKeys)
+        .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
+      if (!existing) throw new DomainError('conflict', 'idempotency record vanished; retry');
+      if (existing.requestHash !== hash) {
+        throw new DomainError('idempotency_key_reused', 'this Idempotency-Key was used with a different request', 'Idempotency-Key');
+      }
+      return { status: existing.responseStatus, body: existing.responseBody as T, replayed: true };
+    }
+    const result = await work(tx);
+    await tx
+      .update(idempotencyKeys)
+      .set({ responseStatus: result.status, responseBody: result.body as object })
+      .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
+    return { ...result, replayed: false };
+  });
+}

@@ -1,0 +1,7 @@
+// Every module's tables, for drizzle's typed queries and drizzle-kit's migration generator.
+// Add a line here when a module gains a schema.ts.
+export * from '../access/schema.ts';
+export * from '../catalog/schema.ts';
+export * from '../identity/schema.ts';
+export * from '../intake/schema.ts';
+export * from './infra-schema.ts';

@@ -1,0 +1,78 @@
+// Builds the Fastify app (plugins, then every module's routes). Never listens: server.ts does.
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { errorCatalog } from '../kernel/index.ts';
+import type { Services } from '../services.ts';
+import { registerAuth } from './auth.ts';
+import { registerErrorHandling } from './errors.ts';
+import { createLogger } from './logger.ts';
+import { MODULE_ROUTES } from './modules.ts';
+import { registerValidation } from './validation.ts';
+
+export const BODY_LIMIT_BYTES = 256 * 1024;
+
+export type App = FastifyInstance<
+  import('node:http').Server,
+  import('node:http').IncomingMessage,
+  import('node:http').ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    shoujia: Services;
+  }
+}
+
+export interface AppOptions {
+  logger?: FastifyBaseLogger | false;
+  /** for /ready: false while shutting down */
+  isReady?: () => boolean;
+}
+
+export async function buildApp(services: Services, options: AppOptions = {}): Promise<App> {
+  const app = Fastify({
+    loggerInstance: options.logger === false ? createLogger({ level: 'silent' }) : (options.logger ?? createLogger()),
+    bodyLimit: BODY_LIMIT_BYTES,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { removeAdditional: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+
+  app.decorate('shoujia', services);
+  registerValidation(app);
+  registerErrorHandling(app);
+  registerAuth(app, services);
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Shoujia 守家 API',
+        version: '0.1.0',
+        description:
+          'Core system of a loan-facilitation platform. Errors are `{"error":{"code","message","field"}}`; the codes:\n\n' +
+          errorCatalog()
+            .map((e) => `- \`${e.code}\` (${e.status}): ${e.meaning}`)
+            .join('\n'),
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.get('/health', { config: { roles: ['public'] }, schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/ready', { config: { roles: ['public'] }, schema: { hide: true } }, async (_request, reply) => {
+    if (options.isReady && !options.isReady()) return reply.status(503).send({ status: 'shutting-down' });
+    await services.database.query('SELECT 1');
+    return { status: 'ready', engine: services.database.engine };
+  });
+  app.get('/v1/errors', { config: { roles: ['public'] }, schema: { tags: ['meta'] } }, async () => ({ errors: errorCatalog() }));
+
+  for (const register of MODULE_ROUTES) await register(app);
+  await app.ready();
+  return app;
+}

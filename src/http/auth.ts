@@ -1,0 +1,42 @@
+// Every route declares the roles that may call it (config.roles); a route without a declaration
+// fails at start-up. Keys arrive as "Authorization: Bearer <key>".
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Principal, RouteRole } from '../access/model.ts';
+import { DomainError, assert } from '../kernel/index.ts';
+import type { Services } from '../services.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    roles?: readonly RouteRole[];
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export function registerAuth(app: FastifyInstance, services: Services): void {
+  app.decorateRequest('principal', null);
+
+  app.addHook('onRoute', (route) => {
+    const roles = route.config?.roles;
+    const internal = route.url.startsWith('/docs');
+    assert(internal || (Array.isArray(roles) && roles.length > 0), `route ${route.method} ${route.url} declares no roles`);
+  });
+
+  app.addHook('onRequest', async (request) => {
+    const roles = request.routeOptions.config?.roles;
+    if (!roles || roles.includes('public')) return;
+    const header = request.headers.authorization;
+    const match = typeof header === 'string' ? /^Bearer\s+(\S{1,200})$/.exec(header) : null;
+    if (!match) throw new DomainError('unauthenticated', 'Authorization: Bearer <key> is required');
+    const principal = await services.access.authenticate(services.database.db, match[1]!);
+    if (!principal) throw new DomainError('unauthenticated', 'unknown or revoked API key');
+    if (!roles.includes(principal.role)) throw new DomainError('forbidden', `role ${principal.role} may not call this route`);
+    request.principal = principal;
+  });
+}
+
+export function principalOf(request: FastifyRequest): Principal {
+  assert(request.principal, 'route reached without a principal; is it declared public?');
+  return request.principal;
+}

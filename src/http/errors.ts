@@ -1,0 +1,56 @@
+// The one place where errors become HTTP (STYLE §2): DomainError codes map through the catalog;
+// Fastify's own client errors get stable codes; anything else is a 500 that changed nothing.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AssertionError, DomainError, errorSpec } from '../kernel/index.ts';
+
+export interface ErrorBody {
+  error: { code: string; message: string; field?: string; details?: Record<string, unknown> };
+}
+
+export function errorBody(code: string, message: string, field?: string, details?: Record<string, unknown>): ErrorBody {
+  return { error: { code, message, ...(field ? { field } : {}), ...(details ? { details } : {}) } };
+}
+
+/** '/applicant/idNumber' + missingProperty → 'applicant.idNumber' */
+function validationField(error: FastifyError): string | undefined {
+  const first = error.validation?.[0] as { instancePath?: string; params?: Record<string, unknown> } | undefined;
+  if (!first) return undefined;
+  const path = (first.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
+  const extra = (first.params?.missingProperty ?? first.params?.additionalProperty) as string | undefined;
+  const joined = [path, extra].filter(Boolean).join('.');
+  const context = (error as FastifyError & { validationContext?: string }).validationContext;
+  return joined || context || undefined;
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const domain = error as unknown;
+    if (domain instanceof DomainError) {
+      const status = errorSpec(domain.code)?.status ?? 400;
+      return reply.status(status).send(errorBody(domain.code, domain.message, domain.field, domain.details));
+    }
+    if (error.validation) {
+      const field = validationField(error);
+      return reply.status(400).send(errorBody('invalid_request', error.message, field));
+    }
+    switch (error.code) {
+      case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+        return reply.status(400).send(errorBody('malformed_json', 'the body is not valid JSON'));
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return reply.status(413).send(errorBody('body_too_large', error.message));
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return reply.status(415).send(errorBody('unsupported_media_type', 'the body must be application/json'));
+    }
+    if (error instanceof SyntaxError || (error.statusCode && error.statusCode >= 400 && error.statusCode < 500)) {
+      const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
+      return reply.status(status).send(errorBody(status === 400 ? 'malformed_json' : 'invalid_request', error.message));
+    }
+    request.log.error({ err: error, assertion: error instanceof AssertionError }, 'request failed');
+    return reply.status(500).send(errorBody('internal', 'internal error; the request changed nothing'));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send(errorBody('route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
+  });
+}

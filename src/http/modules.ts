@@ -1,0 +1,8 @@
+// Every module's routes, registered in this order. Add a line when a module gains routes.ts.
+import { accessRoutes } from '../access/routes.ts';
+import { catalogRoutes } from '../catalog/routes.ts';
+import { identityRoutes } from '../identity/routes.ts';
+import { intakeRoutes } from '../intake/routes.ts';
+import type { App } from './app.ts';
+
+export const MODULE_ROUTES: Array<(app: App) => Promise<void>> = [accessRoutes, catalogRoutes, identityRoutes, intakeRoutes];

@@ -1,0 +1,37 @@
+// Application intake types.
+import type { Applicant } from '../identity/model.ts';
+import type { ApplicationStatus } from './status.ts';
+
+/** 互联网贷款暂行办法 (2020): consumer credit capped at ¥200,000 per borrower [final text unverified]; configurable. */
+export const DEFAULT_MAX_REQUEST_FEN = 20_000_000;
+
+export interface ApplicationInput {
+  applicant: Applicant;
+  request: { amountFen: number; termMonths: number; purpose: string };
+  channel: string;
+  /** 0–1000 from the platform's own risk system; absent: the routing scorecard computes one. */
+  score?: number;
+}
+
+export interface Application {
+  id: string;
+  status: ApplicationStatus;
+  customerId: string;
+  amountFen: number;
+  termMonths: number;
+  purpose: string;
+  channel: string;
+  monthlyIncomeFen: number;
+  score: number | null;
+  funderId: string | null;
+  productId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ApplicationEvent {
+  fromStatus: ApplicationStatus | null;
+  toStatus: ApplicationStatus;
+  reason: string | null;
+  at: Date;
+}

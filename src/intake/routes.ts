@@ -1,0 +1,91 @@
+// Application intake HTTP. Submitting requires an Idempotency-Key (the app front end retries).
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { principalOf } from '../http/auth.ts';
+import type { App } from '../http/app.ts';
+import { idempotentWrite } from '../http/idempotent.ts';
+import { Fen, IdParams, PositiveFen, ShortText } from '../http/schemas.ts';
+import { DomainError } from '../kernel/index.ts';
+import type { Application } from './model.ts';
+
+export const ApplicationBody = Type.Object(
+  {
+    applicant: Type.Object(
+      {
+        name: ShortText(50),
+        idNumber: Type.String({ minLength: 1, maxLength: 32 }),
+        phone: Type.String({ minLength: 1, maxLength: 20 }),
+        employer: Type.Optional(Type.String({ maxLength: 100 })),
+        monthlyIncomeFen: Fen,
+      },
+      { additionalProperties: false },
+    ),
+    request: Type.Object(
+      {
+        amountFen: PositiveFen,
+        termMonths: Type.Integer({ minimum: 1, maximum: 360 }),
+        purpose: ShortText(50),
+      },
+      { additionalProperties: false },
+    ),
+    channel: ShortText(50),
+    score: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
+  },
+  { additionalProperties: false },
+);
+
+/** What a funder may see of an application sent to it; the sharing gateway governs the rest. */
+function funderView(application: Application) {
+  const { id, status, amountFen, termMonths, funderId, productId, createdAt, updatedAt } = application;
+  return { id, status, amountFen, termMonths, funderId, productId, createdAt, updatedAt };
+}
+
+export async function loadVisibleApplication(request: FastifyRequest, id: string): Promise<Application> {
+  const { intake, database } = request.server.shoujia;
+  const principal = principalOf(request);
+  const application = await intake.get(database.db, id);
+  // A funder sees only applications dispatched to it; anything else is indistinguishable from absent.
+  if (!application || (principal.role === 'funder' && application.funderId !== principal.funderId)) {
+    throw new DomainError('application_not_found', `no application ${id}`, 'id');
+  }
+  return application;
+}
+
+export async function intakeRoutes(app: App): Promise<void> {
+  const { intake, database } = app.shoujia;
+
+  app.post(
+    '/v1/applications',
+    {
+      config: { roles: ['admin', 'system'] },
+      schema: {
+        tags: ['applications'],
+        body: ApplicationBody,
+        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
+      },
+    },
+    (request, reply) =>
+      idempotentWrite(request, reply, async (tx) => {
+        const { application, customerCreated } = await intake.submit(tx, request.body);
+        return { status: 201, body: { ...application, customerCreated } };
+      }),
+  );
+
+  app.get(
+    '/v1/applications/:id',
+    { config: { roles: ['admin', 'analyst', 'system', 'funder'] }, schema: { tags: ['applications'], params: IdParams } },
+    async (request) => {
+      const application = await loadVisibleApplication(request, request.params.id);
+      return principalOf(request).role === 'funder' ? funderView(application) : application;
+    },
+  );
+
+  app.get(
+    '/v1/applications/:id/events',
+    { config: { roles: ['admin', 'analyst', 'system'] }, schema: { tags: ['applications'], params: IdParams } },
+    async (request) => {
+      await loadVisibleApplication(request, request.params.id);
+      return { events: await intake.events(database.db, request.params.id) };
+    },
+  );
+}

@@ -1,0 +1,51 @@
+// A whole Shoujia (services + app) on a fresh database, with a manual clock and an admin key.
+import { randomBytes } from 'node:crypto';
+import { type App, buildApp } from '../../src/http/app.ts';
+import { ManualClock } from '../../src/kernel/index.ts';
+import { createServices, type Services } from '../../src/services.ts';
+import { type Engine, freshDatabase, type TestDatabase } from './engines.ts';
+
+export interface Harness {
+  app: App;
+  services: Services;
+  database: TestDatabase;
+  clock: ManualClock;
+  adminKey: string;
+  /** app.inject with the admin key (or another) and JSON body */
+  call(method: string, url: string, body?: unknown, options?: { key?: string | null; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
+  close(): Promise<void>;
+}
+
+export async function createHarness(engine: Engine = 'pglite', options: { start?: string } = {}): Promise<Harness> {
+  const database = await freshDatabase(engine);
+  const clock = new ManualClock(options.start ?? '2026-03-01T02:00:00Z');
+  const services = createServices({ database, masterKey: randomBytes(32), clock });
+  const app = await buildApp(services, { logger: false });
+  const adminKey = (await services.access.issueKey(database.db, { role: 'admin', label: 'test admin' })).secret;
+  const call: Harness['call'] = async (method, url, body, opts = {}) => {
+    const key = opts.key === undefined ? adminKey : opts.key;
+    const response = await app.inject({
+      method: method as 'GET',
+      url,
+      headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...opts.headers },
+      ...(body !== undefined ? { payload: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+    });
+    let parsed: unknown = response.body;
+    try {
+      parsed = JSON.parse(response.body);
+    } catch {}
+    return { status: response.statusCode, body: parsed, headers: response.headers };
+  };
+  return {
+    app,
+    services,
+    database,
+    clock,
+    adminKey,
+    call,
+    async close() {
+      await app.close();
+      await database.close();
+    },
+  };
+}
