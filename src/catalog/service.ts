@@ -1,5 +1,6 @@
 // Catalog use cases: funders, products and contracts. Product creation is where a product whose
 // cheapest configuration already breaks the cost cap is refused (through the pricing core).
+import './errors.ts';
 import { and, asc, eq, gt, isNull } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import { emit } from '../db/outbox.ts';

@@ -43,6 +43,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   app.decorate('shoujia', services);
+  // The API speaks JSON only: a text/plain body is refused with 415 rather than validated as a string.
+  app.removeContentTypeParser('text/plain');
   registerValidation(app);
   registerErrorHandling(app);
   registerAuth(app, services);

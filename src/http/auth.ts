@@ -12,15 +12,24 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
   }
+  interface FastifyInstance {
+    /** every route with its declared roles, for the auth tests and the docs */
+    routeTable: Array<{ method: string; url: string; roles: readonly RouteRole[] }>;
+  }
 }
 
 export function registerAuth(app: FastifyInstance, services: Services): void {
   app.decorateRequest('principal', null);
+  const routeTable: FastifyInstance['routeTable'] = [];
+  app.decorate('routeTable', routeTable);
 
   app.addHook('onRoute', (route) => {
     const roles = route.config?.roles;
     const internal = route.url.startsWith('/docs');
     assert(internal || (Array.isArray(roles) && roles.length > 0), `route ${route.method} ${route.url} declares no roles`);
+    if (!internal) {
+      for (const method of [route.method].flat()) if (method !== 'HEAD') routeTable.push({ method, url: route.url, roles: roles ?? [] });
+    }
   });
 
   app.addHook('onRequest', async (request) => {

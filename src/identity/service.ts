@@ -1,5 +1,6 @@
 // Identity use cases: validate an applicant, find-or-create the customer by customer key with PII
 // encrypted, and keep per-funder consents.
+import './errors.ts';
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import {

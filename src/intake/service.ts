@@ -1,5 +1,6 @@
 // Application intake: validate, upsert the customer, store the application and its first event,
 // all in one transaction (with the caller's idempotency record).
+import './errors.ts';
 import { and, asc, eq } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import { emit } from '../db/outbox.ts';

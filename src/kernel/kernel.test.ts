@@ -1,0 +1,116 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  DomainError,
+  ManualClock,
+  SeededRandom,
+  Vault,
+  ageInYears,
+  canonicalJson,
+  createIdGenerator,
+  defineErrors,
+  formatYuan,
+  rateOfFen,
+  roundFen,
+  sumFen,
+  yuanToFen,
+} from './index.ts';
+
+describe('money', () => {
+  it('rounds half up, robust to binary representation', () => {
+    expect(rateOfFen(1_000_000, 0.015)).toBe(15_000); // 15000.000000000002 in doubles
+    expect(roundFen(0.5)).toBe(1);
+    expect(roundFen(2.4999)).toBe(2);
+    expect(roundFen(2.4999999)).toBe(3); // within the 1e-6 snap: treated as representation error of 2.5
+    expect(roundFen(-0.5)).toBe(-1);
+    expect(Object.is(roundFen(-0.2), 0)).toBe(true);
+    expect(rateOfFen(333, 0.5)).toBe(167);
+  });
+
+  it('parses and formats yuan exactly', () => {
+    expect(yuanToFen('1234.56')).toBe(123_456);
+    expect(yuanToFen('0.1')).toBe(10);
+    expect(() => yuanToFen('1.234')).toThrow();
+    expect(formatYuan(123_456_789)).toBe('¥1,234,567.89');
+    expect(formatYuan(-5)).toBe('-¥0.05');
+  });
+
+  it('refuses non-integer fen', () => {
+    expect(() => sumFen([1, 0.5])).toThrow(/whole fen/);
+    fc.assert(fc.property(fc.array(fc.integer({ min: -1e9, max: 1e9 }), { maxLength: 50 }), (xs) => sumFen(xs) === xs.reduce((a, b) => a + b, 0)));
+  });
+});
+
+describe('canonical JSON (RFC 8785)', () => {
+  it('sorts keys by UTF-16 code units and prints numbers in ES shortest form', () => {
+    // RFC 8785 §3.2.3 sorting example keys (subset) and §3.2.2.3 number examples.
+    expect(canonicalJson({ '\u20ac': 'Euro Sign', '\r': 'Carriage Return', '1': 'One', '\u0080': 'Control', '\ud83d\ude00': 'Smiley', '\u00f6': 'Latin Small Letter O With Diaeresis' })).toBe(
+      '{"\\r":"Carriage Return","1":"One","\u0080":"Control","ö":"Latin Small Letter O With Diaeresis","€":"Euro Sign","😀":"Smiley"}',
+    );
+    expect(canonicalJson([1e21, 1e-7, -0, 0.000001, 333333333.3333333])).toBe('[1e+21,1e-7,0,0.000001,333333333.3333333]');
+    expect(canonicalJson({ b: [true, null, 'x'], a: { d: 1, c: undefined } })).toBe('{"a":{"d":1},"b":[true,null,"x"]}');
+    expect(() => canonicalJson({ x: Number.NaN })).toThrow();
+  });
+
+  it('is insensitive to key order', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (object) => {
+        const reversed = Object.fromEntries(Object.entries(object).reverse());
+        return canonicalJson(object) === canonicalJson(reversed);
+      }),
+    );
+  });
+});
+
+describe('clock, ids, random', () => {
+  it('counts age by birthday reached', () => {
+    const birth = { year: 2008, month: 3, day: 1 };
+    expect(ageInYears(birth, new Date('2026-02-28T23:00:00Z'))).toBe(17);
+    expect(ageInYears(birth, new Date('2026-03-01T00:00:00Z'))).toBe(18);
+  });
+
+  it('ids sort by creation time', () => {
+    const clock = new ManualClock('2026-01-01T00:00:00Z');
+    const ids = createIdGenerator(clock);
+    const a = ids.next('app');
+    clock.advance(1);
+    const b = ids.next('app');
+    expect(a < b).toBe(true);
+    expect(a).toMatch(/^app_[0-9a-z]{26}$/);
+  });
+
+  it('seeded random is reproducible', () => {
+    const a = new SeededRandom(42);
+    const b = new SeededRandom(42);
+    const xs = Array.from({ length: 5 }, () => a.next());
+    expect(Array.from({ length: 5 }, () => b.next())).toEqual(xs);
+    expect(xs.every((x) => x >= 0 && x < 1)).toBe(true);
+  });
+});
+
+describe('vault', () => {
+  const master = Buffer.alloc(32, 7);
+  it('round-trips and binds associated data', () => {
+    const vault = new Vault(master);
+    const sealed = vault.encrypt('11010519491231002X', 'customer:1');
+    expect(sealed).not.toContain('11010519491231002X');
+    expect(vault.decrypt(sealed, 'customer:1')).toBe('11010519491231002X');
+    expect(() => vault.decrypt(sealed, 'customer:2')).toThrow();
+  });
+
+  it('reads rows sealed under an older key id after rotation', () => {
+    const old = new Vault(master, 'k1');
+    const sealed = old.encrypt('secret');
+    const rotated = new Vault(master, 'k2', ['k1']);
+    expect(rotated.decrypt(sealed)).toBe('secret');
+    expect(rotated.encrypt('x').startsWith('v1.k2.')).toBe(true);
+  });
+});
+
+describe('error catalog', () => {
+  it('refuses undeclared codes and conflicting definitions', () => {
+    expect(() => new DomainError('no_such_code_anywhere', 'x')).toThrow(/undeclared/);
+    defineErrors('test-a', { test_only_code: { status: 400, meaning: 'x' } });
+    expect(() => defineErrors('test-b', { test_only_code: { status: 400, meaning: 'y' } })).toThrow(/defined by/);
+  });
+});
