@@ -1,0 +1,27 @@
+// Pricing's error codes (STYLE §2). The pure core returns them as Result values; services throw them.
+import { defineErrors } from '../kernel/index.ts';
+
+export const pricingErrors = defineErrors('pricing', {
+  quote_invalid: {
+    status: 400,
+    meaning: 'An amount, term, rate, method, fee or cap is out of range; `field` names it.',
+  },
+  fees_exceed_principal: {
+    status: 400,
+    meaning: 'Upfront fees leave nothing to disburse, so no annual cost exists.',
+  },
+  apr_unsolvable: {
+    status: 422,
+    meaning:
+      'The cash flows have no annual cost within the solver’s range (a period rate above 1000, i.e. 100,000% a month).',
+  },
+  apr_exceeds_cap: {
+    status: 422,
+    meaning: 'The comprehensive annual cost is above the cap; details carry both figures.',
+  },
+  judicial_ceiling_exceeded: {
+    status: 422,
+    meaning:
+      'Annual cost plus the contract’s maximum penalty interest is above the judicial 24% ceiling; details carry the figures.',
+  },
+});

@@ -1,0 +1,242 @@
+// A quote: validate the loan, build its schedule, solve the comprehensive annual cost by IRR over
+// the actual cash flows (net disbursement at t0 against every payment), and check it against the cap.
+// Pure: the same input always gives the same quote.
+import type { FeeLine } from '../catalog/model.ts';
+import { MAX_FEN, type Result, err, ok } from '../kernel/index.ts';
+import { UNSOLVABLE, solvePeriodRate } from './irr.ts';
+import {
+  type Apr,
+  CAP_BASES,
+  type Cap,
+  type CapCheck,
+  DEFAULT_CAP,
+  FEE_LINES_MAX,
+  type PricingErrorCode,
+  type Quote,
+  type QuoteInput,
+  type QuoteOptions,
+  REPAYMENT_METHODS,
+  type ScheduleLine,
+  TERM_MONTHS_MAX,
+} from './model.ts';
+import { allocateColumns, fillSchedule } from './schedule.ts';
+
+/**
+ * Float noise allowed when comparing a cost with a cap: a loan priced at exactly the cap solves to
+ * 0.24 ± 1e-16, which must pass. Anything a fen of rounding adds is far above this and counts.
+ */
+export const CAP_TOLERANCE = 1e-9;
+
+const columns = allocateColumns();
+
+type Invalid = {
+  ok: false;
+  code: PricingErrorCode;
+  message: string;
+  field?: string;
+  details?: Record<string, unknown>;
+};
+
+const isRate = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0 && value < 1;
+const isWholeFen = (value: unknown, min: number): value is number =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= MAX_FEN;
+
+function invalid(field: string, message: string): Invalid {
+  return err('quote_invalid', message, field);
+}
+
+/** Check a fee list on its own (period bounds need the term). */
+export function validateFees(
+  fees: readonly FeeLine[],
+  termMonths: number,
+  fieldPrefix = 'fees',
+): Invalid | null {
+  if (!Array.isArray(fees)) return invalid(fieldPrefix, 'fees must be a list');
+  if (fees.length > FEE_LINES_MAX) return invalid(fieldPrefix, `at most ${FEE_LINES_MAX} fee lines`);
+  for (let i = 0; i < fees.length; i++) {
+    const fee = fees[i] as FeeLine | undefined;
+    const at = `${fieldPrefix}[${i}]`;
+    if (typeof fee !== 'object' || fee === null) return invalid(at, 'a fee line must be an object');
+    switch (fee.kind) {
+      case 'upfront':
+      case 'monthly':
+        if (!isWholeFen(fee.amountFen, 0))
+          return invalid(`${at}.amountFen`, 'a fee amount must be whole fen ≥ 0');
+        break;
+      case 'monthly-rate':
+        if (!isRate(fee.rate)) return invalid(`${at}.rate`, 'a fee rate must be in [0, 1)');
+        break;
+      case 'once':
+        if (!isWholeFen(fee.amountFen, 0))
+          return invalid(`${at}.amountFen`, 'a fee amount must be whole fen ≥ 0');
+        if (!Number.isInteger(fee.period) || fee.period < 1 || fee.period > termMonths) {
+          return invalid(`${at}.period`, `a one-off fee's period must be within 1..${termMonths}`);
+        }
+        break;
+      default:
+        return invalid(`${at}.kind`, 'fee kind must be upfront, monthly, monthly-rate or once');
+    }
+  }
+  return null;
+}
+
+/** Validate a quote input; the field names match the API body and the messages the CLI shows. */
+export function validateQuoteInput(input: QuoteInput): Invalid | null {
+  if (!isWholeFen(input.principalFen, 1))
+    return invalid('principalFen', `principal must be whole fen within 1..${MAX_FEN}`);
+  if (!Number.isInteger(input.termMonths) || input.termMonths < 1 || input.termMonths > TERM_MONTHS_MAX) {
+    return invalid('termMonths', `term must be whole months within 1..${TERM_MONTHS_MAX}`);
+  }
+  if (!isRate(input.rateAnnual)) return invalid('rateAnnual', 'annual rate must be in [0, 1)');
+  if (!(REPAYMENT_METHODS as readonly string[]).includes(input.method)) {
+    return invalid('method', `method must be one of ${REPAYMENT_METHODS.join(', ')}`);
+  }
+  const feeProblem = validateFees(input.fees, input.termMonths);
+  if (feeProblem) return feeProblem;
+  if (input.cap !== undefined) {
+    const cap = input.cap;
+    if (typeof cap !== 'object' || cap === null) return invalid('cap', 'cap must be { rate, basis }');
+    if (typeof cap.rate !== 'number' || !Number.isFinite(cap.rate) || cap.rate <= 0 || cap.rate > 10) {
+      return invalid('cap.rate', 'cap rate must be in (0, 10]');
+    }
+    if (!(CAP_BASES as readonly string[]).includes(cap.basis))
+      return invalid('cap.basis', 'cap basis must be nominal or effective');
+  }
+  // Every amount must stay within MAX_FEN. Total interest is at most P·r·n for every method (a
+  // level installment never exceeds the first equal-principal one), plus a fen of rounding a period.
+  const n = input.termMonths;
+  let feeBound = 0;
+  for (const fee of input.fees) {
+    if (fee.kind === 'monthly') feeBound += fee.amountFen * n;
+    else if (fee.kind === 'monthly-rate') feeBound += (input.principalFen * fee.rate + 1) * n;
+    else feeBound += fee.amountFen;
+  }
+  const bound = input.principalFen * (1 + (input.rateAnnual / 12) * n) + n + feeBound;
+  if (bound > MAX_FEN)
+    return invalid('principalFen', `principal, interest and fees together would exceed ${MAX_FEN} fen`);
+  let upfront = 0;
+  for (const fee of input.fees) if (fee.kind === 'upfront') upfront += fee.amountFen;
+  if (upfront >= input.principalFen) {
+    return err(
+      'fees_exceed_principal',
+      `upfront fees of ${upfront} fen leave nothing of the ${input.principalFen} fen principal to disburse`,
+      'fees',
+      {
+        upfrontFeeFen: upfront,
+        principalFen: input.principalFen,
+      },
+    );
+  }
+  return null;
+}
+
+/** The cost figure a cap applies to. */
+export function costOn(apr: Apr, basis: Cap['basis']): number {
+  return basis === 'nominal' ? apr.nominal : apr.effective;
+}
+
+export function checkCap(apr: Apr, cap: Cap = DEFAULT_CAP): CapCheck {
+  return { cap: cap.rate, basis: cap.basis, ok: costOn(apr, cap.basis) <= cap.rate + CAP_TOLERANCE };
+}
+
+/** Annual figures from a period rate; never NaN or Infinity for the rates the solver returns. */
+export function aprOf(periodRate: number): Apr {
+  return { periodRate, nominal: periodRate * 12, effective: (1 + periodRate) ** 12 - 1 };
+}
+
+/**
+ * Price a loan. Expected rejections (bad input, fees that leave nothing to disburse, a cost beyond
+ * the solver's range) come back as errors; a cost above the cap does NOT: the quote says so in
+ * capCheck, and `enforceCap` turns that into `apr_exceeds_cap` for callers that must refuse.
+ */
+export function quote(input: QuoteInput, options: QuoteOptions = {}): Result<Quote, PricingErrorCode> {
+  const problem = validateQuoteInput(input);
+  if (problem) return problem;
+  const n = input.termMonths;
+  const sums = fillSchedule(columns, input.principalFen, n, input.rateAnnual, input.method, input.fees);
+  const disbursedFen = input.principalFen - sums.upfrontFeeFen;
+  const periodRate = solvePeriodRate(columns.payment, n, disbursedFen);
+  if (periodRate === UNSOLVABLE) {
+    return err(
+      'apr_unsolvable',
+      'the fees are so large against the amount disbursed that no annual cost can be stated',
+      'fees',
+      {
+        disbursedFen,
+        paymentFen: sums.paymentFen,
+      },
+    );
+  }
+  const apr = aprOf(periodRate);
+  const schedule: ScheduleLine[] = [];
+  if (options.schedule !== false) {
+    for (let t = 1; t <= n; t++) {
+      schedule.push({
+        period: t,
+        principalFen: columns.principal[t]!,
+        interestFen: columns.interest[t]!,
+        feeFen: columns.fee[t]!,
+        paymentFen: columns.payment[t]!,
+        balanceFen: columns.balance[t]!,
+      });
+    }
+  }
+  return ok({
+    schedule,
+    totals: {
+      principalFen: sums.principalFen,
+      interestFen: sums.interestFen,
+      feeFen: sums.periodicFeeFen + sums.upfrontFeeFen,
+      paymentFen: sums.paymentFen,
+      disbursedFen,
+    },
+    apr,
+    capCheck: checkCap(apr, input.cap ?? DEFAULT_CAP),
+    loan: {
+      principalFen: input.principalFen,
+      termMonths: n,
+      rateAnnual: input.rateAnnual,
+      method: input.method,
+    },
+  });
+}
+
+/** Refuse a quote above its cap: `apr_exceeds_cap` with both figures (the cost and the cap). */
+export function enforceCap(priced: Quote): Result<Quote, PricingErrorCode> {
+  if (priced.capCheck.ok) return ok(priced);
+  const cost = costOn(priced.apr, priced.capCheck.basis);
+  return err(
+    'apr_exceeds_cap',
+    `comprehensive annual cost ${percent(cost)} (${priced.capCheck.basis}) is above the cap of ${percent(priced.capCheck.cap)}`,
+    'rateAnnual',
+    { apr: cost, cap: priced.capCheck.cap, basis: priced.capCheck.basis },
+  );
+}
+
+/**
+ * The judicial check: the cost plus the contract's maximum penalty interest (罚息) must stay within
+ * the 24% a year the courts uphold for interest, penalty interest and fees together (最高人民法院
+ * 2017 opinion art. 2). Checked on the nominal figure, the one disclosed.
+ */
+export function checkJudicialCeiling(
+  apr: Apr,
+  maxPenaltyRateAnnual: number,
+  ceiling = 0.24,
+): Result<{ total: number; ceiling: number }, PricingErrorCode> {
+  if (!isRate(maxPenaltyRateAnnual)) return invalid('maxPenaltyRateAnnual', 'penalty rate must be in [0, 1)');
+  const total = apr.nominal + maxPenaltyRateAnnual;
+  if (total <= ceiling + CAP_TOLERANCE) return ok({ total, ceiling });
+  return err(
+    'judicial_ceiling_exceeded',
+    `annual cost ${percent(apr.nominal)} plus penalty interest ${percent(maxPenaltyRateAnnual)} is ${percent(total)}, above the judicial ceiling of ${percent(ceiling)}`,
+    'maxPenaltyRateAnnual',
+    { apr: apr.nominal, penaltyRateAnnual: maxPenaltyRateAnnual, total, ceiling },
+  );
+}
+
+/** 0.2134… → "21.34%" (half-up on the hundredth of a percent). */
+export function percent(rate: number): string {
+  const hundredths = Math.round(rate * 1e4 * 1e6) / 1e6; // snap float noise before rounding
+  return `${(Math.floor(hundredths + 0.5) / 100).toFixed(2)}%`;
+}
