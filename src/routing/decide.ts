@@ -1,0 +1,348 @@
+// The routing core: one pure function from an applicant, the catalogue and per-funder state to
+// ranked offers and a per-product outcome. The service and the simulator both call decide() on a
+// RoutingTable compiled once per catalogue version, so what the simulator measures is what runs.
+import { assert, rateOfFen } from '../kernel/index.ts';
+import {
+  capacityLeft,
+  compileRegions,
+  exposureLeft,
+  OUTCOME,
+  productRule,
+  regionLicensed,
+} from './eligibility.ts';
+import {
+  type ApplicantFeatures,
+  type FunderState,
+  INELIGIBILITY_CODES,
+  type Offer,
+  type ProductExplanation,
+  type QuoteFunction,
+  type RoutingConfig,
+  type RoutingDecision,
+  type RoutingFunder,
+  type RoutingInput,
+  type RoutingProduct,
+} from './model.ts';
+import { compareRankKeys, type RankKey, rankingCostAnnual } from './ranking.ts';
+import { deferLastFunder, tieBreak } from './rotation.ts';
+import { bandOf, computeScore, SCORE_MAX } from './scorecard.ts';
+
+/** The most products one table holds (STYLE §8); 50 funders × 10 products is the benchmark shape. */
+export const MAX_TABLE_PRODUCTS = 5000;
+
+interface CompiledFunder {
+  funder: RoutingFunder;
+  regions: ReturnType<typeof compileRegions>;
+}
+
+interface CompiledProduct {
+  product: RoutingProduct;
+  funderIndex: number;
+  terms: ReadonlySet<number>;
+  method: RoutingProduct['methods'][number];
+}
+
+export interface RoutingTable {
+  readonly config: RoutingConfig;
+  readonly funders: readonly CompiledFunder[];
+  readonly products: readonly CompiledProduct[];
+  readonly quote: QuoteFunction;
+  readonly funderIndex: ReadonlyMap<string, number>;
+}
+
+/**
+ * Compile the active catalogue once: region prefix sets, term sets and the quoted repayment
+ * method per product. Retired products are left out (they are not offered or explained).
+ */
+export function compileRoutingTable(
+  catalog: { funders: readonly RoutingFunder[]; products: readonly RoutingProduct[] },
+  config: RoutingConfig,
+  quote: QuoteFunction,
+): RoutingTable {
+  assert(
+    config.bands.length > 0 && config.bands[config.bands.length - 1]!.minScore === 0,
+    'the lowest score band must start at 0',
+  );
+  for (let i = 1; i < config.bands.length; i++)
+    assert(
+      config.bands[i - 1]!.minScore > config.bands[i]!.minScore,
+      'bands must be listed from the highest minScore down',
+    );
+  const funderIndex = new Map<string, number>();
+  const funders = catalog.funders.map((funder, i) => {
+    assert(!funderIndex.has(funder.id), `duplicate funder ${funder.id}`);
+    funderIndex.set(funder.id, i);
+    return { funder, regions: compileRegions(funder.licensedRegions) };
+  });
+  const products: CompiledProduct[] = [];
+  for (const product of catalog.products) {
+    if (product.status !== 'active') continue;
+    const index = funderIndex.get(product.funderId);
+    assert(index !== undefined, `product ${product.id} belongs to unknown funder ${product.funderId}`);
+    assert(product.methods.length > 0, `product ${product.id} has no repayment method`);
+    const method =
+      config.pricing.preferredMethods.find((m) => product.methods.includes(m)) ?? product.methods[0]!;
+    products.push({ product, funderIndex: index, terms: new Set(product.termsMonths), method });
+  }
+  assert(
+    products.length <= MAX_TABLE_PRODUCTS,
+    `at most ${MAX_TABLE_PRODUCTS} active products per routing table`,
+  );
+  return { config, funders, products, quote, funderIndex };
+}
+
+/**
+ * Risk-based rate inside the product's range: the product's maximum at its minimum score, falling
+ * linearly to its minimum at a score of 1000, rounded to a hundredth of a basis point.
+ */
+export function rateForScore(
+  product: Pick<RoutingProduct, 'rateAnnualMin' | 'rateAnnualMax' | 'minScore'>,
+  score: number,
+): number {
+  const span = SCORE_MAX - product.minScore;
+  const position = span <= 0 ? 1 : Math.max(0, Math.min(1, (score - product.minScore) / span));
+  const rate = product.rateAnnualMax - (product.rateAnnualMax - product.rateAnnualMin) * position;
+  return Math.round(rate * 1_000_000) / 1_000_000;
+}
+
+interface Candidate {
+  index: number;
+  funderIndex: number;
+  offer: Omit<Offer, 'rank'>;
+  key: RankKey;
+}
+
+/** pricing's refusals that mean "no statable annual cost" (src/pricing PricingErrorCode) */
+const UNSTATABLE_COST: ReadonlySet<string> = new Set(['fees_exceed_principal', 'apr_unsolvable']);
+
+const NO_STATE: FunderState = { monthlyUsedFen: 0, exposureUsedByBand: {}, trust: 1 };
+
+export function decide(table: RoutingTable, input: RoutingInput): RoutingDecision {
+  const { config } = table;
+  const applicant = input.applicant;
+  const scoreSource = applicant.score === undefined ? 'scorecard' : 'provided';
+  const score = applicant.score ?? computeScore(applicant, config.scorecard).score;
+  assert(Number.isInteger(score) && score >= 0 && score <= SCORE_MAX, `score out of range: ${score}`);
+  const band = bandOf(score, config.bands);
+
+  // Funder-level facts once per decision: 0 = fine, else the funder's own failing rule.
+  const funderCount = table.funders.length;
+  const regionOk = new Uint8Array(funderCount);
+  const funderRule = new Uint8Array(funderCount);
+  const exposureOk = new Uint8Array(funderCount);
+  const states: FunderState[] = new Array(funderCount);
+  for (let f = 0; f < funderCount; f++) {
+    const { funder, regions } = table.funders[f]!;
+    const state = input.funderStates.get(funder.id) ?? NO_STATE;
+    states[f] = state;
+    regionOk[f] = regionLicensed(regions, applicant.regionCode) ? 1 : 0;
+    funderRule[f] =
+      funder.status !== 'active'
+        ? OUTCOME.funder_suspended
+        : !capacityLeft(funder, state, applicant.amountFen)
+          ? OUTCOME.funder_capacity_exhausted
+          : 0;
+    exposureOk[f] = exposureLeft(config.rotation, funder.id, band, state) ? 1 : 0;
+  }
+
+  const cap = { rate: config.pricing.capAnnual, basis: config.pricing.capBasis };
+  const outcomes = new Uint8Array(table.products.length);
+  const candidates: Candidate[] = [];
+  for (let i = 0; i < table.products.length; i++) {
+    const compiled = table.products[i]!;
+    const f = compiled.funderIndex;
+    const product = compiled.product;
+    if (regionOk[f] === 0) {
+      outcomes[i] = OUTCOME.region_not_licensed;
+      continue;
+    }
+    const rule =
+      productRule(
+        product,
+        compiled.terms,
+        applicant.ageYears,
+        applicant.amountFen,
+        applicant.termMonths,
+        score,
+      ) || funderRule[f]!;
+    if (rule !== 0) {
+      outcomes[i] = rule;
+      continue;
+    }
+    const rateAnnual = rateForScore(product, score);
+    const quoted = table.quote({
+      principalFen: applicant.amountFen,
+      termMonths: applicant.termMonths,
+      rateAnnual,
+      method: compiled.method,
+      fees: product.fees,
+      cap,
+    });
+    if (!quoted.ok) {
+      // Fees that leave nothing to disburse, or a cost too large to state, cannot be shown to respect
+      // the cap. Any other refusal means routing sent pricing an input it validated: a bug.
+      assert(
+        UNSTATABLE_COST.has(quoted.code),
+        `pricing refused product ${product.id}: ${quoted.code} ${quoted.message}`,
+      );
+      outcomes[i] = OUTCOME.apr_exceeds_cap;
+      continue;
+    }
+    const value = quoted.value;
+    if (!value.capCheck.ok) {
+      outcomes[i] = OUTCOME.apr_exceeds_cap;
+      continue;
+    }
+    if (exposureOk[f] === 0) {
+      outcomes[i] = OUTCOME.exposure_budget_exhausted;
+      continue;
+    }
+    const funder = table.funders[f]!.funder;
+    const serviceFeeFen = serviceFee(funder, applicant.amountFen, value.totals?.interestFen);
+    const approvalLikelihood = states[f]!.approvalRate ?? config.ranking.defaultApprovalRate;
+    const cost = rankingCostAnnual(
+      value.apr.nominal,
+      serviceFeeFen,
+      applicant.amountFen,
+      approvalLikelihood,
+      config.ranking,
+    );
+    candidates.push({
+      index: i,
+      funderIndex: f,
+      offer: {
+        productId: product.id,
+        funderId: product.funderId,
+        amountFen: applicant.amountFen,
+        termMonths: applicant.termMonths,
+        rateAnnual,
+        method: compiled.method,
+        apr: value.apr,
+        serviceFeeFen,
+        approvalLikelihood,
+        rankingCostAnnual: cost,
+        totals: value.totals,
+      },
+      key: { cost, maxAmountFen: product.maxAmountFen, tie: tieBreak(input.seed, i) },
+    });
+  }
+
+  let remaining = candidates;
+  if (config.rotation.enabled && input.lastFunderId)
+    remaining = rotate(
+      remaining,
+      input.lastFunderId,
+      table,
+      outcomes,
+      config.rotation.sameFunderMarginAnnual,
+    );
+  if (input.consentedFunderIds) {
+    const consented = input.consentedFunderIds;
+    remaining = remaining.filter((c) => {
+      if (consented.has(c.offer.funderId)) return true;
+      outcomes[c.index] = OUTCOME.consent_missing;
+      return false;
+    });
+  }
+  remaining.sort((a, b) => compareRankKeys(a.key, b.key));
+  // Outcome 0 (eligible) stays in `outcomes`; the rank is the offer's position.
+  const offers = remaining.map((c, position) => ({ rank: position + 1, ...c.offer }) as Offer);
+  return { score, scoreSource, band, offers, outcomes };
+}
+
+function serviceFee(funder: RoutingFunder, amountFen: number, interestFen: number | undefined): number {
+  const fee = funder.serviceFee;
+  if (!fee) return 0;
+  if (fee.basis === 'disbursed') return rateOfFen(amountFen, fee.rate);
+  return interestFen === undefined ? 0 : rateOfFen(interestFen, fee.rate);
+}
+
+function rotate(
+  candidates: Candidate[],
+  lastFunderId: string,
+  table: RoutingTable,
+  outcomes: Uint8Array,
+  margin: number,
+): Candidate[] {
+  const last = table.funderIndex.get(lastFunderId);
+  if (last === undefined) return candidates;
+  let bestLast = Number.POSITIVE_INFINITY;
+  let bestOther = Number.POSITIVE_INFINITY;
+  for (const c of candidates) {
+    const annual = c.offer.apr.nominal;
+    if (c.funderIndex === last) bestLast = Math.min(bestLast, annual);
+    else bestOther = Math.min(bestOther, annual);
+  }
+  if (!deferLastFunder(bestLast, bestOther, margin)) return candidates;
+  return candidates.filter((c) => {
+    if (c.funderIndex !== last) return true;
+    outcomes[c.index] = OUTCOME.rotation_deferred;
+    return false;
+  });
+}
+
+/** Readable explanations, one per table product, for GET /routing and the decision record. */
+export function explainDecision(
+  table: RoutingTable,
+  input: RoutingInput,
+  decision: RoutingDecision,
+): ProductExplanation[] {
+  const rankOf = new Map(decision.offers.map((o) => [o.productId, o.rank]));
+  return table.products.map((compiled, i) => {
+    const { product } = compiled;
+    const outcome = decision.outcomes[i]!;
+    if (outcome === OUTCOME.eligible) {
+      const rank = rankOf.get(product.id);
+      assert(rank !== undefined, `eligible product ${product.id} has no offer`);
+      return { productId: product.id, funderId: product.funderId, eligible: true, rank };
+    }
+    const code = INELIGIBILITY_CODES[outcome - 1]!;
+    return {
+      productId: product.id,
+      funderId: product.funderId,
+      eligible: false,
+      code,
+      reason: reasonText(code, compiled, table, input, decision),
+    };
+  });
+}
+
+function yuan(fen: number): string {
+  return `¥${(fen / 100).toFixed(2)}`;
+}
+
+function reasonText(
+  code: (typeof INELIGIBILITY_CODES)[number],
+  compiled: CompiledProduct,
+  table: RoutingTable,
+  input: RoutingInput,
+  decision: RoutingDecision,
+): string {
+  const { product } = compiled;
+  const funder = table.funders[compiled.funderIndex]!.funder;
+  const a = input.applicant;
+  switch (code) {
+    case 'region_not_licensed':
+      return `the funder is licensed in ${funder.licensedRegions.join(', ')}, not in region ${a.regionCode}`;
+    case 'age_out_of_range':
+      return `age ${a.ageYears} is outside ${product.ageMin}–${product.ageMax}`;
+    case 'amount_out_of_range':
+      return `amount ${yuan(a.amountFen)} is outside ${yuan(product.minAmountFen)}–${yuan(product.maxAmountFen)}`;
+    case 'term_unsupported':
+      return `term ${a.termMonths} months is not one of ${product.termsMonths.join(', ')}`;
+    case 'score_below_minimum':
+      return `score ${decision.score} is below the product minimum ${product.minScore}`;
+    case 'funder_suspended':
+      return 'the funder is suspended';
+    case 'funder_capacity_exhausted':
+      return `the funder's monthly quota ${yuan(funder.monthlyQuotaFen ?? 0)} cannot take another ${yuan(a.amountFen)}`;
+    case 'apr_exceeds_cap':
+      return `the comprehensive annual cost would exceed the ${(table.config.pricing.capAnnual * 100).toFixed(2)}% cap`;
+    case 'exposure_budget_exhausted':
+      return `the funder's monthly exposure budget for band ${decision.band} is used up`;
+    case 'rotation_deferred':
+      return `rotation: the previous funder is offered again only if cheaper by ${(table.config.rotation.sameFunderMarginAnnual * 100).toFixed(2)} points`;
+    case 'consent_missing':
+      return 'no separate consent (PIPL art. 23) to share with this funder yet';
+  }
+}

@@ -1,0 +1,204 @@
+// Routing types: the plain data the pure routing core takes and returns. No I/O here; the service
+// loads these from the database, the simulator builds them in memory, and both call decide().
+import type { ContractTerms, FeeLine, Funder, Product, RepaymentMethod } from '../catalog/model.ts';
+import type { Fen } from '../kernel/index.ts';
+
+/**
+ * Why a product is not offered, in precedence order: the explanation names the FIRST rule that
+ * failed (PIPL art. 24, the right to an explanation of automated decisions). Never renamed.
+ */
+export const INELIGIBILITY_CODES = [
+  'region_not_licensed',
+  'age_out_of_range',
+  'amount_out_of_range',
+  'term_unsupported',
+  'score_below_minimum',
+  'funder_suspended',
+  'funder_capacity_exhausted',
+  'apr_exceeds_cap',
+  'exposure_budget_exhausted',
+  'rotation_deferred',
+  'consent_missing',
+] as const;
+export type IneligibilityCode = (typeof INELIGIBILITY_CODES)[number];
+
+export const EMPLOYER_TYPES = ['government', 'state-owned', 'private', 'self-employed', 'unknown'] as const;
+export type EmployerType = (typeof EMPLOYER_TYPES)[number];
+
+/** What routing knows about the applicant. Derived from the application; no names or ID numbers. */
+export interface ApplicantFeatures {
+  ageYears: number;
+  /** GB/T 2260 six-digit county code (from the ID number: the strict practice, 银保监办发〔2021〕24号). */
+  regionCode: string;
+  amountFen: Fen;
+  termMonths: number;
+  monthlyIncomeFen: Fen;
+  employerType: EmployerType;
+  /** 0–1000 from the platform's own risk system; absent: the built-in scorecard computes one. */
+  score?: number | undefined;
+}
+
+/** The slice of a funder routing reads. */
+export type RoutingFunder = Pick<Funder, 'id' | 'status' | 'licensedRegions' | 'monthlyQuotaFen'> & {
+  /** the platform's service fee from the contract in force; absent = no contract, no fee */
+  serviceFee?: ContractTerms['serviceFee'] | undefined;
+};
+
+/** The slice of a product routing reads. */
+export type RoutingProduct = Pick<
+  Product,
+  | 'id'
+  | 'funderId'
+  | 'status'
+  | 'minAmountFen'
+  | 'maxAmountFen'
+  | 'termsMonths'
+  | 'rateAnnualMin'
+  | 'rateAnnualMax'
+  | 'methods'
+  | 'fees'
+  | 'ageMin'
+  | 'ageMax'
+  | 'minScore'
+>;
+
+/** Per-funder state that changes during the month (loaded by the service, simulated by the simulator). */
+export interface FunderState {
+  /** amount booked with the funder this calendar month, against its monthly quota */
+  monthlyUsedFen: Fen;
+  /** applications of each top band shared with the funder this month, against its exposure budget */
+  exposureUsedByBand: Readonly<Record<string, number>>;
+  /** in [0, 1]: 1 = no poaching suspicion (default); the detection module lowers it. Scales top-band budgets. */
+  trust: number;
+  /** in [0, 1]: the funder's recent approval rate, for the ranking weight; absent = config default */
+  approvalRate?: number | undefined;
+}
+
+export interface ScoreBand {
+  band: string;
+  /** inclusive lower bound; bands are listed from the highest minScore down, the last one at 0 */
+  minScore: number;
+}
+
+/** The built-in scorecard (points add up; the total is clamped to 0–1000). See scorecard.ts. */
+export interface ScorecardConfig {
+  basePoints: number;
+  /** [minAge, maxAge] inclusive → points; first match wins */
+  agePoints: Array<{ min: number; max: number; points: number }>;
+  /** monthly income at or above minFen → points; first match wins (list from high to low) */
+  incomePoints: Array<{ minFen: Fen; points: number }>;
+  /** the request's estimated monthly installment / monthly income at or below maxRatio → points; first match wins */
+  debtToIncomePoints: Array<{ maxRatio: number; points: number }>;
+  /** annual rate used only to estimate the installment for debt-to-income (not an offer) */
+  debtToIncomeReferenceRateAnnual: number;
+  employerPoints: Record<EmployerType, number>;
+  /** division-code prefix → points; the longest matching prefix wins; no match: regionDefaultPoints */
+  regionPoints: Record<string, number>;
+  regionDefaultPoints: number;
+}
+
+export interface RoutingConfig {
+  scorecard: ScorecardConfig;
+  bands: ScoreBand[];
+  pricing: {
+    /** comprehensive annual cost ceiling (最高人民法院 2017 opinion, 24%); passed to pricing as the cap */
+    capAnnual: number;
+    /** which pricing figure the cap applies to: the displayed nominal (period IRR × 12) or the effective one */
+    capBasis: 'nominal' | 'effective';
+    /** the first of these that a product supports is quoted */
+    preferredMethods: RepaymentMethod[];
+  };
+  ranking: {
+    /** annual-rate points the platform trades for one unit of service fee rate on the amount (0 = ignore) */
+    serviceFeeWeight: number;
+    /** annual-rate points traded for approval likelihood going from 0 to 1 (0 = ignore) */
+    approvalWeight: number;
+    /** the weights never move an offer by more than this much annual cost: borrower value comes first */
+    maxAdjustmentAnnual: number;
+    /** approval likelihood assumed for a funder without a history */
+    defaultApprovalRate: number;
+  };
+  rotation: {
+    enabled: boolean;
+    /** the last funder keeps a repeat borrower only if its best annual cost is lower by at least this */
+    sameFunderMarginAnnual: number;
+    /** monthly exposure budget (applications shared) per top band, per funder, before trust scaling */
+    exposureBudgetPerMonth: Record<string, number>;
+    /** per-funder budget overrides, band → applications a month */
+    budgetOverrides?: Record<string, Record<string, number>> | undefined;
+  };
+}
+
+/** What pricing's quote() takes (src/pricing): the routing core calls it for every otherwise-eligible product. */
+export interface QuoteRequest {
+  principalFen: Fen;
+  termMonths: number;
+  rateAnnual: number;
+  method: RepaymentMethod;
+  fees: readonly FeeLine[];
+  cap?: { rate: number; basis: 'nominal' | 'effective' };
+}
+
+/** The part of pricing's quote result the core relies on (structural, so pricing's richer type fits). */
+export type QuoteOutcome =
+  | {
+      ok: true;
+      value: {
+        apr: { periodRate: number; nominal: number; effective: number };
+        capCheck: { ok: boolean };
+        totals?: { interestFen: Fen; [key: string]: unknown } | undefined;
+      };
+    }
+  | { ok: false; code: string; message: string; field?: string };
+
+export type QuoteFunction = (request: QuoteRequest) => QuoteOutcome;
+
+export interface RoutingInput {
+  applicant: ApplicantFeatures;
+  /** per funder id; a funder without an entry has used nothing and has trust 1 */
+  funderStates: ReadonlyMap<string, FunderState>;
+  /** the funder of the customer's previous loan through the platform (客户轮换), if any */
+  lastFunderId?: string | null | undefined;
+  /** funders the customer has a live separate consent for; absent = consent not yet asked (offer stage) */
+  consentedFunderIds?: ReadonlySet<string> | undefined;
+  /** tie-breaks between equal offers are drawn from this seed (the service uses a hash of the application id) */
+  seed: number;
+}
+
+export interface Offer {
+  rank: number;
+  productId: string;
+  funderId: string;
+  amountFen: Fen;
+  termMonths: number;
+  rateAnnual: number;
+  method: RepaymentMethod;
+  apr: { periodRate: number; nominal: number; effective: number };
+  /** the platform's service fee on this loan, for economics (never charged to the borrower) */
+  serviceFeeFen: Fen;
+  approvalLikelihood: number;
+  /** the annual cost the ranking used: apr.nominal adjusted by the bounded weights */
+  rankingCostAnnual: number;
+  /** pricing's totals for this loan (interest, fees, payments, amount disbursed) */
+  totals: Record<string, unknown> | undefined;
+}
+
+export type ProductExplanation =
+  | { productId: string; funderId: string; eligible: true; rank: number }
+  | { productId: string; funderId: string; eligible: false; code: IneligibilityCode; reason: string };
+
+/** Outcome code per table product: ELIGIBLE, or 1 + the index of the failing rule in INELIGIBILITY_CODES. */
+export const ELIGIBLE = 0;
+
+export interface RoutingDecision {
+  score: number;
+  scoreSource: 'provided' | 'scorecard';
+  band: string;
+  /** ranked, best first */
+  offers: Offer[];
+  /**
+   * One outcome per product of the routing table, in table order (compact, so the simulator can
+   * run millions of decisions); explainDecision() turns it into readable explanations.
+   */
+  outcomes: Uint8Array;
+}
