@@ -1,0 +1,133 @@
+// Sharing types: what a funder may see of a customer at each stage, and what the gateway returns.
+// DESIGN principle 5: share the minimum, record every share.
+
+/** When a payload leaves: before a decision (prescreen, application) or after the loan is booked. */
+export const STAGES = ['prescreen', 'application', 'booked'] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** Stages before booking: the funder gets relay contact points, never the real phone. */
+export const PRE_BOOKING_STAGES: readonly Stage[] = ['prescreen', 'application'];
+
+/**
+ * How one field is disclosed. `clear` the value; `masked` a partial value (phone 138****1234);
+ * `pseudonymised` HMAC-SHA256 under the funder's own key (stable for that funder, unlinkable
+ * across funders); `withheld` absent from the payload.
+ */
+export const TREATMENTS = ['clear', 'masked', 'pseudonymised', 'withheld'] as const;
+export type Treatment = (typeof TREATMENTS)[number];
+
+/**
+ * PIPL art. 23 data categories a consent names (`Consent.dataCategories`). A field whose category
+ * the consent does not name is withheld whatever the policy says.
+ */
+export const DATA_CATEGORIES = ['identity', 'contact', 'demographics', 'region', 'employment', 'loan-request'] as const;
+export type DataCategory = (typeof DATA_CATEGORIES)[number];
+
+export const FIELDS = [
+  'customerRef',
+  'applicationRef',
+  'name',
+  'idNumber',
+  'phone',
+  'relayContact',
+  'birthDate',
+  'gender',
+  'regionCode',
+  'employer',
+  'monthlyIncomeFen',
+  'amountFen',
+  'termMonths',
+  'purpose',
+] as const;
+export type Field = (typeof FIELDS)[number];
+
+export type FieldPolicy = Record<Field, Treatment>;
+
+/** A policy as stored: per stage, every field named. */
+export type SharingPolicy = Record<Stage, FieldPolicy>;
+
+/** Everything the gateway may draw from, gathered by the service (PII decrypted in memory only). */
+export interface ShareSource {
+  customerId: string;
+  applicationId: string;
+  name: string;
+  idNumber: string;
+  phone: string;
+  birthDate: string;
+  gender: 'male' | 'female';
+  regionCode: string;
+  employer: string | null;
+  monthlyIncomeFen: number;
+  amountFen: number;
+  termMonths: number;
+  purpose: string;
+  /** the relay phone / email token the funder may use before booking; null at booking */
+  relayContact: { phone: string; email: string } | null;
+}
+
+export type PayloadValue = string | number | { phone: string; email: string };
+
+/** What leaves for the funder. Canonical JSON of this object is what payloadHash commits to. */
+export interface FunderPayload {
+  schema: 'shoujia.share/v1';
+  funderId: string;
+  stage: Stage;
+  sharedAt: string;
+  fields: Partial<Record<Field, PayloadValue>>;
+}
+
+export interface ShareResult {
+  payload: FunderPayload;
+  /** hex SHA-256 of the RFC 8785 canonical JSON of `payload` */
+  payloadHash: string;
+  exposureEntryId: string;
+  /** fields present in the payload (the ledger records these names, never the values) */
+  fields: Field[];
+  /** fields the policy would have shared but the consent's data categories do not cover */
+  withheldForConsent: Field[];
+}
+
+/** A relay contact point: a virtual number or email token leased to one (customer, funder). */
+export interface RelayPoint {
+  id: string;
+  channel: 'phone' | 'email';
+  address: string;
+  customerId: string;
+  funderId: string;
+  leasedAt: Date;
+  releasedAt: Date | null;
+}
+
+export const CONTACT_CHANNELS = ['call', 'sms', 'email'] as const;
+export type ContactChannel = (typeof CONTACT_CHANNELS)[number];
+
+/** Whether a contact through a relay point stayed within the purpose the borrower consented to. */
+export const CONTACT_VERDICTS = ['in-purpose', 'out-of-purpose', 'unattributed'] as const;
+export type ContactVerdict = (typeof CONTACT_VERDICTS)[number];
+
+export interface ContactEventInput {
+  relayAddress: string;
+  occurredAt: Date;
+  channel: ContactChannel;
+  /** the caller's number or address as the provider saw it; stored hashed */
+  caller: string;
+  /** provider's transcript summary or message excerpt */
+  summary: string;
+  /** the provider's own event id, for de-duplication of webhook retries */
+  providerEventId: string;
+}
+
+export interface ContactEvent {
+  id: string;
+  relayPointId: string | null;
+  funderId: string | null;
+  customerId: string | null;
+  channel: ContactChannel;
+  occurredAt: Date;
+  receivedAt: Date;
+  verdict: ContactVerdict;
+  /** why the verdict: e.g. 'marketing-before-decision', 'after-decline' */
+  reason: string;
+  summary: string;
+  providerEventId: string;
+}
