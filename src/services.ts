@@ -6,6 +6,7 @@ import type { Database } from './db/client.ts';
 import { IdentityService } from './identity/service.ts';
 import { IntakeService } from './intake/service.ts';
 import { type Clock, type IdGenerator, Vault, createIdGenerator, systemClock } from './kernel/index.ts';
+import { LedgerService } from './ledger/service.ts';
 
 export interface ServiceOptions {
   database: Database;
@@ -13,6 +14,10 @@ export interface ServiceOptions {
   clock?: Clock;
   ids?: IdGenerator;
   ledgerOrigin?: string;
+  /** run the ledger integrator every this many ms (servers); absent: tests call ledger.integrate() */
+  ledgerIntegrateIntervalMs?: number;
+  /** where the integrator reports a failed tick (it retries on the next) */
+  onLedgerError?: (error: unknown) => void;
 }
 
 export interface Services {
@@ -26,6 +31,7 @@ export interface Services {
   identity: IdentityService;
   catalog: CatalogService;
   intake: IntakeService;
+  ledger: LedgerService;
   /** Called on shutdown, after the HTTP server stops taking requests and before the database closes. */
   stopHooks: Array<() => Promise<void>>;
 }
@@ -36,15 +42,69 @@ export function createServices(options: ServiceOptions): Services {
   const vault = new Vault(options.masterKey);
   const base = { clock, ids, vault, masterKey: options.masterKey };
   const identity = new IdentityService(base);
+  const ledgerOrigin = options.ledgerOrigin ?? 'shoujia.local/ledger';
+  const ledger = new LedgerService({
+    database: options.database,
+    clock,
+    ids,
+    masterKey: options.masterKey,
+    origin: ledgerOrigin,
+  });
   const services: Services = {
     database: options.database,
     ...base,
-    ledgerOrigin: options.ledgerOrigin ?? 'shoujia.local/ledger',
+    ledgerOrigin,
     access: new AccessService(base),
     identity,
     catalog: new CatalogService(base),
     intake: new IntakeService({ ...base, identity }),
+    ledger,
     stopHooks: [],
   };
+  wireLedger(services);
+  if (options.ledgerIntegrateIntervalMs !== undefined) {
+    ledger.start(options.ledgerIntegrateIntervalMs, options.onLedgerError);
+    services.stopHooks.push(() => ledger.stop());
+  }
   return services;
+}
+
+/**
+ * The ledger records origination and consent in the same transaction as the change it records:
+ * intake's origination hook, and identity's consent calls wrapped here so identity stays unaware
+ * of the ledger (dependencies point downward).
+ */
+function wireLedger(services: Services): void {
+  const { ledger, identity, intake } = services;
+  intake.onOrigination(async (tx, event) => {
+    await ledger.append(tx, {
+      kind: 'origination',
+      customerId: event.customerId,
+      applicationId: event.applicationId,
+      channel: event.channel,
+      at: event.at,
+    });
+  });
+  const grantConsent = identity.grantConsent.bind(identity);
+  identity.grantConsent = async (tx, input) => {
+    const consent = await grantConsent(tx, input);
+    await ledger.append(tx, {
+      kind: 'consent-granted',
+      customerId: consent.customerId,
+      funderId: consent.funderId,
+      consentId: consent.id,
+      purpose: consent.purpose,
+      dataCategories: consent.dataCategories,
+      textVersionHash: consent.textVersionHash,
+      at: consent.grantedAt,
+    });
+    return consent;
+  };
+  const withdrawConsent = identity.withdrawConsent.bind(identity);
+  identity.withdrawConsent = async (tx, customerId, funderId) => {
+    const withdrawnCount = await withdrawConsent(tx, customerId, funderId);
+    if (withdrawnCount > 0)
+      await ledger.append(tx, { kind: 'consent-withdrawn', customerId, funderId, withdrawnCount });
+    return withdrawnCount;
+  };
 }

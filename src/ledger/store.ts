@@ -1,0 +1,203 @@
+// Ledger queries. Raw SQL where batching matters (multi-row inserts, one-query proof reads); every
+// read of a growing table is bounded (STYLE §8).
+import { sql, type SQL } from 'drizzle-orm';
+import type { Executor } from '../db/client.ts';
+import { assert } from '../kernel/index.ts';
+import type { NodeId } from './merkle.ts';
+
+/** Rows per multi-row INSERT statement (PostgreSQL allows 65,535 bind parameters per statement). */
+export const INSERT_CHUNK_ROWS = 2_000;
+/** A proof needs at most ~2·64 nodes; anything larger is a bug in the caller. */
+export const MAX_NODES_PER_READ = 256;
+/** Advisory lock key for the integrator ("ledger" in ASCII), held for one integration transaction. */
+export const INTEGRATOR_LOCK_KEY = 0x6c6564676572;
+
+export interface EntryRow {
+  entryId: string;
+  kind: string;
+  funderId: string | null;
+  customerId: string | null;
+  body: string;
+  leafHash: Buffer;
+  createdAt: Date;
+}
+
+type Row = Record<string, unknown>;
+
+/** node-postgres and PGlite both answer `execute` with `{ rows }`. */
+export async function run(executor: Executor, query: SQL): Promise<Row[]> {
+  const result = (await executor.execute(query)) as unknown as { rows?: Row[] };
+  return result.rows ?? [];
+}
+
+export function toBuffer(value: unknown): Buffer {
+  assert(value instanceof Uint8Array, 'expected bytea');
+  return Buffer.from(value);
+}
+
+/** Insert entries and queue them for integration, in the caller's transaction, one round trip. */
+export async function insertEntries(executor: Executor, rows: EntryRow[]): Promise<void> {
+  for (let start = 0; start < rows.length; start += INSERT_CHUNK_ROWS) {
+    const chunk = rows.slice(start, start + INSERT_CHUNK_ROWS);
+    const values = sql.join(
+      chunk.map(
+        (r) =>
+          sql`(${r.entryId}, ${r.kind}, ${r.funderId}, ${r.customerId}, ${r.body}, decode(${r.leafHash.toString('hex')}, 'hex'), ${r.createdAt.toISOString()}::timestamptz)`,
+      ),
+      sql`, `,
+    );
+    await executor.execute(sql`
+      WITH inserted AS (
+        INSERT INTO ledger_entries (entry_id, kind, funder_id, customer_id, body, leaf_hash, created_at)
+        VALUES ${values}
+        RETURNING entry_id
+      )
+      INSERT INTO ledger_pending (entry_id) SELECT entry_id FROM inserted`);
+  }
+}
+
+export async function lockIntegrator(executor: Executor): Promise<void> {
+  await executor.execute(sql`SELECT pg_advisory_xact_lock(${sql.raw(String(INTEGRATOR_LOCK_KEY))})`);
+}
+
+export async function latestHead(
+  executor: Executor,
+): Promise<{ treeSize: number; rootHash: Buffer; note: string } | undefined> {
+  const [row] = await run(
+    executor,
+    sql`SELECT tree_size, root_hash, note FROM ledger_checkpoints ORDER BY tree_size DESC LIMIT 1`,
+  );
+  if (!row) return undefined;
+  return { treeSize: Number(row.tree_size), rootHash: toBuffer(row.root_hash), note: String(row.note) };
+}
+
+export async function checkpointAt(
+  executor: Executor,
+  treeSize: number,
+): Promise<{ treeSize: number; rootHash: Buffer; note: string } | undefined> {
+  const [row] = await run(
+    executor,
+    sql`SELECT tree_size, root_hash, note FROM ledger_checkpoints WHERE tree_size = ${treeSize} LIMIT 1`,
+  );
+  if (!row) return undefined;
+  return { treeSize: Number(row.tree_size), rootHash: toBuffer(row.root_hash), note: String(row.note) };
+}
+
+/** Take up to `limit` queued entries in append order, removing them from the queue. */
+export async function takePending(
+  executor: Executor,
+  limit: number,
+): Promise<Array<{ entryId: string; leafHash: Buffer }>> {
+  const rows = await run(
+    executor,
+    sql`WITH taken AS (
+          DELETE FROM ledger_pending WHERE seq IN (SELECT seq FROM ledger_pending ORDER BY seq LIMIT ${limit})
+          RETURNING seq, entry_id
+        )
+        SELECT taken.entry_id, e.leaf_hash FROM taken JOIN ledger_entries e ON e.entry_id = taken.entry_id ORDER BY taken.seq`,
+  );
+  return rows.map((r) => ({ entryId: String(r.entry_id), leafHash: toBuffer(r.leaf_hash) }));
+}
+
+/** Fetch the given complete-subtree nodes in one indexed query. */
+export async function readNodes(executor: Executor, ids: NodeId[]): Promise<Map<string, Buffer>> {
+  const found = new Map<string, Buffer>();
+  if (ids.length === 0) return found;
+  assert(ids.length <= MAX_NODES_PER_READ, `too many nodes in one read: ${ids.length}`);
+  for (const id of ids)
+    assert(Number.isSafeInteger(id.level) && Number.isSafeInteger(id.index), 'node ids are integers');
+  // The ids are integers checked above, so inlining them is safe and lets the planner use the primary key.
+  const tuples = ids.map((id) => `(${id.level},${id.index})`).join(',');
+  const rows = await run(
+    executor,
+    sql.raw(`SELECT level, idx, hash FROM ledger_nodes WHERE (level, idx) IN (${tuples})`),
+  );
+  for (const r of rows) found.set(`${Number(r.level)}:${Number(r.idx)}`, toBuffer(r.hash));
+  return found;
+}
+
+export async function insertNodes(
+  executor: Executor,
+  nodes: Array<{ level: number; index: number; hash: Buffer }>,
+): Promise<void> {
+  for (let start = 0; start < nodes.length; start += INSERT_CHUNK_ROWS) {
+    const chunk = nodes.slice(start, start + INSERT_CHUNK_ROWS);
+    const values = chunk
+      .map((n) => `(${n.level},${n.index},'\\x${n.hash.toString('hex')}'::bytea)`)
+      .join(',');
+    for (const n of chunk)
+      assert(Number.isSafeInteger(n.level) && Number.isSafeInteger(n.index), 'node ids are integers');
+    await executor.execute(sql.raw(`INSERT INTO ledger_nodes (level, idx, hash) VALUES ${values}`));
+  }
+}
+
+export async function insertLeaves(
+  executor: Executor,
+  firstIndex: number,
+  entryIds: string[],
+): Promise<void> {
+  for (let start = 0; start < entryIds.length; start += INSERT_CHUNK_ROWS) {
+    const chunk = entryIds.slice(start, start + INSERT_CHUNK_ROWS);
+    const values = sql.join(
+      chunk.map((entryId, i) => sql`(${firstIndex + start + i}, ${entryId})`),
+      sql`, `,
+    );
+    await executor.execute(sql`INSERT INTO ledger_leaves (leaf_index, entry_id) VALUES ${values}`);
+  }
+}
+
+export async function insertCheckpoint(
+  executor: Executor,
+  head: { treeSize: number; rootHash: Buffer; note: string; createdAt: Date },
+): Promise<void> {
+  await executor.execute(
+    sql`INSERT INTO ledger_checkpoints (tree_size, root_hash, note, created_at)
+        VALUES (${head.treeSize}, decode(${head.rootHash.toString('hex')}, 'hex'), ${head.note}, ${head.createdAt.toISOString()}::timestamptz)`,
+  );
+}
+
+export async function entryAtIndex(
+  executor: Executor,
+  index: number,
+): Promise<(EntryRow & { index: number }) | undefined> {
+  const [row] = await run(
+    executor,
+    sql`SELECT l.leaf_index, e.entry_id, e.kind, e.funder_id, e.customer_id, e.body, e.leaf_hash, e.created_at
+        FROM ledger_leaves l JOIN ledger_entries e ON e.entry_id = l.entry_id WHERE l.leaf_index = ${index} LIMIT 1`,
+  );
+  return row ? toEntryRow(row) : undefined;
+}
+
+export async function indexOfEntry(executor: Executor, entryId: string): Promise<number | undefined> {
+  const [row] = await run(
+    executor,
+    sql`SELECT leaf_index FROM ledger_leaves WHERE entry_id = ${entryId} LIMIT 1`,
+  );
+  return row ? Number(row.leaf_index) : undefined;
+}
+
+/** Stored leaf hashes for indexes [from, from+limit), in order (for the audit, page by page). */
+export async function leafHashesFrom(executor: Executor, from: number, limit: number): Promise<Buffer[]> {
+  const rows = await run(
+    executor,
+    sql`SELECT l.leaf_index, e.leaf_hash, e.body FROM ledger_leaves l JOIN ledger_entries e ON e.entry_id = l.entry_id
+        WHERE l.leaf_index >= ${from} AND l.leaf_index < ${from + limit} ORDER BY l.leaf_index LIMIT ${limit}`,
+  );
+  return rows.map((r, i) => {
+    assert(Number(r.leaf_index) === from + i, `gap in ledger leaves at ${from + i}`);
+    return toBuffer(r.leaf_hash);
+  });
+}
+
+function toEntryRow(row: Row): EntryRow & { index: number } {
+  return {
+    index: Number(row.leaf_index),
+    entryId: String(row.entry_id),
+    kind: String(row.kind),
+    funderId: row.funder_id === null ? null : String(row.funder_id),
+    customerId: row.customer_id === null ? null : String(row.customer_id),
+    body: String(row.body),
+    leafHash: toBuffer(row.leaf_hash),
+    createdAt: new Date(row.created_at as string),
+  };
+}
