@@ -151,7 +151,7 @@ describe('decide against the reference model', () => {
               expect(decision.offers[i]!.rankingCostAnnual).toBeGreaterThanOrEqual(
                 decision.offers[i - 1]!.rankingCostAnnual,
               );
-            decision.offers.forEach((o, i) => expect(o.rank).toBe(i + 1));
+            expect(decision.offers.map((o) => o.rank)).toEqual(decision.offers.map((_, i) => i + 1));
             // Deterministic: the same input gives the same decision.
             expect(decide(table, input)).toEqual(decision);
           }

@@ -11,7 +11,6 @@ import {
   regionLicensed,
 } from './eligibility.ts';
 import {
-  type ApplicantFeatures,
   type FunderState,
   INELIGIBILITY_CODES,
   type Offer,

@@ -146,7 +146,7 @@ export type QuoteOutcome =
       value: {
         apr: { periodRate: number; nominal: number; effective: number };
         capCheck: { ok: boolean };
-        totals?: { interestFen: Fen; [key: string]: unknown } | undefined;
+        totals?: { interestFen: Fen } | undefined;
       };
     }
   | { ok: false; code: string; message: string; field?: string };
@@ -180,7 +180,7 @@ export interface Offer {
   /** the annual cost the ranking used: apr.nominal adjusted by the bounded weights */
   rankingCostAnnual: number;
   /** pricing's totals for this loan (interest, fees, payments, amount disbursed) */
-  totals: Record<string, unknown> | undefined;
+  totals: { interestFen: Fen } | undefined;
 }
 
 export type ProductExplanation =
