@@ -13,7 +13,7 @@ export const pricingErrors = defineErrors('pricing', {
   apr_unsolvable: {
     status: 422,
     meaning:
-      'The cash flows have no annual cost within the solver’s range (a period rate above 1000, i.e. 100,000% a month).',
+      'The cash flows have no annual cost within the solver’s range (a period rate above 10^15); a quote within MAX_FEN cannot reach it.',
   },
   apr_exceeds_cap: {
     status: 422,

@@ -6,9 +6,13 @@
 // strictly decreasing for r > −1 when some p_t > 0, so the root is unique. Since every schedule
 // repays the whole principal and D ≤ principal, Σ p_t ≥ D, so f(0) ≥ 0 and the root is ≥ 0.
 
-/** Above this period rate (100,000% a month) we report no solution rather than a meaningless figure. */
-export const MAX_PERIOD_RATE = 1000;
-/** Iteration limit: bisection alone needs ~70 halvings from MAX_PERIOD_RATE to double precision. */
+/**
+ * The solver's range. A quote's cash flows cannot reach it: at least 1 fen is disbursed and at most
+ * MAX_FEN (10^13) repaid, so r < 10^13 and (1 + r)^12 stays finite. It bounds the bracket search for
+ * any other caller, who gets UNSOLVABLE rather than a runaway loop.
+ */
+export const MAX_PERIOD_RATE = 1e15;
+/** Iteration limit: the bracket search needs ≤ 30 quadruplings, bisection ≤ ~110 halvings. */
 export const MAX_ITERATIONS = 200;
 /** Stop when |f(r)| ≤ this × D (far inside the 1e-9-of-principal residual the tests demand). */
 const RESIDUAL_TOLERANCE = 1e-13;
@@ -55,7 +59,7 @@ export function solvePeriodRate(payments: Float64Array, n: number, disbursed: nu
   // Bracket [lo, hi] with f(lo) ≥ 0 > f(hi). A first guess from simple interest on the average
   // balance: cost ≈ D · r · (n+1)/2.
   let lo = 0;
-  let hi = Math.max((4 * cost) / (disbursed * (n + 1)), 1e-6);
+  let hi = Math.min(Math.max((4 * cost) / (disbursed * (n + 1)), 1e-6), MAX_PERIOD_RATE);
   let iterations = 0;
   for (;;) {
     presentValue(payments, n, disbursed, hi, scratch);
