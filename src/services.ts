@@ -7,6 +7,8 @@ import { IdentityService } from './identity/service.ts';
 import { IntakeService } from './intake/service.ts';
 import { type Clock, type IdGenerator, Vault, createIdGenerator, systemClock } from './kernel/index.ts';
 import { LedgerService } from './ledger/service.ts';
+import { PoolRelayProvider, type RelayProvider } from './sharing/relay.ts';
+import { SharingService } from './sharing/service.ts';
 
 export interface ServiceOptions {
   database: Database;
@@ -18,6 +20,8 @@ export interface ServiceOptions {
   ledgerIntegrateIntervalMs?: number;
   /** where the integrator reports a failed tick (it retries on the next) */
   onLedgerError?: (error: unknown) => void;
+  /** relay contact points (virtual numbers); absent: the built-in pool table */
+  relayProvider?: RelayProvider;
 }
 
 export interface Services {
@@ -32,6 +36,7 @@ export interface Services {
   catalog: CatalogService;
   intake: IntakeService;
   ledger: LedgerService;
+  sharing: SharingService;
   /** Called on shutdown, after the HTTP server stops taking requests and before the database closes. */
   stopHooks: Array<() => Promise<void>>;
 }
@@ -50,6 +55,7 @@ export function createServices(options: ServiceOptions): Services {
     masterKey: options.masterKey,
     origin: ledgerOrigin,
   });
+  const intake = new IntakeService({ ...base, identity });
   const services: Services = {
     database: options.database,
     ...base,
@@ -57,8 +63,9 @@ export function createServices(options: ServiceOptions): Services {
     access: new AccessService(base),
     identity,
     catalog: new CatalogService(base),
-    intake: new IntakeService({ ...base, identity }),
+    intake,
     ledger,
+    sharing: new SharingService({ ...base, identity, intake, ledger, relay: options.relayProvider ?? new PoolRelayProvider(clock) }),
     stopHooks: [],
   };
   wireLedger(services);

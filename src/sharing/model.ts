@@ -20,7 +20,14 @@ export type Treatment = (typeof TREATMENTS)[number];
  * PIPL art. 23 data categories a consent names (`Consent.dataCategories`). A field whose category
  * the consent does not name is withheld whatever the policy says.
  */
-export const DATA_CATEGORIES = ['identity', 'contact', 'demographics', 'region', 'employment', 'loan-request'] as const;
+export const DATA_CATEGORIES = [
+  'identity',
+  'contact',
+  'demographics',
+  'region',
+  'employment',
+  'loan-request',
+] as const;
 export type DataCategory = (typeof DATA_CATEGORIES)[number];
 
 export const FIELDS = [

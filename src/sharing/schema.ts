@@ -82,7 +82,9 @@ export const relayLeases = pgTable(
   },
   (t) => [
     uniqueIndex('relay_leases_live_address').on(t.address).where(sql`released_at IS NULL`),
-    uniqueIndex('relay_leases_live_pair').on(t.customerId, t.funderId, t.channel).where(sql`released_at IS NULL`),
+    uniqueIndex('relay_leases_live_pair')
+      .on(t.customerId, t.funderId, t.channel)
+      .where(sql`released_at IS NULL`),
     index('relay_leases_address').on(t.address, t.leasedAt),
   ],
 );

@@ -1,0 +1,41 @@
+// Sharing error codes. consent_missing is identity's code: the gateway re-checks consent with it.
+import { defineErrors } from '../kernel/index.ts';
+
+export const sharingErrors = defineErrors('sharing', {
+  policy_invalid: {
+    status: 400,
+    meaning:
+      'A field policy names a treatment its field does not allow, or shares the real phone before booking.',
+  },
+  share_source_missing: { status: 404, meaning: 'The application or its customer does not exist.' },
+  relay_pool_exhausted: {
+    status: 503,
+    meaning: 'The relay provider has no free contact point of this channel; add addresses to the pool.',
+  },
+  relay_address_invalid: {
+    status: 400,
+    meaning: 'A relay pool address is not a mainland mobile number or an email address.',
+  },
+  prescreen_not_configured: {
+    status: 404,
+    meaning: 'The funder has no live pre-screen set and OPRF endpoint.',
+  },
+  prescreen_set_invalid: { status: 400, meaning: 'The uploaded pre-screen set is not a valid set file.' },
+  prescreen_unavailable: {
+    status: 502,
+    meaning: 'The funder’s OPRF service did not answer correctly; the check did not happen.',
+  },
+  oprf_malformed: {
+    status: 400,
+    meaning: 'The OPRF request is not well formed (JSON, base64, element length).',
+  },
+  oprf_point_invalid: {
+    status: 400,
+    meaning: 'An element is not the canonical encoding of a ristretto255 group element, or is the identity.',
+  },
+  oprf_batch_too_large: {
+    status: 400,
+    meaning: 'The OPRF request carries more elements than the batch limit.',
+  },
+  oprf_key_unknown: { status: 400, meaning: 'The OPRF request names a key id this service does not hold.' },
+});

@@ -1,0 +1,335 @@
+// The data-sharing gateway: every payload that leaves for a funder is built here, under the funder's
+// field policy and a live consent, and leaves an exposure receipt in the ledger (DESIGN principle 5).
+// Also: per-funder pseudonyms, relay contact points and their contact events, and the OPRF pre-screen.
+import type { Executor } from '../db/client.ts';
+import type { LiveConsent } from '../identity/model.ts';
+import type { IdentityService } from '../identity/service.ts';
+import type { IntakeService } from '../intake/service.ts';
+import type { AppendResult, LedgerEntryInput } from '../ledger/model.ts';
+import {
+  type Clock,
+  DomainError,
+  type IdGenerator,
+  assert,
+  canonicalJson,
+  deriveKey,
+  hmacSha256,
+  sha256Hex,
+  unwrap,
+} from '../kernel/index.ts';
+import { type ContactCategory, classifyContact } from './contact-purpose.ts';
+import { DEFAULT_POLICY, disclose, mergePolicy, validatePolicy } from './disclosure.ts';
+import './errors.ts';
+import {
+  type ContactEvent,
+  type ContactEventInput,
+  type ContactVerdict,
+  type FieldPolicy,
+  type FunderPayload,
+  PRE_BOOKING_STAGES,
+  type ShareResult,
+  type SharingPolicy,
+  type Stage,
+  STAGES,
+} from './model.ts';
+import { Pseudonymiser } from './pseudonym.ts';
+import type { RelayChannel, RelayProvider } from './relay.ts';
+import * as store from './store.ts';
+
+/** What the gateway needs of the ledger: an append inside the caller's transaction. */
+export interface ExposureLedger {
+  append(tx: Executor, entry: LedgerEntryInput): Promise<AppendResult>;
+}
+
+export interface ShareRequest {
+  /** Only IdentityService.requireLiveConsent makes one: sharing without consent does not type-check. */
+  consent: LiveConsent;
+  funderId: string;
+  stage: Stage;
+  applicationId: string;
+}
+
+export interface SharingDeps {
+  clock: Clock;
+  ids: IdGenerator;
+  masterKey: Buffer;
+  identity: IdentityService;
+  intake: IntakeService;
+  ledger: ExposureLedger;
+  relay: RelayProvider;
+}
+
+export interface PolicyView {
+  funderId: string;
+  policy: SharingPolicy;
+  version: number;
+  isDefault: boolean;
+}
+
+export class SharingService {
+  readonly pseudonyms: Pseudonymiser;
+  private readonly callerKeySecret: Buffer;
+
+  constructor(private readonly deps: SharingDeps) {
+    this.pseudonyms = new Pseudonymiser(deps.masterKey);
+    this.callerKeySecret = deriveKey(deps.masterKey, 'sharing/contact-caller');
+  }
+
+  // ---- the gateway ----
+
+  /**
+   * Build the payload for one funder at one stage, record the exposure in the ledger and the share
+   * register, and return it for sending. Runs in the caller's transaction: if the send is rolled
+   * back, so is the receipt. Without a live consent: consent_missing, nothing leased, nothing recorded.
+   */
+  async share(tx: Executor, request: ShareRequest): Promise<ShareResult> {
+    const { consent, funderId, stage, applicationId } = request;
+    assert(STAGES.includes(stage), `unknown stage ${stage}`);
+    const application = await this.deps.intake.get(tx, applicationId);
+    if (!application)
+      throw new DomainError('share_source_missing', `no application ${applicationId}`, 'applicationId');
+    // The type says a live consent was checked; check again here, in this transaction, because it
+    // may have been made for another funder or customer, or withdrawn since.
+    const live =
+      consent.funderId === funderId && consent.customerId === application.customerId
+        ? await this.deps.identity.findLiveConsent(tx, application.customerId, funderId)
+        : undefined;
+    if (!live)
+      throw new DomainError(
+        'consent_missing',
+        `no live consent to share with funder ${funderId}`,
+        'funderId',
+      );
+
+    const customerId = application.customerId;
+    const [contact, profile, employer, policy] = [
+      await this.deps.identity.revealContact(tx, customerId),
+      await this.deps.identity.getProfile(tx, customerId),
+      await this.deps.intake.employer(tx, applicationId),
+      await this.policyOf(tx, funderId),
+    ];
+    if (!contact || !profile)
+      throw new DomainError('share_source_missing', `no customer ${customerId}`, 'applicationId');
+    const fieldPolicy: FieldPolicy = policy.policy[stage];
+
+    const wantsRelay =
+      PRE_BOOKING_STAGES.includes(stage) &&
+      fieldPolicy.relayContact !== 'withheld' &&
+      live.dataCategories.includes('contact');
+    const relayContact = wantsRelay
+      ? {
+          phone: await this.leaseFor(tx, customerId, funderId, 'phone'),
+          email: await this.leaseFor(tx, customerId, funderId, 'email'),
+        }
+      : null;
+
+    const now = this.deps.clock.now();
+    const disclosure = disclose(
+      {
+        customerId,
+        applicationId,
+        name: contact.name,
+        idNumber: contact.idNumber,
+        phone: contact.phone,
+        birthDate: profile.birthDate,
+        gender: profile.gender,
+        regionCode: profile.regionCode,
+        employer,
+        monthlyIncomeFen: application.monthlyIncomeFen,
+        amountFen: application.amountFen,
+        termMonths: application.termMonths,
+        purpose: application.purpose,
+        relayContact,
+      },
+      fieldPolicy,
+      live.dataCategories,
+      (field, value) => this.pseudonyms.pseudonym(funderId, field, value),
+    );
+    const payload: FunderPayload = {
+      schema: 'shoujia.share/v1',
+      funderId,
+      stage,
+      sharedAt: now.toISOString(),
+      fields: disclosure.fields,
+    };
+    const payloadHash = sha256Hex(canonicalJson(payload));
+    const customerRef = this.pseudonyms.customerRef(funderId, customerId);
+    const applicationRef = this.pseudonyms.applicationRef(funderId, applicationId);
+    const { entryId } = await this.deps.ledger.append(tx, {
+      kind: 'exposure',
+      funderId,
+      customerId,
+      stage,
+      fields: disclosure.shared,
+      payloadHash,
+      consentId: live.id,
+      applicationId,
+      details: { customerRef, applicationRef, policyVersion: policy.version },
+      at: now,
+    });
+    await store.insertShare(tx, {
+      id: this.deps.ids.next('shr'),
+      funderId,
+      customerId,
+      applicationId,
+      stage,
+      customerRef,
+      applicationRef,
+      fields: disclosure.shared,
+      payloadHash,
+      consentId: live.id,
+      policyVersion: policy.version,
+      exposureEntryId: entryId,
+      sharedAt: now,
+    });
+    return {
+      payload,
+      payloadHash,
+      exposureEntryId: entryId,
+      fields: disclosure.shared,
+      withheldForConsent: disclosure.withheldForConsent,
+    };
+  }
+
+  /** Map a funder's application reference (from its callback) back to the platform's application. */
+  async resolveApplicationRef(
+    tx: Executor,
+    funderId: string,
+    applicationRef: string,
+  ): Promise<string | undefined> {
+    return (await store.shareByApplicationRef(tx, funderId, applicationRef))?.applicationId;
+  }
+
+  // ---- field policies ----
+
+  async policyOf(tx: Executor, funderId: string): Promise<PolicyView> {
+    const stored = await store.readPolicy(tx, funderId);
+    if (!stored) return { funderId, policy: DEFAULT_POLICY, version: 0, isDefault: true };
+    return { funderId, policy: stored.policy, version: stored.version, isDefault: false };
+  }
+
+  /** Change some fields of some stages; the whole result must be a valid policy. */
+  async updatePolicy(
+    tx: Executor,
+    funderId: string,
+    changes: Partial<Record<Stage, Partial<FieldPolicy>>>,
+    actor: string,
+  ): Promise<PolicyView> {
+    const current = await this.policyOf(tx, funderId);
+    const merged = unwrap(validatePolicy(mergePolicy(current.policy, changes)));
+    const version = current.version + 1;
+    await store.writePolicy(tx, {
+      funderId,
+      policy: merged,
+      version,
+      updatedBy: actor,
+      updatedAt: this.deps.clock.now(),
+    });
+    return { funderId, policy: merged, version, isDefault: false };
+  }
+
+  // ---- relay contact points ----
+
+  /** The live relay address of (customer, funder, channel), leasing one from the provider if none. */
+  private async leaseFor(
+    tx: Executor,
+    customerId: string,
+    funderId: string,
+    channel: RelayChannel,
+  ): Promise<string> {
+    const existing = await store.liveLease(tx, customerId, funderId, channel);
+    if (existing) return existing.address;
+    const address = await this.deps.relay.acquire(tx, channel);
+    if (!address) throw new DomainError('relay_pool_exhausted', `no free ${channel} relay point`, 'relay');
+    const inserted = await store.insertLease(tx, {
+      id: this.deps.ids.next('rly'),
+      channel,
+      address,
+      provider: this.deps.relay.name,
+      customerId,
+      funderId,
+      leasedAt: this.deps.clock.now(),
+      releasedAt: null,
+    });
+    if (inserted) return address;
+    // A concurrent share leased one for the same pair first (PostgreSQL): give ours back, use theirs.
+    await this.deps.relay.release(tx, address);
+    const winner = await store.liveLease(tx, customerId, funderId, channel);
+    if (!winner) throw new DomainError('conflict', 'relay lease changed concurrently; retry');
+    return winner.address;
+  }
+
+  /** End the pair's leases (e.g. the customer left); the addresses return to the provider. */
+  async releaseRelay(tx: Executor, customerId: string, funderId: string): Promise<number> {
+    const released = await store.releaseLeases(tx, customerId, funderId, this.deps.clock.now());
+    for (const lease of released) await this.deps.relay.release(tx, lease.address);
+    return released.length;
+  }
+
+  /**
+   * An inbound contact from the relay provider's webhook. Attributed to the funder holding the
+   * address at that time and judged against the consented purpose; an unknown address is stored
+   * unattributed. A retried webhook (same providerEventId) returns the first record.
+   */
+  async recordContact(
+    tx: Executor,
+    input: ContactEventInput & { category?: ContactCategory | undefined },
+  ): Promise<{ event: ContactEvent; duplicate: boolean }> {
+    const previous = await store.contactByProviderId(tx, input.providerEventId);
+    if (previous) return { event: store.toContactEvent(previous), duplicate: true };
+    const lease = await store.leaseAt(tx, input.relayAddress, input.occurredAt);
+    let verdict: ContactVerdict = 'unattributed';
+    let reason = 'unknown-relay-point';
+    let applicationId: string | null = null;
+    if (lease) {
+      const pairShares = await store.sharesOfPair(tx, lease.customerId, lease.funderId);
+      const latest =
+        pairShares.find((s) => s.sharedAt.getTime() <= input.occurredAt.getTime()) ?? pairShares[0];
+      applicationId = latest?.applicationId ?? null;
+      const events = applicationId ? await this.deps.intake.events(tx, applicationId) : [];
+      const judged = classifyContact(
+        { occurredAt: input.occurredAt, summary: input.summary, category: input.category ?? null },
+        {
+          shares: pairShares
+            .filter((s) => s.applicationId === applicationId)
+            .map((s) => ({ stage: s.stage as Stage, at: s.sharedAt })),
+          events,
+        },
+      );
+      verdict = judged.verdict;
+      reason = judged.reason;
+    }
+    const row = await store.insertContact(tx, {
+      id: this.deps.ids.next('cev'),
+      providerEventId: input.providerEventId,
+      relayAddress: input.relayAddress,
+      leaseId: lease?.id ?? null,
+      funderId: lease?.funderId ?? null,
+      customerId: lease?.customerId ?? null,
+      applicationId,
+      channel: input.channel,
+      callerKey: hmacSha256(this.callerKeySecret, input.caller.trim()).toString('hex'),
+      summary: input.summary,
+      category: input.category ?? null,
+      verdict,
+      reason,
+      occurredAt: input.occurredAt,
+      receivedAt: this.deps.clock.now(),
+    });
+    if (!row) {
+      // The same provider event arrived concurrently: return the stored one.
+      const stored = await store.contactByProviderId(tx, input.providerEventId);
+      assert(stored, 'conflicting contact event is readable');
+      return { event: store.toContactEvent(stored), duplicate: true };
+    }
+    return { event: store.toContactEvent(row), duplicate: false };
+  }
+
+  /** Contact events, newest first; detection reads `verdict: 'out-of-purpose'` as evidence. */
+  async contactEvents(
+    tx: Executor,
+    filter: { funderId?: string | undefined; verdict?: ContactVerdict | undefined; limit: number },
+  ): Promise<ContactEvent[]> {
+    return (await store.listContacts(tx, filter)).map(store.toContactEvent);
+  }
+}

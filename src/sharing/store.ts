@@ -1,0 +1,196 @@
+// Sharing queries. Every read of a growing table is bounded (STYLE §8).
+import { and, desc, eq, gt, isNull, lte, or } from 'drizzle-orm';
+import type { Executor } from '../db/client.ts';
+import type { ContactEvent, ContactVerdict, ContactChannel, Field, SharingPolicy, Stage } from './model.ts';
+import { contactEvents, prescreenSets, relayLeases, shares, sharingPolicies } from './schema.ts';
+
+/** Shares of one customer with one funder that the purpose check reads (newest first). */
+export const SHARES_PER_PAIR_LIMIT = 100;
+export const CONTACT_EVENTS_PAGE_MAX = 500;
+
+export type ShareRow = typeof shares.$inferSelect;
+export type LeaseRow = typeof relayLeases.$inferSelect;
+export type PrescreenSetRow = typeof prescreenSets.$inferSelect;
+
+export async function readPolicy(
+  tx: Executor,
+  funderId: string,
+): Promise<{ policy: SharingPolicy; version: number } | undefined> {
+  const [row] = await tx.select().from(sharingPolicies).where(eq(sharingPolicies.funderId, funderId));
+  return row ? { policy: row.policy, version: row.version } : undefined;
+}
+
+export async function writePolicy(
+  tx: Executor,
+  row: { funderId: string; policy: SharingPolicy; version: number; updatedBy: string; updatedAt: Date },
+): Promise<void> {
+  await tx
+    .insert(sharingPolicies)
+    .values(row)
+    .onConflictDoUpdate({
+      target: sharingPolicies.funderId,
+      set: { policy: row.policy, version: row.version, updatedBy: row.updatedBy, updatedAt: row.updatedAt },
+    });
+}
+
+export async function insertShare(tx: Executor, row: ShareRow): Promise<void> {
+  await tx.insert(shares).values(row);
+}
+
+export async function sharesOfPair(tx: Executor, customerId: string, funderId: string): Promise<ShareRow[]> {
+  return tx
+    .select()
+    .from(shares)
+    .where(and(eq(shares.customerId, customerId), eq(shares.funderId, funderId)))
+    .orderBy(desc(shares.sharedAt))
+    .limit(SHARES_PER_PAIR_LIMIT);
+}
+
+export async function shareByApplicationRef(
+  tx: Executor,
+  funderId: string,
+  applicationRef: string,
+): Promise<ShareRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(shares)
+    .where(and(eq(shares.funderId, funderId), eq(shares.applicationRef, applicationRef)))
+    .limit(1);
+  return row;
+}
+
+export async function liveLease(
+  tx: Executor,
+  customerId: string,
+  funderId: string,
+  channel: string,
+): Promise<LeaseRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(relayLeases)
+    .where(
+      and(
+        eq(relayLeases.customerId, customerId),
+        eq(relayLeases.funderId, funderId),
+        eq(relayLeases.channel, channel),
+        isNull(relayLeases.releasedAt),
+      ),
+    )
+    .limit(1);
+  return row;
+}
+
+export async function insertLease(tx: Executor, row: LeaseRow): Promise<boolean> {
+  const inserted = await tx
+    .insert(relayLeases)
+    .values(row)
+    .onConflictDoNothing()
+    .returning({ id: relayLeases.id });
+  return inserted.length === 1;
+}
+
+/** The lease that held this address at that time (addresses are reused only after release). */
+export async function leaseAt(tx: Executor, address: string, at: Date): Promise<LeaseRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(relayLeases)
+    .where(
+      and(
+        eq(relayLeases.address, address),
+        lte(relayLeases.leasedAt, at),
+        or(isNull(relayLeases.releasedAt), gt(relayLeases.releasedAt, at)),
+      ),
+    )
+    .orderBy(desc(relayLeases.leasedAt))
+    .limit(1);
+  return row;
+}
+
+export async function releaseLeases(
+  tx: Executor,
+  customerId: string,
+  funderId: string,
+  at: Date,
+): Promise<LeaseRow[]> {
+  return tx
+    .update(relayLeases)
+    .set({ releasedAt: at })
+    .where(
+      and(
+        eq(relayLeases.customerId, customerId),
+        eq(relayLeases.funderId, funderId),
+        isNull(relayLeases.releasedAt),
+      ),
+    )
+    .returning();
+}
+
+type ContactRow = typeof contactEvents.$inferSelect;
+
+export function toContactEvent(row: ContactRow): ContactEvent {
+  return {
+    id: row.id,
+    relayPointId: row.leaseId,
+    funderId: row.funderId,
+    customerId: row.customerId,
+    channel: row.channel as ContactChannel,
+    occurredAt: row.occurredAt,
+    receivedAt: row.receivedAt,
+    verdict: row.verdict as ContactVerdict,
+    reason: row.reason,
+    summary: row.summary,
+    providerEventId: row.providerEventId,
+  };
+}
+
+export async function contactByProviderId(
+  tx: Executor,
+  providerEventId: string,
+): Promise<ContactRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(contactEvents)
+    .where(eq(contactEvents.providerEventId, providerEventId))
+    .limit(1);
+  return row;
+}
+
+export async function insertContact(tx: Executor, row: ContactRow): Promise<ContactRow | undefined> {
+  const [inserted] = await tx.insert(contactEvents).values(row).onConflictDoNothing().returning();
+  return inserted;
+}
+
+export async function listContacts(
+  tx: Executor,
+  filter: { funderId?: string | undefined; verdict?: ContactVerdict | undefined; limit: number },
+): Promise<ContactRow[]> {
+  const conditions = [
+    filter.funderId === undefined ? undefined : eq(contactEvents.funderId, filter.funderId),
+    filter.verdict === undefined ? undefined : eq(contactEvents.verdict, filter.verdict),
+  ].filter((c) => c !== undefined);
+  return tx
+    .select()
+    .from(contactEvents)
+    .where(conditions.length ? and(...conditions) : undefined)
+    .orderBy(desc(contactEvents.occurredAt), desc(contactEvents.id))
+    .limit(Math.min(filter.limit, CONTACT_EVENTS_PAGE_MAX));
+}
+
+export async function livePrescreenSet(tx: Executor, funderId: string): Promise<PrescreenSetRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(prescreenSets)
+    .where(and(eq(prescreenSets.funderId, funderId), isNull(prescreenSets.retiredAt)))
+    .limit(1);
+  return row;
+}
+
+export async function replacePrescreenSet(tx: Executor, row: PrescreenSetRow): Promise<void> {
+  await tx
+    .update(prescreenSets)
+    .set({ retiredAt: row.uploadedAt })
+    .where(and(eq(prescreenSets.funderId, row.funderId), isNull(prescreenSets.retiredAt)));
+  await tx.insert(prescreenSets).values(row);
+}
+
+export type { Field, Stage };
