@@ -5,5 +5,6 @@ export * from '../catalog/schema.ts';
 export * from '../identity/schema.ts';
 export * from '../intake/schema.ts';
 export * from '../ledger/schema.ts';
+export * from '../routing/schema.ts';
 export * from '../sharing/schema.ts';
 export * from './infra-schema.ts';

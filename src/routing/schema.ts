@@ -1,0 +1,108 @@
+// Routing's tables: the decision made for each application (score, ranked offers, per-product
+// explanation), dispatches to funders (one per application and funder: the funder-facing
+// idempotency key), per-funder monthly usage (quota and top-band exposure), funder routing
+// settings (trust), each customer's last funder (rotation), and booked loans with their schedule.
+import { sql } from 'drizzle-orm';
+import { bigint, check, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import type { ProductExplanation } from './model.ts';
+
+export const routingDecisions = pgTable(
+  'routing_decisions',
+  {
+    applicationId: text('application_id').primaryKey(),
+    customerId: text('customer_id').notNull(),
+    score: integer('score').notNull(),
+    scoreSource: text('score_source').notNull(), // provided | scorecard
+    band: text('band').notNull(),
+    /** ranked offers as decided (quote figures included), best first */
+    offers: jsonb('offers').$type<unknown[]>().notNull(),
+    explanations: jsonb('explanations').$type<ProductExplanation[]>().notNull(),
+    lastFunderId: text('last_funder_id'),
+    seed: bigint('seed', { mode: 'number' }).notNull(),
+    /** offered | declined | dispatching | approved | booked | closed */
+    phase: text('phase').notNull(),
+    /** how the borrower chose: product | auto (waterfall) | parallel */
+    mode: text('mode'),
+    /** product ids still to try, in order (waterfall) */
+    plan: jsonb('plan').$type<string[]>(),
+    approvedAt: timestamp('approved_at', { withTimezone: true, mode: 'date' }),
+    decidedAt: timestamp('decided_at', { withTimezone: true, mode: 'date' }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [index('routing_decisions_phase').on(t.phase, t.approvedAt)],
+);
+
+export const routingDispatches = pgTable(
+  'routing_dispatches',
+  {
+    id: text('id').primaryKey(),
+    applicationId: text('application_id').notNull(),
+    funderId: text('funder_id').notNull(),
+    productId: text('product_id').notNull(),
+    /** webhook | simulated */
+    adapter: text('adapter').notNull(),
+    /** pending | awaiting_callback | approved | declined | timeout | error | superseded */
+    status: text('status').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    /** what the funder approved: amount, rate, its own reference */
+    decision: jsonb('decision').$type<Record<string, unknown>>(),
+    band: text('band').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+    decidedAt: timestamp('decided_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [unique('routing_dispatches_app_funder').on(t.applicationId, t.funderId), index('routing_dispatches_status').on(t.status, t.createdAt)],
+);
+
+export const routingFunderUsage = pgTable(
+  'routing_funder_usage',
+  {
+    funderId: text('funder_id').notNull(),
+    /** calendar month in UTC+8, 'YYYY-MM' */
+    month: text('month').notNull(),
+    bookedFen: bigint('booked_fen', { mode: 'number' }).notNull().default(0),
+    /** band → applications shared with the funder this month */
+    exposure: jsonb('exposure').$type<Record<string, number>>().notNull().default({}),
+    decided: integer('decided').notNull().default(0),
+    approved: integer('approved').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.funderId, t.month] })],
+);
+
+export const routingFunderSettings = pgTable(
+  'routing_funder_settings',
+  {
+    funderId: text('funder_id').primaryKey(),
+    trust: doublePrecision('trust').notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [check('routing_funder_settings_trust', sql`${t.trust} >= 0 AND ${t.trust} <= 1`)],
+);
+
+export const routingCustomerFunders = pgTable('routing_customer_funders', {
+  customerId: text('customer_id').primaryKey(),
+  funderId: text('funder_id').notNull(),
+  bookedAt: timestamp('booked_at', { withTimezone: true, mode: 'date' }).notNull(),
+});
+
+/** One row per application at most: the primary key is what makes a second booking impossible. */
+export const bookedLoans = pgTable(
+  'booked_loans',
+  {
+    applicationId: text('application_id').primaryKey(),
+    id: text('id').notNull().unique(),
+    customerId: text('customer_id').notNull(),
+    funderId: text('funder_id').notNull(),
+    productId: text('product_id').notNull(),
+    principalFen: bigint('principal_fen', { mode: 'number' }).notNull(),
+    termMonths: integer('term_months').notNull(),
+    rateAnnual: doublePrecision('rate_annual').notNull(),
+    method: text('method').notNull(),
+    aprNominal: doublePrecision('apr_nominal').notNull(),
+    aprEffective: doublePrecision('apr_effective').notNull(),
+    schedule: jsonb('schedule').$type<unknown[]>().notNull(),
+    totals: jsonb('totals').$type<Record<string, number>>().notNull(),
+    bookedAt: timestamp('booked_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [index('booked_loans_customer').on(t.customerId, t.bookedAt), index('booked_loans_funder').on(t.funderId, t.bookedAt)],
+);
