@@ -83,10 +83,10 @@ export function formatVerifierKey(name: string, type: number, publicKey: Uint8Ar
 }
 
 export function parseVerifierKey(text: string): Result<VerifierKey, NoteFailure> {
-  const parts = text.trim().split('+');
-  if (parts.length !== 3)
-    return err('malformed_verifier_key', 'a verifier key is <name>+<hex key id>+<base64 key>');
-  const [name, hash, key] = parts as [string, string, string];
+  // The base64 key may itself contain '+': split at the first two only.
+  const match = /^([^+\s]+)\+([^+]*)\+(.*)$/su.exec(text.trim());
+  if (!match) return err('malformed_verifier_key', 'a verifier key is <name>+<hex key id>+<base64 key>');
+  const [, name, hash, key] = match as unknown as [string, string, string, string];
   if (!isKeyName(name) || !/^[0-9a-f]{8}$/.test(hash) || !isBase64(key))
     return err('malformed_verifier_key', 'a verifier key is <name>+<8 hex>+<base64 key>');
   const raw = Buffer.from(key, 'base64');
