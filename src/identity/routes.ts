@@ -27,7 +27,7 @@ export async function identityRoutes(app: App): Promise<void> {
     { config: { roles: ['admin', 'system'] }, schema: { tags: ['consents'], params: IdParams, body: ConsentBody } },
     (request, reply) =>
       write(request, reply, async (tx) => {
-        const application = await loadVisibleApplication(request, request.params.id);
+        const application = await loadVisibleApplication(request, request.params.id, tx);
         if (!(await catalog.getFunder(tx, request.body.funderId))) {
           throw new DomainError('funder_not_found', `no funder ${request.body.funderId}`, 'funderId');
         }
@@ -41,7 +41,7 @@ export async function identityRoutes(app: App): Promise<void> {
     { config: { roles: ['admin', 'system'] }, schema: { tags: ['consents'], params: Type.Object({ id: IdParams.properties.id, funderId: Slug }) } },
     (request, reply) =>
       write(request, reply, async (tx) => {
-        const application = await loadVisibleApplication(request, request.params.id);
+        const application = await loadVisibleApplication(request, request.params.id, tx);
         const withdrawn = await identity.withdrawConsent(tx, application.customerId, request.params.funderId);
         return { status: 200, body: { withdrawn } };
       }),

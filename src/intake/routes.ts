@@ -6,6 +6,7 @@ import type { App } from '../http/app.ts';
 import { idempotentWrite } from '../http/idempotent.ts';
 import { Fen, IdParams, PositiveFen, ShortText } from '../http/schemas.ts';
 import { DomainError } from '../kernel/index.ts';
+import type { Executor } from '../db/client.ts';
 import type { Application } from './model.ts';
 
 export const ApplicationBody = Type.Object(
@@ -40,10 +41,14 @@ function funderView(application: Application) {
   return { id, status, amountFen, termMonths, funderId, productId, createdAt, updatedAt };
 }
 
-export async function loadVisibleApplication(request: FastifyRequest, id: string): Promise<Application> {
+/**
+ * Inside a transaction pass its `tx`: PGlite serves one connection, so a query on the database
+ * handle while a transaction is open waits for that transaction forever.
+ */
+export async function loadVisibleApplication(request: FastifyRequest, id: string, executor?: Executor): Promise<Application> {
   const { intake, database } = request.server.shoujia;
   const principal = principalOf(request);
-  const application = await intake.get(database.db, id);
+  const application = await intake.get(executor ?? database.db, id);
   // A funder sees only applications dispatched to it; anything else is indistinguishable from absent.
   if (!application || (principal.role === 'funder' && application.funderId !== principal.funderId)) {
     throw new DomainError('application_not_found', `no application ${id}`, 'id');
