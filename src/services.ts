@@ -9,6 +9,7 @@ import { type Clock, type IdGenerator, Vault, createIdGenerator, systemClock } f
 import { LedgerService } from './ledger/service.ts';
 import { PoolRelayProvider, type RelayProvider } from './sharing/relay.ts';
 import { SharingService } from './sharing/service.ts';
+import { PricingService } from './pricing/service.ts';
 
 export interface ServiceOptions {
   database: Database;
@@ -37,6 +38,7 @@ export interface Services {
   intake: IntakeService;
   ledger: LedgerService;
   sharing: SharingService;
+  pricing: PricingService;
   /** Called on shutdown, after the HTTP server stops taking requests and before the database closes. */
   stopHooks: Array<() => Promise<void>>;
 }
@@ -56,16 +58,21 @@ export function createServices(options: ServiceOptions): Services {
     origin: ledgerOrigin,
   });
   const intake = new IntakeService({ ...base, identity });
+  const catalog = new CatalogService(base);
+  const pricing = new PricingService({ catalog });
+  // A product whose cheapest configuration is already above the cost cap cannot be created.
+  catalog.setProductVetter((product) => pricing.vetProduct(product));
   const services: Services = {
     database: options.database,
     ...base,
     ledgerOrigin,
     access: new AccessService(base),
     identity,
-    catalog: new CatalogService(base),
+    catalog,
     intake,
     ledger,
     sharing: new SharingService({ ...base, identity, intake, ledger, relay: options.relayProvider ?? new PoolRelayProvider(clock) }),
+    pricing,
     stopHooks: [],
   };
   wireLedger(services);

@@ -3,6 +3,7 @@ import { accessRoutes } from '../access/routes.ts';
 import { catalogRoutes } from '../catalog/routes.ts';
 import { identityRoutes } from '../identity/routes.ts';
 import { intakeRoutes } from '../intake/routes.ts';
+import { pricingRoutes } from '../pricing/routes.ts';
 import type { App } from './app.ts';
 
-export const MODULE_ROUTES: Array<(app: App) => Promise<void>> = [accessRoutes, catalogRoutes, identityRoutes, intakeRoutes];
+export const MODULE_ROUTES: Array<(app: App) => Promise<void>> = [accessRoutes, catalogRoutes, pricingRoutes, identityRoutes, intakeRoutes];
