@@ -4,6 +4,16 @@ import { catalogRoutes } from '../catalog/routes.ts';
 import { identityRoutes } from '../identity/routes.ts';
 import { intakeRoutes } from '../intake/routes.ts';
 import { pricingRoutes } from '../pricing/routes.ts';
+import { ledgerRoutes } from '../ledger/routes.ts';
+import { sharingRoutes } from '../sharing/routes.ts';
 import type { App } from './app.ts';
 
-export const MODULE_ROUTES: Array<(app: App) => Promise<void>> = [accessRoutes, catalogRoutes, pricingRoutes, identityRoutes, intakeRoutes];
+export const MODULE_ROUTES: Array<(app: App) => Promise<void>> = [
+  accessRoutes,
+  catalogRoutes,
+  pricingRoutes,
+  identityRoutes,
+  intakeRoutes,
+  ledgerRoutes,
+  sharingRoutes,
+];

@@ -230,6 +230,10 @@ export class SharingService {
 
   // ---- relay contact points ----
 
+  get relayProvider(): RelayProvider {
+    return this.deps.relay;
+  }
+
   /** The live relay address of (customer, funder, channel), leasing one from the provider if none. */
   private async leaseFor(
     tx: Executor,

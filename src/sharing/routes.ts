@@ -1,0 +1,160 @@
+// Sharing HTTP: field policies (admin edits, a funder reads its own), the relay pool, the relay
+// provider's contact webhook, contact evidence, and the OPRF pre-screen.
+import { Type } from 'typebox';
+import { canSeeFunder } from '../access/model.ts';
+import type { App } from '../http/app.ts';
+import { principalOf } from '../http/auth.ts';
+import { write } from '../http/idempotent.ts';
+import { Slug } from '../http/schemas.ts';
+import { normalisePhone } from '../identity/phone.ts';
+import { DomainError } from '../kernel/index.ts';
+import { CONTACT_CATEGORIES } from './contact-purpose.ts';
+import { CONTACT_CHANNELS, CONTACT_VERDICTS, FIELDS, STAGES, TREATMENTS } from './model.ts';
+import { PoolRelayProvider } from './relay.ts';
+
+const Enum = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
+
+const StageChanges = Type.Object(
+  Object.fromEntries(FIELDS.map((field) => [field, Type.Optional(Enum(TREATMENTS))])),
+  { additionalProperties: false },
+);
+const PolicyChanges = Type.Object(
+  Object.fromEntries(STAGES.map((stage) => [stage, Type.Optional(StageChanges)])),
+  { additionalProperties: false, minProperties: 1 },
+);
+
+/** Addresses per pool request: a virtual-number batch is hundreds, not millions. */
+export const RELAY_POOL_BATCH_MAX = 1000;
+const EMAIL = /^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,20}$/;
+
+const RelayPoolBody = Type.Object(
+  {
+    channel: Enum(['phone', 'email'] as const),
+    addresses: Type.Array(Type.String({ minLength: 3, maxLength: 254 }), {
+      minItems: 1,
+      maxItems: RELAY_POOL_BATCH_MAX,
+    }),
+  },
+  { additionalProperties: false },
+);
+
+/** What the relay provider posts for each inbound call, SMS or email to a relay point. */
+const ContactEventBody = Type.Object(
+  {
+    relayPoint: Type.String({ minLength: 3, maxLength: 254 }),
+    occurredAt: Type.String({ format: 'date-time', maxLength: 40 }),
+    channel: Enum(CONTACT_CHANNELS),
+    caller: Type.String({ minLength: 1, maxLength: 254 }),
+    summary: Type.String({ maxLength: 2000 }),
+    providerEventId: Type.String({ minLength: 1, maxLength: 200 }),
+    /** the provider's (or the borrower's) tag for the contact, when it has one */
+    category: Type.Optional(Enum(CONTACT_CATEGORIES)),
+  },
+  { additionalProperties: false },
+);
+
+const ContactQuery = Type.Object({
+  funderId: Type.Optional(Slug),
+  verdict: Type.Optional(Enum(CONTACT_VERDICTS)),
+  limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+});
+
+const FunderParams = Type.Object({ funderId: Slug });
+
+export async function sharingRoutes(app: App): Promise<void> {
+  const { sharing, catalog, database } = app.shoujia;
+
+  const requireFunder = async (
+    request: import('fastify').FastifyRequest,
+    funderId: string,
+    tx = database.db,
+  ) => {
+    const visible = canSeeFunder(principalOf(request), funderId)
+      ? await catalog.getFunder(tx, funderId)
+      : undefined;
+    if (!visible) throw new DomainError('funder_not_found', `no funder ${funderId}`, 'funderId');
+  };
+
+  app.get(
+    '/v1/funders/:funderId/sharing-policy',
+    {
+      config: { roles: ['admin', 'analyst', 'funder'] },
+      schema: { tags: ['sharing'], params: FunderParams },
+    },
+    async (request) => {
+      await requireFunder(request, request.params.funderId);
+      return sharing.policyOf(database.db, request.params.funderId);
+    },
+  );
+
+  app.patch(
+    '/v1/funders/:funderId/sharing-policy',
+    {
+      config: { roles: ['admin'] },
+      schema: { tags: ['sharing'], params: FunderParams, body: PolicyChanges },
+    },
+    (request, reply) =>
+      write(request, reply, async (tx) => {
+        await requireFunder(request, request.params.funderId, tx);
+        const view = await sharing.updatePolicy(
+          tx,
+          request.params.funderId,
+          request.body as never,
+          principalOf(request).keyId,
+        );
+        return { status: 200, body: view };
+      }),
+  );
+
+  app.post(
+    '/v1/relay-pool',
+    { config: { roles: ['admin'] }, schema: { tags: ['sharing'], body: RelayPoolBody } },
+    (request, reply) =>
+      write(request, reply, async (tx) => {
+        const { channel } = request.body;
+        const addresses = request.body.addresses.map((raw, i) => {
+          const address =
+            channel === 'phone' ? normalisePhone(raw) : EMAIL.test(raw) ? raw.toLowerCase() : null;
+          if (!address)
+            throw new DomainError('relay_address_invalid', `not a ${channel} address`, `addresses.${i}`);
+          return address;
+        });
+        const pool = sharing.relayProvider;
+        if (!(pool instanceof PoolRelayProvider)) {
+          throw new DomainError('conflict', `relay provider ${pool.name} manages its own numbers`, 'channel');
+        }
+        const added = await pool.add(tx, channel, addresses);
+        return { status: 201, body: { channel, added, alreadyPresent: addresses.length - added } };
+      }),
+  );
+
+  app.post(
+    '/v1/contact-events',
+    { config: { roles: ['system'] }, schema: { tags: ['sharing'], body: ContactEventBody } },
+    (request, reply) =>
+      write(request, reply, async (tx) => {
+        const body = request.body;
+        const relayAddress = normalisePhone(body.relayPoint) ?? body.relayPoint.trim().toLowerCase();
+        const { event, duplicate } = await sharing.recordContact(tx, {
+          relayAddress,
+          occurredAt: new Date(body.occurredAt),
+          channel: body.channel,
+          caller: body.caller,
+          summary: body.summary,
+          providerEventId: body.providerEventId,
+          category: body.category,
+        });
+        // 202 in every case: the provider only needs to know the event is kept (attributed or not).
+        return {
+          status: 202,
+          body: { id: event.id, verdict: event.verdict, reason: event.reason, duplicate },
+        };
+      }),
+  );
+
+  app.get(
+    '/v1/contact-events',
+    { config: { roles: ['admin', 'analyst'] }, schema: { tags: ['sharing'], querystring: ContactQuery } },
+    async (request) => ({ events: await sharing.contactEvents(database.db, request.query) }),
+  );
+}
