@@ -1,0 +1,94 @@
+// What a poaching funder decides, as pure functions of what it can see: whom it targets (its three
+// exclusions), whether its throttle lets it take one more customer this month, how it reaches a
+// person, and how likely the person is to take its direct offer.
+import type { CustomerParams, PoacherOffer, PoacherStrategy } from './model.ts';
+import { EMPLOYER_ORDINARY, type Population, RISK_FLAGS } from './population.ts';
+
+/**
+ * True when the poacher's exclusions let it approach this customer. A canary passes every
+ * exclusion by construction (ordinary employer, no risk flags, phone in the ID province, and routed
+ * only inside the funder's licence).
+ */
+export function isTargeted(
+  strategy: PoacherStrategy,
+  population: Population,
+  customer: number,
+  directProvinces: Uint8Array | null,
+): boolean {
+  const { personnel, risk, region } = strategy.exclusions;
+  // Personnel: the platform's own staff and the partners' staff on the list the platform shared.
+  if (personnel && population.employer[customer] !== EMPLOYER_ORDINARY) return false;
+  // Risk: overdue, multi-lender (多头借贷) or high debt: not worth the exposure.
+  if (risk && (population.flags[customer]! & RISK_FLAGS) !== 0) return false;
+  // Region, the strict practice: both the ID card's and the phone number's province must be licensed.
+  if (region && directProvinces !== null) {
+    if (directProvinces[population.province[customer]!] === 0) return false;
+    if (directProvinces[population.phoneProvince[customer]!] === 0) return false;
+  }
+  return true;
+}
+
+/** Per-province mask of the poacher's direct-lending licence, or null for everywhere. */
+export function directProvinceMask(
+  strategy: PoacherStrategy,
+  provinces: readonly string[],
+): Uint8Array | null {
+  if (strategy.directRegions.includes('*')) return null;
+  const mask = new Uint8Array(provinces.length);
+  provinces.forEach((p, i) => {
+    if (strategy.directRegions.includes(p)) mask[i] = 1;
+  });
+  return mask;
+}
+
+/**
+ * The throttle: customers poached this calendar month stay within maxMonthlyShare of the applicants
+ * the funder approved through the platform this month, so the platform's pass rate does not move.
+ */
+export function throttleAllows(
+  strategy: PoacherStrategy,
+  poachedThisMonth: number,
+  approvedThisMonth: number,
+): boolean {
+  if (strategy.maxMonthlyShare === null) return true;
+  return poachedThisMonth + 1 <= strategy.maxMonthlyShare * approvedThisMonth;
+}
+
+/**
+ * How the poacher reaches an applicant before booking. With relay contacts on, it holds only a relay
+ * point: it calls it ('relay', which the platform records) or buys the real number ('broker',
+ * succeeding with brokerSuccess). Without relays it has the real number ('direct').
+ */
+export function interceptionChannel(
+  strategy: PoacherStrategy,
+  relayContacts: boolean,
+): 'relay' | 'broker' | 'direct' {
+  if (!relayContacts) return 'direct';
+  return strategy.contactSource;
+}
+
+/**
+ * Probability a real customer takes the direct offer: a base for the situation (at the confirm step,
+ * or dormant) plus what the offer adds: rate points cut, limit uplift, coupon. Clamped to [0, 1].
+ */
+export function acceptanceProbability(
+  base: number,
+  offer: PoacherOffer,
+  rateCutPoints: number,
+  params: CustomerParams,
+): number {
+  const p =
+    base +
+    params.acceptPerRatePoint * rateCutPoints +
+    params.acceptPerLimitUplift * offer.limitUplift +
+    params.acceptPerCoupon100Yuan * (offer.couponFen / 10_000);
+  return Math.max(0, Math.min(1, p));
+}
+
+/** Days from `fromDay` to the reawakening contact: a campaign month is 30 days; each month the customer is picked with `rate`. */
+export function reawakeningDelayDays(rate: number, uniform1: number, uniform2: number): number {
+  if (rate <= 0) return Number.POSITIVE_INFINITY;
+  // Months until picked: geometric on {0, 1, …} by inversion, then a uniform day within that month.
+  const months = rate >= 1 ? 0 : Math.floor(Math.log(1 - uniform1) / Math.log(1 - rate));
+  return months * 30 + Math.floor(uniform2 * 30);
+}
