@@ -35,11 +35,18 @@ const module = (await import(pathToFileURL(`${here}/${area}.ts`).href)) as { def
 // In --json mode progress goes to stderr so the last stdout line is the JSON object.
 const log = (line: string) => (json ? console.error(line) : console.log(line));
 log(`bench ${area}: ${module.default.description}`);
-const results = await module.default.run({ json, log, args: args.filter((a) => a !== area && a !== '--json') });
+const results = await module.default.run({
+  json,
+  log,
+  args: args.filter((a) => a !== area && a !== '--json'),
+});
 const width = Math.max(...results.map((r) => r.name.length), 4);
 log('');
 log(`${'name'.padEnd(width)}  ${'value'.padStart(14)}  unit`);
-for (const r of results) log(`${r.name.padEnd(width)}  ${formatValue(r.value).padStart(14)}  ${r.unit}${r.note ? `  (${r.note})` : ''}`);
+for (const r of results)
+  log(
+    `${r.name.padEnd(width)}  ${formatValue(r.value).padStart(14)}  ${r.unit}${r.note ? `  (${r.note})` : ''}`,
+  );
 if (json) {
   console.log(
     JSON.stringify({

@@ -21,13 +21,17 @@ export class ConfigError extends Error {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = env.PORT === undefined ? 8080 : Number(env.PORT);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be 0..65535, got ${env.PORT}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigError(`PORT must be 0..65535, got ${env.PORT}`);
   const databaseUrl = env.DATABASE_URL || undefined;
   const dataDir = resolve(env.SHOUJIA_DATA_DIR || './.shoujia/data');
   let masterKeyGenerated = false;
   let masterKeyText = env.SHOUJIA_MASTER_KEY;
   if (!masterKeyText) {
-    if (databaseUrl) throw new ConfigError('SHOUJIA_MASTER_KEY is required with DATABASE_URL (the key encrypts PII at rest)');
+    if (databaseUrl)
+      throw new ConfigError(
+        'SHOUJIA_MASTER_KEY is required with DATABASE_URL (the key encrypts PII at rest)',
+      );
     // Embedded mode: generate once and keep it beside the data, so a restart can read old rows.
     const keyFile = join(dataDir, 'master.key');
     if (existsSync(keyFile)) {

@@ -71,7 +71,13 @@ export function createServices(options: ServiceOptions): Services {
     catalog,
     intake,
     ledger,
-    sharing: new SharingService({ ...base, identity, intake, ledger, relay: options.relayProvider ?? new PoolRelayProvider(clock) }),
+    sharing: new SharingService({
+      ...base,
+      identity,
+      intake,
+      ledger,
+      relay: options.relayProvider ?? new PoolRelayProvider(clock),
+    }),
     pricing,
     stopHooks: [],
   };

@@ -18,22 +18,33 @@ const KeyBody = Type.Object(
 export async function accessRoutes(app: App): Promise<void> {
   const { access, catalog } = app.shoujia;
 
-  app.post('/v1/api-keys', { config: { roles: ['admin'] }, schema: { tags: ['access'], body: KeyBody } }, (request, reply) =>
-    write(request, reply, async (tx) => {
-      const { role, funderId, label } = request.body;
-      if ((role === 'funder') !== Boolean(funderId)) {
-        throw new DomainError('invalid_request', 'funderId is required for, and only for, role funder', 'funderId');
-      }
-      if (funderId && !(await catalog.getFunder(tx, funderId))) throw new DomainError('funder_not_found', `no funder ${funderId}`, 'funderId');
-      const key = await access.issueKey(tx, { role, funderId: funderId ?? null, label });
-      return { status: 201, body: key };
-    }),
+  app.post(
+    '/v1/api-keys',
+    { config: { roles: ['admin'] }, schema: { tags: ['access'], body: KeyBody } },
+    (request, reply) =>
+      write(request, reply, async (tx) => {
+        const { role, funderId, label } = request.body;
+        if ((role === 'funder') !== Boolean(funderId)) {
+          throw new DomainError(
+            'invalid_request',
+            'funderId is required for, and only for, role funder',
+            'funderId',
+          );
+        }
+        if (funderId && !(await catalog.getFunder(tx, funderId)))
+          throw new DomainError('funder_not_found', `no funder ${funderId}`, 'funderId');
+        const key = await access.issueKey(tx, { role, funderId: funderId ?? null, label });
+        return { status: 201, body: key };
+      }),
   );
 
-  app.delete('/v1/api-keys/:id', { config: { roles: ['admin'] }, schema: { tags: ['access'], params: IdParams } }, (request, reply) =>
-    write(request, reply, async (tx) => {
-      await access.revoke(tx, request.params.id);
-      return { status: 200, body: { id: request.params.id, revoked: true } };
-    }),
+  app.delete(
+    '/v1/api-keys/:id',
+    { config: { roles: ['admin'] }, schema: { tags: ['access'], params: IdParams } },
+    (request, reply) =>
+      write(request, reply, async (tx) => {
+        await access.revoke(tx, request.params.id);
+        return { status: 200, body: { id: request.params.id, revoked: true } };
+      }),
   );
 }

@@ -18,9 +18,18 @@ export class AccessService {
 
   async issueKey(
     tx: Executor,
-    input: { role: Role; funderId?: string | null; customerId?: string | null; label: string; secret?: string },
+    input: {
+      role: Role;
+      funderId?: string | null;
+      customerId?: string | null;
+      label: string;
+      secret?: string;
+    },
   ): Promise<IssuedKey> {
-    assert((input.role === 'funder') === Boolean(input.funderId), 'funder keys, and only they, carry a funderId');
+    assert(
+      (input.role === 'funder') === Boolean(input.funderId),
+      'funder keys, and only they, carry a funderId',
+    );
     const secret = input.secret ?? `sj_${randomBytes(32).toString('base64url')}`;
     const id = this.deps.ids.next('key');
     await tx.insert(apiKeys).values({
@@ -37,7 +46,10 @@ export class AccessService {
 
   /** Make sure a key with exactly this secret exists as admin (SHOUJIA_BOOTSTRAP_ADMIN_KEY). */
   async ensureBootstrapAdmin(tx: Executor, secret: string): Promise<void> {
-    const [existing] = await tx.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.secretHash, sha256Hex(secret)));
+    const [existing] = await tx
+      .select({ id: apiKeys.id })
+      .from(apiKeys)
+      .where(eq(apiKeys.secretHash, sha256Hex(secret)));
     if (!existing) await this.issueKey(tx, { role: 'admin', label: 'bootstrap admin', secret });
   }
 
@@ -52,7 +64,11 @@ export class AccessService {
   }
 
   async revoke(tx: Executor, keyId: string): Promise<void> {
-    const rows = await tx.update(apiKeys).set({ revokedAt: this.deps.clock.now() }).where(eq(apiKeys.id, keyId)).returning({ id: apiKeys.id });
+    const rows = await tx
+      .update(apiKeys)
+      .set({ revokedAt: this.deps.clock.now() })
+      .where(eq(apiKeys.id, keyId))
+      .returning({ id: apiKeys.id });
     if (rows.length === 0) throw new DomainError('not_found', 'no such key', 'keyId');
   }
 }

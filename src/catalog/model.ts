@@ -7,7 +7,12 @@ export const FUNDER_STATUSES = ['active', 'suspended'] as const;
 export type FunderStatus = (typeof FUNDER_STATUSES)[number];
 export const TRANSPORTS = ['direct', 'via-bureau'] as const;
 export type Transport = (typeof TRANSPORTS)[number];
-export const REPAYMENT_METHODS = ['equal-installment', 'equal-principal', 'interest-first', 'bullet'] as const;
+export const REPAYMENT_METHODS = [
+  'equal-installment',
+  'equal-principal',
+  'interest-first',
+  'bullet',
+] as const;
 export type RepaymentMethod = (typeof REPAYMENT_METHODS)[number];
 
 /** A fee the borrower pays; every kind counts toward the comprehensive annual cost (金规〔2025〕9号 art. 6). */

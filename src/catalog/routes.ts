@@ -18,7 +18,9 @@ export const FunderBody = Type.Object(
     type: Enum(FUNDER_TYPES),
     status: Type.Optional(Enum(FUNDER_STATUSES)),
     licensedRegions: Type.Array(RegionPrefix, { minItems: 1, maxItems: 500 }),
-    webhookUrl: Type.Optional(Type.Union([Type.String({ format: 'uri', maxLength: 500, pattern: '^https?://' }), Type.Null()])),
+    webhookUrl: Type.Optional(
+      Type.Union([Type.String({ format: 'uri', maxLength: 500, pattern: '^https?://' }), Type.Null()]),
+    ),
     webhookSecret: Type.Optional(Type.Union([Type.String({ minLength: 16, maxLength: 200 }), Type.Null()])),
     transport: Type.Optional(Enum(TRANSPORTS)),
     monthlyQuotaFen: Type.Optional(Type.Union([PositiveFen, Type.Null()])),
@@ -28,10 +30,22 @@ export const FunderBody = Type.Object(
 
 const Term = Type.Integer({ minimum: 1, maximum: 360 });
 export const FeeLineBody = Type.Union([
-  Type.Object({ kind: Type.Literal('upfront'), amountFen: Fen, label: Type.Optional(ShortText(50)) }, { additionalProperties: false }),
-  Type.Object({ kind: Type.Literal('monthly'), amountFen: Fen, label: Type.Optional(ShortText(50)) }, { additionalProperties: false }),
-  Type.Object({ kind: Type.Literal('monthly-rate'), rate: Rate, label: Type.Optional(ShortText(50)) }, { additionalProperties: false }),
-  Type.Object({ kind: Type.Literal('once'), period: Term, amountFen: Fen, label: Type.Optional(ShortText(50)) }, { additionalProperties: false }),
+  Type.Object(
+    { kind: Type.Literal('upfront'), amountFen: Fen, label: Type.Optional(ShortText(50)) },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { kind: Type.Literal('monthly'), amountFen: Fen, label: Type.Optional(ShortText(50)) },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { kind: Type.Literal('monthly-rate'), rate: Rate, label: Type.Optional(ShortText(50)) },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { kind: Type.Literal('once'), period: Term, amountFen: Fen, label: Type.Optional(ShortText(50)) },
+    { additionalProperties: false },
+  ),
 ]);
 
 export const ProductBody = Type.Object(
@@ -54,7 +68,10 @@ export const ProductBody = Type.Object(
 
 export const ContractBody = Type.Object(
   {
-    serviceFee: Type.Object({ basis: Enum(['disbursed', 'interest'] as const), rate: Rate }, { additionalProperties: false }),
+    serviceFee: Type.Object(
+      { basis: Enum(['disbursed', 'interest'] as const), rate: Rate },
+      { additionalProperties: false },
+    ),
     noBackflow: Type.Object(
       {
         enabled: Type.Boolean(),
@@ -82,12 +99,19 @@ export async function catalogRoutes(app: App): Promise<void> {
   app.post(
     '/v1/funders',
     { config: { roles: ['admin'] }, schema: { tags: ['catalog'], body: FunderBody } },
-    (request, reply) => write(request, reply, async (tx) => ({ status: 201, body: await catalog.createFunder(tx, request.body) })),
+    (request, reply) =>
+      write(request, reply, async (tx) => ({
+        status: 201,
+        body: await catalog.createFunder(tx, request.body),
+      })),
   );
 
   app.get(
     '/v1/funders',
-    { config: { roles: ['admin', 'analyst', 'funder'] }, schema: { tags: ['catalog'], querystring: PageQuery } },
+    {
+      config: { roles: ['admin', 'analyst', 'funder'] },
+      schema: { tags: ['catalog'], querystring: PageQuery },
+    },
     async (request) => {
       const principal = principalOf(request);
       if (principal.role === 'funder') {
@@ -99,14 +123,19 @@ export async function catalogRoutes(app: App): Promise<void> {
   );
 
   const visibleFunder = async (request: import('fastify').FastifyRequest, funderId: string) => {
-    const funder = canSeeFunder(principalOf(request), funderId) ? await catalog.getFunder(database.db, funderId) : undefined;
+    const funder = canSeeFunder(principalOf(request), funderId)
+      ? await catalog.getFunder(database.db, funderId)
+      : undefined;
     if (!funder) throw new DomainError('funder_not_found', `no funder ${funderId}`, 'funderId');
     return funder;
   };
 
   app.get(
     '/v1/funders/:funderId',
-    { config: { roles: ['admin', 'analyst', 'funder'] }, schema: { tags: ['catalog'], params: FunderParams } },
+    {
+      config: { roles: ['admin', 'analyst', 'funder'] },
+      schema: { tags: ['catalog'], params: FunderParams },
+    },
     (request) => visibleFunder(request, request.params.funderId),
   );
 
@@ -114,25 +143,40 @@ export async function catalogRoutes(app: App): Promise<void> {
     '/v1/funders/:funderId/status',
     {
       config: { roles: ['admin'] },
-      schema: { tags: ['catalog'], params: FunderParams, body: Type.Object({ status: Enum(FUNDER_STATUSES) }, { additionalProperties: false }) },
+      schema: {
+        tags: ['catalog'],
+        params: FunderParams,
+        body: Type.Object({ status: Enum(FUNDER_STATUSES) }, { additionalProperties: false }),
+      },
     },
     (request, reply) =>
-      write(request, reply, async (tx) => ({ status: 200, body: await catalog.setFunderStatus(tx, request.params.funderId, request.body.status) })),
+      write(request, reply, async (tx) => ({
+        status: 200,
+        body: await catalog.setFunderStatus(tx, request.params.funderId, request.body.status),
+      })),
   );
 
   app.post(
     '/v1/funders/:funderId/products',
     { config: { roles: ['admin'] }, schema: { tags: ['catalog'], params: FunderParams, body: ProductBody } },
     (request, reply) =>
-      write(request, reply, async (tx) => ({ status: 201, body: await catalog.createProduct(tx, request.params.funderId, request.body) })),
+      write(request, reply, async (tx) => ({
+        status: 201,
+        body: await catalog.createProduct(tx, request.params.funderId, request.body),
+      })),
   );
 
   app.get(
     '/v1/funders/:funderId/products',
-    { config: { roles: ['admin', 'analyst', 'funder'] }, schema: { tags: ['catalog'], params: FunderParams } },
+    {
+      config: { roles: ['admin', 'analyst', 'funder'] },
+      schema: { tags: ['catalog'], params: FunderParams },
+    },
     async (request) => {
       await visibleFunder(request, request.params.funderId);
-      return { products: await catalog.listProducts(database.db, { funderId: request.params.funderId, limit: 500 }) };
+      return {
+        products: await catalog.listProducts(database.db, { funderId: request.params.funderId, limit: 500 }),
+      };
     },
   );
 
@@ -140,21 +184,32 @@ export async function catalogRoutes(app: App): Promise<void> {
     '/v1/products',
     {
       config: { roles: ['admin', 'analyst'] },
-      schema: { tags: ['catalog'], querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 5000, default: 1000 }) }) },
+      schema: {
+        tags: ['catalog'],
+        querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 5000, default: 1000 }) }),
+      },
     },
-    async (request) => ({ products: await catalog.listProducts(database.db, { activeOnly: false, limit: request.query.limit }) }),
+    async (request) => ({
+      products: await catalog.listProducts(database.db, { activeOnly: false, limit: request.query.limit }),
+    }),
   );
 
   app.post(
     '/v1/funders/:funderId/contracts',
     { config: { roles: ['admin'] }, schema: { tags: ['catalog'], params: FunderParams, body: ContractBody } },
     (request, reply) =>
-      write(request, reply, async (tx) => ({ status: 201, body: await catalog.createContract(tx, request.params.funderId, request.body) })),
+      write(request, reply, async (tx) => ({
+        status: 201,
+        body: await catalog.createContract(tx, request.params.funderId, request.body),
+      })),
   );
 
   app.get(
     '/v1/funders/:funderId/contract',
-    { config: { roles: ['admin', 'analyst', 'funder'] }, schema: { tags: ['catalog'], params: FunderParams } },
+    {
+      config: { roles: ['admin', 'analyst', 'funder'] },
+      schema: { tags: ['catalog'], params: FunderParams },
+    },
     async (request) => {
       await visibleFunder(request, request.params.funderId);
       const contract = await catalog.currentContract(database.db, request.params.funderId);
@@ -163,4 +218,3 @@ export async function catalogRoutes(app: App): Promise<void> {
     },
   );
 }
-

@@ -1,6 +1,15 @@
 // Funders (资方), their products and contracts. Rates are fractions stored as double precision;
 // amounts are bigint fen.
-import { bigint, doublePrecision, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+} from 'drizzle-orm/pg-core';
 import type { ContractTerms, FeeLine } from './model.ts';
 
 export const funders = pgTable('funders', {

@@ -6,7 +6,17 @@ import type { Executor } from '../db/client.ts';
 import { emit } from '../db/outbox.ts';
 import { type Clock, DomainError, type IdGenerator, type Vault } from '../kernel/index.ts';
 import { lookupRegion } from '../identity/regions.ts';
-import type { Contract, ContractTerms, FeeLine, Funder, FunderStatus, FunderType, Product, RepaymentMethod, Transport } from './model.ts';
+import type {
+  Contract,
+  ContractTerms,
+  FeeLine,
+  Funder,
+  FunderStatus,
+  FunderType,
+  Product,
+  RepaymentMethod,
+  Transport,
+} from './model.ts';
 import { contracts, funders, products } from './schema.ts';
 
 export const LIST_LIMIT_MAX = 500;
@@ -64,7 +74,12 @@ export function checkRegionPrefixes(prefixes: string[]): void {
   if (prefixes.length === 1 && prefixes[0] === '*') return;
   prefixes.forEach((prefix, i) => {
     const wellFormed = /^(\d{2}|\d{4}|\d{6})$/.test(prefix) && lookupRegion(prefix.padEnd(6, '0')) !== null;
-    if (!wellFormed) throw new DomainError('region_prefix_invalid', `not a division-code prefix: ${prefix}`, `licensedRegions[${i}]`);
+    if (!wellFormed)
+      throw new DomainError(
+        'region_prefix_invalid',
+        `not a division-code prefix: ${prefix}`,
+        `licensedRegions[${i}]`,
+      );
   });
 }
 
@@ -90,7 +105,9 @@ export class CatalogService {
         status: input.status ?? 'active',
         licensedRegions: input.licensedRegions,
         webhookUrl: input.webhookUrl ?? null,
-        webhookSecretEnc: input.webhookSecret ? this.deps.vault.encrypt(input.webhookSecret, `funder:${input.id}:webhook`) : null,
+        webhookSecretEnc: input.webhookSecret
+          ? this.deps.vault.encrypt(input.webhookSecret, `funder:${input.id}:webhook`)
+          : null,
         transport: input.transport ?? 'direct',
         monthlyQuotaFen: input.monthlyQuotaFen ?? null,
         createdAt: now,
@@ -104,7 +121,11 @@ export class CatalogService {
   }
 
   async setFunderStatus(tx: Executor, funderId: string, status: FunderStatus): Promise<Funder> {
-    const rows = await tx.update(funders).set({ status, updatedAt: this.deps.clock.now() }).where(eq(funders.id, funderId)).returning();
+    const rows = await tx
+      .update(funders)
+      .set({ status, updatedAt: this.deps.clock.now() })
+      .where(eq(funders.id, funderId))
+      .returning();
     if (rows.length === 0) throw new DomainError('funder_not_found', `no funder ${funderId}`, 'funderId');
     await emit(tx, this.deps.clock, 'funder.status_changed', funderId, { funderId, status });
     return toFunder(rows[0]!);
@@ -116,7 +137,10 @@ export class CatalogService {
   }
 
   async webhookSecret(tx: Executor, funderId: string): Promise<string | null> {
-    const [row] = await tx.select({ enc: funders.webhookSecretEnc }).from(funders).where(eq(funders.id, funderId));
+    const [row] = await tx
+      .select({ enc: funders.webhookSecretEnc })
+      .from(funders)
+      .where(eq(funders.id, funderId));
     return row?.enc ? this.deps.vault.decrypt(row.enc, `funder:${funderId}:webhook`) : null;
   }
 
@@ -131,10 +155,14 @@ export class CatalogService {
   }
 
   async createProduct(tx: Executor, funderId: string, input: ProductInput): Promise<Product> {
-    if (!(await this.getFunder(tx, funderId))) throw new DomainError('funder_not_found', `no funder ${funderId}`, 'funderId');
-    if (input.minAmountFen > input.maxAmountFen) throw new DomainError('product_invalid', 'minAmountFen above maxAmountFen', 'minAmountFen');
-    if (input.rateAnnualMin > input.rateAnnualMax) throw new DomainError('product_invalid', 'rateAnnualMin above rateAnnualMax', 'rateAnnualMin');
-    if (input.ageMin > input.ageMax) throw new DomainError('product_invalid', 'ageMin above ageMax', 'ageMin');
+    if (!(await this.getFunder(tx, funderId)))
+      throw new DomainError('funder_not_found', `no funder ${funderId}`, 'funderId');
+    if (input.minAmountFen > input.maxAmountFen)
+      throw new DomainError('product_invalid', 'minAmountFen above maxAmountFen', 'minAmountFen');
+    if (input.rateAnnualMin > input.rateAnnualMax)
+      throw new DomainError('product_invalid', 'rateAnnualMin above rateAnnualMax', 'rateAnnualMin');
+    if (input.ageMin > input.ageMax)
+      throw new DomainError('product_invalid', 'ageMin above ageMax', 'ageMin');
     const fees = input.fees ?? [];
     fees.forEach((fee, i) => {
       if (fee.kind === 'once' && !input.termsMonths.some((t) => fee.period <= t)) {
@@ -164,7 +192,10 @@ export class CatalogService {
     return toProduct(inserted[0]!);
   }
 
-  async listProducts(tx: Executor, filter: { funderId?: string; activeOnly?: boolean; limit: number }): Promise<Product[]> {
+  async listProducts(
+    tx: Executor,
+    filter: { funderId?: string; activeOnly?: boolean; limit: number },
+  ): Promise<Product[]> {
     const conditions = [
       filter.funderId ? eq(products.funderId, filter.funderId) : undefined,
       filter.activeOnly ? eq(products.status, 'active') : undefined,
@@ -183,8 +214,14 @@ export class CatalogService {
     return row ? toProduct(row) : undefined;
   }
 
-  async createContract(tx: Executor, funderId: string, terms: ContractTerms, effectiveFrom?: Date): Promise<Contract> {
-    if (!(await this.getFunder(tx, funderId))) throw new DomainError('funder_not_found', `no funder ${funderId}`, 'funderId');
+  async createContract(
+    tx: Executor,
+    funderId: string,
+    terms: ContractTerms,
+    effectiveFrom?: Date,
+  ): Promise<Contract> {
+    if (!(await this.getFunder(tx, funderId)))
+      throw new DomainError('funder_not_found', `no funder ${funderId}`, 'funderId');
     const now = this.deps.clock.now();
     const from = effectiveFrom ?? now;
     // A new contract ends the current one where it begins: history stays, one contract is in force.
@@ -192,7 +229,14 @@ export class CatalogService {
       .update(contracts)
       .set({ effectiveTo: from })
       .where(and(eq(contracts.funderId, funderId), isNull(contracts.effectiveTo)));
-    const contract = { id: this.deps.ids.next('ctr'), funderId, terms, effectiveFrom: from, effectiveTo: null, createdAt: now };
+    const contract = {
+      id: this.deps.ids.next('ctr'),
+      funderId,
+      terms,
+      effectiveFrom: from,
+      effectiveTo: null,
+      createdAt: now,
+    };
     await tx.insert(contracts).values(contract);
     return contract;
   }

@@ -14,7 +14,7 @@ const ENVIRONMENT = `Environment:
   LOG_LEVEL                     pino level (default info)`;
 
 async function run(demo: boolean): Promise<number> {
-  let config;
+  let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig();
   } catch (error) {
@@ -31,7 +31,11 @@ async function run(demo: boolean): Promise<number> {
     `  API docs:  ${server.url}/docs`,
     `  Health:    ${server.url}/health`,
   ];
-  if (server.adminKey) lines.push(`  Admin API key: ${server.adminKey}`, `  Try: curl -H "Authorization: Bearer ${server.adminKey}" ${server.url}/v1/funders`);
+  if (server.adminKey)
+    lines.push(
+      `  Admin API key: ${server.adminKey}`,
+      `  Try: curl -H "Authorization: Bearer ${server.adminKey}" ${server.url}/v1/funders`,
+    );
   console.log(lines.join('\n') + '\n');
   // Keep running until a signal stops the server.
   await new Promise<void>(() => {});

@@ -51,7 +51,11 @@ export async function withIdempotency<T>(
         .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
       if (!existing) throw new DomainError('conflict', 'idempotency record vanished; retry');
       if (existing.requestHash !== hash) {
-        throw new DomainError('idempotency_key_reused', 'this Idempotency-Key was used with a different request', 'Idempotency-Key');
+        throw new DomainError(
+          'idempotency_key_reused',
+          'this Idempotency-Key was used with a different request',
+          'Idempotency-Key',
+        );
       }
       return { status: existing.responseStatus, body: existing.responseBody as T, replayed: true };
     }

@@ -29,4 +29,3 @@ export const outbox = pgTable(
   },
   (t) => [index('outbox_unpublished').on(t.seq).where(sql`published_at IS NULL`)],
 );
-

@@ -35,7 +35,8 @@ export interface AppOptions {
 
 export async function buildApp(services: Services, options: AppOptions = {}): Promise<App> {
   const app = Fastify({
-    loggerInstance: options.logger === false ? createLogger({ level: 'silent' }) : (options.logger ?? createLogger()),
+    loggerInstance:
+      options.logger === false ? createLogger({ level: 'silent' }) : (options.logger ?? createLogger()),
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -66,13 +67,17 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  app.get('/health', { config: { roles: ['public'] }, schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/health', { config: { roles: ['public'] }, schema: { hide: true } }, async () => ({
+    status: 'ok',
+  }));
   app.get('/ready', { config: { roles: ['public'] }, schema: { hide: true } }, async (_request, reply) => {
     if (options.isReady && !options.isReady()) return reply.status(503).send({ status: 'shutting-down' });
     await services.database.query('SELECT 1');
     return { status: 'ready', engine: services.database.engine };
   });
-  app.get('/v1/errors', { config: { roles: ['public'] }, schema: { tags: ['meta'] } }, async () => ({ errors: errorCatalog() }));
+  app.get('/v1/errors', { config: { roles: ['public'] }, schema: { tags: ['meta'] } }, async () => ({
+    errors: errorCatalog(),
+  }));
 
   for (const register of MODULE_ROUTES) await register(app);
   await app.ready();

@@ -26,9 +26,13 @@ export function registerAuth(app: FastifyInstance, services: Services): void {
   app.addHook('onRoute', (route) => {
     const roles = route.config?.roles;
     const internal = route.url.startsWith('/docs');
-    assert(internal || (Array.isArray(roles) && roles.length > 0), `route ${route.method} ${route.url} declares no roles`);
+    assert(
+      internal || (Array.isArray(roles) && roles.length > 0),
+      `route ${route.method} ${route.url} declares no roles`,
+    );
     if (!internal) {
-      for (const method of [route.method].flat()) if (method !== 'HEAD') routeTable.push({ method, url: route.url, roles: roles ?? [] });
+      for (const method of [route.method].flat())
+        if (method !== 'HEAD') routeTable.push({ method, url: route.url, roles: roles ?? [] });
     }
   });
 
@@ -40,7 +44,8 @@ export function registerAuth(app: FastifyInstance, services: Services): void {
     if (!match) throw new DomainError('unauthenticated', 'Authorization: Bearer <key> is required');
     const principal = await services.access.authenticate(services.database.db, match[1]!);
     if (!principal) throw new DomainError('unauthenticated', 'unknown or revoked API key');
-    if (!roles.includes(principal.role)) throw new DomainError('forbidden', `role ${principal.role} may not call this route`);
+    if (!roles.includes(principal.role))
+      throw new DomainError('forbidden', `role ${principal.role} may not call this route`);
     request.principal = principal;
   });
 }

@@ -7,13 +7,20 @@ export interface ErrorBody {
   error: { code: string; message: string; field?: string; details?: Record<string, unknown> };
 }
 
-export function errorBody(code: string, message: string, field?: string, details?: Record<string, unknown>): ErrorBody {
+export function errorBody(
+  code: string,
+  message: string,
+  field?: string,
+  details?: Record<string, unknown>,
+): ErrorBody {
   return { error: { code, message, ...(field ? { field } : {}), ...(details ? { details } : {}) } };
 }
 
 /** '/applicant/idNumber' + missingProperty → 'applicant.idNumber' */
 function validationField(error: FastifyError): string | undefined {
-  const first = error.validation?.[0] as { instancePath?: string; params?: Record<string, unknown> } | undefined;
+  const first = error.validation?.[0] as
+    | { instancePath?: string; params?: Record<string, unknown> }
+    | undefined;
   if (!first) return undefined;
   const path = (first.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
   const extra = (first.params?.missingProperty ?? first.params?.additionalProperty) as string | undefined;
@@ -40,17 +47,26 @@ export function registerErrorHandling(app: FastifyInstance): void {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
         return reply.status(413).send(errorBody('body_too_large', error.message));
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-        return reply.status(415).send(errorBody('unsupported_media_type', 'the body must be application/json'));
+        return reply
+          .status(415)
+          .send(errorBody('unsupported_media_type', 'the body must be application/json'));
     }
-    if (error instanceof SyntaxError || (error.statusCode && error.statusCode >= 400 && error.statusCode < 500)) {
+    if (
+      error instanceof SyntaxError ||
+      (error.statusCode && error.statusCode >= 400 && error.statusCode < 500)
+    ) {
       const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
-      return reply.status(status).send(errorBody(status === 400 ? 'malformed_json' : 'invalid_request', error.message));
+      return reply
+        .status(status)
+        .send(errorBody(status === 400 ? 'malformed_json' : 'invalid_request', error.message));
     }
     request.log.error({ err: error, assertion: error instanceof AssertionError }, 'request failed');
     return reply.status(500).send(errorBody('internal', 'internal error; the request changed nothing'));
   });
 
   app.setNotFoundHandler((request, reply) => {
-    reply.status(404).send(errorBody('route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
+    reply
+      .status(404)
+      .send(errorBody('route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
   });
 }

@@ -12,8 +12,18 @@ export async function idempotentWrite<T>(
 ): Promise<T> {
   const services = request.server.shoujia;
   const key = checkIdempotencyKey(request.headers['idempotency-key']);
-  const hash = requestHash(request.method, request.routeOptions.url ?? request.url, { params: request.params, body: request.body });
-  const result = await withIdempotency(services.database.db, services.clock, principalOf(request).keyId, key, hash, work);
+  const hash = requestHash(request.method, request.routeOptions.url ?? request.url, {
+    params: request.params,
+    body: request.body,
+  });
+  const result = await withIdempotency(
+    services.database.db,
+    services.clock,
+    principalOf(request).keyId,
+    key,
+    hash,
+    work,
+  );
   if (result.replayed) reply.header('Idempotent-Replayed', 'true');
   reply.status(result.status);
   return result.body;

@@ -22,15 +22,25 @@ export function demoAdminKey(masterKey: Buffer): string {
   return `sj_demo_${deriveKey(masterKey, 'demo-admin-key', 24).toString('base64url')}`;
 }
 
-export async function startServer(config: Config, options: { demo: boolean; handleSignals?: boolean }): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  options: { demo: boolean; handleSignals?: boolean },
+): Promise<RunningServer> {
   const logger = createLogger({ level: config.logLevel });
   if (config.masterKeyGenerated) {
-    logger.warn({ dataDir: config.dataDir }, 'SHOUJIA_MASTER_KEY not set: generated one and stored it in the data dir (embedded mode only; set it in production)');
+    logger.warn(
+      { dataDir: config.dataDir },
+      'SHOUJIA_MASTER_KEY not set: generated one and stored it in the data dir (embedded mode only; set it in production)',
+    );
   }
   const database = await openDatabase(
     config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.dataDir, 'pg') },
   );
-  const services = createServices({ database, masterKey: config.masterKey, ledgerOrigin: config.ledgerOrigin });
+  const services = createServices({
+    database,
+    masterKey: config.masterKey,
+    ledgerOrigin: config.ledgerOrigin,
+  });
   let adminKey = config.bootstrapAdminKey;
   await database.db.transaction(async (tx) => {
     if (config.bootstrapAdminKey) await services.access.ensureBootstrapAdmin(tx, config.bootstrapAdminKey);

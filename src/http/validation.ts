@@ -5,8 +5,20 @@ import addFormats from 'ajv-formats';
 import type { FastifyInstance } from 'fastify';
 
 export function registerValidation(app: FastifyInstance): void {
-  const strict = new Ajv({ allErrors: false, coerceTypes: false, removeAdditional: false, useDefaults: true, strict: false });
-  const coercing = new Ajv({ allErrors: false, coerceTypes: true, removeAdditional: false, useDefaults: true, strict: false });
+  const strict = new Ajv({
+    allErrors: false,
+    coerceTypes: false,
+    removeAdditional: false,
+    useDefaults: true,
+    strict: false,
+  });
+  const coercing = new Ajv({
+    allErrors: false,
+    coerceTypes: true,
+    removeAdditional: false,
+    useDefaults: true,
+    strict: false,
+  });
   (addFormats as unknown as (ajv: Ajv) => void)(strict);
   (addFormats as unknown as (ajv: Ajv) => void)(coercing);
   app.setValidatorCompiler(({ schema, httpPart }) => {

@@ -16,13 +16,24 @@ describe('resident ID number (GB 11643-1999)', () => {
     expect(parsed.value.normalised).toBe('11010519491231002X');
     expect(parsed.value.birthDate).toBe('1949-12-31');
     expect(parsed.value.gender).toBe('female');
-    expect(parsed.value.region).toMatchObject({ code: '110105', known: true, province: '北京市', county: '朝阳区' });
+    expect(parsed.value.region).toMatchObject({
+      code: '110105',
+      known: true,
+      province: '北京市',
+      county: '朝阳区',
+    });
   });
 
   it('rejects a wrong check character, an impossible date and a future date', () => {
     expect(parseIdNumber('110105194912310021', AT)).toMatchObject({ ok: false, code: 'id_number_checksum' });
-    expect(parseIdNumber(makeIdNumber('110105', '19900230'), AT)).toMatchObject({ ok: false, code: 'id_number_birth_date' });
-    expect(parseIdNumber(makeIdNumber('110105', '20270101'), AT)).toMatchObject({ ok: false, code: 'id_number_birth_date' });
+    expect(parseIdNumber(makeIdNumber('110105', '19900230'), AT)).toMatchObject({
+      ok: false,
+      code: 'id_number_birth_date',
+    });
+    expect(parseIdNumber(makeIdNumber('110105', '20270101'), AT)).toMatchObject({
+      ok: false,
+      code: 'id_number_birth_date',
+    });
     expect(parseIdNumber('1101051949123100', AT)).toMatchObject({ ok: false, code: 'id_number_format' });
     expect(parseIdNumber(makeIdNumber('990105'), AT)).toMatchObject({ ok: false, code: 'id_number_region' });
   });
@@ -30,7 +41,11 @@ describe('resident ID number (GB 11643-1999)', () => {
   it('accepts a well-formed code the division data does not know as region unknown', () => {
     // 110199 is not a county in the data, but 11 is Beijing: a retired code stays valid on old cards.
     const parsed = parseIdNumber(makeIdNumber('110199'), AT);
-    expect(parsed.ok && parsed.value.region).toMatchObject({ code: '110199', known: false, province: '北京市' });
+    expect(parsed.ok && parsed.value.region).toMatchObject({
+      code: '110199',
+      known: false,
+      province: '北京市',
+    });
     expect(lookupRegion('440305')?.county).toBe('南山区');
   });
 

@@ -45,7 +45,13 @@ export function lookupRegion(code: string): RegionInfo | null {
   }
   const city = cityNames.get(code.slice(0, 4)) ?? null;
   const county = areaNames.get(code) ?? null;
-  return { code, known: county !== null || (province !== null && code.endsWith('0000')), province, city, county };
+  return {
+    code,
+    known: county !== null || (province !== null && code.endsWith('0000')),
+    province,
+    city,
+    county,
+  };
 }
 
 export function provinceCodes(): string[] {

@@ -24,21 +24,30 @@ export async function identityRoutes(app: App): Promise<void> {
 
   app.post(
     '/v1/applications/:id/consents',
-    { config: { roles: ['admin', 'system'] }, schema: { tags: ['consents'], params: IdParams, body: ConsentBody } },
+    {
+      config: { roles: ['admin', 'system'] },
+      schema: { tags: ['consents'], params: IdParams, body: ConsentBody },
+    },
     (request, reply) =>
       write(request, reply, async (tx) => {
         const application = await loadVisibleApplication(request, request.params.id, tx);
         if (!(await catalog.getFunder(tx, request.body.funderId))) {
           throw new DomainError('funder_not_found', `no funder ${request.body.funderId}`, 'funderId');
         }
-        const consent = await identity.grantConsent(tx, { ...request.body, customerId: application.customerId });
+        const consent = await identity.grantConsent(tx, {
+          ...request.body,
+          customerId: application.customerId,
+        });
         return { status: 201, body: consent };
       }),
   );
 
   app.delete(
     '/v1/applications/:id/consents/:funderId',
-    { config: { roles: ['admin', 'system'] }, schema: { tags: ['consents'], params: Type.Object({ id: IdParams.properties.id, funderId: Slug }) } },
+    {
+      config: { roles: ['admin', 'system'] },
+      schema: { tags: ['consents'], params: Type.Object({ id: IdParams.properties.id, funderId: Slug }) },
+    },
     (request, reply) =>
       write(request, reply, async (tx) => {
         const application = await loadVisibleApplication(request, request.params.id, tx);

@@ -31,9 +31,7 @@ export class IdentityService {
   private readonly customerKeySecret: Buffer;
   private readonly phoneKeySecret: Buffer;
 
-  constructor(
-    private readonly deps: { clock: Clock; ids: IdGenerator; vault: Vault; masterKey: Buffer },
-  ) {
+  constructor(private readonly deps: { clock: Clock; ids: IdGenerator; vault: Vault; masterKey: Buffer }) {
     this.customerKeySecret = deriveKey(deps.masterKey, 'customer-key');
     this.phoneKeySecret = deriveKey(deps.masterKey, 'phone-key');
   }
@@ -44,10 +42,15 @@ export class IdentityService {
     if (!parsed.ok) throw new DomainError(parsed.code, parsed.message, `${fieldPrefix}.idNumber`);
     const age = ageAt(parsed.value, at);
     if (age < MINIMUM_AGE_YEARS) {
-      throw new DomainError('applicant_under_age', `applicant is ${age}, under ${MINIMUM_AGE_YEARS}`, `${fieldPrefix}.idNumber`);
+      throw new DomainError(
+        'applicant_under_age',
+        `applicant is ${age}, under ${MINIMUM_AGE_YEARS}`,
+        `${fieldPrefix}.idNumber`,
+      );
     }
     const phone = normalisePhone(applicant.phone);
-    if (!phone) throw new DomainError('phone_invalid', 'not a mainland mobile number', `${fieldPrefix}.phone`);
+    if (!phone)
+      throw new DomainError('phone_invalid', 'not a mainland mobile number', `${fieldPrefix}.phone`);
     return {
       name: applicant.name.trim(),
       idNumber: parsed.value,
@@ -68,18 +71,27 @@ export class IdentityService {
   }
 
   /** Find or create the customer; name and phone are refreshed from the newest application. */
-  async upsertCustomer(tx: Executor, applicant: ValidatedApplicant): Promise<{ customerId: string; created: boolean }> {
+  async upsertCustomer(
+    tx: Executor,
+    applicant: ValidatedApplicant,
+  ): Promise<{ customerId: string; created: boolean }> {
     const now = this.deps.clock.now();
     const key = this.customerKey(applicant.idNumber.normalised);
     const vault = this.deps.vault;
-    const [existing] = await tx.select({ id: customers.id }).from(customers).where(eq(customers.customerKey, key));
+    const [existing] = await tx
+      .select({ id: customers.id })
+      .from(customers)
+      .where(eq(customers.customerKey, key));
     const encrypted = {
       nameEnc: vault.encrypt(applicant.name, `customer:${key}:name`),
       phoneEnc: vault.encrypt(applicant.phone, `customer:${key}:phone`),
       phoneKey: this.phoneKey(applicant.phone),
     };
     if (existing) {
-      await tx.update(customers).set({ ...encrypted, updatedAt: now }).where(eq(customers.id, existing.id));
+      await tx
+        .update(customers)
+        .set({ ...encrypted, updatedAt: now })
+        .where(eq(customers.id, existing.id));
       return { customerId: existing.id, created: false };
     }
     const id = this.deps.ids.next('cus');
@@ -100,21 +112,33 @@ export class IdentityService {
       .returning({ id: customers.id });
     if (inserted.length === 1) return { customerId: id, created: true };
     // A concurrent transaction created the same person first (PostgreSQL): use theirs.
-    const [winner] = await tx.select({ id: customers.id }).from(customers).where(eq(customers.customerKey, key));
+    const [winner] = await tx
+      .select({ id: customers.id })
+      .from(customers)
+      .where(eq(customers.customerKey, key));
     if (!winner) throw new DomainError('conflict', 'customer created concurrently; retry');
     return { customerId: winner.id, created: false };
   }
 
   async getProfile(tx: Executor, customerId: string): Promise<CustomerProfile | undefined> {
     const [row] = await tx
-      .select({ id: customers.id, birthDate: customers.birthDate, gender: customers.gender, regionCode: customers.regionCode, createdAt: customers.createdAt })
+      .select({
+        id: customers.id,
+        birthDate: customers.birthDate,
+        gender: customers.gender,
+        regionCode: customers.regionCode,
+        createdAt: customers.createdAt,
+      })
       .from(customers)
       .where(eq(customers.id, customerId));
     return row ? { ...row, gender: row.gender as 'male' | 'female' } : undefined;
   }
 
   /** Decrypted contact details, for the sharing gateway and reminders only. Never log the result. */
-  async revealContact(tx: Executor, customerId: string): Promise<{ name: string; phone: string; idNumber: string } | undefined> {
+  async revealContact(
+    tx: Executor,
+    customerId: string,
+  ): Promise<{ name: string; phone: string; idNumber: string } | undefined> {
     const [row] = await tx.select().from(customers).where(eq(customers.id, customerId));
     if (!row) return undefined;
     const key = row.customerKey;
@@ -126,7 +150,12 @@ export class IdentityService {
   }
 
   async grantConsent(tx: Executor, input: ConsentInput): Promise<Consent> {
-    const consent: Consent = { ...input, id: this.deps.ids.next('cns'), grantedAt: this.deps.clock.now(), withdrawnAt: null };
+    const consent: Consent = {
+      ...input,
+      id: this.deps.ids.next('cns'),
+      grantedAt: this.deps.clock.now(),
+      withdrawnAt: null,
+    };
     await tx.insert(consents).values(consent);
     return consent;
   }
@@ -135,7 +164,13 @@ export class IdentityService {
     const rows = await tx
       .update(consents)
       .set({ withdrawnAt: this.deps.clock.now() })
-      .where(and(eq(consents.customerId, customerId), eq(consents.funderId, funderId), isNull(consents.withdrawnAt)))
+      .where(
+        and(
+          eq(consents.customerId, customerId),
+          eq(consents.funderId, funderId),
+          isNull(consents.withdrawnAt),
+        ),
+      )
       .returning({ id: consents.id });
     return rows.length;
   }
@@ -144,7 +179,13 @@ export class IdentityService {
     const [row] = await tx
       .select()
       .from(consents)
-      .where(and(eq(consents.customerId, customerId), eq(consents.funderId, funderId), isNull(consents.withdrawnAt)))
+      .where(
+        and(
+          eq(consents.customerId, customerId),
+          eq(consents.funderId, funderId),
+          isNull(consents.withdrawnAt),
+        ),
+      )
       .orderBy(desc(consents.grantedAt))
       .limit(1);
     return row ? (row as Consent) : undefined;
@@ -153,7 +194,12 @@ export class IdentityService {
   /** The only way to obtain a LiveConsent. Throws consent_missing otherwise. */
   async requireLiveConsent(tx: Executor, customerId: string, funderId: string): Promise<LiveConsent> {
     const consent = await this.findLiveConsent(tx, customerId, funderId);
-    if (!consent) throw new DomainError('consent_missing', `no live consent to share with funder ${funderId}`, 'funderId');
+    if (!consent)
+      throw new DomainError(
+        'consent_missing',
+        `no live consent to share with funder ${funderId}`,
+        'funderId',
+      );
     return consent as LiveConsent;
   }
 }

@@ -45,7 +45,11 @@ function funderView(application: Application) {
  * Inside a transaction pass its `tx`: PGlite serves one connection, so a query on the database
  * handle while a transaction is open waits for that transaction forever.
  */
-export async function loadVisibleApplication(request: FastifyRequest, id: string, executor?: Executor): Promise<Application> {
+export async function loadVisibleApplication(
+  request: FastifyRequest,
+  id: string,
+  executor?: Executor,
+): Promise<Application> {
   const { intake, database } = request.server.shoujia;
   const principal = principalOf(request);
   const application = await intake.get(executor ?? database.db, id);
@@ -78,7 +82,10 @@ export async function intakeRoutes(app: App): Promise<void> {
 
   app.get(
     '/v1/applications/:id',
-    { config: { roles: ['admin', 'analyst', 'system', 'funder'] }, schema: { tags: ['applications'], params: IdParams } },
+    {
+      config: { roles: ['admin', 'analyst', 'system', 'funder'] },
+      schema: { tags: ['applications'], params: IdParams },
+    },
     async (request) => {
       const application = await loadVisibleApplication(request, request.params.id);
       return principalOf(request).role === 'funder' ? funderView(application) : application;
@@ -87,7 +94,10 @@ export async function intakeRoutes(app: App): Promise<void> {
 
   app.get(
     '/v1/applications/:id/events',
-    { config: { roles: ['admin', 'analyst', 'system'] }, schema: { tags: ['applications'], params: IdParams } },
+    {
+      config: { roles: ['admin', 'analyst', 'system'] },
+      schema: { tags: ['applications'], params: IdParams },
+    },
     async (request) => {
       await loadVisibleApplication(request, request.params.id);
       return { events: await intake.events(database.db, request.params.id) };

@@ -24,7 +24,10 @@ export const applications = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
-  (t) => [index('applications_customer').on(t.customerId), index('applications_status').on(t.status, t.updatedAt)],
+  (t) => [
+    index('applications_customer').on(t.customerId),
+    index('applications_status').on(t.status, t.updatedAt),
+  ],
 );
 
 export const applicationEvents = pgTable(

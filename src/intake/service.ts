@@ -6,14 +6,22 @@ import type { Executor } from '../db/client.ts';
 import { emit } from '../db/outbox.ts';
 import type { IdentityService } from '../identity/service.ts';
 import { type Clock, DomainError, type IdGenerator, type Vault, assert } from '../kernel/index.ts';
-import { type Application, type ApplicationEvent, type ApplicationInput, DEFAULT_MAX_REQUEST_FEN } from './model.ts';
+import {
+  type Application,
+  type ApplicationEvent,
+  type ApplicationInput,
+  DEFAULT_MAX_REQUEST_FEN,
+} from './model.ts';
 import { applicationEvents, applications } from './schema.ts';
 import { type ApplicationStatus, canTransition } from './status.ts';
 
 export const EVENTS_LIMIT = 200;
 
 /** Called in the submitting transaction when a customer is seen for the first time (the ledger's origination entry). */
-export type OriginationHook = (tx: Executor, event: { customerId: string; applicationId: string; channel: string; at: Date }) => Promise<void>;
+export type OriginationHook = (
+  tx: Executor,
+  event: { customerId: string; applicationId: string; channel: string; at: Date },
+) => Promise<void>;
 
 function toApplication(row: typeof applications.$inferSelect): Application {
   return {
@@ -37,19 +45,32 @@ export class IntakeService {
   private readonly originationHooks: OriginationHook[] = [];
 
   constructor(
-    private readonly deps: { clock: Clock; ids: IdGenerator; vault: Vault; identity: IdentityService; maxRequestFen?: number },
+    private readonly deps: {
+      clock: Clock;
+      ids: IdGenerator;
+      vault: Vault;
+      identity: IdentityService;
+      maxRequestFen?: number;
+    },
   ) {}
 
   onOrigination(hook: OriginationHook): void {
     this.originationHooks.push(hook);
   }
 
-  async submit(tx: Executor, input: ApplicationInput): Promise<{ application: Application; customerCreated: boolean }> {
+  async submit(
+    tx: Executor,
+    input: ApplicationInput,
+  ): Promise<{ application: Application; customerCreated: boolean }> {
     const now = this.deps.clock.now();
     const applicant = this.deps.identity.validateApplicant(input.applicant, now);
     const maxFen = this.deps.maxRequestFen ?? DEFAULT_MAX_REQUEST_FEN;
     if (input.request.amountFen > maxFen) {
-      throw new DomainError('amount_above_platform_limit', `amount above the platform limit of ${maxFen} fen`, 'request.amountFen');
+      throw new DomainError(
+        'amount_above_platform_limit',
+        `amount above the platform limit of ${maxFen} fen`,
+        'request.amountFen',
+      );
     }
     const { customerId, created } = await this.deps.identity.upsertCustomer(tx, applicant);
     const id = this.deps.ids.next('app');
@@ -63,7 +84,9 @@ export class IntakeService {
         termMonths: input.request.termMonths,
         purpose: input.request.purpose,
         channel: input.channel,
-        employerEnc: applicant.employer ? this.deps.vault.encrypt(applicant.employer, `application:${id}:employer`) : null,
+        employerEnc: applicant.employer
+          ? this.deps.vault.encrypt(applicant.employer, `application:${id}:employer`)
+          : null,
         monthlyIncomeFen: applicant.monthlyIncomeFen,
         score: input.score ?? null,
         createdAt: now,
@@ -71,11 +94,18 @@ export class IntakeService {
       })
       .returning();
     assert(row, 'insert returned the application');
-    await tx.insert(applicationEvents).values({ applicationId: id, fromStatus: null, toStatus: 'submitted', reason: null, at: now });
+    await tx
+      .insert(applicationEvents)
+      .values({ applicationId: id, fromStatus: null, toStatus: 'submitted', reason: null, at: now });
     if (created) {
-      for (const hook of this.originationHooks) await hook(tx, { customerId, applicationId: id, channel: input.channel, at: now });
+      for (const hook of this.originationHooks)
+        await hook(tx, { customerId, applicationId: id, channel: input.channel, at: now });
     }
-    await emit(tx, this.deps.clock, 'application.submitted', id, { applicationId: id, customerId, customerCreated: created });
+    await emit(tx, this.deps.clock, 'application.submitted', id, {
+      applicationId: id,
+      customerId,
+      customerCreated: created,
+    });
     return { application: toApplication(row), customerCreated: created };
   }
 
@@ -86,7 +116,10 @@ export class IntakeService {
 
   /** The employer as the borrower gave it (for the scorecard and the personnel check). Never logged. */
   async employer(tx: Executor, id: string): Promise<string | null> {
-    const [row] = await tx.select({ enc: applications.employerEnc }).from(applications).where(eq(applications.id, id));
+    const [row] = await tx
+      .select({ enc: applications.employerEnc })
+      .from(applications)
+      .where(eq(applications.id, id));
     return row?.enc ? this.deps.vault.decrypt(row.enc, `application:${id}:employer`) : null;
   }
 
@@ -97,7 +130,12 @@ export class IntakeService {
       .where(eq(applicationEvents.applicationId, id))
       .orderBy(asc(applicationEvents.seq))
       .limit(EVENTS_LIMIT);
-    return rows.map((r) => ({ fromStatus: r.fromStatus as ApplicationStatus | null, toStatus: r.toStatus as ApplicationStatus, reason: r.reason, at: r.at }));
+    return rows.map((r) => ({
+      fromStatus: r.fromStatus as ApplicationStatus | null,
+      toStatus: r.toStatus as ApplicationStatus,
+      reason: r.reason,
+      at: r.at,
+    }));
   }
 
   /**
@@ -113,7 +151,10 @@ export class IntakeService {
     const current = await this.get(tx, id);
     if (!current) throw new DomainError('application_not_found', `no application ${id}`, 'id');
     if (!canTransition(current.status, to)) {
-      throw new DomainError('invalid_transition', `cannot go from ${current.status} to ${to}`, 'status', { from: current.status, to });
+      throw new DomainError('invalid_transition', `cannot go from ${current.status} to ${to}`, 'status', {
+        from: current.status,
+        to,
+      });
     }
     const now = this.deps.clock.now();
     const [row] = await tx
@@ -128,7 +169,15 @@ export class IntakeService {
       .where(and(eq(applications.id, id), eq(applications.status, current.status)))
       .returning();
     if (!row) throw new DomainError('conflict', 'the application changed concurrently; retry');
-    await tx.insert(applicationEvents).values({ applicationId: id, fromStatus: current.status, toStatus: to, reason: change.reason ?? null, at: now });
+    await tx
+      .insert(applicationEvents)
+      .values({
+        applicationId: id,
+        fromStatus: current.status,
+        toStatus: to,
+        reason: change.reason ?? null,
+        at: now,
+      });
     await emit(tx, this.deps.clock, `application.${to}`, id, { applicationId: id, from: current.status, to });
     return toApplication(row);
   }

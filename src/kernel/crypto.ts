@@ -1,6 +1,14 @@
 // Crypto helpers on node:crypto: key derivation from the master key, HMAC, AES-256-GCM with key ids
 // (for rotation), SHA-256, constant-time compare.
-import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  hkdfSync,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 import { assert } from './assert.ts';
 
 export function sha256(data: string | Uint8Array): Buffer {
@@ -28,7 +36,9 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
 /** Parse the master key from config: 64 hex chars or base64 of 32+ bytes. */
 export function parseMasterKey(text: string): Buffer {
   const trimmed = text.trim();
-  const key = /^[0-9a-fA-F]{64,}$/.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
+  const key = /^[0-9a-fA-F]{64,}$/.test(trimmed)
+    ? Buffer.from(trimmed, 'hex')
+    : Buffer.from(trimmed, 'base64');
   assert(key.length >= 32, 'SHOUJIA_MASTER_KEY must be 32 bytes (64 hex characters or base64)');
   return key;
 }
@@ -73,6 +83,8 @@ export class Vault {
     const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
     decipher.setAAD(Buffer.from(associatedData));
     decipher.setAuthTag(raw.subarray(raw.length - 16));
-    return Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]).toString('utf8');
+    return Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]).toString(
+      'utf8',
+    );
   }
 }

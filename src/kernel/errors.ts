@@ -16,7 +16,10 @@ export function defineErrors<const T extends Record<string, ErrorSpec>>(module: 
     assert(/^[a-z][a-z0-9_]*$/.test(code), `error code must be snake_case: ${code}`);
     assert(spec.status >= 400 && spec.status < 600, `bad status for ${code}`);
     const existing = catalog.get(code);
-    assert(!existing || existing.module === module, `error code ${code} defined by ${existing?.module} and ${module}`);
+    assert(
+      !existing || existing.module === module,
+      `error code ${code} defined by ${existing?.module} and ${module}`,
+    );
     catalog.set(code, { ...spec, module });
   }
   return specs;
@@ -27,7 +30,9 @@ export function errorSpec(code: string): (ErrorSpec & { module: string }) | unde
 }
 
 export function errorCatalog(): Array<{ code: string; status: number; meaning: string; module: string }> {
-  return [...catalog.entries()].map(([code, spec]) => ({ code, ...spec })).sort((a, b) => a.code.localeCompare(b.code));
+  return [...catalog.entries()]
+    .map(([code, spec]) => ({ code, ...spec }))
+    .sort((a, b) => a.code.localeCompare(b.code));
 }
 
 /** An expected, client-caused or state-caused rejection. Becomes a 4xx at the edge. */
@@ -70,7 +75,10 @@ export function unwrap<T>(result: Result<T>): T {
 
 // Codes every module may use.
 export const commonErrors = defineErrors('kernel', {
-  invalid_request: { status: 400, meaning: 'The request does not match the schema; `field` names the offending part.' },
+  invalid_request: {
+    status: 400,
+    meaning: 'The request does not match the schema; `field` names the offending part.',
+  },
   malformed_json: { status: 400, meaning: 'The body is not valid JSON.' },
   body_too_large: { status: 413, meaning: 'The body exceeds the size limit.' },
   unsupported_media_type: { status: 415, meaning: 'The body must be application/json.' },
@@ -78,8 +86,14 @@ export const commonErrors = defineErrors('kernel', {
   forbidden: { status: 403, meaning: 'The key’s role may not call this route.' },
   not_found: { status: 404, meaning: 'No such resource visible to this key.' },
   route_not_found: { status: 404, meaning: 'No such route.' },
-  idempotency_key_reused: { status: 409, meaning: 'The Idempotency-Key was used before with a different body.' },
-  idempotency_key_invalid: { status: 400, meaning: 'The Idempotency-Key header is missing, empty or longer than 200 characters.' },
+  idempotency_key_reused: {
+    status: 409,
+    meaning: 'The Idempotency-Key was used before with a different body.',
+  },
+  idempotency_key_invalid: {
+    status: 400,
+    meaning: 'The Idempotency-Key header is missing, empty or longer than 200 characters.',
+  },
   conflict: { status: 409, meaning: 'The resource changed concurrently; retry.' },
   rate_limited: { status: 429, meaning: 'Too many requests; retry later.' },
   internal: { status: 500, meaning: 'A bug on our side; the request changed nothing.' },

@@ -21,7 +21,10 @@ function encodeTime(ms: number): string {
 }
 
 /** Production ids: clock time + 80 random bits from the OS. */
-export function createIdGenerator(clock: Clock = systemClock, bytes: (n: number) => Uint8Array = randomBytes): IdGenerator {
+export function createIdGenerator(
+  clock: Clock = systemClock,
+  bytes: (n: number) => Uint8Array = randomBytes,
+): IdGenerator {
   return {
     next(prefix: string): string {
       const random = bytes(10);

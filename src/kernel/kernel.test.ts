@@ -37,18 +37,36 @@ describe('money', () => {
 
   it('refuses non-integer fen', () => {
     expect(() => sumFen([1, 0.5])).toThrow(/whole fen/);
-    fc.assert(fc.property(fc.array(fc.integer({ min: -1e9, max: 1e9 }), { maxLength: 50 }), (xs) => sumFen(xs) === xs.reduce((a, b) => a + b, 0)));
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: -1e9, max: 1e9 }), { maxLength: 50 }),
+        (xs) => sumFen(xs) === xs.reduce((a, b) => a + b, 0),
+      ),
+    );
   });
 });
 
 describe('canonical JSON (RFC 8785)', () => {
   it('sorts keys by UTF-16 code units and prints numbers in ES shortest form', () => {
     // RFC 8785 §3.2.3 sorting example keys (subset) and §3.2.2.3 number examples.
-    expect(canonicalJson({ '\u20ac': 'Euro Sign', '\r': 'Carriage Return', '1': 'One', '\u0080': 'Control', '\ud83d\ude00': 'Smiley', '\u00f6': 'Latin Small Letter O With Diaeresis' })).toBe(
+    expect(
+      canonicalJson({
+        '\u20ac': 'Euro Sign',
+        '\r': 'Carriage Return',
+        '1': 'One',
+        '\u0080': 'Control',
+        '\ud83d\ude00': 'Smiley',
+        '\u00f6': 'Latin Small Letter O With Diaeresis',
+      }),
+    ).toBe(
       '{"\\r":"Carriage Return","1":"One","\u0080":"Control","ö":"Latin Small Letter O With Diaeresis","€":"Euro Sign","😀":"Smiley"}',
     );
-    expect(canonicalJson([1e21, 1e-7, -0, 0.000001, 333333333.3333333])).toBe('[1e+21,1e-7,0,0.000001,333333333.3333333]');
-    expect(canonicalJson({ b: [true, null, 'x'], a: { d: 1, c: undefined } })).toBe('{"a":{"d":1},"b":[true,null,"x"]}');
+    expect(canonicalJson([1e21, 1e-7, -0, 0.000001, 333333333.3333333])).toBe(
+      '[1e+21,1e-7,0,0.000001,333333333.3333333]',
+    );
+    expect(canonicalJson({ b: [true, null, 'x'], a: { d: 1, c: undefined } })).toBe(
+      '{"a":{"d":1},"b":[true,null,"x"]}',
+    );
     expect(() => canonicalJson({ x: Number.NaN })).toThrow();
   });
 
@@ -111,6 +129,8 @@ describe('error catalog', () => {
   it('refuses undeclared codes and conflicting definitions', () => {
     expect(() => new DomainError('no_such_code_anywhere', 'x')).toThrow(/undeclared/);
     defineErrors('test-a', { test_only_code: { status: 400, meaning: 'x' } });
-    expect(() => defineErrors('test-b', { test_only_code: { status: 400, meaning: 'y' } })).toThrow(/defined by/);
+    expect(() => defineErrors('test-b', { test_only_code: { status: 400, meaning: 'y' } })).toThrow(
+      /defined by/,
+    );
   });
 });

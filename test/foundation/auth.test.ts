@@ -18,7 +18,8 @@ describe.each(ENGINES)('auth and funder scoping on %s', (engine) => {
   let applicationId: string;
   beforeAll(async () => {
     h = await createHarness(engine);
-    for (const id of ['funder-a', 'funder-b']) expect((await h.call('POST', '/v1/funders', FUNDER(id))).status).toBe(201);
+    for (const id of ['funder-a', 'funder-b'])
+      expect((await h.call('POST', '/v1/funders', FUNDER(id))).status).toBe(201);
     expect(
       (
         await h.call('POST', '/v1/funders/funder-a/products', {
@@ -36,10 +37,14 @@ describe.each(ENGINES)('auth and funder scoping on %s', (engine) => {
         })
       ).status,
     ).toBe(201);
-    keyA = (await h.call('POST', '/v1/api-keys', { role: 'funder', funderId: 'funder-a', label: 'A' })).body.secret;
-    keyB = (await h.call('POST', '/v1/api-keys', { role: 'funder', funderId: 'funder-b', label: 'B' })).body.secret;
+    keyA = (await h.call('POST', '/v1/api-keys', { role: 'funder', funderId: 'funder-a', label: 'A' })).body
+      .secret;
+    keyB = (await h.call('POST', '/v1/api-keys', { role: 'funder', funderId: 'funder-b', label: 'B' })).body
+      .secret;
     analystKey = (await h.call('POST', '/v1/api-keys', { role: 'analyst', label: 'analyst' })).body.secret;
-    applicationId = (await h.call('POST', '/v1/applications', applicationBody(), { headers: { 'idempotency-key': 'a1' } })).body.id;
+    applicationId = (
+      await h.call('POST', '/v1/applications', applicationBody(), { headers: { 'idempotency-key': 'a1' } })
+    ).body.id;
   });
   afterAll(() => h.close());
 
@@ -48,7 +53,12 @@ describe.each(ENGINES)('auth and funder scoping on %s', (engine) => {
     for (const route of h.app.routeTable) {
       expect(route.roles.length, `${route.method} ${route.url}`).toBeGreaterThan(0);
       if (route.roles.includes('public')) continue;
-      const response = await h.call(route.method, fill(route.url, { funderId: 'funder-a', id: applicationId }), undefined, { key: null });
+      const response = await h.call(
+        route.method,
+        fill(route.url, { funderId: 'funder-a', id: applicationId }),
+        undefined,
+        { key: null },
+      );
       expect(response.status, `${route.method} ${route.url}`).toBe(401);
       expect(response.body.error.code).toBe('unauthenticated');
     }
@@ -57,7 +67,12 @@ describe.each(ENGINES)('auth and funder scoping on %s', (engine) => {
   it('routes not open to funders answer a funder key with 403', async () => {
     for (const route of h.app.routeTable) {
       if (route.roles.includes('public') || route.roles.includes('funder')) continue;
-      const response = await h.call(route.method, fill(route.url, { funderId: 'funder-b', id: applicationId }), undefined, { key: keyB });
+      const response = await h.call(
+        route.method,
+        fill(route.url, { funderId: 'funder-b', id: applicationId }),
+        undefined,
+        { key: keyB },
+      );
       expect(response.status, `${route.method} ${route.url}`).toBe(403);
     }
   });
@@ -74,8 +89,14 @@ describe.each(ENGINES)('auth and funder scoping on %s', (engine) => {
     }
     // and funder A does see its own
     expect((await h.call('GET', '/v1/funders/funder-a', undefined, { key: keyA })).status).toBe(200);
-    expect((await h.call('GET', '/v1/funders/funder-a/products', undefined, { key: keyA })).body.products).toHaveLength(1);
-    expect((await h.call('GET', '/v1/funders', undefined, { key: keyA })).body.funders.map((f: { id: string }) => f.id)).toEqual(['funder-a']);
+    expect(
+      (await h.call('GET', '/v1/funders/funder-a/products', undefined, { key: keyA })).body.products,
+    ).toHaveLength(1);
+    expect(
+      (await h.call('GET', '/v1/funders', undefined, { key: keyA })).body.funders.map(
+        (f: { id: string }) => f.id,
+      ),
+    ).toEqual(['funder-a']);
   });
 
   it('analysts read but cannot write; revoked keys stop working', async () => {
@@ -84,7 +105,10 @@ describe.each(ENGINES)('auth and funder scoping on %s', (engine) => {
     const issued = (await h.call('POST', '/v1/api-keys', { role: 'analyst', label: 'temp' })).body;
     expect((await h.call('DELETE', `/v1/api-keys/${issued.id}`)).status).toBe(200);
     expect((await h.call('GET', '/v1/funders', undefined, { key: issued.secret })).status).toBe(401);
-    const [row] = await h.database.query<{ n: number }>(`SELECT count(*)::int AS n FROM api_keys WHERE secret_hash = $1`, [issued.secret]);
+    const [row] = await h.database.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM api_keys WHERE secret_hash = $1`,
+      [issued.secret],
+    );
     expect(row!.n).toBe(0); // only the hash is stored
   });
 });

@@ -20,7 +20,12 @@ const product = {
 
 const contract = {
   serviceFee: { basis: 'disbursed', rate: 0.03 },
-  noBackflow: { enabled: true, penaltyPerCustomerFen: 100_000, serviceFeeMultiple: 3, terminationThreshold: 10 },
+  noBackflow: {
+    enabled: true,
+    penaltyPerCustomerFen: 100_000,
+    serviceFeeMultiple: 3,
+    terminationThreshold: 10,
+  },
   conversionFeeFen: 60_000,
   maxPenaltyRateAnnual: 0.03,
   auditRights: { creditReportCrossCheck: true, canaries: true, relayContacts: true },
@@ -45,33 +50,94 @@ describe.each(ENGINES)('catalog on %s', (engine) => {
     });
     expect(created.status).toBe(201);
     expect(created.body).not.toHaveProperty('webhookSecretEnc');
-    expect(await h.services.catalog.webhookSecret(h.database.db, 'ningbo-bank')).toBe('a-very-long-webhook-secret');
+    expect(await h.services.catalog.webhookSecret(h.database.db, 'ningbo-bank')).toBe(
+      'a-very-long-webhook-secret',
+    );
     const p = await h.call('POST', '/v1/funders/ningbo-bank/products', product);
     expect(p.status).toBe(201);
     expect(p.body.termsMonths).toEqual([6, 12]);
     expect((await h.call('POST', '/v1/funders/ningbo-bank/contracts', contract)).status).toBe(201);
-    expect((await h.call('GET', '/v1/funders/ningbo-bank/contract')).body.terms.conversionFeeFen).toBe(60_000);
+    expect((await h.call('GET', '/v1/funders/ningbo-bank/contract')).body.terms.conversionFeeFen).toBe(
+      60_000,
+    );
     const suspended = await h.call('PUT', '/v1/funders/ningbo-bank/status', { status: 'suspended' });
     expect(suspended.body.status).toBe('suspended');
-    expect((await h.call('POST', '/v1/funders', { id: 'ningbo-bank', name: 'x', type: 'bank', licensedRegions: ['*'] })).body.error.code).toBe(
-      'funder_exists',
-    );
+    expect(
+      (
+        await h.call('POST', '/v1/funders', {
+          id: 'ningbo-bank',
+          name: 'x',
+          type: 'bank',
+          licensedRegions: ['*'],
+        })
+      ).body.error.code,
+    ).toBe('funder_exists');
   });
 
   it('rejects bad catalog input with codes and fields', async () => {
     const cases: Array<[string, string, unknown, string, string]> = [
-      ['POST', '/v1/funders', { id: 'x1', name: 'x', type: 'trust', licensedRegions: ['*'] }, 'invalid_request', 'type'],
-      ['POST', '/v1/funders', { id: 'x1', name: 'x', type: 'bank', licensedRegions: ['991'] }, 'invalid_request', 'licensedRegions.0'],
-      ['POST', '/v1/funders', { id: 'x1', name: 'x', type: 'bank', licensedRegions: ['99'] }, 'region_prefix_invalid', 'licensedRegions[0]'],
-      ['POST', '/v1/funders', { id: 'X Y', name: 'x', type: 'bank', licensedRegions: ['*'] }, 'invalid_request', 'id'],
+      [
+        'POST',
+        '/v1/funders',
+        { id: 'x1', name: 'x', type: 'trust', licensedRegions: ['*'] },
+        'invalid_request',
+        'type',
+      ],
+      [
+        'POST',
+        '/v1/funders',
+        { id: 'x1', name: 'x', type: 'bank', licensedRegions: ['991'] },
+        'invalid_request',
+        'licensedRegions.0',
+      ],
+      [
+        'POST',
+        '/v1/funders',
+        { id: 'x1', name: 'x', type: 'bank', licensedRegions: ['99'] },
+        'region_prefix_invalid',
+        'licensedRegions[0]',
+      ],
+      [
+        'POST',
+        '/v1/funders',
+        { id: 'X Y', name: 'x', type: 'bank', licensedRegions: ['*'] },
+        'invalid_request',
+        'id',
+      ],
       ['POST', '/v1/funders/nobody/products', product, 'funder_not_found', 'funderId'],
-      ['POST', '/v1/funders/ningbo-bank/products', { ...product, minAmountFen: 9_000_000 }, 'product_invalid', 'minAmountFen'],
-      ['POST', '/v1/funders/ningbo-bank/products', { ...product, rateAnnualMax: 1.2 }, 'invalid_request', 'rateAnnualMax'],
-      ['POST', '/v1/funders/ningbo-bank/products', { ...product, methods: ['balloon'] }, 'invalid_request', 'methods.0'],
-      ['POST', '/v1/funders/ningbo-bank/products', { ...product, fees: [{ kind: 'once', period: 24, amountFen: 1 }] }, 'product_invalid', 'fees[0].period'],
+      [
+        'POST',
+        '/v1/funders/ningbo-bank/products',
+        { ...product, minAmountFen: 9_000_000 },
+        'product_invalid',
+        'minAmountFen',
+      ],
+      [
+        'POST',
+        '/v1/funders/ningbo-bank/products',
+        { ...product, rateAnnualMax: 1.2 },
+        'invalid_request',
+        'rateAnnualMax',
+      ],
+      [
+        'POST',
+        '/v1/funders/ningbo-bank/products',
+        { ...product, methods: ['balloon'] },
+        'invalid_request',
+        'methods.0',
+      ],
+      [
+        'POST',
+        '/v1/funders/ningbo-bank/products',
+        { ...product, fees: [{ kind: 'once', period: 24, amountFen: 1 }] },
+        'product_invalid',
+        'fees[0].period',
+      ],
       ['POST', '/v1/funders/nobody/contracts', contract, 'funder_not_found', 'funderId'],
     ];
-    const [before] = await h.database.query<{ n: number }>('SELECT (SELECT count(*) FROM funders) + (SELECT count(*) FROM products) AS n');
+    const [before] = await h.database.query<{ n: number }>(
+      'SELECT (SELECT count(*) FROM funders) + (SELECT count(*) FROM products) AS n',
+    );
     for (const [method, url, body, code, field] of cases) {
       const response = await h.call(method, url, body);
       expect(response.status, `${url} ${JSON.stringify(body).slice(0, 80)}`).toBeGreaterThanOrEqual(400);
@@ -79,7 +145,9 @@ describe.each(ENGINES)('catalog on %s', (engine) => {
       expect(response.body.error.code, url).toBe(code);
       expect(response.body.error.field, url).toBe(field);
     }
-    const [after] = await h.database.query<{ n: number }>('SELECT (SELECT count(*) FROM funders) + (SELECT count(*) FROM products) AS n');
+    const [after] = await h.database.query<{ n: number }>(
+      'SELECT (SELECT count(*) FROM funders) + (SELECT count(*) FROM products) AS n',
+    );
     expect(after).toEqual(before);
   });
 

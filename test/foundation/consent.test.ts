@@ -12,7 +12,9 @@ describe.each(ENGINES)('consents on %s', (engine) => {
     h = await createHarness(engine);
     await h.call('POST', '/v1/funders', { id: 'bank-a', name: 'A', type: 'bank', licensedRegions: ['*'] });
     await h.call('POST', '/v1/funders', { id: 'bank-b', name: 'B', type: 'bank', licensedRegions: ['*'] });
-    application = (await h.call('POST', '/v1/applications', applicationBody(), { headers: { 'idempotency-key': 'c1' } })).body;
+    application = (
+      await h.call('POST', '/v1/applications', applicationBody(), { headers: { 'idempotency-key': 'c1' } })
+    ).body;
   });
   afterAll(() => h.close());
 
@@ -27,20 +29,38 @@ describe.each(ENGINES)('consents on %s', (engine) => {
   it('a consent for one funder is not a consent for another, and withdrawal ends it', async () => {
     const { identity } = h.services;
     const db = h.database.db;
-    await expect(identity.requireLiveConsent(db, application.customerId, 'bank-a')).rejects.toMatchObject({ code: 'consent_missing' });
+    await expect(identity.requireLiveConsent(db, application.customerId, 'bank-a')).rejects.toMatchObject({
+      code: 'consent_missing',
+    });
     const granted = await h.call('POST', `/v1/applications/${application.id}/consents`, consent('bank-a'));
     expect(granted.status).toBe(201);
-    expect(granted.body).toMatchObject({ funderId: 'bank-a', customerId: application.customerId, withdrawnAt: null });
-    expect((await identity.requireLiveConsent(db, application.customerId, 'bank-a')).id).toBe(granted.body.id);
-    await expect(identity.requireLiveConsent(db, application.customerId, 'bank-b')).rejects.toMatchObject({ code: 'consent_missing' });
+    expect(granted.body).toMatchObject({
+      funderId: 'bank-a',
+      customerId: application.customerId,
+      withdrawnAt: null,
+    });
+    expect((await identity.requireLiveConsent(db, application.customerId, 'bank-a')).id).toBe(
+      granted.body.id,
+    );
+    await expect(identity.requireLiveConsent(db, application.customerId, 'bank-b')).rejects.toMatchObject({
+      code: 'consent_missing',
+    });
     const withdrawn = await h.call('DELETE', `/v1/applications/${application.id}/consents/bank-a`);
     expect(withdrawn.body).toEqual({ withdrawn: 1 });
-    await expect(identity.requireLiveConsent(db, application.customerId, 'bank-a')).rejects.toMatchObject({ code: 'consent_missing' });
+    await expect(identity.requireLiveConsent(db, application.customerId, 'bank-a')).rejects.toMatchObject({
+      code: 'consent_missing',
+    });
   });
 
   it('refuses consents for unknown funders or malformed text hashes', async () => {
-    expect((await h.call('POST', `/v1/applications/${application.id}/consents`, consent('nobody'))).body.error.code).toBe('funder_not_found');
-    const bad = await h.call('POST', `/v1/applications/${application.id}/consents`, { ...consent('bank-a'), textVersionHash: 'v3' });
+    expect(
+      (await h.call('POST', `/v1/applications/${application.id}/consents`, consent('nobody'))).body.error
+        .code,
+    ).toBe('funder_not_found');
+    const bad = await h.call('POST', `/v1/applications/${application.id}/consents`, {
+      ...consent('bank-a'),
+      textVersionHash: 'v3',
+    });
     expect(bad.body.error).toMatchObject({ code: 'invalid_request', field: 'textVersionHash' });
   });
 });

@@ -25,14 +25,19 @@ function mutated<T extends object>(valid: T) {
     if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
   };
   walk(valid, []);
-  return fc.record({ path: fc.constantFrom(...paths.filter((p) => p.length > 0)), value: fc.option(fc.jsonValue(), { nil: undefined }) }).map(({ path, value }) => {
-    const copy = structuredClone(valid) as Record<string, unknown>;
-    let target = copy;
-    for (const key of path.slice(0, -1)) target = target[key] as Record<string, unknown>;
-    if (value === undefined) delete target[path.at(-1)!];
-    else target[path.at(-1)!] = value;
-    return copy;
-  });
+  return fc
+    .record({
+      path: fc.constantFrom(...paths.filter((p) => p.length > 0)),
+      value: fc.option(fc.jsonValue(), { nil: undefined }),
+    })
+    .map(({ path, value }) => {
+      const copy = structuredClone(valid) as Record<string, unknown>;
+      let target = copy;
+      for (const key of path.slice(0, -1)) target = target[key] as Record<string, unknown>;
+      if (value === undefined) delete target[path.at(-1)!];
+      else target[path.at(-1)!] = value;
+      return copy;
+    });
 }
 
 const validProduct = {
@@ -59,7 +64,11 @@ describe.each(ENGINES)('random bodies on %s', (engine) => {
 
   const targets: Array<[string, string, object]> = [
     ['POST', '/v1/applications', applicationBody()],
-    ['POST', '/v1/funders', { id: 'fz-new', name: '资方', type: 'consumer-finance', licensedRegions: ['44', '4403'] }],
+    [
+      'POST',
+      '/v1/funders',
+      { id: 'fz-new', name: '资方', type: 'consumer-finance', licensedRegions: ['44', '4403'] },
+    ],
     ['POST', '/v1/funders/fz/products', validProduct],
   ];
 
@@ -68,9 +77,14 @@ describe.each(ENGINES)('random bodies on %s', (engine) => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(mutated(valid), fc.jsonValue(), fc.string()), async (body) => {
         const before = await rowCount(h);
-        const response = await h.call(method, url, typeof body === 'string' ? body : JSON.stringify(body) ?? 'null', {
-          headers: { 'idempotency-key': `fuzz-${++counter}-${Math.random()}` },
-        });
+        const response = await h.call(
+          method,
+          url,
+          typeof body === 'string' ? body : (JSON.stringify(body) ?? 'null'),
+          {
+            headers: { 'idempotency-key': `fuzz-${++counter}-${Math.random()}` },
+          },
+        );
         expect(response.status, JSON.stringify(response.body)).toBeLessThan(500);
         if (response.status >= 400) {
           expect(response.body.error.code).toMatch(/^[a-z_]+$/);

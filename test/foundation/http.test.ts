@@ -11,7 +11,10 @@ describe('service basics', () => {
 
   it('serves /health, /ready and the OpenAPI document', async () => {
     expect((await h.call('GET', '/health', undefined, { key: null })).body).toEqual({ status: 'ok' });
-    expect((await h.call('GET', '/ready', undefined, { key: null })).body).toEqual({ status: 'ready', engine: 'pglite' });
+    expect((await h.call('GET', '/ready', undefined, { key: null })).body).toEqual({
+      status: 'ready',
+      engine: 'pglite',
+    });
     const openapi = await h.call('GET', '/docs/json', undefined, { key: null });
     expect(openapi.status).toBe(200);
     expect(openapi.body.openapi).toMatch(/^3\./);
@@ -19,7 +22,14 @@ describe('service basics', () => {
     expect(openapi.body.info.description).toContain('idempotency_key_reused');
     const errors = await h.call('GET', '/v1/errors', undefined, { key: null });
     const codes = errors.body.errors.map((e: { code: string }) => e.code);
-    expect(codes).toEqual(expect.arrayContaining(['id_number_checksum', 'consent_missing', 'invalid_transition', 'funder_not_found']));
+    expect(codes).toEqual(
+      expect.arrayContaining([
+        'id_number_checksum',
+        'consent_missing',
+        'invalid_transition',
+        'funder_not_found',
+      ]),
+    );
     for (const e of errors.body.errors) expect(e.status).toBeGreaterThanOrEqual(400);
   });
 });

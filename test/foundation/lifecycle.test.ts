@@ -12,7 +12,14 @@ const dataDir = mkdtempSync(join(tmpdir(), 'shoujia-life-'));
 
 async function start(): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   const child = spawn(process.execPath, ['bin/shoujia.js', 'demo'], {
-    env: { ...process.env, PORT: '0', SHOUJIA_DATA_DIR: dataDir, SHOUJIA_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'warn', DATABASE_URL: '' },
+    env: {
+      ...process.env,
+      PORT: '0',
+      SHOUJIA_DATA_DIR: dataDir,
+      SHOUJIA_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY,
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: '',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -42,9 +49,15 @@ function stop(child: ChildProcess): Promise<number | null> {
 
 const auth = { authorization: `Bearer ${ADMIN_KEY}` };
 
-function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
+function run(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/shoujia.js', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/shoujia.js', ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
@@ -58,7 +71,10 @@ describe('the shoujia command', () => {
     expect(help.code).toBe(0);
     expect(help.output).toContain('shoujia demo'.split(' ')[1]!);
     expect((await run(['frobnicate'])).code).toBe(2);
-    const noKey = await run(['serve'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test', SHOUJIA_MASTER_KEY: '' });
+    const noKey = await run(['serve'], {
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+      SHOUJIA_MASTER_KEY: '',
+    });
     expect(noKey.code).toBe(2);
     expect(noKey.output).toContain('SHOUJIA_MASTER_KEY is required');
   });
@@ -70,8 +86,10 @@ describe('service lifecycle (embedded PGlite)', () => {
   it('serves the demo, stops on SIGTERM with exit 0, and keeps its data across a restart', async () => {
     const first = await start();
     expect(await (await fetch(`${first.url}/health`)).json()).toEqual({ status: 'ok' });
-    expect((await (await fetch(`${first.url}/ready`)).json()).engine).toBe('pglite');
-    const funders = (await (await fetch(`${first.url}/v1/funders`, { headers: auth })).json()) as { funders: unknown[] };
+    expect(((await (await fetch(`${first.url}/ready`)).json()) as { engine: string }).engine).toBe('pglite');
+    const funders = (await (await fetch(`${first.url}/v1/funders`, { headers: auth })).json()) as {
+      funders: unknown[];
+    };
     expect(funders.funders.length).toBeGreaterThanOrEqual(8);
     const created = await fetch(`${first.url}/v1/applications`, {
       method: 'POST',

@@ -19,7 +19,11 @@ describe.each(ENGINES)('PII at rest and in logs on %s', (engine) => {
   const lines: string[] = [];
   beforeAll(async () => {
     database = await freshDatabase(engine);
-    const services = createServices({ database, masterKey: randomBytes(32), clock: new ManualClock('2026-03-01T00:00:00Z') });
+    const services = createServices({
+      database,
+      masterKey: randomBytes(32),
+      clock: new ManualClock('2026-03-01T00:00:00Z'),
+    });
     const sink = new Writable({
       write(chunk, _encoding, done) {
         lines.push(chunk.toString());
@@ -33,7 +37,11 @@ describe.each(ENGINES)('PII at rest and in logs on %s', (engine) => {
     const response = await app.inject({
       method: 'POST',
       url: '/v1/applications',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'idempotency-key': 'pii-1' },
+      headers: {
+        authorization: `Bearer ${key}`,
+        'content-type': 'application/json',
+        'idempotency-key': 'pii-1',
+      },
       payload: JSON.stringify(body),
     });
     expect(response.statusCode).toBe(201);
@@ -41,10 +49,17 @@ describe.each(ENGINES)('PII at rest and in logs on %s', (engine) => {
     await app.inject({
       method: 'POST',
       url: '/v1/applications',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'idempotency-key': 'pii-2' },
+      headers: {
+        authorization: `Bearer ${key}`,
+        'content-type': 'application/json',
+        'idempotency-key': 'pii-2',
+      },
       payload: JSON.stringify({ ...body, applicant: { ...body.applicant, phone: `x${PHONE}` } }),
     });
-    app.log.info({ applicant: body.applicant, note: `called ${PHONE} about ${ID_NUMBER}` }, `customer ${ID_NUMBER} phone +86${PHONE}`);
+    app.log.info(
+      { applicant: body.applicant, note: `called ${PHONE} about ${ID_NUMBER}` },
+      `customer ${ID_NUMBER} phone +86${PHONE}`,
+    );
   });
   afterAll(async () => {
     await app.close();
@@ -67,13 +82,17 @@ describe.each(ENGINES)('PII at rest and in logs on %s', (engine) => {
     expect(tables.map((t) => t.table_name)).toContain('customers');
     for (const { table_name } of tables) {
       // Every row of every table rendered as JSON text: the whole stored content, whatever the column types.
-      const rows = await database.query<{ text: string }>(`SELECT row_to_json(t)::text AS text FROM "${table_name}" t LIMIT 10000`);
+      const rows = await database.query<{ text: string }>(
+        `SELECT row_to_json(t)::text AS text FROM "${table_name}" t LIMIT 10000`,
+      );
       const content = rows.map((r) => r.text).join('\n');
       expect(content, table_name).not.toContain(ID_NUMBER);
       expect(content, table_name).not.toContain(PHONE);
       expect(content, table_name).not.toContain(NAME);
     }
-    const [customer] = await database.query<{ id_number_enc: string }>('SELECT id_number_enc FROM customers LIMIT 1');
+    const [customer] = await database.query<{ id_number_enc: string }>(
+      'SELECT id_number_enc FROM customers LIMIT 1',
+    );
     expect(customer!.id_number_enc).toMatch(/^v1\.k1\./);
   });
 });

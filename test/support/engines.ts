@@ -15,7 +15,10 @@ export interface TestDatabase extends Database {
 }
 
 /** A fresh, migrated database on the given engine; close() also drops it (postgres). */
-export async function freshDatabase(engine: Engine, options: { poolMax?: number } = {}): Promise<TestDatabase> {
+export async function freshDatabase(
+  engine: Engine,
+  options: { poolMax?: number } = {},
+): Promise<TestDatabase> {
   if (engine === 'pglite') return openDatabase({ dataDir: 'memory://' });
   if (!PG_URL) throw new Error('SHOUJIA_TEST_PG_URL is not set');
   const name = `shoujia_t_${randomBytes(6).toString('hex')}`;

@@ -7,7 +7,15 @@ export function makeIdNumber(region = '110105', birth = '19900307', sequence = '
   return first17 + checkCharacter(first17);
 }
 
-export function applicationBody(overrides: { idNumber?: string; phone?: string; amountFen?: number; termMonths?: number; score?: number } = {}) {
+export function applicationBody(
+  overrides: {
+    idNumber?: string;
+    phone?: string;
+    amountFen?: number;
+    termMonths?: number;
+    score?: number;
+  } = {},
+) {
   return {
     applicant: {
       name: '张三',
@@ -16,7 +24,11 @@ export function applicationBody(overrides: { idNumber?: string; phone?: string; 
       employer: '某某科技有限公司',
       monthlyIncomeFen: 1_500_000,
     },
-    request: { amountFen: overrides.amountFen ?? 2_000_000, termMonths: overrides.termMonths ?? 12, purpose: '消费' },
+    request: {
+      amountFen: overrides.amountFen ?? 2_000_000,
+      termMonths: overrides.termMonths ?? 12,
+      purpose: '消费',
+    },
     channel: 'app',
     ...(overrides.score === undefined ? {} : { score: overrides.score }),
   };

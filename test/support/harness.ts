@@ -12,22 +12,36 @@ export interface Harness {
   clock: ManualClock;
   adminKey: string;
   /** app.inject with the admin key (or another) and JSON body */
-  call(method: string, url: string, body?: unknown, options?: { key?: string | null; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
+  call(
+    method: string,
+    url: string,
+    body?: unknown,
+    options?: { key?: string | null; headers?: Record<string, string> },
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON answers
+  ): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
   close(): Promise<void>;
 }
 
-export async function createHarness(engine: Engine = 'pglite', options: { start?: string } = {}): Promise<Harness> {
+export async function createHarness(
+  engine: Engine = 'pglite',
+  options: { start?: string } = {},
+): Promise<Harness> {
   const database = await freshDatabase(engine);
   const clock = new ManualClock(options.start ?? '2026-03-01T02:00:00Z');
   const services = createServices({ database, masterKey: randomBytes(32), clock });
   const app = await buildApp(services, { logger: false });
-  const adminKey = (await services.access.issueKey(database.db, { role: 'admin', label: 'test admin' })).secret;
+  const adminKey = (await services.access.issueKey(database.db, { role: 'admin', label: 'test admin' }))
+    .secret;
   const call: Harness['call'] = async (method, url, body, opts = {}) => {
     const key = opts.key === undefined ? adminKey : opts.key;
     const response = await app.inject({
       method: method as 'GET',
       url,
-      headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...opts.headers },
+      headers: {
+        ...(key ? { authorization: `Bearer ${key}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...opts.headers,
+      },
       ...(body !== undefined ? { payload: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
     });
     let parsed: unknown = response.body;
