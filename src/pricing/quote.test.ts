@@ -302,8 +302,8 @@ describe('bad input names the field', () => {
     ['negative rate', { rateAnnual: -0.01 }, 'rateAnnual'],
     ['NaN rate', { rateAnnual: Number.NaN }, 'rateAnnual'],
     ['unknown method', { method: 'balloon' }, 'method'],
-    ['fee kind', { fees: [{ kind: 'membership', amountFen: 1 }] }, 'fees[0].kind'],
-    ['fee amount', { fees: [{ kind: 'monthly', amountFen: 1.5 }] }, 'fees[0].amountFen'],
+    ['fee kind', { fees: [{ kind: 'membership', amountFen: 1 }] }, 'fees.0.kind'],
+    ['fee amount', { fees: [{ kind: 'monthly', amountFen: 1.5 }] }, 'fees.0.amountFen'],
     [
       'fee rate',
       {
@@ -312,9 +312,14 @@ describe('bad input names the field', () => {
           { kind: 'monthly-rate', rate: 2 },
         ],
       },
-      'fees[1].rate',
+      'fees.1.rate',
     ],
-    ['one-off after the term', { fees: [{ kind: 'once', period: 13, amountFen: 1 }] }, 'fees[0].period'],
+    ['one-off after the term', { fees: [{ kind: 'once', period: 13, amountFen: 1 }] }, 'fees.0.period'],
+    [
+      'a field the fee kind lacks',
+      { fees: [{ kind: 'upfront', amountFen: 1, rate: 0.1 } as FeeLine] },
+      'fees.0.rate',
+    ],
     ['cap rate', { cap: { rate: 0, basis: 'nominal' } }, 'cap.rate'],
     ['cap basis', { cap: { rate: 0.24, basis: 'simple' } }, 'cap.basis'],
     ['totals beyond MAX_FEN', { principalFen: MAX_FEN, termMonths: 360, rateAnnual: 0.5 }, 'principalFen'],

@@ -46,6 +46,14 @@ function invalid(field: string, message: string): Invalid {
   return err('quote_invalid', message, field);
 }
 
+/** The fields each fee kind carries; anything else is a mistake worth naming, not ignoring. */
+const FEE_FIELDS: Record<FeeLine['kind'], readonly string[]> = {
+  upfront: ['kind', 'amountFen', 'label'],
+  monthly: ['kind', 'amountFen', 'label'],
+  'monthly-rate': ['kind', 'rate', 'label'],
+  once: ['kind', 'period', 'amountFen', 'label'],
+};
+
 /** Check a fee list on its own (period bounds need the term). */
 export function validateFees(
   fees: readonly FeeLine[],
@@ -56,8 +64,13 @@ export function validateFees(
   if (fees.length > FEE_LINES_MAX) return invalid(fieldPrefix, `at most ${FEE_LINES_MAX} fee lines`);
   for (let i = 0; i < fees.length; i++) {
     const fee = fees[i] as FeeLine | undefined;
-    const at = `${fieldPrefix}[${i}]`;
+    const at = `${fieldPrefix}.${i}`;
     if (typeof fee !== 'object' || fee === null) return invalid(at, 'a fee line must be an object');
+    const allowed = FEE_FIELDS[fee.kind as FeeLine['kind']];
+    if (!allowed) return invalid(`${at}.kind`, 'fee kind must be upfront, monthly, monthly-rate or once');
+    for (const key of Object.keys(fee)) {
+      if (!allowed.includes(key)) return invalid(`${at}.${key}`, `a ${fee.kind} fee has no ${key}`);
+    }
     switch (fee.kind) {
       case 'upfront':
       case 'monthly':
