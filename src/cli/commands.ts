@@ -1,10 +1,12 @@
 // The command table. Add a line when a module gains a command.
 import type { Command } from './main.ts';
 import { priceCommand } from '../pricing/cli.ts';
+import { simulateCommand } from '../simulation/cli.ts';
 import { demoCommand, serveCommand } from './serve.ts';
 
 export const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
   demo: demoCommand,
   price: priceCommand,
+  simulate: simulateCommand,
 };

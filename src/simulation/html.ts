@@ -1,0 +1,220 @@
+// report.html: one self-contained page (inline CSS and SVG drawn here; nothing is loaded from the
+// network) with the run's charts and tables. Deterministic, like report.json, apart from runtime.
+import { formatYuan } from '../kernel/index.ts';
+import type { Report, RunReport } from './model.ts';
+
+const PALETTE = [
+  '#1f77b4',
+  '#d62728',
+  '#2ca02c',
+  '#ff7f0e',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#17becf',
+  '#bcbd22',
+  '#7f7f7f',
+];
+/** At most this many lines per chart (STYLE §8): the funders with the most signal are drawn. */
+export const MAX_CHART_LINES = 10;
+const WIDTH = 760;
+const HEIGHT = 260;
+const MARGIN = { left: 70, right: 150, top: 28, bottom: 34 };
+
+export interface ChartLine {
+  name: string;
+  values: ReadonlyArray<number | null>;
+  dashed?: boolean;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+function niceMax(value: number): number {
+  if (value <= 0) return 1;
+  const power = 10 ** Math.floor(Math.log10(value));
+  for (const step of [1, 2, 2.5, 5, 10]) if (value <= step * power) return step * power;
+  return 10 * power;
+}
+
+/** An SVG line chart over the report's buckets (x = day). */
+export function lineChart(
+  title: string,
+  xDays: readonly number[],
+  lines: readonly ChartLine[],
+  format: (v: number) => string = String,
+): string {
+  const plotW = WIDTH - MARGIN.left - MARGIN.right;
+  const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
+  let max = 0;
+  for (const line of lines) for (const v of line.values) if (v !== null && v > max) max = v;
+  const yMax = niceMax(max);
+  const lastDay = Math.max(1, xDays[xDays.length - 1] ?? 1);
+  const x = (day: number) => MARGIN.left + (day / lastDay) * plotW;
+  const y = (v: number) => MARGIN.top + plotH - (v / yMax) * plotH;
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-label="${escapeHtml(title)}">`,
+    `<text x="${MARGIN.left}" y="18" class="title">${escapeHtml(title)}</text>`,
+  ];
+  for (let i = 0; i <= 4; i++) {
+    const v = (yMax * i) / 4;
+    const py = y(v).toFixed(1);
+    parts.push(`<line x1="${MARGIN.left}" x2="${MARGIN.left + plotW}" y1="${py}" y2="${py}" class="grid"/>`);
+    parts.push(`<text x="${MARGIN.left - 6}" y="${py}" class="ytick">${escapeHtml(format(v))}</text>`);
+  }
+  for (let i = 0; i <= 4; i++) {
+    const day = Math.round((lastDay * i) / 4);
+    parts.push(`<text x="${x(day).toFixed(1)}" y="${HEIGHT - 12}" class="xtick">day ${day}</text>`);
+  }
+  lines.forEach((line, index) => {
+    const color = PALETTE[index % PALETTE.length]!;
+    let d = '';
+    let pen = false;
+    line.values.forEach((v, i) => {
+      if (v === null) {
+        pen = false;
+        return;
+      }
+      d += `${pen ? 'L' : 'M'}${x(xDays[i]!).toFixed(1)},${y(v).toFixed(1)}`;
+      pen = true;
+    });
+    parts.push(
+      `<path d="${d}" fill="none" stroke="${color}" stroke-width="1.8"${line.dashed ? ' stroke-dasharray="5,4"' : ''}/>`,
+    );
+    const ly = MARGIN.top + 14 * index + 6;
+    parts.push(
+      `<line x1="${WIDTH - MARGIN.right + 10}" x2="${WIDTH - MARGIN.right + 28}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"${line.dashed ? ' stroke-dasharray="5,4"' : ''}/>`,
+    );
+    parts.push(
+      `<text x="${WIDTH - MARGIN.right + 32}" y="${ly + 4}" class="legend">${escapeHtml(line.name)}</text>`,
+    );
+  });
+  if (lines.length === 0)
+    parts.push(`<text x="${MARGIN.left + 10}" y="${MARGIN.top + 20}" class="legend">nothing to draw</text>`);
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+export function cumulativeOf(values: readonly number[]): number[] {
+  let total = 0;
+  return values.map((v) => (total += v));
+}
+
+function evidenceLines(run: RunReport): ChartLine[] {
+  const lines = run.funders.map((f, i) => {
+    const s = run.series.funders[i]!;
+    const perBucket = s.canaryContacts.map(
+      (v, b) => v + s.relayContacts[b]! + s.creditReportHits[b]! + s.borrowerReports[b]!,
+    );
+    const values = cumulativeOf(perBucket);
+    return {
+      name: `${f.id}${f.truth === 'poacher' ? ' ⚑' : ''}`,
+      values,
+      total: values[values.length - 1] ?? 0,
+    };
+  });
+  return lines
+    .filter((l) => l.total > 0)
+    .sort((a, b) => b.total - a.total || a.name.localeCompare(b.name))
+    .slice(0, MAX_CHART_LINES);
+}
+
+function scoreLines(run: RunReport): ChartLine[] {
+  return run.funders
+    .map((f, i) => ({
+      name: `${f.id}${f.truth === 'poacher' ? ' ⚑' : ''}`,
+      values: run.series.funders[i]!.score,
+      poached: f.poached,
+    }))
+    .sort((a, b) => b.poached - a.poached || a.name.localeCompare(b.name))
+    .slice(0, MAX_CHART_LINES);
+}
+
+function lostLines(run: RunReport): ChartLine[] {
+  const lines: ChartLine[] = [
+    { name: 'platform total', values: cumulativeOf(run.series.platform.customersLost) },
+  ];
+  run.funders
+    .map((f, i) => ({ f, values: cumulativeOf(run.series.funders[i]!.poached) }))
+    .filter(({ f }) => f.poached > 0)
+    .sort((a, b) => b.f.poached - a.f.poached || a.f.id.localeCompare(b.f.id))
+    .slice(0, MAX_CHART_LINES - 1)
+    .forEach(({ f, values }) => lines.push({ name: f.id, values }));
+  return lines;
+}
+
+const day = (v: number | null) => (v === null ? '—' : String(v));
+
+export function reportHtml(report: Report): string {
+  const days = report.series.bucketStartDays;
+  const charts: string[] = [];
+  if (report.detector) {
+    charts.push(
+      lineChart(
+        `Poaching score by funder (detector: ${report.detector}); ⚑ = poacher in truth`,
+        days,
+        scoreLines(report),
+        (v) => v.toFixed(2),
+      ),
+    );
+  } else {
+    charts.push(
+      lineChart(
+        'Evidence recorded against each funder, cumulative (no detector: levels not computed); ⚑ = poacher in truth',
+        days,
+        evidenceLines(report),
+      ),
+    );
+  }
+  charts.push(lineChart('Customers lost to funders’ direct business, cumulative', days, lostLines(report)));
+  const fee = [{ name: 'with defences', values: cumulativeOf(report.series.platform.serviceFeeFen) }];
+  if (report.baseline)
+    fee.push({
+      name: 'no-defence baseline',
+      values: cumulativeOf(report.baseline.series.platform.serviceFeeFen),
+      dashed: true,
+    } as (typeof fee)[number]);
+  charts.push(
+    lineChart('Service-fee income, cumulative', days, fee, (v) =>
+      formatYuan(Math.round(v)).replace(/\.\d\d$/, ''),
+    ),
+  );
+
+  const p = report.platform;
+  const rows = report.funders
+    .map(
+      (f) =>
+        `<tr class="${f.truth}"><td>${escapeHtml(f.id)}</td><td>${f.truth}</td><td>${f.booked}</td><td>${f.poached}</td><td>${f.poachedByInterception} / ${f.poachedByReawakening}</td><td>${day(f.firstPoachDay)}</td>` +
+        `<td>${f.evidence.canaryContacts}</td><td>${f.evidence.relayContacts}</td><td>${f.evidence.creditReportHits}</td><td>${f.evidence.borrowerReports}</td>` +
+        `<td>${day(f.alertDay.watch)}</td><td>${day(f.alertDay.suspect)}</td><td>${day(f.alertDay.confirmed)}</td><td>${f.poachedBeforeConfirmed}</td><td>${formatYuan(f.serviceFeeFen)}</td></tr>`,
+    )
+    .join('\n');
+  const baseline = report.baseline
+    ? `<p>No-defence baseline: service fees ${formatYuan(report.baseline.platform.serviceFeeFen)}, customers lost ${report.baseline.platform.customersLost}, booked ${report.baseline.platform.booked}.</p>`
+    : '';
+  const detectorNote = report.detector
+    ? ''
+    : '<p class="note">No detector ran (the detection module is a later issue), so alert days are — (null) and “poached before confirmed” counts every poached customer. The evidence a detector would receive is recorded and charted above.</p>';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Shoujia market simulation — seed ${report.scenario.seed}</title>
+<style>
+body{font:14px/1.45 system-ui,-apple-system,"PingFang SC","Microsoft YaHei",sans-serif;margin:24px;color:#222;max-width:1100px}
+h1{font-size:20px}table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}
+td:first-child,td:nth-child(2){text-align:left}tr.poacher{background:#fff1f0}.note{color:#8a5a00}
+svg{display:block;margin:14px 0}.title{font-weight:600;font-size:13px}.grid{stroke:#e4e4e4}.ytick{font-size:11px;text-anchor:end;dominant-baseline:middle;fill:#555}
+.xtick{font-size:11px;text-anchor:middle;fill:#555}.legend{font-size:11px;fill:#333}
+</style></head><body>
+<h1>守家 Shoujia — market simulation</h1>
+<p>Seed ${report.scenario.seed}, ${report.scenario.days} days from ${report.scenario.startDate}, ${report.scenario.customers.toLocaleString('en-US')} customers (${p.canaries} canaries), ${report.scenario.funders} funders.</p>
+<p>Applications ${p.applications.toLocaleString('en-US')}, approved ${p.approvedApplications.toLocaleString('en-US')}, booked ${p.booked.toLocaleString('en-US')} (${p.canaryBooked} by canaries), service fees ${formatYuan(p.serviceFeeFen)}, customers lost ${p.customersLost}.</p>
+${baseline}${detectorNote}
+${charts.join('\n')}
+<table><thead><tr><th>funder</th><th>truth</th><th>booked</th><th>poached</th><th>intercepted / reawakened</th><th>first poach day</th><th>canary contacts</th><th>relay contacts</th><th>credit-report hits</th><th>borrower reports</th><th>watch</th><th>suspect</th><th>confirmed</th><th>poached before confirmed</th><th>service fees</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table>
+<p>Runtime ${report.runtimeMs} ms.</p>
+</body></html>
+`;
+}

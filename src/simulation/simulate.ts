@@ -1,0 +1,98 @@
+// One simulation: the scenario's run, optionally the same market without the platform's defences
+// (the no-defence baseline), and the report. report.json is deterministic for a scenario and seed:
+// everything in it comes from the seeded run except runtimeMs, which is the wall-clock cost.
+import { performance } from 'node:perf_hooks';
+import { type EvidenceLog, runMarket } from './market.ts';
+import type { Detector, Report, Scenario } from './model.ts';
+
+export interface SimulateOptions {
+  detector?: Detector | undefined;
+  compareBaseline?: boolean;
+  keepEvidence?: boolean;
+  /** called with the fraction done, 0..1, across both runs */
+  onProgress?: (fraction: number) => void;
+}
+
+export interface Simulation {
+  report: Report;
+  evidence: EvidenceLog | null;
+}
+
+/** The same market with every defence off: no rotation, no canaries, real numbers shared, no credit-report check, no detector. */
+export function baselineScenario(scenario: Scenario): Scenario {
+  return {
+    ...scenario,
+    platform: {
+      ...scenario.platform,
+      rotation: false,
+      canaryShare: 0,
+      relayContacts: false,
+      creditReportOnReapply: false,
+    },
+  };
+}
+
+export function simulate(scenario: Scenario, options: SimulateOptions = {}): Simulation {
+  const started = performance.now();
+  const runs = options.compareBaseline ? 2 : 1;
+  const progress = (offset: number) => (day: number, days: number) =>
+    options.onProgress?.((offset + day / days) / runs);
+  options.detector?.start({
+    funderIds: scenario.funders.map((f) => f.id),
+    startDate: scenario.startDate,
+    days: scenario.days,
+    canaryCount: Math.round(scenario.customers.count * scenario.platform.canaryShare),
+  });
+  const main = runMarket(scenario, {
+    detector: options.detector,
+    keepEvidence: options.keepEvidence ?? false,
+    onProgress: progress(0),
+  });
+  const baseline = options.compareBaseline
+    ? runMarket(baselineScenario(scenario), { onProgress: progress(1) })
+    : null;
+  const report: Report = {
+    scenario: {
+      seed: scenario.seed,
+      days: scenario.days,
+      startDate: scenario.startDate,
+      customers: scenario.customers.count,
+      funders: scenario.funders.length,
+    },
+    detector: options.detector?.name ?? null,
+    funders: main.report.funders,
+    platform: main.report.platform,
+    series: main.report.series,
+    ...(baseline ? { baseline: baseline.report } : {}),
+    runtimeMs: Math.round(performance.now() - started),
+  };
+  return { report, evidence: main.evidence };
+}
+
+/**
+ * report.json text: two-space JSON in the report's fixed key order, newline-terminated, with arrays
+ * of plain values (the series) kept on one line so the file stays readable at 100 funders.
+ */
+export function reportJson(report: Report): string {
+  return `${prettyJson(report, '')}\n`;
+}
+
+export function prettyJson(value: unknown, indent: string): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  const inner = `${indent}  `;
+  if (Array.isArray(value)) {
+    if (value.every((v) => v === null || typeof v !== 'object')) return JSON.stringify(value);
+    if (value.length === 0) return '[]';
+    return `[\n${value.map((v) => inner + prettyJson(v, inner)).join(',\n')}\n${indent}]`;
+  }
+  const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+  if (entries.length === 0) return '{}';
+  return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${prettyJson(v, inner)}`).join(',\n')}\n${indent}}`;
+}
+
+/** evidence.ndjson: one line per day with activity, for replaying into a detector. */
+export function evidenceNdjson(evidence: EvidenceLog): string {
+  let out = '';
+  for (const day of evidence.days) out += `${JSON.stringify(day)}\n`;
+  return out;
+}
