@@ -12,7 +12,8 @@ export function isFen(value: unknown): value is Fen {
 }
 
 export function assertFen(value: unknown, what = 'amount'): asserts value is Fen {
-  assert(isFen(value), `${what} must be whole fen within ±${MAX_FEN}, got ${String(value)}`);
+  // The message is built only on failure: this runs for every schedule line on pricing's hot path.
+  if (!isFen(value)) assert(false, `${what} must be whole fen within ±${MAX_FEN}, got ${String(value)}`);
 }
 
 /**
@@ -21,7 +22,7 @@ export function assertFen(value: unknown, what = 'amount'): asserts value is Fen
  * We first snap to 1e-6 fen (far below anything a rate can mean) and then round half away from zero.
  */
 export function roundFen(value: number): Fen {
-  assert(Number.isFinite(value), `cannot round non-finite ${value} to fen`);
+  if (!Number.isFinite(value)) assert(false, `cannot round non-finite ${value} to fen`);
   const snapped = Math.round(value * 1e6) / 1e6;
   const rounded = Math.sign(snapped) * Math.floor(Math.abs(snapped) + 0.5);
   const result = rounded === 0 ? 0 : rounded; // no -0
