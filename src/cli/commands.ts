@@ -1,5 +1,6 @@
 // The command table. Add a line when a module gains a command.
 import type { Command } from './main.ts';
+import { ledgerCommand } from '../ledger/cli.ts';
 import { priceCommand } from '../pricing/cli.ts';
 import { simulateCommand } from '../simulation/cli.ts';
 import { demoCommand, serveCommand } from './serve.ts';
@@ -7,6 +8,7 @@ import { demoCommand, serveCommand } from './serve.ts';
 export const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
   demo: demoCommand,
+  ledger: ledgerCommand,
   price: priceCommand,
   simulate: simulateCommand,
 };
