@@ -82,6 +82,42 @@ describe('checkProductCap', () => {
     });
   });
 
+  it('reports a product no configuration of which disburses anything as product_invalid through the vetter', async () => {
+    const { PricingService } = await import('./service.ts');
+    const { CatalogService } = await import('../catalog/service.ts');
+    const pricing = new PricingService({ catalog: {} as InstanceType<typeof CatalogService> });
+    const product = {
+      name: 'x',
+      ageMin: 20,
+      ageMax: 50,
+      minScore: 0,
+      rateAnnualMax: 0.1,
+      methods: ['bullet' as const],
+    };
+    expect(() =>
+      pricing.vetProduct({
+        ...product,
+        minAmountFen: 1_000,
+        maxAmountFen: 2_000,
+        termsMonths: [3],
+        rateAnnualMin: 0.1,
+        fees: [{ kind: 'upfront', amountFen: 5_000 }],
+      }),
+    ).toThrow(expect.objectContaining({ code: 'product_invalid', field: 'fees' }));
+    expect(() =>
+      pricing.vetProduct({
+        ...product,
+        minAmountFen: 1_000,
+        maxAmountFen: 2_000,
+        termsMonths: [3],
+        rateAnnualMin: 0.3,
+        fees: [],
+      }),
+    ).toThrow(
+      expect.objectContaining({ code: 'apr_exceeds_cap', details: expect.objectContaining({ cap: 0.24 }) }),
+    );
+  });
+
   it('passes every demo funder’s rates (the demo catalogue must seed)', () => {
     for (const funder of DEMO_FUNDERS) {
       const product = {

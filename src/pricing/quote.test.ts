@@ -1,5 +1,6 @@
-// Properties of schedules and the annual cost (fast-check prints the seed of any failure; replay
-// with { seed, path } in fc.assert), plus the bad-input and no-solution cases by name.
+// Properties of schedules and the annual cost, plus the bad-input and no-solution cases by name.
+// fast-check prints the seed of any failure; replay it with
+//   FC_SEED=<seed> npx vitest run src/pricing/quote.test.ts
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FeeLine } from '../catalog/model.ts';
@@ -16,6 +17,8 @@ import {
   solvePeriodRateBisection,
 } from './index.ts';
 import { lastIterations, MAX_ITERATIONS } from './irr.ts';
+
+if (process.env.FC_SEED) fc.configureGlobal({ seed: Number(process.env.FC_SEED) });
 
 function priced(input: QuoteInput): Quote {
   const result = quote(input);
