@@ -140,7 +140,9 @@ function lostLines(run: RunReport): ChartLine[] {
     .filter(({ f }) => f.poached > 0)
     .sort((a, b) => b.f.poached - a.f.poached || a.f.id.localeCompare(b.f.id))
     .slice(0, MAX_CHART_LINES - 1)
-    .forEach(({ f, values }) => lines.push({ name: f.id, values }));
+    .forEach(({ f, values }) => {
+      lines.push({ name: f.id, values });
+    });
   return lines;
 }
 

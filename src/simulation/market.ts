@@ -40,6 +40,7 @@ import {
   EMPLOYER_TYPES_BY_INDEX,
   FLAG_CANARY,
   generatePopulation,
+  type Population,
   pickWeighted,
 } from './population.ts';
 import {
@@ -72,10 +73,19 @@ export interface EvidenceLog {
   days: DayEvidence[];
 }
 
+/** The ground truth of one poaching (what the platform does not see): for tests and analysis. */
+export interface Poaching {
+  day: number;
+  funder: number;
+  customer: number;
+  kind: ContactKind;
+}
+
 export interface MarketRun {
   report: RunReport;
   evidence: EvidenceLog | null;
-  canaryCount: number;
+  population: Population;
+  poachings: Poaching[];
 }
 
 export interface MarketOptions {
@@ -221,6 +231,7 @@ export function runMarket(scenario: Scenario, options: MarketOptions = {}): Mark
     },
   }));
   const poachDays: number[][] = scenario.funders.map(() => []);
+  const poachings: Poaching[] = [];
   const platformTotals = {
     applications: 0,
     approvedApplications: 0,
@@ -321,6 +332,7 @@ export function runMarket(scenario: Scenario, options: MarketOptions = {}): Mark
     else t.poachedByReawakening++;
     if (t.firstPoachDay === null) t.firstPoachDay = day;
     poachDays[funder]!.push(day);
+    poachings.push({ day, funder, customer, kind });
     if (firstTime) {
       platformTotals.customersLost++;
       series.platform.customersLost[bucket]!++;
@@ -362,7 +374,7 @@ export function runMarket(scenario: Scenario, options: MarketOptions = {}): Mark
     const from = Math.max(day + 1, strategy.startDay);
     const delay = reawakeningDelayDays(strategy.reawakeningRate, market.next(), market.next());
     const at = from + delay;
-    if (at >= days) return;
+    if (!(at < days)) return; // also catches an infinite delay
     contactDue[customer] = at;
     contactBuckets[at]!.push(customer);
   }
@@ -371,7 +383,8 @@ export function runMarket(scenario: Scenario, options: MarketOptions = {}): Mark
     platformTotals.applications++;
     // Credit-report cross-check: a loan the funder opened after the platform's referral and did not book through it.
     const lost = lostTo[c]!;
-    if (lost >= 0 && platform.creditReportOnReapply && reportedHit[c] === 0) {
+    // Lenders report new accounts to the credit bureau the next day (T+1), so a loan opened today is not yet visible.
+    if (lost >= 0 && platform.creditReportOnReapply && reportedHit[c] === 0 && lostDay[c]! < day) {
       reportedHit[c] = 1;
       creditReportHits.push({ funderId: scenario.funders[lost]!.id, customer: c, openedDay: lostDay[c]! });
       totals[lost]!.creditReportHits++;
@@ -638,7 +651,8 @@ export function runMarket(scenario: Scenario, options: MarketOptions = {}): Mark
   return {
     report,
     evidence: options.keepEvidence ? { days: evidenceDays } : null,
-    canaryCount: population.canaryCount,
+    population,
+    poachings,
   };
 }
 

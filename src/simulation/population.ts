@@ -184,7 +184,8 @@ export function generatePopulation(
     population.province[i] = province;
     population.county[i] = countyStart[province]! + Math.floor(random.next() * countyCount[province]!);
     const migrant = random.chance(params.migrantShare) && !canary;
-    population.phoneProvince[i] = migrant ? pickWeighted(provinceCdf, random) : province;
+    const elsewhere = pickWeighted(provinceCdf, random);
+    population.phoneProvince[i] = migrant ? elsewhere : province;
     let score = Math.round(params.scoreMean + params.scoreSd * normal(random));
     // Canaries are planted to be approvable: their score comes from the upper half of the same distribution.
     if (canary && score < params.scoreMean) score = Math.round(2 * params.scoreMean - score);

@@ -89,6 +89,8 @@ export function acceptanceProbability(
 export function reawakeningDelayDays(rate: number, uniform1: number, uniform2: number): number {
   if (rate <= 0) return Number.POSITIVE_INFINITY;
   // Months until picked: geometric on {0, 1, …} by inversion, then a uniform day within that month.
-  const months = rate >= 1 ? 0 : Math.floor(Math.log(1 - uniform1) / Math.log(1 - rate));
+  // log1p keeps a tiny rate from rounding to log(1) = 0; a delay past any horizon is Infinity.
+  const months = rate >= 1 ? 0 : Math.floor(Math.log1p(-uniform1) / Math.log1p(-rate));
+  if (!Number.isFinite(months) || months < 0 || months > 1e6) return Number.POSITIVE_INFINITY;
   return months * 30 + Math.floor(uniform2 * 30);
 }
