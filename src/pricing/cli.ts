@@ -170,12 +170,21 @@ function argumentFor(field: string | undefined, feeSpecs: readonly FeeLine[]): s
   return '--fee';
 }
 
+/** Terminal columns a string takes: CJK and full-width characters take two. */
+function displayWidth(text: string): number {
+  let width = 0;
+  for (const ch of text)
+    width += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\uff00-\uff60\uffe0-\uffe6]/.test(ch)
+      ? 2
+      : 1;
+  return width;
+}
+
 function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => displayWidth(r[c]!))));
+  const pad = (cell: string, c: number) => ' '.repeat(widths[c]! - displayWidth(cell));
   return rows
-    .map((r) =>
-      r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '),
-    )
+    .map((r) => r.map((cell, c) => (c === 0 ? cell + pad(cell, c) : pad(cell, c) + cell)).join('  '))
     .join('\n');
 }
 

@@ -134,6 +134,12 @@ describe.each(ENGINES)('pricing over HTTP on %s', (engine) => {
     expect(JSON.stringify(response.body)).not.toMatch(/NaN|Infinity/);
   });
 
+  it('is documented in the OpenAPI document with its error codes', async () => {
+    const openapi = await h.call('GET', '/docs/json', undefined, { key: null });
+    expect(openapi.body.paths['/v1/quotes']?.post).toBeDefined();
+    expect(JSON.stringify(openapi.body)).toContain('apr_exceeds_cap');
+  });
+
   it('is open to analysts and system keys but not borrowers or anonymous callers', async () => {
     const analyst = (await h.services.access.issueKey(h.database.db, { role: 'analyst', label: 't' })).secret;
     expect((await h.call('POST', '/v1/quotes', loan, { key: analyst })).status).toBe(200);
