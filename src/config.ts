@@ -12,6 +12,8 @@ export interface Config {
   masterKeyGenerated: boolean;
   bootstrapAdminKey: string | undefined;
   ledgerOrigin: string;
+  /** how often the ledger integrates appended entries and signs a checkpoint (issue 4: at least once a second) */
+  ledgerIntegrateIntervalMs: number;
   logLevel: string;
 }
 
@@ -53,6 +55,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (bootstrapAdminKey !== undefined && (bootstrapAdminKey.length < 16 || bootstrapAdminKey.length > 200)) {
     throw new ConfigError('SHOUJIA_BOOTSTRAP_ADMIN_KEY must be 16..200 characters');
   }
+  const ledgerIntegrateIntervalMs =
+    env.SHOUJIA_LEDGER_INTEGRATE_MS === undefined ? 1000 : Number(env.SHOUJIA_LEDGER_INTEGRATE_MS);
+  if (
+    !Number.isInteger(ledgerIntegrateIntervalMs) ||
+    ledgerIntegrateIntervalMs < 10 ||
+    ledgerIntegrateIntervalMs > 60_000
+  ) {
+    throw new ConfigError(
+      `SHOUJIA_LEDGER_INTEGRATE_MS must be 10..60000, got ${env.SHOUJIA_LEDGER_INTEGRATE_MS}`,
+    );
+  }
   return {
     port,
     host: env.HOST || '127.0.0.1',
@@ -62,6 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     masterKeyGenerated,
     bootstrapAdminKey,
     ledgerOrigin: env.SHOUJIA_LEDGER_ORIGIN || 'shoujia.local/ledger',
+    ledgerIntegrateIntervalMs,
     logLevel: env.LOG_LEVEL || 'info',
   };
 }

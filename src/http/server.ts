@@ -40,6 +40,9 @@ export async function startServer(
     database,
     masterKey: config.masterKey,
     ledgerOrigin: config.ledgerOrigin,
+    ledgerIntegrateIntervalMs: config.ledgerIntegrateIntervalMs,
+    onLedgerError: (error) =>
+      logger.error({ err: error }, 'ledger integration failed; retrying on the next tick'),
   });
   let adminKey = config.bootstrapAdminKey;
   await database.db.transaction(async (tx) => {
