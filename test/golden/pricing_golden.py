@@ -16,6 +16,10 @@ Rules encoded (issue 3):
   period; once at its period;
 - APR: r_irr with sum p_t (1+r)^-t = P - upfront; nominal = 12 r; effective = (1+r)^12 - 1.
 
+Second opinion on the IRR: where numpy is installed, each case of up to 60 periods is also solved
+as a polynomial (numpy.roots of sum p_t x^t - D, x = 1/(1+r), the companion-matrix eigenvalue
+method, a different algorithm from bisection) and the script stops if the two disagree by 1e-9.
+
 Run: python3 test/golden/pricing_golden.py > test/golden/pricing-golden.json
 """
 import json
@@ -138,12 +142,30 @@ CASES = [
 ]
 
 
+def irr_by_polynomial(payments, disbursed):
+    """numpy.roots on D - sum p_t x^t (x = 1/(1+r)); the one real root in (0, 1] gives r."""
+    import numpy
+    coefficients = [float(p) for p in reversed(payments)] + [-float(disbursed)]  # x^n ... x^1, x^0
+    roots = numpy.roots(coefficients)
+    real = [z.real for z in roots if abs(z.imag) < 1e-9 and 0 < z.real <= 1 + 1e-12]
+    assert len(real) == 1, real
+    return 1 / real[0] - 1
+
+
 def main():
+    try:
+        import numpy  # noqa: F401
+        second_opinion = True
+    except ImportError:
+        second_opinion = False
     out = []
     for name, P, n, annual, method, fees in CASES:
         lines, upfront = schedule(P, n, annual, method, fees)
         disbursed = P - upfront
         r = irr([l["paymentFen"] for l in lines], disbursed)
+        if second_opinion and n <= 60:
+            check = irr_by_polynomial([l["paymentFen"] for l in lines], disbursed)
+            assert abs(check - float(r)) < 1e-9, (name, check, r)
         fee_total = upfront + sum(l["feeFen"] for l in lines)
         out.append({
             "name": name,
