@@ -4,6 +4,7 @@
 import { SeededRandom } from '../src/kernel/index.ts';
 import type { FeeLine, QuoteInput } from '../src/pricing/index.ts';
 import { REPAYMENT_METHODS, quote, solvePeriodRate, solvePeriodRateBisection } from '../src/pricing/index.ts';
+import { lastIterations } from '../src/pricing/irr.ts';
 import type { BenchArea, BenchResult } from './run.ts';
 
 const LOANS = 256;
@@ -78,8 +79,12 @@ const pricing: BenchArea = {
       const inputs = loans(termMonths, termMonths);
       const flows = flowsOf(inputs);
       // same answers first: a fast wrong solver is no result
+      let evaluations = 0;
+      let mostEvaluations = 0;
       for (const f of flows) {
         const fast = solvePeriodRate(f.payments, f.n, f.disbursed);
+        evaluations += lastIterations;
+        mostEvaluations = Math.max(mostEvaluations, lastIterations);
         const slow = solvePeriodRateBisection(f.payments, f.n, f.disbursed);
         if (Math.abs(fast - slow) > 1e-11) throw new Error(`solvers disagree: ${fast} vs ${slow}`);
       }
@@ -99,6 +104,9 @@ const pricing: BenchArea = {
         const q = quote(inputs[i]!);
         return q.ok ? q.value.schedule.length : 0;
       });
+      log(
+        `${termMonths} periods: ${(evaluations / flows.length).toFixed(1)} present-value evaluations per solve on average, ${mostEvaluations} at most`,
+      );
       log(
         `${termMonths} periods: solver ${solver.toLocaleString('en-US')}/s, plain bisection ${bisection.toLocaleString('en-US')}/s, ` +
           `quote (APR only) ${aprOnly.toLocaleString('en-US')}/s, quote with schedule ${full.toLocaleString('en-US')}/s`,
