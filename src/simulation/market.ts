@@ -5,6 +5,7 @@
 // recorded as evidence and, when a Detector is given, fed to it day by day with its levels fed
 // back to routing as trust. Time is virtual (day numbers from the scenario's start date) and every
 // draw comes from one seeded stream, so a scenario and seed always give the same run.
+import { performance } from 'node:perf_hooks';
 import type { RepaymentMethod } from '../catalog/model.ts';
 import { assert, MS_PER_DAY, SeededRandom } from '../kernel/index.ts';
 import { quote } from '../pricing/index.ts';
@@ -86,6 +87,9 @@ export interface MarketRun {
   evidence: EvidenceLog | null;
   population: Population;
   poachings: Poaching[];
+  /** wall-clock milliseconds spent inside decide() (routing and pricing); 0 unless options.timeRouting */
+  routingMs: number;
+  decisions: number;
 }
 
 export interface MarketOptions {
@@ -95,6 +99,8 @@ export interface MarketOptions {
   onProgress?: (day: number, days: number) => void;
   /** the routing configuration; default: routing's defaults with the scenario's rotation switch */
   routingConfig?: RoutingConfig;
+  /** time every routing decision (for the benchmark's split between the routing core and the simulator) */
+  timeRouting?: boolean;
 }
 
 /**
@@ -192,6 +198,9 @@ export function runMarket(scenario: Scenario, options: MarketOptions = {}): Mark
   const n = population.count;
   const startMs = Date.parse(`${scenario.startDate}T00:00:00Z`);
   const detector = options.detector;
+  const timeRouting = options.timeRouting ?? false;
+  let routingMs = 0;
+  let decisions = 0;
 
   // ---- per-funder state ----
   const states: Array<FunderState & { exposureUsedByBand: Record<string, number> }> = scenario.funders.map(
@@ -408,7 +417,13 @@ export function runMarket(scenario: Scenario, options: MarketOptions = {}): Mark
     applicant.score = population.score[c]!;
     routingInput.lastFunderId = previous >= 0 ? scenario.funders[previous]!.id : null;
     routingInput.seed = market.nextUint32();
-    const decision = decide(table, routingInput);
+    let decision: ReturnType<typeof decide>;
+    if (timeRouting) {
+      const t0 = performance.now();
+      decision = decide(table, routingInput);
+      routingMs += performance.now() - t0;
+    } else decision = decide(table, routingInput);
+    decisions++;
     const band = decision.band;
 
     // Waterfall over the ranked offers, one try per funder, up to the borrower's patience.
@@ -653,6 +668,8 @@ export function runMarket(scenario: Scenario, options: MarketOptions = {}): Mark
     evidence: options.keepEvidence ? { days: evidenceDays } : null,
     population,
     poachings,
+    routingMs,
+    decisions,
   };
 }
 

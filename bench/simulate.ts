@@ -1,0 +1,97 @@
+// Simulation: a 24-month market of 1,000,000 customers and 30 funders (three of them poaching:
+// naive, evasive and reawakening-heavy) run on one core, through the real routing and pricing
+// cores. The peer in the same run is the routing core itself: the time spent inside decide()
+// (eligibility, pricing, ranking, rotation) for every application of the run, the floor any
+// simulator driving that core must pay; the rest is the market model's own cost.
+// `--customers N` runs a smaller market for a quick look (the result name then changes).
+import { runMarket } from '../src/simulation/market.ts';
+import { parseScenario } from '../src/simulation/scenario.ts';
+import type { BenchArea } from './run.ts';
+
+function benchScenario(customers: number) {
+  const funders: unknown[] = Array.from({ length: 30 }, (_, i) => ({
+    id: `funder-${String(i).padStart(2, '0')}`,
+    strategy: { kind: 'honest' },
+  }));
+  funders[3] = {
+    id: 'naive-03',
+    strategy: { kind: 'poacher', startDay: 60, interceptionRate: 0.1, reawakeningRate: 0.05 },
+  };
+  funders[13] = {
+    id: 'evasive-13',
+    strategy: {
+      kind: 'poacher',
+      startDay: 60,
+      interceptionRate: 0.03,
+      reawakeningRate: 0.01,
+      exclusions: { personnel: true, risk: true, region: true },
+      maxMonthlyShare: 0.03,
+    },
+  };
+  funders[23] = {
+    id: 'reawaken-23',
+    strategy: { kind: 'poacher', startDay: 120, reawakeningRate: 0.1, exclusions: { risk: true } },
+  };
+  const parsed = parseScenario({ seed: 2026, days: 730, customers: { count: customers }, funders });
+  if (!parsed.ok) throw new Error(parsed.message);
+  return parsed.value;
+}
+
+const area: BenchArea = {
+  description:
+    '1M customers × 24 months × 30 funders through the real routing core (goal ≤ 60 s on one core)',
+  async run({ log, args }) {
+    const i = args.indexOf('--customers');
+    const customers = i >= 0 ? Number(args[i + 1]) : 1_000_000;
+    if (!Number.isInteger(customers) || customers < 1)
+      throw new Error('--customers must be a positive integer');
+    const scenario = benchScenario(customers);
+    log(
+      `customers ${customers.toLocaleString('en-US')}, days ${scenario.days}, funders ${scenario.funders.length}`,
+    );
+    const started = performance.now();
+    let lastTenth = -1;
+    const run = runMarket(scenario, {
+      timeRouting: true,
+      onProgress: (day, days) => {
+        const tenth = Math.floor((10 * day) / days);
+        if (tenth !== lastTenth) {
+          lastTenth = tenth;
+          log(`  day ${day}/${days}  ${((performance.now() - started) / 1000).toFixed(1)} s`);
+        }
+      },
+    });
+    const seconds = (performance.now() - started) / 1000;
+    const peakRssMb = process.resourceUsage().maxRSS / 1024;
+    const p = run.report.platform;
+    log(
+      `applications ${p.applications.toLocaleString('en-US')}, booked ${p.booked.toLocaleString('en-US')}, customers lost ${p.customersLost}`,
+    );
+    const label = customers === 1_000_000 ? '1m' : `${customers}c`;
+    return [
+      { name: `sim_${label}_24mo_30f_s`, value: Number(seconds.toFixed(2)), unit: 's', note: 'goal ≤ 60 s' },
+      {
+        name: 'sim_peak_rss_mb',
+        value: Math.round(peakRssMb),
+        unit: 'MB',
+        note: 'whole process, tsx included',
+      },
+      { name: 'sim_decisions', value: run.decisions, unit: 'decisions' },
+      { name: 'sim_applications_per_s', value: Math.round(run.decisions / seconds), unit: '/s' },
+      {
+        name: 'peer_routing_core_s',
+        value: Number((run.routingMs / 1000).toFixed(2)),
+        unit: 's',
+        note: 'time inside decide() in the same run',
+      },
+      {
+        name: 'sim_market_model_s',
+        value: Number((seconds - run.routingMs / 1000).toFixed(2)),
+        unit: 's',
+        note: 'the simulator’s own share',
+      },
+    ];
+  },
+};
+
+export default area;
