@@ -2,6 +2,7 @@
 import type { Command } from './main.ts';
 import { ledgerCommand } from '../ledger/cli.ts';
 import { priceCommand } from '../pricing/cli.ts';
+import { funderCommand } from '../sharing/cli.ts';
 import { simulateCommand } from '../simulation/cli.ts';
 import { demoCommand, serveCommand } from './serve.ts';
 
@@ -11,4 +12,5 @@ export const COMMANDS: Record<string, Command> = {
   ledger: ledgerCommand,
   price: priceCommand,
   simulate: simulateCommand,
+  funder: funderCommand,
 };

@@ -37,5 +37,13 @@ export const sharingErrors = defineErrors('sharing', {
     status: 400,
     meaning: 'The OPRF request carries more elements than the batch limit.',
   },
+  oprf_key_invalid: {
+    status: 400,
+    meaning: 'The OPRF key file is not a Shoujia ristretto255 key (armour, suite, key id or scalar).',
+  },
+  identifier_invalid: {
+    status: 400,
+    meaning: 'A pre-screen identifier is not a mainland mobile number or an 18-character ID number.',
+  },
   oprf_key_unknown: { status: 400, meaning: 'The OPRF request names a key id this service does not hold.' },
 });

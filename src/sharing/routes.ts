@@ -5,7 +5,7 @@ import { canSeeFunder } from '../access/model.ts';
 import type { App } from '../http/app.ts';
 import { principalOf } from '../http/auth.ts';
 import { write } from '../http/idempotent.ts';
-import { Slug } from '../http/schemas.ts';
+import { IdParams, Slug } from '../http/schemas.ts';
 import { normalisePhone } from '../identity/phone.ts';
 import { DomainError } from '../kernel/index.ts';
 import { CONTACT_CATEGORIES } from './contact-purpose.ts';
@@ -60,6 +60,12 @@ const ContactQuery = Type.Object({
 });
 
 const FunderParams = Type.Object({ funderId: Slug });
+
+/** A 100M-entry set is 1.6 GB; uploads above this go through the CLI import instead. */
+export const PRESCREEN_UPLOAD_MAX_BYTES = 256 * 1024 * 1024;
+const PrescreenUploadQuery = Type.Object({
+  endpointUrl: Type.String({ format: 'uri', pattern: '^https?://', maxLength: 500 }),
+});
 
 export async function sharingRoutes(app: App): Promise<void> {
   const { sharing, catalog, database } = app.shoujia;
@@ -150,6 +156,60 @@ export async function sharingRoutes(app: App): Promise<void> {
           body: { id: event.id, verdict: event.verdict, reason: event.reason, duplicate },
         };
       }),
+  );
+
+  // The funder's encoded set arrives as bytes (application/octet-stream), in its own scope so the
+  // rest of the API stays JSON-only. The OPRF service's bearer token, if any, in X-Oprf-Token.
+  await app.register(async (scope) => {
+    scope.addContentTypeParser(
+      'application/octet-stream',
+      { parseAs: 'buffer', bodyLimit: PRESCREEN_UPLOAD_MAX_BYTES },
+      (_req, body, done) => done(null, body),
+    );
+    (scope as unknown as App).put(
+      '/v1/funders/:funderId/prescreen-set',
+      {
+        config: { roles: ['admin'] },
+        bodyLimit: PRESCREEN_UPLOAD_MAX_BYTES,
+        schema: { tags: ['sharing'], params: FunderParams, querystring: PrescreenUploadQuery },
+      },
+      (request, reply) =>
+        write(request, reply, async (tx) => {
+          await requireFunder(request, request.params.funderId, tx);
+          if (!Buffer.isBuffer(request.body))
+            throw new DomainError(
+              'prescreen_set_invalid',
+              'send the set file as application/octet-stream',
+              'body',
+            );
+          const tokenHeader = request.headers['x-oprf-token'];
+          const token =
+            typeof tokenHeader === 'string' && tokenHeader.length > 0 && tokenHeader.length <= 200
+              ? tokenHeader
+              : undefined;
+          const imported = await sharing.importPrescreenSet(tx, request.params.funderId, request.body, {
+            url: request.query.endpointUrl,
+            token,
+          });
+          return { status: 201, body: imported };
+        }),
+    );
+  });
+
+  app.post(
+    '/v1/applications/:id/prescreen',
+    {
+      config: { roles: ['admin', 'system'] },
+      schema: {
+        tags: ['sharing'],
+        params: IdParams,
+        body: Type.Object({ funderId: Slug }, { additionalProperties: false }),
+      },
+    },
+    async (request) => {
+      await requireFunder(request, request.body.funderId);
+      return sharing.prescreenCheck(database.db, request.body.funderId, request.params.id);
+    },
   );
 
   app.get(

@@ -1,7 +1,8 @@
 // The data-sharing gateway: every payload that leaves for a funder is built here, under the funder's
 // field policy and a live consent, and leaves an exposure receipt in the ledger (DESIGN principle 5).
 // Also: per-funder pseudonyms, relay contact points and their contact events, and the OPRF pre-screen.
-import type { Executor } from '../db/client.ts';
+import { randomBytes } from 'node:crypto';
+import type { Db, Executor } from '../db/client.ts';
 import type { LiveConsent } from '../identity/model.ts';
 import type { IdentityService } from '../identity/service.ts';
 import type { IntakeService } from '../intake/service.ts';
@@ -10,6 +11,7 @@ import {
   type Clock,
   DomainError,
   type IdGenerator,
+  type Vault,
   assert,
   canonicalJson,
   deriveKey,
@@ -17,6 +19,8 @@ import {
   sha256Hex,
   unwrap,
 } from '../kernel/index.ts';
+import { OPRF_SUITE, blind, finalize, isValidElement, scalarFromRandom } from './oprf.ts';
+import { type PrescreenSet, parseSetFile, prescreenInput, setContains } from './prescreen-set.ts';
 import { type ContactCategory, classifyContact } from './contact-purpose.ts';
 import { DEFAULT_POLICY, disclose, mergePolicy, validatePolicy } from './disclosure.ts';
 import './errors.ts';
@@ -53,10 +57,24 @@ export interface SharingDeps {
   clock: Clock;
   ids: IdGenerator;
   masterKey: Buffer;
+  vault: Vault;
   identity: IdentityService;
   intake: IntakeService;
   ledger: ExposureLedger;
   relay: RelayProvider;
+}
+
+/** How long the platform waits for a funder's OPRF service (the check is on the application path). */
+export const PRESCREEN_TIMEOUT_MS = 3_000;
+/** Parsed sets kept in memory (a 1M set is 16 MB). */
+const SET_CACHE_MAX = 16;
+
+export interface PrescreenResult {
+  funderId: string;
+  /** the applicant's phone or ID number is on the funder's list */
+  member: boolean;
+  keyId: string;
+  exposureEntryId: string;
 }
 
 export interface PolicyView {
@@ -198,6 +216,154 @@ export class SharingService {
     applicationRef: string,
   ): Promise<string | undefined> {
     return (await store.shareByApplicationRef(tx, funderId, applicationRef))?.applicationId;
+  }
+
+  // ---- private pre-screen (隐私撞库, RFC 9497 OPRF) ----
+
+  private readonly setCache = new Map<string, PrescreenSet>();
+
+  /** Store a funder's encoded set (from `shoujia funder prescreen-encode`) and its OPRF endpoint. */
+  async importPrescreenSet(
+    tx: Executor,
+    funderId: string,
+    file: Buffer,
+    endpoint: { url: string; token?: string | undefined },
+  ): Promise<{ setId: string; keyId: string; count: number; sha256: string }> {
+    const set = unwrap(parseSetFile(file));
+    const id = this.deps.ids.next('pss');
+    const sha256 = sha256Hex(file);
+    await store.replacePrescreenSet(tx, {
+      id,
+      funderId,
+      keyId: set.header.keyId,
+      elementCount: set.header.count,
+      sha256,
+      data: file,
+      endpointUrl: endpoint.url,
+      endpointTokenEnc: endpoint.token
+        ? this.deps.vault.encrypt(endpoint.token, `prescreen:${funderId}:token`)
+        : null,
+      uploadedAt: this.deps.clock.now(),
+      retiredAt: null,
+    });
+    return { setId: id, keyId: set.header.keyId, count: set.header.count, sha256 };
+  }
+
+  /**
+   * Is the applicant on the funder's list? One blinded round trip carrying the phone's and the ID
+   * number's blinded elements; the funder learns nothing, the platform learns membership only. The
+   * network call runs outside any transaction; the receipt (what was asked, of whom, the answer)
+   * is appended to the ledger afterwards: a later claim "already our customer" can be checked
+   * against it. No consent is needed: nothing identifying leaves (ledger consentId null).
+   */
+  async prescreenCheck(
+    db: Db,
+    funderId: string,
+    applicationId: string,
+    options: { random?: (bytes: number) => Uint8Array; fetch?: typeof fetch } = {},
+  ): Promise<PrescreenResult> {
+    const row = await store.livePrescreenSet(db, funderId);
+    if (!row)
+      throw new DomainError(
+        'prescreen_not_configured',
+        `funder ${funderId} has no pre-screen set`,
+        'funderId',
+      );
+    const application = await this.deps.intake.get(db, applicationId);
+    const contact = application
+      ? await this.deps.identity.revealContact(db, application.customerId)
+      : undefined;
+    if (!application || !contact)
+      throw new DomainError('share_source_missing', `no application ${applicationId}`, 'applicationId');
+    const set = this.cachedSet(row);
+    const random = options.random ?? randomBytes;
+    const inputs = [prescreenInput('phone', contact.phone), prescreenInput('id', contact.idNumber)];
+    const blinds = inputs.map(() => scalarFromRandom(random(64)));
+    const request = {
+      suite: OPRF_SUITE,
+      keyId: row.keyId,
+      elements: inputs.map((input, i) => Buffer.from(blind(input, blinds[i]!)).toString('base64')),
+    };
+    const token = row.endpointTokenEnc
+      ? this.deps.vault.decrypt(row.endpointTokenEnc, `prescreen:${funderId}:token`)
+      : null;
+    const evaluated = await this.callOprf(row.endpointUrl, token, request, options.fetch ?? fetch);
+    if (evaluated.length !== inputs.length)
+      throw new DomainError(
+        'prescreen_unavailable',
+        'the OPRF service answered the wrong number of elements',
+      );
+    const member = inputs.some((input, i) => {
+      const output = finalize(input, blinds[i]!, evaluated[i]!);
+      if (!output.ok)
+        throw new DomainError('prescreen_unavailable', 'the OPRF service answered an invalid element');
+      return setContains(set, output.value);
+    });
+    const { entryId } = await db.transaction((tx) =>
+      this.deps.ledger.append(tx, {
+        kind: 'exposure',
+        funderId,
+        customerId: application.customerId,
+        stage: 'prescreen',
+        fields: [],
+        payloadHash: sha256Hex(canonicalJson(request)),
+        consentId: null,
+        applicationId,
+        details: { method: 'oprf', suite: OPRF_SUITE, keyId: row.keyId, setSha256: row.sha256, member },
+      }),
+    );
+    return { funderId, member, keyId: row.keyId, exposureEntryId: entryId };
+  }
+
+  private cachedSet(row: store.PrescreenSetRow): PrescreenSet {
+    let set = this.setCache.get(row.id);
+    if (!set) {
+      set = unwrap(parseSetFile(row.data));
+      if (this.setCache.size >= SET_CACHE_MAX) this.setCache.delete(this.setCache.keys().next().value!);
+      this.setCache.set(row.id, set);
+    }
+    return set;
+  }
+
+  private async callOprf(
+    url: string,
+    token: string | null,
+    body: unknown,
+    fetcher: typeof fetch,
+  ): Promise<Uint8Array[]> {
+    let response: Response;
+    try {
+      response = await fetcher(new URL('/v1/oprf/evaluate', url), {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(PRESCREEN_TIMEOUT_MS),
+      });
+    } catch (error) {
+      throw new DomainError(
+        'prescreen_unavailable',
+        `the funder's OPRF service did not answer: ${(error as Error).name}`,
+      );
+    }
+    const text = await response.text().catch(() => '');
+    if (!response.ok)
+      throw new DomainError('prescreen_unavailable', `the funder's OPRF service answered ${response.status}`);
+    let parsed: { evaluated?: unknown };
+    try {
+      parsed = JSON.parse(text) as { evaluated?: unknown };
+    } catch {
+      throw new DomainError('prescreen_unavailable', 'the OPRF service answered non-JSON');
+    }
+    const evaluated = Array.isArray(parsed.evaluated) ? parsed.evaluated : [];
+    return evaluated.map((e) => {
+      const bytes = typeof e === 'string' ? Buffer.from(e, 'base64') : Buffer.alloc(0);
+      if (!isValidElement(bytes))
+        throw new DomainError('prescreen_unavailable', 'the OPRF service answered an invalid element');
+      return bytes;
+    });
   }
 
   // ---- field policies ----
