@@ -5,8 +5,8 @@ import type { Executor } from '../db/client.ts';
 import { assert } from '../kernel/index.ts';
 import type { NodeId } from './merkle.ts';
 
-/** Rows per multi-row INSERT statement (PostgreSQL allows 65,535 bind parameters per statement). */
-export const INSERT_CHUNK_ROWS = 2_000;
+/** Rows per INSERT statement: bounds statement memory for bulk loads; arrays travel as one parameter per column. */
+export const INSERT_CHUNK_ROWS = 20_000;
 /** A proof needs at most ~2·64 nodes; anything larger is a bug in the caller. */
 export const MAX_NODES_PER_READ = 256;
 /** Advisory lock key for the integrator ("ledger" in ASCII), held for one integration transaction. */
@@ -35,21 +35,22 @@ export function toBuffer(value: unknown): Buffer {
   return Buffer.from(value);
 }
 
-/** Insert entries and queue them for integration, in the caller's transaction, one round trip. */
+/** Insert entries and queue them for integration, in the caller's transaction, one round trip per chunk. */
 export async function insertEntries(executor: Executor, rows: EntryRow[]): Promise<void> {
   for (let start = 0; start < rows.length; start += INSERT_CHUNK_ROWS) {
     const chunk = rows.slice(start, start + INSERT_CHUNK_ROWS);
-    const values = sql.join(
-      chunk.map(
-        (r) =>
-          sql`(${r.entryId}, ${r.kind}, ${r.funderId}, ${r.customerId}, ${r.body}, decode(${r.leafHash.toString('hex')}, 'hex'), ${r.createdAt.toISOString()}::timestamptz)`,
-      ),
-      sql`, `,
-    );
+    // Column arrays as single parameters (unnest): one statement of any size, no parameter limit.
     await executor.execute(sql`
       WITH inserted AS (
         INSERT INTO ledger_entries (entry_id, kind, funder_id, customer_id, body, leaf_hash, created_at)
-        VALUES ${values}
+        SELECT id, kind, funder, customer, body, decode(hash, 'hex'), created
+        FROM unnest(
+          ${sql.param(chunk.map((r) => r.entryId))}::text[], ${sql.param(chunk.map((r) => r.kind))}::text[],
+          ${sql.param(chunk.map((r) => r.funderId))}::text[], ${sql.param(chunk.map((r) => r.customerId))}::text[],
+          ${sql.param(chunk.map((r) => r.body))}::text[], ${sql.param(chunk.map((r) => r.leafHash.toString('hex')))}::text[],
+          ${sql.param(chunk.map((r) => r.createdAt.toISOString()))}::timestamptz[]
+        ) WITH ORDINALITY AS t(id, kind, funder, customer, body, hash, created, position)
+        ORDER BY position
         RETURNING entry_id
       )
       INSERT INTO ledger_pending (entry_id) SELECT entry_id FROM inserted`);
@@ -122,12 +123,10 @@ export async function insertNodes(
 ): Promise<void> {
   for (let start = 0; start < nodes.length; start += INSERT_CHUNK_ROWS) {
     const chunk = nodes.slice(start, start + INSERT_CHUNK_ROWS);
-    const values = chunk
-      .map((n) => `(${n.level},${n.index},'\\x${n.hash.toString('hex')}'::bytea)`)
-      .join(',');
-    for (const n of chunk)
-      assert(Number.isSafeInteger(n.level) && Number.isSafeInteger(n.index), 'node ids are integers');
-    await executor.execute(sql.raw(`INSERT INTO ledger_nodes (level, idx, hash) VALUES ${values}`));
+    await executor.execute(
+      sql`INSERT INTO ledger_nodes (level, idx, hash)
+          SELECT level, idx, decode(hash, 'hex') FROM unnest(${sql.param(chunk.map((n) => n.level))}::int[], ${sql.param(chunk.map((n) => n.index))}::bigint[], ${sql.param(chunk.map((n) => n.hash.toString('hex')))}::text[]) AS t(level, idx, hash)`,
+    );
   }
 }
 
@@ -138,11 +137,10 @@ export async function insertLeaves(
 ): Promise<void> {
   for (let start = 0; start < entryIds.length; start += INSERT_CHUNK_ROWS) {
     const chunk = entryIds.slice(start, start + INSERT_CHUNK_ROWS);
-    const values = sql.join(
-      chunk.map((entryId, i) => sql`(${firstIndex + start + i}, ${entryId})`),
-      sql`, `,
+    await executor.execute(
+      sql`INSERT INTO ledger_leaves (leaf_index, entry_id)
+          SELECT ${firstIndex + start}::bigint + position - 1, entry_id FROM unnest(${sql.param(chunk)}::text[]) WITH ORDINALITY AS t(entry_id, position)`,
     );
-    await executor.execute(sql`INSERT INTO ledger_leaves (leaf_index, entry_id) VALUES ${values}`);
   }
 }
 
@@ -174,19 +172,6 @@ export async function indexOfEntry(executor: Executor, entryId: string): Promise
     sql`SELECT leaf_index FROM ledger_leaves WHERE entry_id = ${entryId} LIMIT 1`,
   );
   return row ? Number(row.leaf_index) : undefined;
-}
-
-/** Stored leaf hashes for indexes [from, from+limit), in order (for the audit, page by page). */
-export async function leafHashesFrom(executor: Executor, from: number, limit: number): Promise<Buffer[]> {
-  const rows = await run(
-    executor,
-    sql`SELECT l.leaf_index, e.leaf_hash, e.body FROM ledger_leaves l JOIN ledger_entries e ON e.entry_id = l.entry_id
-        WHERE l.leaf_index >= ${from} AND l.leaf_index < ${from + limit} ORDER BY l.leaf_index LIMIT ${limit}`,
-  );
-  return rows.map((r, i) => {
-    assert(Number(r.leaf_index) === from + i, `gap in ledger leaves at ${from + i}`);
-    return toBuffer(r.leaf_hash);
-  });
 }
 
 function toEntryRow(row: Row): EntryRow & { index: number } {
