@@ -1,7 +1,7 @@
 // The borrower-facing disclosure of a quote: structured figures and a Chinese text block. PBOC
 // announcement 2021 No. 3 requires the annualised rate to be shown prominently; 金规〔2025〕9号
 // art. 6 counts every fee toward the comprehensive cost, so fees are shown with it.
-import { formatYuan } from '../kernel/index.ts';
+import { assert, formatYuan } from '../kernel/index.ts';
 import { type Apr, type CapCheck, METHOD_LABELS_ZH, type Quote, type RepaymentMethod } from './model.ts';
 import { percent } from './quote.ts';
 
@@ -34,6 +34,11 @@ export interface Disclosure {
 /** Needs the schedule: quote with the default options. */
 export function disclosure(priced: Quote): Disclosure {
   const { loan, totals, apr, schedule } = priced;
+  // A disclosure of a schedule-less quote would show ¥0.00 installments: a bug, not a disclosure.
+  assert(
+    schedule.length === loan.termMonths,
+    'disclosure needs the schedule: quote without { schedule: false }',
+  );
   let minPaymentFen = Number.POSITIVE_INFINITY;
   let maxPaymentFen = 0;
   for (const line of schedule) {
@@ -50,7 +55,10 @@ export function disclosure(priced: Quote): Disclosure {
 
   let paymentLine: string;
   if (schedule.length === 1) paymentLine = `每期还款 ${formatYuan(firstPaymentFen)}（共 1 期）`;
-  else if (schedule.slice(0, -1).every((line) => line.paymentFen === firstPaymentFen)) {
+  else if (schedule.slice(0, -1).every((line) => line.paymentFen === 0)) {
+    // bullet without periodic fees: nothing is due before the end
+    paymentLine = `到期一次还款 ${formatYuan(lastPaymentFen)}（第 ${loan.termMonths} 期，此前各期无需还款）`;
+  } else if (schedule.slice(0, -1).every((line) => line.paymentFen === firstPaymentFen)) {
     paymentLine =
       lastPaymentFen === firstPaymentFen
         ? `每期还款 ${formatYuan(firstPaymentFen)}（共 ${loan.termMonths} 期）`

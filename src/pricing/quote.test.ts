@@ -392,6 +392,16 @@ describe('cap, judicial ceiling and disclosure', () => {
     expect(d.text).toContain('每期还款 ¥916.80，末期 ¥916.81（共 12 期）');
     expect(d.text).toContain('总利息 ¥1,001.61');
     expect(d.text).toContain('总费用 ¥300.00');
+    const bullet = disclosure(
+      priced({ principalFen: 1_000_000, termMonths: 3, rateAnnual: 0.18, method: 'bullet', fees: [] }),
+    );
+    expect(bullet.text).toContain('到期一次还款 ¥10,450.00（第 3 期');
+    const noSchedule = quote(
+      { principalFen: 1_000_000, termMonths: 3, rateAnnual: 0.18, method: 'bullet', fees: [] },
+      { schedule: false },
+    );
+    if (!noSchedule.ok) throw new Error(noSchedule.message);
+    expect(() => disclosure(noSchedule.value)).toThrow(/needs the schedule/);
     expect(d.aprText).toBe(`${(Math.round(q.apr.nominal * 10_000) / 100).toFixed(2)}%`);
   });
 });
