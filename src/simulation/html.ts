@@ -19,7 +19,7 @@ const PALETTE = [
 export const MAX_CHART_LINES = 10;
 const WIDTH = 760;
 const HEIGHT = 260;
-const MARGIN = { left: 70, right: 150, top: 28, bottom: 34 };
+const MARGIN = { left: 64, right: 150, top: 28, bottom: 34 };
 
 export interface ChartLine {
   name: string;
@@ -43,7 +43,7 @@ export function lineChart(
   title: string,
   xDays: readonly number[],
   lines: readonly ChartLine[],
-  format: (v: number) => string = String,
+  format: (v: number) => string = compact,
 ): string {
   const plotW = WIDTH - MARGIN.left - MARGIN.right;
   const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
@@ -94,6 +94,19 @@ export function lineChart(
     parts.push(`<text x="${MARGIN.left + 10}" y="${MARGIN.top + 20}" class="legend">nothing to draw</text>`);
   parts.push('</svg>');
   return parts.join('');
+}
+
+/** 1,234,567 → 1.23M: tick labels that fit the margin. */
+export function compact(value: number): string {
+  const abs = Math.abs(value);
+  for (const [unit, size] of [
+    ['B', 1e9],
+    ['M', 1e6],
+    ['k', 1e3],
+  ] as const) {
+    if (abs >= size) return `${Number((value / size).toPrecision(3))}${unit}`;
+  }
+  return String(Number(value.toPrecision(3)));
 }
 
 export function cumulativeOf(values: readonly number[]): number[] {
@@ -151,25 +164,29 @@ const day = (v: number | null) => (v === null ? '—' : String(v));
 export function reportHtml(report: Report): string {
   const days = report.series.bucketStartDays;
   const charts: string[] = [];
+  const figure = (svg: string, caption: string) =>
+    `<figure>${svg}<figcaption>${escapeHtml(caption)}</figcaption></figure>`;
   if (report.detector) {
     charts.push(
-      lineChart(
-        `Poaching score by funder (detector: ${report.detector}); ⚑ = poacher in truth`,
-        days,
-        scoreLines(report),
-        (v) => v.toFixed(2),
+      figure(
+        lineChart('Poaching score by funder', days, scoreLines(report), (v) => v.toFixed(2)),
+        `Detector ${report.detector}: each funder's score at the end of each week. ⚑ marks a poacher in truth.`,
       ),
     );
   } else {
     charts.push(
-      lineChart(
-        'Evidence recorded against each funder, cumulative (no detector: levels not computed); ⚑ = poacher in truth',
-        days,
-        evidenceLines(report),
+      figure(
+        lineChart('Evidence recorded against each funder (cumulative)', days, evidenceLines(report)),
+        'No detector ran, so no score or level exists: this is the evidence a detector would receive (canary contacts, relay contacts outside purpose, credit-report hits, borrower reports). ⚑ marks a poacher in truth.',
       ),
     );
   }
-  charts.push(lineChart('Customers lost to funders’ direct business, cumulative', days, lostLines(report)));
+  charts.push(
+    figure(
+      lineChart('Customers lost to direct business (cumulative)', days, lostLines(report)),
+      'Customers who took a funder’s direct offer, in total and by funder.',
+    ),
+  );
   const fee = [{ name: 'with defences', values: cumulativeOf(report.series.platform.serviceFeeFen) }];
   if (report.baseline)
     fee.push({
@@ -178,8 +195,15 @@ export function reportHtml(report: Report): string {
       dashed: true,
     } as (typeof fee)[number]);
   charts.push(
-    lineChart('Service-fee income, cumulative', days, fee, (v) =>
-      formatYuan(Math.round(v)).replace(/\.\d\d$/, ''),
+    figure(
+      lineChart(
+        'Service-fee income, yuan (cumulative)',
+        days,
+        fee.map((l) => ({ ...l, values: l.values.map((v) => v / 100) })),
+      ),
+      report.baseline
+        ? 'Against the same market with rotation, canaries, relay contacts and credit-report checks off. Canary loans are test traffic and earn nothing.'
+        : 'Run with --compare-baseline to draw the no-defence baseline.',
     ),
   );
 
@@ -204,7 +228,7 @@ export function reportHtml(report: Report): string {
 body{font:14px/1.45 system-ui,-apple-system,"PingFang SC","Microsoft YaHei",sans-serif;margin:24px;color:#222;max-width:1100px}
 h1{font-size:20px}table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}
 td:first-child,td:nth-child(2){text-align:left}tr.poacher{background:#fff1f0}.note{color:#8a5a00}
-svg{display:block;margin:14px 0}.title{font-weight:600;font-size:13px}.grid{stroke:#e4e4e4}.ytick{font-size:11px;text-anchor:end;dominant-baseline:middle;fill:#555}
+svg{display:block}figure{margin:18px 0}figcaption{color:#555;font-size:12px;max-width:760px}.title{font-weight:600;font-size:13px}.grid{stroke:#e4e4e4}.ytick{font-size:11px;text-anchor:end;dominant-baseline:middle;fill:#555}
 .xtick{font-size:11px;text-anchor:middle;fill:#555}.legend{font-size:11px;fill:#333}
 </style></head><body>
 <h1>守家 Shoujia — market simulation</h1>
