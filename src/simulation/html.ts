@@ -146,7 +146,7 @@ function scoreLines(run: RunReport): ChartLine[] {
 
 function lostLines(run: RunReport): ChartLine[] {
   const lines: ChartLine[] = [
-    { name: 'platform total', values: cumulativeOf(run.series.platform.customersLost) },
+    { name: 'platform total', values: cumulativeOf(run.series.platform.customersLost), dashed: true },
   ];
   run.funders
     .map((f, i) => ({ f, values: cumulativeOf(run.series.funders[i]!.poached) }))
