@@ -52,6 +52,13 @@ describe.each(ENGINES)('pricing over HTTP on %s', (engine) => {
     expect(response.body.capCheck).toEqual({ cap: 0.24, basis: 'nominal', ok: true });
     expect(response.body.disclosure.text).toContain('年化利率 18.00%');
     expect(response.body.judicialCheck).toBeNull();
+    // the response schema serialises the answer: it must drop nothing the service returns
+    const direct = await h.services.pricing.quoteWithChecks(h.database.db, {
+      ...loan,
+      method: 'equal-installment',
+      fees: [{ kind: 'upfront', amountFen: 30_000 }],
+    });
+    expect(response.body).toEqual(JSON.parse(JSON.stringify(direct)));
   });
 
   it('answers 200 with capCheck.ok false above the cap, and 422 apr_exceeds_cap with both figures when enforcing', async () => {
