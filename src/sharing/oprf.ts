@@ -27,6 +27,9 @@ const HASH_TO_GROUP_DST = Buffer.concat([ascii('HashToGroup-'), CONTEXT]);
 const FINALIZE = ascii('Finalize');
 const IDENTITY = new Uint8Array(ELEMENT_BYTES);
 
+/** SHA-512 after absorbing Z_pad (128 zero bytes), copied per call instead of re-hashed. */
+const Z_PAD_STATE = createHash('sha512').update(Buffer.alloc(128));
+
 /** RFC 9380 §5.3.1 expand_message_xmd with SHA-512 (b_in_bytes 64, s_in_bytes 128), one block suffices for 64 bytes. */
 export function expandMessageXmdSha512(message: Uint8Array, dst: Uint8Array, lengthInBytes: number): Buffer {
   assert(dst.length <= 255, 'DST longer than 255 bytes');
@@ -34,8 +37,7 @@ export function expandMessageXmdSha512(message: Uint8Array, dst: Uint8Array, len
   assert(blocks >= 1 && blocks <= 255 && lengthInBytes <= 65535, 'expand_message_xmd length');
   const dstPrime = Buffer.concat([dst, Buffer.of(dst.length)]);
   const lengthBytes = Buffer.of(lengthInBytes >> 8, lengthInBytes & 0xff);
-  const b0 = createHash('sha512')
-    .update(Buffer.alloc(128))
+  const b0 = Z_PAD_STATE.copy()
     .update(message)
     .update(lengthBytes)
     .update(Buffer.of(0))
@@ -131,10 +133,16 @@ export function finalize(
   return ok(finalHash(input, unblinded));
 }
 
+let lastCheckedKey: Buffer | null = null;
+
 /** Server, non-interactively (RFC 9497 §3.3.1 Evaluate): what the funder kit computes for its own list. */
 export function evaluate(secretKey: Uint8Array, input: Uint8Array): Buffer {
   checkInput(input);
-  assert(isValidScalar(secretKey), 'OPRF secret key must be a non-zero canonical scalar');
+  // The encoder calls this a million times with one key: check a key once, not per identifier.
+  if (lastCheckedKey === null || !lastCheckedKey.equals(secretKey)) {
+    assert(isValidScalar(secretKey), 'OPRF secret key must be a non-zero canonical scalar');
+    lastCheckedKey = Buffer.from(secretKey);
+  }
   return finalHash(input, sodium.crypto_scalarmult_ristretto255(secretKey, hashToGroup(input)));
 }
 
