@@ -188,6 +188,20 @@ describe('annual cost', () => {
     expect(free.apr).toEqual({ periodRate: 0, nominal: 0, effective: 0 });
   });
 
+  it('prices rates too small for (1+r)^n − 1 to register (no division by zero)', () => {
+    for (const rateAnnual of [1e-300, 1e-20, 1e-16, Number.MIN_VALUE]) {
+      const q = priced({
+        principalFen: 1_000_000,
+        termMonths: 360,
+        rateAnnual,
+        method: 'equal-installment',
+        fees: [],
+      });
+      expect(q.schedule[0]!.paymentFen).toBe(2_778); // ≈ P / n
+      expect(q.apr.periodRate).toBeLessThan(1e-9);
+    }
+  });
+
   it('handles 1 and 360 periods, zero rates with fees, and fees larger than interest', () => {
     for (const termMonths of [1, 2, 359, 360]) {
       for (const m of REPAYMENT_METHODS) {
@@ -255,7 +269,8 @@ describe('annual cost', () => {
           fc.record({
             principalFen: fc.integer({ min: 1, max: 1_000_000_000 }),
             termMonths: fc.constant(termMonths),
-            rateAnnual: rate,
+            // any double in [0, 1), subnormals included: (1+r)^n − 1 cancels to 0 for tiny r
+            rateAnnual: fc.double({ min: 0, max: 0.9999999, noNaN: true }),
             method,
             fees: fc.array(
               fc.oneof(
@@ -275,6 +290,7 @@ describe('annual cost', () => {
           expect(text).not.toMatch(/NaN|Infinity|null/);
           if (result.ok) {
             for (const v of Object.values(result.value.apr)) expect(Number.isFinite(v)).toBe(true);
+            expect(Math.abs(residual(result.value))).toBeLessThan(1e-9 * input.principalFen);
           } else {
             expect(['fees_exceed_principal', 'apr_unsolvable', 'quote_invalid']).toContain(result.code);
           }

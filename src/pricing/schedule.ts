@@ -43,8 +43,9 @@ export interface ScheduleSums {
  */
 export function equalInstallmentFen(principalFen: number, periodRate: number, termMonths: number): number {
   if (periodRate === 0) return roundFen(principalFen / termMonths);
-  const growth = (1 + periodRate) ** termMonths;
-  return roundFen((principalFen * periodRate * growth) / (growth - 1));
+  // P·r / (1 − (1+r)^−n), with 1 − (1+r)^−n = −expm1(−n·log1p(r)): exact to a few ulps even for
+  // rates so small that (1+r)^n − 1 would cancel to 0 and divide by zero.
+  return roundFen((principalFen * periodRate) / -Math.expm1(-termMonths * Math.log1p(periodRate)));
 }
 
 /**
