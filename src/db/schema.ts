@@ -7,4 +7,5 @@ export * from '../intake/schema.ts';
 export * from '../ledger/schema.ts';
 export * from '../routing/schema.ts';
 export * from '../sharing/schema.ts';
+export * from '../simulation/schema.ts';
 export * from './infra-schema.ts';
