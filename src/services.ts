@@ -21,7 +21,7 @@ export interface ServiceOptions {
   ledgerIntegrateIntervalMs?: number;
   /** where the integrator reports a failed tick (it retries on the next) */
   onLedgerError?: (error: unknown) => void;
-  /** relay contact points (virtual numbers); absent: the built-in pool table */
+  /** relay contact points (a virtual-number service); absent: the built-in pool, minting demo addresses when empty */
   relayProvider?: RelayProvider;
 }
 
@@ -76,7 +76,7 @@ export function createServices(options: ServiceOptions): Services {
       identity,
       intake,
       ledger,
-      relay: options.relayProvider ?? new PoolRelayProvider(clock),
+      relay: options.relayProvider ?? new PoolRelayProvider(clock, { mintWhenEmpty: true }),
     }),
     pricing,
     stopHooks: [],

@@ -179,4 +179,48 @@ describe.each(ENGINES)('sharing gateway on %s', (engine) => {
     expect(await services.sharing.resolveApplicationRef(database.db, 'bank-b', ref)).toBeUndefined();
     expect(result.payload.fields.applicationRef).toBeUndefined(); // not in the default pre-screen policy
   });
+
+  it('without a provider the demo pool mints addresses; a pool that may not mint refuses and records nothing', async () => {
+    const application = await applicant('107');
+    // the shared pool above had three of each; a fourth pair forces minting
+    for (const funderId of ['bank-a', 'bank-b']) {
+      const shared = await shareWith(application.id, application.customerId, funderId, 'application');
+      expect((shared.payload.fields.relayContact as { phone: string }).phone).toMatch(/^170\d{8}$/);
+    }
+    const strict = createServices({
+      database,
+      masterKey: randomBytes(32),
+      clock,
+      relayProvider: new PoolRelayProvider(clock),
+    });
+    const other = await database.db.transaction(async (tx) => {
+      const { application } = await strict.intake.submit(
+        tx,
+        applicationBody({ idNumber: makeIdNumber('110105', '19900307', '108') }),
+      );
+      await strict.identity.grantConsent(tx, {
+        customerId: application.customerId,
+        funderId: 'bank-c',
+        purpose: 'credit application',
+        dataCategories: ALL_CATEGORIES,
+        textVersionHash: sha256Hex('consent text v1'),
+        channel: 'app',
+      });
+      return application;
+    });
+    await database.query(`UPDATE relay_pool SET status = 'leased'`);
+    const before = await database.query('SELECT count(*) AS n FROM shares');
+    await expect(
+      database.db.transaction(async (tx) => {
+        const consent = await strict.identity.requireLiveConsent(tx, other.customerId, 'bank-c');
+        return strict.sharing.share(tx, {
+          consent,
+          funderId: 'bank-c',
+          stage: 'application',
+          applicationId: other.id,
+        });
+      }),
+    ).rejects.toMatchObject({ code: 'relay_pool_exhausted' });
+    expect(await database.query('SELECT count(*) AS n FROM shares')).toEqual(before);
+  });
 });

@@ -2,6 +2,7 @@
 // borrower, unique to (customer, funder), so every contact is seen and attributed. Addresses come
 // from a provider behind this interface: a virtual-number service in production, the built-in pool
 // (a table the admin fills) for the demo and tests.
+import { randomBytes } from 'node:crypto';
 import { and, asc, eq } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import type { Clock } from '../kernel/index.ts';
@@ -24,9 +25,29 @@ const ACQUIRE_CANDIDATES = 1;
  * The built-in provider: addresses from the relay_pool table. FOR UPDATE SKIP LOCKED lets concurrent
  * leases on PostgreSQL take different rows instead of waiting on the same one.
  */
+export interface PoolOptions {
+  /**
+   * Demo and tests: when the pool has no free address, mint a synthetic one (phone 170xxxxxxxx,
+   * email r…@relay.shoujia.invalid) that forwards nowhere. Production passes a real provider, or
+   * a filled pool with minting off, so a funder never receives an address that reaches no one.
+   */
+  mintWhenEmpty?: boolean;
+  random?: (bytes: number) => Uint8Array;
+}
+
+/** Attempts to mint an address not yet in the pool (random collisions are rare; bounded anyway). */
+const MINT_ATTEMPTS = 8;
+
 export class PoolRelayProvider implements RelayProvider {
-  readonly name = 'builtin-pool';
-  constructor(private readonly clock: Clock) {}
+  readonly name: string;
+  private readonly random: (bytes: number) => Uint8Array;
+  constructor(
+    private readonly clock: Clock,
+    private readonly options: PoolOptions = {},
+  ) {
+    this.name = options.mintWhenEmpty ? 'builtin-pool+mint' : 'builtin-pool';
+    this.random = options.random ?? randomBytes;
+  }
 
   async acquire(tx: Executor, channel: RelayChannel): Promise<string | null> {
     const [row] = await tx
@@ -36,9 +57,28 @@ export class PoolRelayProvider implements RelayProvider {
       .orderBy(asc(relayPool.address))
       .limit(ACQUIRE_CANDIDATES)
       .for('update', { skipLocked: true });
-    if (!row) return null;
-    await tx.update(relayPool).set({ status: 'leased' }).where(eq(relayPool.address, row.address));
-    return row.address;
+    if (row) {
+      await tx.update(relayPool).set({ status: 'leased' }).where(eq(relayPool.address, row.address));
+      return row.address;
+    }
+    return this.options.mintWhenEmpty ? this.mint(tx, channel) : null;
+  }
+
+  private async mint(tx: Executor, channel: RelayChannel): Promise<string | null> {
+    for (let attempt = 0; attempt < MINT_ATTEMPTS; attempt++) {
+      const bytes = Buffer.from(this.random(8));
+      const address =
+        channel === 'phone'
+          ? `170${String(bytes.readUInt32BE(0) % 100_000_000).padStart(8, '0')}`
+          : `r${bytes.toString('hex')}@relay.shoujia.invalid`;
+      const inserted = await tx
+        .insert(relayPool)
+        .values({ address, channel, status: 'leased', addedAt: this.clock.now() })
+        .onConflictDoNothing()
+        .returning({ address: relayPool.address });
+      if (inserted.length === 1) return address;
+    }
+    return null;
   }
 
   async release(tx: Executor, address: string): Promise<void> {
