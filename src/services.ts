@@ -9,6 +9,7 @@ import { type Clock, type IdGenerator, Vault, createIdGenerator, systemClock } f
 import { LedgerService } from './ledger/service.ts';
 import { PoolRelayProvider, type RelayProvider } from './sharing/relay.ts';
 import { SharingService } from './sharing/service.ts';
+import { SimulationService } from './simulation/service.ts';
 import { PricingService } from './pricing/service.ts';
 
 export interface ServiceOptions {
@@ -21,6 +22,9 @@ export interface ServiceOptions {
   ledgerIntegrateIntervalMs?: number;
   /** where the integrator reports a failed tick (it retries on the next) */
   onLedgerError?: (error: unknown) => void;
+  /** look for queued simulation runs every this many ms (servers); absent: tests call simulation.runPending() */
+  simulationPollIntervalMs?: number;
+  onSimulationError?: (error: unknown) => void;
   /** relay contact points (a virtual-number service); absent: the built-in pool, minting demo addresses when empty */
   relayProvider?: RelayProvider;
 }
@@ -39,6 +43,7 @@ export interface Services {
   ledger: LedgerService;
   sharing: SharingService;
   pricing: PricingService;
+  simulation: SimulationService;
   /** Called on shutdown, after the HTTP server stops taking requests and before the database closes. */
   stopHooks: Array<() => Promise<void>>;
 }
@@ -79,9 +84,13 @@ export function createServices(options: ServiceOptions): Services {
       relay: options.relayProvider ?? new PoolRelayProvider(clock, { mintWhenEmpty: true }),
     }),
     pricing,
+    simulation: new SimulationService({ database: options.database, clock, ids }),
     stopHooks: [],
   };
   wireLedger(services);
+  if (options.simulationPollIntervalMs !== undefined)
+    services.simulation.start(options.simulationPollIntervalMs, options.onSimulationError);
+  services.stopHooks.push(() => services.simulation.stop());
   if (options.ledgerIntegrateIntervalMs !== undefined) {
     ledger.start(options.ledgerIntegrateIntervalMs, options.onLedgerError);
     services.stopHooks.push(() => ledger.stop());

@@ -6,6 +6,7 @@ import { intakeRoutes } from '../intake/routes.ts';
 import { pricingRoutes } from '../pricing/routes.ts';
 import { ledgerRoutes } from '../ledger/routes.ts';
 import { sharingRoutes } from '../sharing/routes.ts';
+import { simulationRoutes } from '../simulation/routes.ts';
 import type { App } from './app.ts';
 
 export const MODULE_ROUTES: Array<(app: App) => Promise<void>> = [
@@ -16,4 +17,5 @@ export const MODULE_ROUTES: Array<(app: App) => Promise<void>> = [
   intakeRoutes,
   ledgerRoutes,
   sharingRoutes,
+  simulationRoutes,
 ];

@@ -43,6 +43,8 @@ export async function startServer(
     ledgerIntegrateIntervalMs: config.ledgerIntegrateIntervalMs,
     onLedgerError: (error) =>
       logger.error({ err: error }, 'ledger integration failed; retrying on the next tick'),
+    simulationPollIntervalMs: 1000,
+    onSimulationError: (error) => logger.error({ err: error }, 'simulation runner failed; retrying on the next tick'),
   });
   let adminKey = config.bootstrapAdminKey;
   await database.db.transaction(async (tx) => {

@@ -187,7 +187,23 @@ function emptyCohort(): CohortCounts {
   return { dispatched: 0, approved: 0, booked: 0, abandonedAfterApproval: 0, paidOff: 0, returned: 0 };
 }
 
+/** Run a whole market synchronously (the CLI and the benchmark). */
 export function runMarket(scenario: Scenario, options: MarketOptions = {}): MarketRun {
+  const steps = marketSteps(scenario, options);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/**
+ * The market as a generator that yields after each virtual day, so a service can run it in time
+ * slices without blocking its event loop; the return value is the finished run.
+ */
+export function* marketSteps(
+  scenario: Scenario,
+  options: MarketOptions = {},
+): Generator<number, MarketRun, void> {
   const { days, platform, customers: params } = scenario;
   const random = new SeededRandom(scenario.seed);
   const population = generatePopulation(params, platform.canaryShare, days, random.fork());
@@ -618,6 +634,7 @@ export function runMarket(scenario: Scenario, options: MarketOptions = {}): Mark
     borrowerReports = [];
     cohorts = scenario.funders.map(emptyCohort);
     options.onProgress?.(day + 1, days);
+    yield day;
   }
 
   const funders: FunderReport[] = scenario.funders.map((f, i) => {

@@ -19,5 +19,8 @@ export const simulationRuns = pgTable(
     startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }),
     finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
   },
-  (t) => [index('simulation_runs_status_created').on(t.status, t.createdAt), index('simulation_runs_created').on(t.createdAt)],
+  (t) => [
+    index('simulation_runs_status_created').on(t.status, t.createdAt),
+    index('simulation_runs_created').on(t.createdAt),
+  ],
 );

@@ -2,7 +2,7 @@
 // (the no-defence baseline), and the report. report.json is deterministic for a scenario and seed:
 // everything in it comes from the seeded run except runtimeMs, which is the wall-clock cost.
 import { performance } from 'node:perf_hooks';
-import { type EvidenceLog, runMarket } from './market.ts';
+import { type EvidenceLog, marketSteps } from './market.ts';
 import type { Detector, Report, Scenario } from './model.ts';
 
 export interface SimulateOptions {
@@ -33,6 +33,21 @@ export function baselineScenario(scenario: Scenario): Scenario {
 }
 
 export function simulate(scenario: Scenario, options: SimulateOptions = {}): Simulation {
+  const steps = simulationSteps(scenario, options);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/**
+ * The simulation as a generator yielding after each virtual day (of the run, then of the baseline),
+ * so a service can run it in time slices; returns the finished simulation.
+ */
+export function* simulationSteps(
+  scenario: Scenario,
+  options: SimulateOptions = {},
+): Generator<number, Simulation, void> {
   const started = performance.now();
   const runs = options.compareBaseline ? 2 : 1;
   const progress = (offset: number) => (day: number, days: number) =>
@@ -43,13 +58,13 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
     days: scenario.days,
     canaryCount: Math.round(scenario.customers.count * scenario.platform.canaryShare),
   });
-  const main = runMarket(scenario, {
+  const main = yield* marketSteps(scenario, {
     detector: options.detector,
     keepEvidence: options.keepEvidence ?? false,
     onProgress: progress(0),
   });
   const baseline = options.compareBaseline
-    ? runMarket(baselineScenario(scenario), { onProgress: progress(1) })
+    ? yield* marketSteps(baselineScenario(scenario), { onProgress: progress(1) })
     : null;
   const report: Report = {
     scenario: {

@@ -1,0 +1,16 @@
+// The simulation module's error codes (HTTP edge: src/http/errors.ts).
+import { defineErrors } from '../kernel/index.ts';
+
+export const simulationErrors = defineErrors('simulation', {
+  scenario_invalid: {
+    status: 400,
+    meaning:
+      'The scenario breaks docs/scenario.schema.json or a rule it cannot express; `details.problems` lists every problem by JSON path.',
+  },
+  scenario_too_large: {
+    status: 422,
+    meaning: 'customers × days (× 2 with the baseline) exceeds what one simulation run may take.',
+  },
+  simulation_not_found: { status: 404, meaning: 'No simulation run with this id.' },
+  simulation_not_finished: { status: 409, meaning: 'The run has not finished, so it has no report yet.' },
+});
