@@ -196,6 +196,9 @@ describe.each(ENGINES)('private pre-screen on %s', (engine) => {
     });
     expect(corrupt.statusCode).toBe(400);
     expect(corrupt.json().error.code).toBe('prescreen_set_invalid');
+    const info = await h.call('GET', '/v1/funders/bank-a/prescreen-set');
+    expect(info).toMatchObject({ status: 200, body: { keyId: 'k1', count: 1502, endpointUrl: url } });
+    expect(JSON.stringify(info.body)).not.toContain('funder-secret-token');
   });
 
   it('finds a listed phone or ID number, not an unlisted applicant, and sends nothing identifying', async () => {

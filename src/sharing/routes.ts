@@ -196,6 +196,18 @@ export async function sharingRoutes(app: App): Promise<void> {
     );
   });
 
+  app.get(
+    '/v1/funders/:funderId/prescreen-set',
+    {
+      config: { roles: ['admin', 'analyst', 'funder'] },
+      schema: { tags: ['sharing'], params: FunderParams },
+    },
+    async (request) => {
+      await requireFunder(request, request.params.funderId);
+      return sharing.prescreenSetInfo(database.db, request.params.funderId);
+    },
+  );
+
   app.post(
     '/v1/applications/:id/prescreen',
     {

@@ -249,6 +249,35 @@ export class SharingService {
     return { setId: id, keyId: set.header.keyId, count: set.header.count, sha256 };
   }
 
+  /** The live set's description (never its entries or the endpoint token). */
+  async prescreenSetInfo(
+    tx: Executor,
+    funderId: string,
+  ): Promise<{
+    setId: string;
+    keyId: string;
+    count: number;
+    sha256: string;
+    endpointUrl: string;
+    uploadedAt: Date;
+  }> {
+    const row = await store.livePrescreenSet(tx, funderId);
+    if (!row)
+      throw new DomainError(
+        'prescreen_not_configured',
+        `funder ${funderId} has no pre-screen set`,
+        'funderId',
+      );
+    return {
+      setId: row.id,
+      keyId: row.keyId,
+      count: row.elementCount,
+      sha256: row.sha256,
+      endpointUrl: row.endpointUrl,
+      uploadedAt: row.uploadedAt,
+    };
+  }
+
   /**
    * Is the applicant on the funder's list? One blinded round trip carrying the phone's and the ID
    * number's blinded elements; the funder learns nothing, the platform learns membership only. The
