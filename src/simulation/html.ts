@@ -1,7 +1,7 @@
 // report.html: one self-contained page (inline CSS and SVG drawn here; nothing is loaded from the
 // network) with the run's charts and tables. Deterministic, like report.json, apart from runtime.
 import { formatYuan } from '../kernel/index.ts';
-import type { Report, RunReport } from './model.ts';
+import { ALERT_LEVELS, type Report, type RunReport } from './model.ts';
 
 const PALETTE = [
   '#1f77b4',
@@ -133,15 +133,27 @@ function evidenceLines(run: RunReport): ChartLine[] {
     .slice(0, MAX_CHART_LINES);
 }
 
-function scoreLines(run: RunReport): ChartLine[] {
+/** Funders to draw a line for when a detector ran: the most poached first, then by id. */
+function chartedFunders(run: RunReport): number[] {
   return run.funders
-    .map((f, i) => ({
-      name: `${f.id}${f.truth === 'poacher' ? ' ⚑' : ''}`,
-      values: run.series.funders[i]!.score,
-      poached: f.poached,
-    }))
-    .sort((a, b) => b.poached - a.poached || a.name.localeCompare(b.name))
-    .slice(0, MAX_CHART_LINES);
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => b.f.poached - a.f.poached || a.f.id.localeCompare(b.f.id))
+    .slice(0, MAX_CHART_LINES)
+    .map(({ i }) => i);
+}
+
+const lineName = (run: RunReport, i: number) =>
+  `${run.funders[i]!.id}${run.funders[i]!.truth === 'poacher' ? ' ⚑' : ''}`;
+
+function scoreLines(run: RunReport): ChartLine[] {
+  return chartedFunders(run).map((i) => ({ name: lineName(run, i), values: run.series.funders[i]!.score }));
+}
+
+function levelLines(run: RunReport): ChartLine[] {
+  return chartedFunders(run).map((i) => ({
+    name: lineName(run, i),
+    values: run.series.funders[i]!.level.map((l) => (l === null ? null : ALERT_LEVELS.indexOf(l))),
+  }));
 }
 
 function lostLines(run: RunReport): ChartLine[] {
@@ -171,6 +183,15 @@ export function reportHtml(report: Report): string {
       figure(
         lineChart('Poaching score by funder', days, scoreLines(report), (v) => v.toFixed(2)),
         `Detector ${report.detector}: each funder's score at the end of each week. ⚑ marks a poacher in truth.`,
+      ),
+      figure(
+        lineChart(
+          'Alert level by funder (0 none, 1 watch, 2 suspect, 3 confirmed)',
+          days,
+          levelLines(report),
+          (v) => String(Math.round(v)),
+        ),
+        'The level the detector gave each funder at the end of each week; it sets the trust routing uses from the next day.',
       ),
     );
   } else {
