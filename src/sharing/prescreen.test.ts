@@ -246,6 +246,28 @@ describe.each(ENGINES)('private pre-screen on %s', (engine) => {
     ).toBe(404);
   });
 
+  it('pre-screens several funders at once, each answer separate', async () => {
+    await h.call('POST', '/v1/funders', {
+      id: 'bank-b',
+      name: '乙银行',
+      type: 'bank',
+      licensedRegions: ['*'],
+    });
+    const applicationId = await submit(KNOWN_PHONE, makeIdNumber('110105', '19900307', '306'));
+    clock.advance(120_000);
+    const answers = await h.services.sharing.prescreenMany(h.database.db, applicationId, [
+      'bank-a',
+      'bank-b',
+    ]);
+    expect(answers).toEqual({ 'bank-a': 'member', 'bank-b': 'not-configured' });
+    const down = await h.services.sharing.prescreenMany(h.database.db, applicationId, ['bank-a'], {
+      fetch: async () => {
+        throw new TypeError('fetch failed');
+      },
+    });
+    expect(down).toEqual({ 'bank-a': 'unavailable' });
+  });
+
   it('fails closed when the funder’s service refuses: rate limit, wrong token', async () => {
     const applicationId = await submit(KNOWN_PHONE, makeIdNumber('110105', '19900307', '307'));
     clock.advance(120_000);

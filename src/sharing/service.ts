@@ -66,6 +66,8 @@ export interface SharingDeps {
 
 /** How long the platform waits for a funder's OPRF service (the check is on the application path). */
 export const PRESCREEN_TIMEOUT_MS = 3_000;
+/** Funders one pre-screen may query at once (each is one HTTP round trip, run concurrently). */
+export const PRESCREEN_FUNDERS_MAX = 50;
 /** Parsed sets kept in memory (a 1M set is 16 MB). */
 const SET_CACHE_MAX = 16;
 
@@ -342,6 +344,39 @@ export class SharingService {
       }),
     );
     return { funderId, member, keyId: row.keyId, exposureEntryId: entryId };
+  }
+
+  /**
+   * Pre-screen one application against several funders at once (routing's step before ranking).
+   * Funders without a set answer `not-configured`; a funder whose service fails answers
+   * `unavailable` (the caller decides whether that funder stays eligible); nothing throws for one
+   * funder's failure.
+   */
+  async prescreenMany(
+    db: Db,
+    applicationId: string,
+    funderIds: readonly string[],
+    options: { random?: (bytes: number) => Uint8Array; fetch?: typeof fetch } = {},
+  ): Promise<Record<string, 'member' | 'not-member' | 'not-configured' | 'unavailable'>> {
+    assert(
+      funderIds.length <= PRESCREEN_FUNDERS_MAX,
+      `at most ${PRESCREEN_FUNDERS_MAX} funders per pre-screen`,
+    );
+    const answers = await Promise.all(
+      funderIds.map(async (funderId) => {
+        try {
+          const result = await this.prescreenCheck(db, funderId, applicationId, options);
+          return [funderId, result.member ? 'member' : 'not-member'] as const;
+        } catch (error) {
+          if (error instanceof DomainError && error.code === 'prescreen_not_configured')
+            return [funderId, 'not-configured'] as const;
+          if (error instanceof DomainError && error.code === 'prescreen_unavailable')
+            return [funderId, 'unavailable'] as const;
+          throw error;
+        }
+      }),
+    );
+    return Object.fromEntries(answers);
   }
 
   private cachedSet(row: store.PrescreenSetRow): PrescreenSet {
