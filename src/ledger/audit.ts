@@ -59,7 +59,7 @@ export async function auditLedger(
     const limit = Math.min(AUDIT_PAGE_LEAVES, head.treeSize - size);
     const rows = await run(
       executor,
-      sql`SELECT l.leaf_index, e.body, e.leaf_hash FROM ledger_leaves l JOIN ledger_entries e ON e.entry_id = l.entry_id
+      sql`SELECT l.leaf_index, l.leaf_hash AS tree_leaf, e.body, e.leaf_hash FROM ledger_leaves l JOIN ledger_entries e ON e.entry_id = l.entry_id
           WHERE l.leaf_index >= ${size} AND l.leaf_index < ${size + limit} ORDER BY l.leaf_index LIMIT ${limit}`,
     );
     const leaves: Buffer[] = [];
@@ -72,6 +72,8 @@ export async function auditLedger(
       const stored = toBuffer(row.leaf_hash);
       if (!leafHashOfBody(String(row.body)).equals(stored))
         problems.push(`leaf ${index}: entry body does not match its leaf hash`);
+      if (!toBuffer(row.tree_leaf).equals(stored))
+        problems.push(`leaf ${index}: the tree's leaf differs from the entry's leaf hash`);
       leaves.push(stored);
     }
     if (leaves.length < limit) {
@@ -82,6 +84,7 @@ export async function auditLedger(
     // Compare every complete subtree this page created with what proofs are served from.
     const byLevel = new Map<number, { from: number; to: number }>();
     for (const n of extended.nodes) {
+      if (n.level === 0) continue; // leaves were compared above
       const span = byLevel.get(n.level);
       byLevel.set(n.level, {
         from: Math.min(span?.from ?? n.index, n.index),

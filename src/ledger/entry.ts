@@ -1,5 +1,6 @@
 // Entry commitment: the salted body and its RFC 9162 leaf hash. Pure: the salt and time are inputs.
-import { assert, canonicalJson, sha256 } from '../kernel/index.ts';
+import { createHash } from 'node:crypto';
+import { assert, canonicalJson } from '../kernel/index.ts';
 import { ENTRY_KINDS, type LedgerEntry, type LedgerEntryInput } from './model.ts';
 
 export const SALT_BYTES = 16;
@@ -10,7 +11,12 @@ const LEAF_PREFIX = Buffer.from([0x00]);
 
 /** RFC 9162 §2.1.1: MTH({d(0)}) = SHA-256(0x00 || d(0)); here d(0) is the canonical JSON of the entry. */
 export function leafHashOfBody(body: string): Buffer {
-  return sha256(Buffer.concat([LEAF_PREFIX, Buffer.from(body, 'utf8')]));
+  return createHash('sha256').update(LEAF_PREFIX).update(body, 'utf8').digest();
+}
+
+/** Entry ids name their leaf: `led_` + the first 96 bits of the leaf hash, hex. */
+export function entryIdOf(leafHash: Uint8Array): string {
+  return `led_${Buffer.from(leafHash.buffer, leafHash.byteOffset, 12).toString('hex')}`;
 }
 
 export function leafHashOfEntry(entry: LedgerEntry): Buffer {

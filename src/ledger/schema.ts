@@ -1,6 +1,6 @@
 // Ledger tables. Entries, leaves, tree nodes, checkpoints and cosignatures are append-only
-// (UPDATE/DELETE refused by triggers in the ledger_append_only migration); ledger_pending is the
-// work queue between append (in the caller's transaction) and the batched integrator.
+// (UPDATE/DELETE refused by triggers in the ledger_append_only migration).
+import { sql } from 'drizzle-orm';
 import {
   bigint,
   bigserial,
@@ -19,6 +19,9 @@ const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
   fromDriver: (value) => Buffer.from(value),
 });
 
+/** PostgreSQL's 64-bit transaction id (never wraps), as decimal text. */
+const xid8 = customType<{ data: string }>({ dataType: () => 'xid8' });
+
 export const ledgerEntries = pgTable(
   'ledger_entries',
   {
@@ -32,24 +35,32 @@ export const ledgerEntries = pgTable(
     /** SHA-256(0x00 || body) */
     leafHash: bytea('leaf_hash').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+    /**
+     * The appending transaction's id. The integrator takes entries in (xid, seq) order, only
+     * from transactions older than every transaction still running, so an entry committed late can
+     * never fall behind the watermark (ADR 0021). Replaces a pending queue: no second row per entry.
+     */
+    /** append order inside a transaction */
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
+    xid: xid8('xid').notNull().default(sql`pg_current_xact_id()`),
   },
-  (t) => [index('ledger_entries_funder').on(t.funderId), index('ledger_entries_customer').on(t.customerId)],
+  (t) => [
+    index('ledger_entries_funder').on(t.funderId),
+    index('ledger_entries_customer').on(t.customerId),
+    index('ledger_entries_sequence').on(t.xid, t.seq),
+  ],
 );
-
-/** Appended entries not yet in the tree. The integrator deletes what it integrates, in its transaction. */
-export const ledgerPending = pgTable('ledger_pending', {
-  seq: bigserial('seq', { mode: 'number' }).primaryKey(),
-  entryId: text('entry_id').notNull().unique(),
-});
 
 /** Leaf index → entry. Exactly one leaf per entry, no gaps (the integrator assigns indexes under a lock). */
 export const ledgerLeaves = pgTable('ledger_leaves', {
   leafIndex: bigint('leaf_index', { mode: 'number' }).primaryKey(),
   entryId: text('entry_id').notNull().unique(),
+  /** the level-0 node of the tree (ledger_nodes holds levels 1 and up) */
+  leafHash: bytea('leaf_hash').notNull(),
 });
 
 /**
- * Every complete subtree of the RFC 9162 tree: node (level, idx) is MTH of leaves
+ * Every complete subtree of the RFC 9162 tree above the leaves: node (level, idx) is MTH of leaves
  * [idx·2^level, (idx+1)·2^level). Complete subtrees never change as the log grows, so any proof for
  * any tree size is a fold over O(log n) of these rows, fetched in one query.
  */
@@ -70,6 +81,9 @@ export const ledgerCheckpoints = pgTable('ledger_checkpoints', {
   /** the whole C2SP signed note (body, blank line, signature lines) */
   note: text('note').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+  /** the (xid, seq) of the last entry integrated: where the next batch starts */
+  watermarkXid: xid8('watermark_xid').notNull(),
+  watermarkSeq: bigint('watermark_seq', { mode: 'number' }).notNull(),
 });
 
 /** Funders' C2SP tlog-cosignatures over checkpoints, served with the checkpoint they sign. */

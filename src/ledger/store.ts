@@ -35,25 +35,24 @@ export function toBuffer(value: unknown): Buffer {
   return Buffer.from(value);
 }
 
-/** Insert entries and queue them for integration, in the caller's transaction, one round trip per chunk. */
+/**
+ * Insert entries in the caller's transaction, one round trip per chunk. Each row records the
+ * appending transaction's id (column default), which is what the integrator sequences by.
+ */
 export async function insertEntries(executor: Executor, rows: EntryRow[]): Promise<void> {
   for (let start = 0; start < rows.length; start += INSERT_CHUNK_ROWS) {
     const chunk = rows.slice(start, start + INSERT_CHUNK_ROWS);
     // Column arrays as single parameters (unnest): one statement of any size, no parameter limit.
     await executor.execute(sql`
-      WITH inserted AS (
-        INSERT INTO ledger_entries (entry_id, kind, funder_id, customer_id, body, leaf_hash, created_at)
-        SELECT id, kind, funder, customer, body, decode(hash, 'hex'), created
-        FROM unnest(
-          ${sql.param(chunk.map((r) => r.entryId))}::text[], ${sql.param(chunk.map((r) => r.kind))}::text[],
-          ${sql.param(chunk.map((r) => r.funderId))}::text[], ${sql.param(chunk.map((r) => r.customerId))}::text[],
-          ${sql.param(chunk.map((r) => r.body))}::text[], ${sql.param(chunk.map((r) => r.leafHash.toString('hex')))}::text[],
-          ${sql.param(chunk.map((r) => r.createdAt.toISOString()))}::timestamptz[]
-        ) WITH ORDINALITY AS t(id, kind, funder, customer, body, hash, created, position)
-        ORDER BY position
-        RETURNING entry_id
-      )
-      INSERT INTO ledger_pending (entry_id) SELECT entry_id FROM inserted`);
+      INSERT INTO ledger_entries (entry_id, kind, funder_id, customer_id, body, leaf_hash, created_at)
+      SELECT id, kind, funder, customer, body, decode(hash, 'hex'), created
+      FROM unnest(
+        ${sql.param(chunk.map((r) => r.entryId))}::text[], ${sql.param(chunk.map((r) => r.kind))}::text[],
+        ${sql.param(chunk.map((r) => r.funderId))}::text[], ${sql.param(chunk.map((r) => r.customerId))}::text[],
+        ${sql.param(chunk.map((r) => r.body))}::text[], ${sql.param(chunk.map((r) => r.leafHash.toString('hex')))}::text[],
+        ${sql.param(chunk.map((r) => r.createdAt.toISOString()))}::timestamptz[]
+      ) WITH ORDINALITY AS t(id, kind, funder, customer, body, hash, created, position)
+      ORDER BY position`);
   }
 }
 
@@ -61,15 +60,34 @@ export async function lockIntegrator(executor: Executor): Promise<void> {
   await executor.execute(sql`SELECT pg_advisory_xact_lock(${sql.raw(String(INTEGRATOR_LOCK_KEY))})`);
 }
 
-export async function latestHead(
-  executor: Executor,
-): Promise<{ treeSize: number; rootHash: Buffer; note: string } | undefined> {
+export interface StoredHead {
+  treeSize: number;
+  rootHash: Buffer;
+  note: string;
+  watermark: Watermark;
+}
+
+/** Position in the (xid, seq) order of the last integrated entry. */
+export interface Watermark {
+  xid: string;
+  seq: number;
+}
+
+export const START_WATERMARK: Watermark = { xid: '0', seq: 0 };
+
+export async function latestHead(executor: Executor): Promise<StoredHead | undefined> {
   const [row] = await run(
     executor,
-    sql`SELECT tree_size, root_hash, note FROM ledger_checkpoints ORDER BY tree_size DESC LIMIT 1`,
+    sql`SELECT tree_size, root_hash, note, watermark_xid::text AS watermark_xid, watermark_seq
+        FROM ledger_checkpoints ORDER BY tree_size DESC LIMIT 1`,
   );
   if (!row) return undefined;
-  return { treeSize: Number(row.tree_size), rootHash: toBuffer(row.root_hash), note: String(row.note) };
+  return {
+    treeSize: Number(row.tree_size),
+    rootHash: toBuffer(row.root_hash),
+    note: String(row.note),
+    watermark: { xid: String(row.watermark_xid), seq: Number(row.watermark_seq) },
+  };
 }
 
 export async function checkpointAt(
@@ -84,20 +102,29 @@ export async function checkpointAt(
   return { treeSize: Number(row.tree_size), rootHash: toBuffer(row.root_hash), note: String(row.note) };
 }
 
-/** Take up to `limit` queued entries in append order, removing them from the queue. */
-export async function takePending(
+/**
+ * The next entries to integrate, in (xid, entry_id) order after the watermark, only from
+ * transactions older than every transaction still running: those have all committed or aborted,
+ * so nothing can later appear behind the new watermark (no gap, nothing skipped, nothing twice).
+ */
+export async function takeNext(
   executor: Executor,
+  after: Watermark,
   limit: number,
-): Promise<Array<{ entryId: string; leafHash: Buffer }>> {
+): Promise<Array<{ entryId: string; leafHash: Buffer; xid: string; seq: number }>> {
   const rows = await run(
     executor,
-    sql`WITH taken AS (
-          DELETE FROM ledger_pending WHERE seq IN (SELECT seq FROM ledger_pending ORDER BY seq LIMIT ${limit})
-          RETURNING seq, entry_id
-        )
-        SELECT taken.entry_id, e.leaf_hash FROM taken JOIN ledger_entries e ON e.entry_id = taken.entry_id ORDER BY taken.seq`,
+    sql`SELECT entry_id, leaf_hash, xid::text AS xid, seq FROM ledger_entries
+        WHERE (xid, seq) > (${after.xid}::xid8, ${after.seq}::bigint)
+          AND xid < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY xid, seq LIMIT ${limit}`,
   );
-  return rows.map((r) => ({ entryId: String(r.entry_id), leafHash: toBuffer(r.leaf_hash) }));
+  return rows.map((r) => ({
+    entryId: String(r.entry_id),
+    leafHash: toBuffer(r.leaf_hash),
+    xid: String(r.xid),
+    seq: Number(r.seq),
+  }));
 }
 
 /** Fetch the given complete-subtree nodes in one indexed query. */
@@ -107,22 +134,30 @@ export async function readNodes(executor: Executor, ids: NodeId[]): Promise<Map<
   assert(ids.length <= MAX_NODES_PER_READ, `too many nodes in one read: ${ids.length}`);
   for (const id of ids)
     assert(Number.isSafeInteger(id.level) && Number.isSafeInteger(id.index), 'node ids are integers');
-  // The ids are integers checked above, so inlining them is safe and lets the planner use the primary key.
-  const tuples = ids.map((id) => `(${id.level},${id.index})`).join(',');
-  const rows = await run(
-    executor,
-    sql.raw(`SELECT level, idx, hash FROM ledger_nodes WHERE (level, idx) IN (${tuples})`),
-  );
+  // The ids are integers checked above, so inlining them is safe and lets the planner use the
+  // primary keys. Level 0 lives in ledger_leaves, levels >= 1 in ledger_nodes: one round trip.
+  const leaves = ids.filter((id) => id.level === 0).map((id) => id.index);
+  const inner = ids.filter((id) => id.level > 0).map((id) => `(${id.level},${id.index})`);
+  const parts: string[] = [];
+  if (leaves.length > 0)
+    parts.push(
+      `SELECT 0 AS level, leaf_index AS idx, leaf_hash AS hash FROM ledger_leaves WHERE leaf_index IN (${leaves.join(',')})`,
+    );
+  if (inner.length > 0)
+    parts.push(`SELECT level, idx, hash FROM ledger_nodes WHERE (level, idx) IN (${inner.join(',')})`);
+  const rows = await run(executor, sql.raw(parts.join(' UNION ALL ')));
   for (const r of rows) found.set(`${Number(r.level)}:${Number(r.idx)}`, toBuffer(r.hash));
   return found;
 }
 
+/** Store the complete subtrees above the leaves (level 0 is stored with the leaves). */
 export async function insertNodes(
   executor: Executor,
   nodes: Array<{ level: number; index: number; hash: Buffer }>,
 ): Promise<void> {
-  for (let start = 0; start < nodes.length; start += INSERT_CHUNK_ROWS) {
-    const chunk = nodes.slice(start, start + INSERT_CHUNK_ROWS);
+  const inner = nodes.filter((n) => n.level > 0);
+  for (let start = 0; start < inner.length; start += INSERT_CHUNK_ROWS) {
+    const chunk = inner.slice(start, start + INSERT_CHUNK_ROWS);
     await executor.execute(
       sql`INSERT INTO ledger_nodes (level, idx, hash)
           SELECT level, idx, decode(hash, 'hex') FROM unnest(${sql.param(chunk.map((n) => n.level))}::int[], ${sql.param(chunk.map((n) => n.index))}::bigint[], ${sql.param(chunk.map((n) => n.hash.toString('hex')))}::text[]) AS t(level, idx, hash)`,
@@ -130,27 +165,30 @@ export async function insertNodes(
   }
 }
 
+/** Assign consecutive indexes from `firstIndex` to these entries, with their leaf hashes. */
 export async function insertLeaves(
   executor: Executor,
   firstIndex: number,
-  entryIds: string[],
+  leaves: Array<{ entryId: string; leafHash: Buffer }>,
 ): Promise<void> {
-  for (let start = 0; start < entryIds.length; start += INSERT_CHUNK_ROWS) {
-    const chunk = entryIds.slice(start, start + INSERT_CHUNK_ROWS);
+  for (let start = 0; start < leaves.length; start += INSERT_CHUNK_ROWS) {
+    const chunk = leaves.slice(start, start + INSERT_CHUNK_ROWS);
     await executor.execute(
-      sql`INSERT INTO ledger_leaves (leaf_index, entry_id)
-          SELECT ${firstIndex + start}::bigint + position - 1, entry_id FROM unnest(${sql.param(chunk)}::text[]) WITH ORDINALITY AS t(entry_id, position)`,
+      sql`INSERT INTO ledger_leaves (leaf_index, entry_id, leaf_hash)
+          SELECT ${firstIndex + start}::bigint + position - 1, entry_id, decode(hash, 'hex')
+          FROM unnest(${sql.param(chunk.map((l) => l.entryId))}::text[], ${sql.param(chunk.map((l) => l.leafHash.toString('hex')))}::text[]) WITH ORDINALITY AS t(entry_id, hash, position)`,
     );
   }
 }
 
 export async function insertCheckpoint(
   executor: Executor,
-  head: { treeSize: number; rootHash: Buffer; note: string; createdAt: Date },
+  head: { treeSize: number; rootHash: Buffer; note: string; createdAt: Date; watermark: Watermark },
 ): Promise<void> {
   await executor.execute(
-    sql`INSERT INTO ledger_checkpoints (tree_size, root_hash, note, created_at)
-        VALUES (${head.treeSize}, decode(${head.rootHash.toString('hex')}, 'hex'), ${head.note}, ${head.createdAt.toISOString()}::timestamptz)`,
+    sql`INSERT INTO ledger_checkpoints (tree_size, root_hash, note, created_at, watermark_xid, watermark_seq)
+        VALUES (${head.treeSize}, decode(${head.rootHash.toString('hex')}, 'hex'), ${head.note}, ${head.createdAt.toISOString()}::timestamptz,
+                ${head.watermark.xid}::xid8, ${head.watermark.seq})`,
   );
 }
 
