@@ -8,6 +8,7 @@ import { createServices, type Services } from '../services.ts';
 import { ENGINES, freshDatabase, type TestDatabase } from '../../test/support/engines.ts';
 import { applicationBody, makeIdNumber } from '../../test/support/fixtures.ts';
 import { PoolRelayProvider } from './relay.ts';
+import { integratedIndex } from './test-ledger.ts';
 
 const ALL_CATEGORIES = ['identity', 'contact', 'demographics', 'region', 'employment', 'loan-request'];
 
@@ -76,13 +77,9 @@ describe.each(ENGINES)('sharing gateway on %s', (engine) => {
     });
     expect(result.fields).toContain('idNumber');
 
-    const index = await services.ledger.indexOf(database.db, result.exposureEntryId);
-    // the receipt is queued for the tree in the same transaction
-    await services.ledger.integrate();
-    const entryIndex = index ?? (await services.ledger.indexOf(database.db, result.exposureEntryId));
-    expect(entryIndex).toBeTypeOf('number');
+    const entryIndex = await integratedIndex(services.ledger, database.db, result.exposureEntryId);
     const admin = { keyId: 'k', role: 'admin' as const, funderId: null, customerId: null };
-    const entry = await services.ledger.entry(database.db, entryIndex!, admin);
+    const entry = await services.ledger.entry(database.db, entryIndex, admin);
     expect(entry.entry).toMatchObject({
       kind: 'exposure',
       funderId: 'bank-a',
@@ -102,6 +99,24 @@ describe.each(ENGINES)('sharing gateway on %s', (engine) => {
     expect(other.payload.fields.relayContact).not.toEqual(first.payload.fields.relayContact);
     expect(other.payload.fields.customerRef).not.toBe(first.payload.fields.customerRef);
     expect(again.payload.fields.customerRef).toBe(first.payload.fields.customerRef);
+  });
+
+  it('concurrent shares for one pair end with one relay lease, and different customers get different points', async () => {
+    const first = await applicant('111');
+    const second = await applicant('112');
+    const results = await Promise.all([
+      shareWith(first.id, first.customerId, 'bank-a', 'application'),
+      shareWith(first.id, first.customerId, 'bank-a', 'application'),
+      shareWith(second.id, second.customerId, 'bank-a', 'application'),
+    ]);
+    const phones = results.map((r) => (r.payload.fields.relayContact as { phone: string }).phone);
+    expect(phones[0]).toBe(phones[1]);
+    expect(phones[2]).not.toBe(phones[0]);
+    const live = await database.query<{ n: string }>(
+      `SELECT count(*) AS n FROM relay_leases WHERE customer_id = $1 AND funder_id = 'bank-a' AND released_at IS NULL`,
+      [first.customerId],
+    );
+    expect(Number(live[0]!.n)).toBe(2); // one phone, one email
   });
 
   it('at booking shares the real phone and no relay point', async () => {

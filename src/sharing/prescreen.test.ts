@@ -16,6 +16,7 @@ import { blind, scalarFromRandom } from './oprf.ts';
 import { parseKeyPem } from './oprf-key.ts';
 import { createOprfService, handleEvaluate, type OprfService } from './oprf-server.ts';
 import { parseSetFile } from './prescreen-set.ts';
+import { integratedIndex } from './test-ledger.ts';
 import { randomBytes } from 'node:crypto';
 
 const dir = mkdtempSync(join(tmpdir(), 'shoujia-prescreen-'));
@@ -220,10 +221,9 @@ describe.each(ENGINES)('private pre-screen on %s', (engine) => {
         expect(body).not.toContain(secret);
     }
     // the receipt: a prescreen exposure with no fields and no consent, and the answer
-    await h.services.ledger.integrate();
-    const index = await h.services.ledger.indexOf(h.database.db, miss.exposureEntryId);
+    const index = await integratedIndex(h.services.ledger, h.database.db, miss.exposureEntryId);
     const admin = { keyId: 'k', role: 'admin' as const, funderId: null, customerId: null };
-    const entry = await h.services.ledger.entry(h.database.db, index!, admin);
+    const entry = await h.services.ledger.entry(h.database.db, index, admin);
     expect(entry.entry).toMatchObject({
       kind: 'exposure',
       stage: 'prescreen',
