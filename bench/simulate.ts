@@ -4,7 +4,7 @@
 // (eligibility, pricing, ranking, rotation) for every application of the run, the floor any
 // simulator driving that core must pay; the rest is the market model's own cost.
 // `--customers N` runs a smaller market for a quick look (the result name then changes); `--rounds N`
-// (default 3) repeats the run and reports the median.
+// (default 3) repeats the run and reports the median; `--no-memo` calls pricing for every quote.
 import { runMarket } from '../src/simulation/market.ts';
 import { parseScenario } from '../src/simulation/scenario.ts';
 import type { BenchArea } from './run.ts';
@@ -57,7 +57,7 @@ const area: BenchArea = {
     const samples: Array<{ seconds: number; routingSeconds: number; decisions: number }> = [];
     for (let round = 1; round <= rounds; round++) {
       const started = performance.now();
-      const run = runMarket(scenario, { timeRouting: true });
+      const run = runMarket(scenario, { timeRouting: true, memoiseQuotes: !args.includes('--no-memo') });
       const seconds = (performance.now() - started) / 1000;
       samples.push({ seconds, routingSeconds: run.routingMs / 1000, decisions: run.decisions });
       const p = run.report.platform;

@@ -1,13 +1,16 @@
 // `shoujia simulate`: validate a scenario (every problem listed by JSON path, exit 2, before
 // anything runs), run it with a progress bar on stderr, write report.json, report.html and
 // evidence.ndjson into the output directory.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from '../cli/main.ts';
 import { reportHtml } from './html.ts';
 import type { ScenarioProblem } from './scenario.ts';
 import { parseScenario } from './scenario.ts';
 import { evidenceNdjson, reportJson, simulate } from './simulate.ts';
+
+/** A scenario is a few kilobytes; 100 funders with 20 products each stay far below this (STYLE §8). */
+export const SCENARIO_FILE_MAX_BYTES = 1_000_000;
 
 const USAGE = `Usage: shoujia simulate --scenario <file.json> --out <dir> [--seed N] [--compare-baseline] [--quiet]
 
@@ -92,6 +95,12 @@ export const simulateCommand: Command = {
     }
     let raw: unknown;
     try {
+      if (statSync(args.scenario).size > SCENARIO_FILE_MAX_BYTES) {
+        console.error(
+          `shoujia simulate: --scenario ${args.scenario} is larger than ${SCENARIO_FILE_MAX_BYTES} bytes`,
+        );
+        return 2;
+      }
       raw = JSON.parse(readFileSync(args.scenario, 'utf8'));
     } catch (error) {
       const message =

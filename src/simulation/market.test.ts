@@ -48,6 +48,13 @@ describe('runMarket', () => {
     expect(withoutRuntime(other)).not.toBe(withoutRuntime(first));
   });
 
+  it('the quote memo is exact: the same run without it gives the same report', () => {
+    const s = scenario({ funders: [honest('a'), poacher('p', NAIVE), honest('c', { rateBase: 0.1 })] });
+    const withMemo = runMarket(s).report;
+    const without = runMarket(s, { memoiseQuotes: false }).report;
+    expect(JSON.stringify(without)).toBe(JSON.stringify(withMemo));
+  });
+
   it('an honest market loses nobody and records no contact evidence', () => {
     const run = runMarket(scenario({ funders: [honest('a'), honest('b'), honest('c')] }), {
       keepEvidence: true,

@@ -101,6 +101,8 @@ export interface MarketOptions {
   routingConfig?: RoutingConfig;
   /** time every routing decision (for the benchmark's split between the routing core and the simulator) */
   timeRouting?: boolean;
+  /** false: call pricing for every quote (the memo's results are identical; this is for checking that and timing it) */
+  memoiseQuotes?: boolean;
 }
 
 /**
@@ -169,7 +171,7 @@ export function routingConfigFor(scenario: Scenario): RoutingConfig {
 }
 
 /** The scenario's funders and products as the routing core's catalogue, compiled once. */
-export function routingTableFor(scenario: Scenario, config: RoutingConfig): RoutingTable {
+export function routingTableFor(scenario: Scenario, config: RoutingConfig, memoise = true): RoutingTable {
   const funders = scenario.funders.map((f) => ({
     id: f.id,
     status: 'active' as const,
@@ -180,7 +182,7 @@ export function routingTableFor(scenario: Scenario, config: RoutingConfig): Rout
   const products = scenario.funders.flatMap((f) =>
     f.products.map((p) => ({ ...p, funderId: f.id, status: 'active' as const, fees: [] })),
   );
-  return compileRoutingTable({ funders, products }, config, memoisedQuote());
+  return compileRoutingTable({ funders, products }, config, memoise ? memoisedQuote() : quoteOnce);
 }
 
 function emptyCohort(): CohortCounts {
@@ -209,7 +211,7 @@ export function* marketSteps(
   const population = generatePopulation(params, platform.canaryShare, days, random.fork());
   const market = random.fork();
   const config = options.routingConfig ?? routingConfigFor(scenario);
-  const table = routingTableFor(scenario, config);
+  const table = routingTableFor(scenario, config, options.memoiseQuotes ?? true);
   const funderCount = scenario.funders.length;
   const n = population.count;
   const startMs = Date.parse(`${scenario.startDate}T00:00:00Z`);
