@@ -161,24 +161,25 @@ export function bandFen(valueFen: number, bandFen: number): string {
   return `[${low},${low + bandFen})`;
 }
 
-function masked(field: Field, source: ShareSource): PayloadValue {
+/** The masked form of a field's clear value (only fields whose spec allows masking get here). */
+function masked(field: Field, clear: string | number): PayloadValue {
   switch (field) {
     case 'name':
-      return maskName(source.name);
+      return maskName(String(clear));
     case 'idNumber':
-      return maskIdNumber(source.idNumber);
+      return maskIdNumber(String(clear));
     case 'phone':
-      return maskPhone(source.phone);
+      return maskPhone(String(clear));
     case 'employer':
-      return maskEmployer(source.employer ?? '');
+      return maskEmployer(String(clear));
     case 'birthDate':
-      return source.birthDate.slice(0, 4);
+      return String(clear).slice(0, 4);
     case 'regionCode':
-      return `${source.regionCode.slice(0, 2)}0000`;
+      return `${String(clear).slice(0, 2)}0000`;
     case 'monthlyIncomeFen':
-      return bandFen(source.monthlyIncomeFen, INCOME_BAND_FEN);
+      return bandFen(Number(clear), INCOME_BAND_FEN);
     case 'amountFen':
-      return bandFen(source.amountFen, AMOUNT_BAND_FEN);
+      return bandFen(Number(clear), AMOUNT_BAND_FEN);
     default:
       assert(false, `no masking for ${field}`);
   }
@@ -196,6 +197,17 @@ function clearValue(field: Field, source: ShareSource): PayloadValue | null {
     default:
       return source[field];
   }
+}
+
+/**
+ * The fields that may leave under this policy and consent, before looking at any value: the
+ * gateway decrypts PII only for these (a pre-screen never decrypts the name, phone or ID number).
+ */
+export function fieldsAllowed(policy: FieldPolicy, consentCategories: readonly string[]): Field[] {
+  return FIELDS.filter((field) => {
+    const category = FIELD_SPECS[field].category;
+    return policy[field] !== 'withheld' && (category === null || consentCategories.includes(category));
+  });
 }
 
 /** (field, value) → pseudonym under the receiving funder's key */
@@ -237,8 +249,10 @@ export function disclose(
       const clear = clearValue(field, source);
       if (clear === null || clear === '') continue;
       if (treatment === 'clear') value = clear;
-      else if (treatment === 'masked') value = masked(field, source);
-      else value = pseudonymise(field, typeof clear === 'string' ? clear : String(clear));
+      else if (treatment === 'masked') {
+        assert(typeof clear !== 'object', `${field} has no masked form`);
+        value = masked(field, clear);
+      } else value = pseudonymise(field, typeof clear === 'string' ? clear : String(clear));
     }
     fields[field] = value;
     shared.push(field);

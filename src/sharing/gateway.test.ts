@@ -119,6 +119,24 @@ describe.each(ENGINES)('sharing gateway on %s', (engine) => {
     expect(Number(live[0]!.n)).toBe(2); // one phone, one email
   });
 
+  it('decrypts PII only when it may leave: a default pre-screen never reveals contact details', async () => {
+    const application = await applicant('113');
+    const reveal = services.identity.revealContact.bind(services.identity);
+    let reveals = 0;
+    services.identity.revealContact = async (tx, customerId) => {
+      reveals++;
+      return reveal(tx, customerId);
+    };
+    try {
+      await shareWith(application.id, application.customerId, 'bank-a', 'prescreen');
+      expect(reveals).toBe(0);
+      await shareWith(application.id, application.customerId, 'bank-a', 'application');
+      expect(reveals).toBe(1);
+    } finally {
+      services.identity.revealContact = reveal;
+    }
+  });
+
   it('at booking shares the real phone and no relay point', async () => {
     const application = await applicant('103');
     const booked = await shareWith(application.id, application.customerId, 'bank-a', 'booked');

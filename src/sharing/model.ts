@@ -57,9 +57,10 @@ export type SharingPolicy = Record<Stage, FieldPolicy>;
 export interface ShareSource {
   customerId: string;
   applicationId: string;
-  name: string;
-  idNumber: string;
-  phone: string;
+  /** decrypted only when the policy and the consent let the field leave; null otherwise */
+  name: string | null;
+  idNumber: string | null;
+  phone: string | null;
   birthDate: string;
   gender: 'male' | 'female';
   regionCode: string;

@@ -22,7 +22,7 @@ import {
 import { OPRF_SUITE, blind, finalize, isValidElement, scalarFromRandom } from './oprf.ts';
 import { type PrescreenSet, parseSetFile, prescreenInput, setContains } from './prescreen-set.ts';
 import { type ContactCategory, classifyContact } from './contact-purpose.ts';
-import { DEFAULT_POLICY, disclose, mergePolicy, validatePolicy } from './disclosure.ts';
+import { DEFAULT_POLICY, disclose, fieldsAllowed, mergePolicy, validatePolicy } from './disclosure.ts';
 import './errors.ts';
 import {
   type ContactEvent,
@@ -122,15 +122,17 @@ export class SharingService {
       );
 
     const customerId = application.customerId;
-    const [contact, profile, employer, policy] = [
-      await this.deps.identity.revealContact(tx, customerId),
-      await this.deps.identity.getProfile(tx, customerId),
-      await this.deps.intake.employer(tx, applicationId),
-      await this.policyOf(tx, funderId),
-    ];
-    if (!contact || !profile)
-      throw new DomainError('share_source_missing', `no customer ${customerId}`, 'applicationId');
+    const policy = await this.policyOf(tx, funderId);
     const fieldPolicy: FieldPolicy = policy.policy[stage];
+    // Decrypt only what may leave: data minimisation starts before the payload is built.
+    const allowed = new Set(fieldsAllowed(fieldPolicy, live.dataCategories));
+    const needsContact = allowed.has('name') || allowed.has('idNumber') || allowed.has('phone');
+    const contact = needsContact ? await this.deps.identity.revealContact(tx, customerId) : null;
+    const employer = allowed.has('employer') ? await this.deps.intake.employer(tx, applicationId) : null;
+    const profile = await this.deps.identity.getProfile(tx, customerId);
+    if (!profile || (needsContact && !contact)) {
+      throw new DomainError('share_source_missing', `no customer ${customerId}`, 'applicationId');
+    }
 
     const wantsRelay =
       PRE_BOOKING_STAGES.includes(stage) &&
@@ -148,9 +150,9 @@ export class SharingService {
       {
         customerId,
         applicationId,
-        name: contact.name,
-        idNumber: contact.idNumber,
-        phone: contact.phone,
+        name: contact?.name ?? null,
+        idNumber: contact?.idNumber ?? null,
+        phone: contact?.phone ?? null,
         birthDate: profile.birthDate,
         gender: profile.gender,
         regionCode: profile.regionCode,
