@@ -83,6 +83,20 @@ describe.each(ENGINES)('sharing routes on %s', (engine) => {
     ).toBe(403);
   });
 
+  it('publishes its routes and error codes in the OpenAPI document', async () => {
+    const docs = await h.call('GET', '/docs/json', undefined, { key: null });
+    expect(docs.status).toBe(200);
+    for (const path of [
+      '/v1/contact-events',
+      '/v1/funders/{funderId}/sharing-policy',
+      '/v1/funders/{funderId}/prescreen-set',
+      '/v1/applications/{id}/prescreen',
+    ]) {
+      expect(Object.keys(docs.body.paths)).toContain(path);
+    }
+    expect(docs.body.info.description).toContain('oprf_point_invalid');
+  });
+
   it('refuses a malformed relay address naming it', async () => {
     const bad = await h.call('POST', '/v1/relay-pool', {
       channel: 'phone',
