@@ -109,8 +109,8 @@ export class LedgerService {
       );
       const { funderId, customerId } = entrySubjects(input);
       return {
-        // Content-addressed: the entry id names its leaf (ADR 0021); unique because every leaf is salted.
-        entryId: entryIdOf(leafHash),
+        // Time-ordered and named by its leaf (ADR 0021); unique because every leaf is salted.
+        entryId: entryIdOf(leafHash, now),
         kind: input.kind,
         funderId,
         customerId,
