@@ -11,6 +11,7 @@ import { PoolRelayProvider, type RelayProvider } from './sharing/relay.ts';
 import { SharingService } from './sharing/service.ts';
 import { SimulationService } from './simulation/service.ts';
 import { PricingService } from './pricing/service.ts';
+import { RoutingService, type RoutingServiceOptions } from './routing/service.ts';
 
 export interface ServiceOptions {
   database: Database;
@@ -27,6 +28,9 @@ export interface ServiceOptions {
   onSimulationError?: (error: unknown) => void;
   /** relay contact points (a virtual-number service); absent: the built-in pool, minting demo addresses when empty */
   relayProvider?: RelayProvider;
+  /** routing configuration, adapters and expiry times; routingExpireIntervalMs runs the expiry timer (servers) */
+  routing?: RoutingServiceOptions;
+  routingExpireIntervalMs?: number;
 }
 
 export interface Services {
@@ -44,6 +48,7 @@ export interface Services {
   sharing: SharingService;
   pricing: PricingService;
   simulation: SimulationService;
+  routing: RoutingService;
   /** Called on shutdown, after the HTTP server stops taking requests and before the database closes. */
   stopHooks: Array<() => Promise<void>>;
 }
@@ -67,6 +72,13 @@ export function createServices(options: ServiceOptions): Services {
   const pricing = new PricingService({ catalog });
   // A product whose cheapest configuration is already above the cost cap cannot be created.
   catalog.setProductVetter((product) => pricing.vetProduct(product));
+  const sharing = new SharingService({
+    ...base,
+    identity,
+    intake,
+    ledger,
+    relay: options.relayProvider ?? new PoolRelayProvider(clock, { mintWhenEmpty: true }),
+  });
   const services: Services = {
     database: options.database,
     ...base,
@@ -76,21 +88,17 @@ export function createServices(options: ServiceOptions): Services {
     catalog,
     intake,
     ledger,
-    sharing: new SharingService({
-      ...base,
-      identity,
-      intake,
-      ledger,
-      relay: options.relayProvider ?? new PoolRelayProvider(clock, { mintWhenEmpty: true }),
-    }),
+    sharing,
     pricing,
     simulation: new SimulationService({ database: options.database, clock, ids }),
+    routing: new RoutingService({ database: options.database, clock, ids, catalog, identity, intake, sharing, ledger }, options.routing),
     stopHooks: [],
   };
   wireLedger(services);
   if (options.simulationPollIntervalMs !== undefined)
     services.simulation.start(options.simulationPollIntervalMs, options.onSimulationError);
   services.stopHooks.push(() => services.simulation.stop());
+  wireRouting(services, options.routingExpireIntervalMs);
   if (options.ledgerIntegrateIntervalMs !== undefined) {
     ledger.start(options.ledgerIntegrateIntervalMs, options.onLedgerError);
     services.stopHooks.push(() => ledger.stop());
@@ -136,4 +144,23 @@ function wireLedger(services: Services): void {
       await ledger.append(tx, { kind: 'consent-withdrawn', customerId, funderId, withdrawnCount });
     return withdrawnCount;
   };
+}
+
+/**
+ * Routing keeps the active catalogue compiled in memory: catalogue changes made through this process
+ * drop it at once (other processes' changes within the cache time, ADR 0031). The expiry timer runs
+ * on servers; tests call routing.expireStale() with their manual clock.
+ */
+function wireRouting(services: Services, expireIntervalMs: number | undefined): void {
+  const { catalog, routing } = services;
+  for (const method of ['createFunder', 'setFunderStatus', 'createProduct', 'createContract'] as const) {
+    const original = catalog[method].bind(catalog) as (...args: unknown[]) => Promise<unknown>;
+    (catalog as unknown as Record<string, unknown>)[method] = async (...args: unknown[]) => {
+      const result = await original(...args);
+      routing.invalidateCatalog();
+      return result;
+    };
+  }
+  if (expireIntervalMs !== undefined) routing.start(expireIntervalMs);
+  services.stopHooks.push(() => routing.stop());
 }

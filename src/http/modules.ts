@@ -5,6 +5,7 @@ import { identityRoutes } from '../identity/routes.ts';
 import { intakeRoutes } from '../intake/routes.ts';
 import { pricingRoutes } from '../pricing/routes.ts';
 import { ledgerRoutes } from '../ledger/routes.ts';
+import { routingRoutes } from '../routing/routes.ts';
 import { sharingRoutes } from '../sharing/routes.ts';
 import { simulationRoutes } from '../simulation/routes.ts';
 import type { App } from './app.ts';
@@ -18,4 +19,5 @@ export const MODULE_ROUTES: Array<(app: App) => Promise<void>> = [
   ledgerRoutes,
   sharingRoutes,
   simulationRoutes,
+  routingRoutes,
 ];

@@ -61,7 +61,7 @@ export async function loadVisibleApplication(
 }
 
 export async function intakeRoutes(app: App): Promise<void> {
-  const { intake, database } = app.shoujia;
+  const { intake, routing, database } = app.shoujia;
 
   app.post(
     '/v1/applications',
@@ -76,7 +76,9 @@ export async function intakeRoutes(app: App): Promise<void> {
     (request, reply) =>
       idempotentWrite(request, reply, async (tx) => {
         const { application, customerCreated } = await intake.submit(tx, request.body);
-        return { status: 201, body: { ...application, customerCreated } };
+        // Routing scores and routes at once: the answer carries the offers' count or the decline.
+        const routed = await routing.routeSubmitted(tx, application, request.body);
+        return { status: 201, body: { ...routed.application, band: routed.band, offerCount: routed.offers, customerCreated } };
       }),
   );
 

@@ -3,7 +3,19 @@
 // idempotency key), per-funder monthly usage (quota and top-band exposure), funder routing
 // settings (trust), each customer's last funder (rotation), and booked loans with their schedule.
 import { sql } from 'drizzle-orm';
-import { bigint, check, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  check,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+} from 'drizzle-orm/pg-core';
 import type { ProductExplanation } from './model.ts';
 
 export const routingDecisions = pgTable(
@@ -51,7 +63,10 @@ export const routingDispatches = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
     decidedAt: timestamp('decided_at', { withTimezone: true, mode: 'date' }),
   },
-  (t) => [unique('routing_dispatches_app_funder').on(t.applicationId, t.funderId), index('routing_dispatches_status').on(t.status, t.createdAt)],
+  (t) => [
+    unique('routing_dispatches_app_funder').on(t.applicationId, t.funderId),
+    index('routing_dispatches_status').on(t.status, t.createdAt),
+  ],
 );
 
 export const routingFunderUsage = pgTable(
@@ -104,5 +119,8 @@ export const bookedLoans = pgTable(
     totals: jsonb('totals').$type<Record<string, number>>().notNull(),
     bookedAt: timestamp('booked_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
-  (t) => [index('booked_loans_customer').on(t.customerId, t.bookedAt), index('booked_loans_funder').on(t.funderId, t.bookedAt)],
+  (t) => [
+    index('booked_loans_customer').on(t.customerId, t.bookedAt),
+    index('booked_loans_funder').on(t.funderId, t.bookedAt),
+  ],
 );

@@ -29,8 +29,9 @@ describe.each(ENGINES)('application intake on %s', (engine) => {
     const body = applicationBody({ idNumber: makeIdNumber('310104', '19880521', '231') });
     const first = await h.call('POST', '/v1/applications', body, { headers: { 'idempotency-key': 'k-1' } });
     expect(first.status).toBe(201);
+    // Routing runs at submission (issue 5): with no funders in the catalogue nothing is eligible.
     expect(first.body).toMatchObject({
-      status: 'submitted',
+      status: 'declined',
       amountFen: 2_000_000,
       termMonths: 12,
       customerCreated: true,
@@ -53,7 +54,10 @@ describe.each(ENGINES)('application intake on %s', (engine) => {
     expect(read.status).toBe(200);
     expect(read.body.customerId).toBe(first.body.customerId);
     const events = await h.call('GET', `/v1/applications/${first.body.id}/events`);
-    expect(events.body.events).toMatchObject([{ fromStatus: null, toStatus: 'submitted' }]);
+    expect(events.body.events).toMatchObject([
+      { fromStatus: null, toStatus: 'submitted' },
+      { fromStatus: 'submitted', toStatus: 'declined' },
+    ]);
   });
 
   it('the same person applying twice is one customer', async () => {

@@ -1,0 +1,212 @@
+// Routing HTTP: offers, the explanation of every product (PIPL art. 24), the borrower's choice and
+// the dispatch it starts, confirmation and abandonment, the funder's signed decision callback, and
+// the trust lever. Thin: the service does the work.
+import { type Static, Type } from 'typebox';
+import { principalOf } from '../http/auth.ts';
+import type { App } from '../http/app.ts';
+import { write } from '../http/idempotent.ts';
+import { IdParams, ResourceId, Slug } from '../http/schemas.ts';
+import { loadVisibleApplication } from '../intake/routes.ts';
+import type { Executor } from '../db/client.ts';
+import { assert, DomainError } from '../kernel/index.ts';
+import { MAX_PLAN } from './service.ts';
+import { SIGNATURE_HEADER } from './signature.ts';
+
+const ChooseBody = Type.Object(
+  {
+    productId: Type.Optional(ResourceId),
+    mode: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('parallel')])),
+    /** parallel mode: how many of the best consented funders to ask at once */
+    funders: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PLAN })),
+  },
+  { additionalProperties: false },
+);
+
+const DecisionBody = Type.Object(
+  {
+    applicationRef: Type.String({ minLength: 1, maxLength: 128 }),
+    decision: Type.Union([Type.Literal('approved'), Type.Literal('declined')]),
+    amountFen: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000_000_000 })),
+    rateAnnual: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1 })),
+    reference: Type.Optional(Type.String({ maxLength: 200 })),
+    reason: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+const STAFF = ['admin', 'analyst', 'system'] as const;
+const WRITERS = ['admin', 'system'] as const;
+
+export async function routingRoutes(app: App): Promise<void> {
+  const { routing, intake, database } = app.shoujia;
+  // Visibility is checked before the transaction (PGlite serves one connection: a read outside the
+  // open transaction would wait for it); the state is then read again inside it.
+  const current = async (tx: Executor, id: string) => {
+    const application = await intake.get(tx, id);
+    if (!application) throw new DomainError('application_not_found', `no application ${id}`, 'id');
+    return application;
+  };
+
+  app.get(
+    '/v1/applications/:id/offers',
+    { config: { roles: STAFF }, schema: { tags: ['routing'], params: IdParams } },
+    async (request) => {
+      const application = await loadVisibleApplication(request, request.params.id);
+      return {
+        applicationId: application.id,
+        status: application.status,
+        offers: await routing.offers(database.db, application.id),
+      };
+    },
+  );
+
+  app.get(
+    '/v1/applications/:id/routing',
+    { config: { roles: STAFF }, schema: { tags: ['routing'], params: IdParams } },
+    async (request) => {
+      const application = await loadVisibleApplication(request, request.params.id);
+      const row = await routing.decision(database.db, application.id);
+      return {
+        applicationId: application.id,
+        status: application.status,
+        score: row.score,
+        scoreSource: row.scoreSource,
+        band: row.band,
+        decidedAt: row.decidedAt,
+        lastFunderId: row.lastFunderId,
+        explanations: row.explanations,
+        dispatches: await routing.dispatches(database.db, application.id),
+      };
+    },
+  );
+
+  app.post(
+    '/v1/applications/:id/choose',
+    { config: { roles: WRITERS }, schema: { tags: ['routing'], params: IdParams, body: ChooseBody } },
+    async (request, reply) => {
+      const { productId, mode, funders } = request.body;
+      if ((productId === undefined) === (mode === undefined))
+        throw new DomainError(
+          'invalid_request',
+          'give exactly one of productId or mode',
+          productId ? 'mode' : 'productId',
+        );
+      if (funders !== undefined && mode !== 'parallel')
+        throw new DomainError('invalid_request', 'funders applies to parallel mode only', 'funders');
+      await loadVisibleApplication(request, request.params.id);
+      await write(request, reply, async (tx) => {
+        const application = await current(tx, request.params.id);
+        const choice =
+          productId !== undefined
+            ? { productId }
+            : mode === 'parallel'
+              ? { mode, funders }
+              : { mode: 'auto' as const };
+        return { status: 200, body: await routing.choose(tx, application, choice) };
+      });
+      // The dispatch runs after the choice commits; a replayed request finds nothing left to do.
+      await routing.drive(request.params.id);
+      const application = await intake.get(database.db, request.params.id);
+      assert(application, 'chosen application exists');
+      reply.status(200);
+      return { application, dispatches: await routing.dispatches(database.db, request.params.id) };
+    },
+  );
+
+  app.post(
+    '/v1/applications/:id/confirm',
+    { config: { roles: WRITERS }, schema: { tags: ['routing'], params: IdParams } },
+    (request, reply) =>
+      loadVisibleApplication(request, request.params.id).then(() =>
+        write(request, reply, async (tx) => ({
+          status: 201,
+          body: await routing.confirm(tx, await current(tx, request.params.id)),
+        })),
+      ),
+  );
+
+  app.post(
+    '/v1/applications/:id/abandon',
+    { config: { roles: WRITERS }, schema: { tags: ['routing'], params: IdParams } },
+    (request, reply) =>
+      loadVisibleApplication(request, request.params.id).then(() =>
+        write(request, reply, async (tx) => ({
+          status: 200,
+          body: await routing.abandon(tx, await current(tx, request.params.id)),
+        })),
+      ),
+  );
+
+  app.get(
+    '/v1/applications/:id/loan',
+    { config: { roles: [...STAFF, 'funder'] }, schema: { tags: ['routing'], params: IdParams } },
+    async (request) => {
+      const application = await loadVisibleApplication(request, request.params.id);
+      const loan = await routing.loan(database.db, application.id);
+      if (!loan) throw new DomainError('not_found', 'no loan is booked for this application', 'id');
+      return loan;
+    },
+  );
+
+  app.put(
+    '/v1/funders/:id/routing-trust',
+    {
+      config: { roles: ['admin'] },
+      schema: {
+        tags: ['routing'],
+        params: Type.Object({ id: Slug }),
+        body: Type.Object(
+          { trust: Type.Number({ minimum: 0, maximum: 1 }) },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    (request, reply) =>
+      write(request, reply, async (tx) => ({
+        status: 200,
+        body: await routing.setTrust(tx, request.params.id, request.body.trust),
+      })),
+  );
+
+  // The signed callback needs the raw body for the HMAC, so its JSON parser keeps the text.
+  await app.register(async (child) => {
+    child.removeContentTypeParser('application/json');
+    child.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+      (request as unknown as { rawBody: string }).rawBody = body as string;
+      try {
+        done(null, JSON.parse(body as string));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    });
+    child.post(
+      '/v1/funder/decisions',
+      {
+        config: { roles: ['funder'] },
+        schema: {
+          tags: ['routing'],
+          body: DecisionBody,
+          headers: Type.Object({ [SIGNATURE_HEADER]: Type.Optional(Type.String({ maxLength: 300 })) }),
+        },
+      },
+      async (request, reply) => {
+        const principal = principalOf(request);
+        assert(principal.funderId, 'a funder key names its funder');
+        const raw = (request as unknown as { rawBody: string }).rawBody;
+        const header = request.headers[SIGNATURE_HEADER];
+        const result = await database.db.transaction((tx) =>
+          routing.recordCallback(
+            tx,
+            principal.funderId!,
+            raw,
+            typeof header === 'string' ? header : undefined,
+            request.body as Static<typeof DecisionBody>,
+          ),
+        );
+        if (result.continueDispatch) routing.resume(result.applicationId);
+        reply.status(200);
+        return { recorded: result.status };
+      },
+    );
+  });
+}

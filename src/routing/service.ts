@@ -1,0 +1,856 @@
+// Routing use cases: route an application at submission (score, eligibility, ranking, rotation;
+// offers and explanations stored), take the borrower's choice, dispatch through the sharing gateway
+// to funder adapters (waterfall or parallel), record decisions (synchronous or by signed callback),
+// book the loan with its pricing schedule, and expire approvals nobody confirmed.
+//
+// Each dispatch step is two short transactions around the network call: (1) consent re-checked,
+// payload built and receipted by the gateway, dispatch row and exposure recorded, application
+// `sent`; (2) the answer recorded. No transaction is held open while a funder thinks.
+import type { CatalogService } from '../catalog/service.ts';
+import type { Database, Executor } from '../db/client.ts';
+import { ageAt, parseIdNumber } from '../identity/id-number.ts';
+import type { IdentityService } from '../identity/service.ts';
+import type { ApplicationInput, Application } from '../intake/model.ts';
+import type { IntakeService } from '../intake/service.ts';
+import type { ApplicationStatus } from '../intake/status.ts';
+import type { LedgerEntryInput } from '../ledger/model.ts';
+import { type Clock, DomainError, type IdGenerator, assert } from '../kernel/index.ts';
+import { disclosure, quote } from '../pricing/index.ts';
+import '../pricing/errors.ts';
+import type { ShareResult } from '../sharing/model.ts';
+import type { LiveConsent } from '../identity/model.ts';
+import {
+  DEFAULT_SIMULATED_FUNDER,
+  DEFAULT_WEBHOOK_OPTIONS,
+  type DispatchMessage,
+  type DispatchOutcome,
+  type FunderAdapter,
+  type FunderAnswer,
+  parseAnswer,
+  SimulatedFunderAdapter,
+  type SimulatedFunderConfig,
+  WebhookAdapter,
+  type WebhookOptions,
+} from './adapters.ts';
+import { compileRoutingTable, decide, explainDecision, type RoutingTable } from './decide.ts';
+import { DEFAULT_ROUTING_CONFIG } from './defaults.ts';
+import { exposureLeft } from './eligibility.ts';
+import './errors.ts';
+import type {
+  FunderState,
+  Offer,
+  QuoteFunction,
+  RoutingConfig,
+  RoutingFunder,
+  RoutingProduct,
+} from './model.ts';
+import { seedOf } from './rotation.ts';
+import { classifyEmployer } from './scorecard.ts';
+import { verifySignature } from './signature.ts';
+import * as store from './store.ts';
+
+/** The most funders one auto (waterfall) choice will try, and the default fan-out of parallel mode. */
+export const MAX_PLAN = 20;
+export const DEFAULT_PARALLEL_FUNDERS = 3;
+/** A drive never runs more steps than this (each step is one funder, or one parallel fan-out). */
+const MAX_DRIVE_STEPS = MAX_PLAN + 2;
+
+/** What routing needs of the sharing gateway (src/sharing/service.ts). */
+export interface SharingGateway {
+  share(
+    tx: Executor,
+    request: { consent: LiveConsent; funderId: string; stage: 'application'; applicationId: string },
+  ): Promise<ShareResult>;
+  pseudonyms: { applicationRef(funderId: string, applicationId: string): string };
+  resolveApplicationRef(tx: Executor, funderId: string, applicationRef: string): Promise<string | undefined>;
+}
+
+export interface DecisionLedger {
+  append(tx: Executor, entry: LedgerEntryInput): Promise<unknown>;
+}
+
+export interface RoutingServiceOptions {
+  config?: RoutingConfig;
+  /** approved applications not confirmed within this long expire (default 72 h) */
+  approvalTtlMs?: number;
+  /** offers left unanswered this long expire (default 7 days) */
+  offerTtlMs?: number;
+  webhook?: Partial<WebhookOptions>;
+  /** funders without a webhook URL answer through the built-in simulated funder; null: they fail */
+  simulatedFunder?: SimulatedFunderConfig | null;
+  /** how long the compiled catalogue is trusted before reloading (ms of process time); changes through this process invalidate at once */
+  catalogCacheMs?: number;
+}
+
+export type Choice =
+  | { productId: string }
+  | { mode: 'auto' }
+  | { mode: 'parallel'; funders?: number | undefined };
+
+interface Deps {
+  database: Database;
+  clock: Clock;
+  ids: IdGenerator;
+  catalog: CatalogService;
+  identity: IdentityService;
+  intake: IntakeService;
+  sharing: SharingGateway;
+  ledger: DecisionLedger;
+}
+
+interface Prepared {
+  dispatchId: string;
+  funderId: string;
+  productId: string;
+  rank: number;
+  adapter: FunderAdapter;
+  message: DispatchMessage;
+  target: Parameters<FunderAdapter['send']>[0];
+}
+
+const HOUR_MS = 3_600_000;
+const UTC8_OFFSET_MS = 8 * HOUR_MS;
+
+/** The calendar month in China Standard Time (UTC+8), 'YYYY-MM': quotas and budgets reset with it. */
+export function monthOf(at: Date): string {
+  return new Date(at.getTime() + UTC8_OFFSET_MS).toISOString().slice(0, 7);
+}
+
+export const pricingQuote: QuoteFunction = (request) => quote(request, { schedule: false });
+
+export class RoutingService {
+  readonly config: RoutingConfig;
+  private readonly approvalTtlMs: number;
+  private readonly offerTtlMs: number;
+  private readonly webhook: WebhookAdapter;
+  private readonly simulated: SimulatedFunderAdapter | null;
+  private readonly catalogCacheMs: number;
+  private cached: { table: RoutingTable; trust: Map<string, number>; loadedAt: number } | null = null;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly deps: Deps,
+    options: RoutingServiceOptions = {},
+  ) {
+    this.config = options.config ?? DEFAULT_ROUTING_CONFIG;
+    this.approvalTtlMs = options.approvalTtlMs ?? 72 * HOUR_MS;
+    this.offerTtlMs = options.offerTtlMs ?? 7 * 24 * HOUR_MS;
+    this.webhook = new WebhookAdapter(deps.clock, { ...DEFAULT_WEBHOOK_OPTIONS, ...options.webhook });
+    this.simulated =
+      options.simulatedFunder === null
+        ? null
+        : new SimulatedFunderAdapter(options.simulatedFunder ?? DEFAULT_SIMULATED_FUNDER);
+    this.catalogCacheMs = options.catalogCacheMs ?? 30_000;
+  }
+
+  // ---- the catalogue, compiled and cached ----
+
+  /** Drop the compiled catalogue (catalog and trust changes call this). */
+  invalidateCatalog(): void {
+    this.cached = null;
+  }
+
+  private async routingTable(tx: Executor): Promise<{ table: RoutingTable; trust: Map<string, number> }> {
+    if (this.cached && performance.now() - this.cached.loadedAt < this.catalogCacheMs) return this.cached;
+    const funders: RoutingFunder[] = [];
+    let after: string | undefined;
+    while (funders.length < store.MAX_FUNDERS) {
+      const page = await this.deps.catalog.listFunders(tx, { ...(after ? { after } : {}), limit: 500 });
+      for (const funder of page) {
+        const contract = await this.deps.catalog.currentContract(tx, funder.id);
+        funders.push({ ...funder, serviceFee: contract?.terms.serviceFee });
+      }
+      if (page.length < 500) break;
+      after = page[page.length - 1]!.id;
+    }
+    const products: RoutingProduct[] = await this.deps.catalog.listProducts(tx, {
+      activeOnly: true,
+      limit: 5000,
+    });
+    const trust = await store.trustSettings(tx);
+    this.cached = {
+      table: compileRoutingTable({ funders, products }, this.config, pricingQuote),
+      trust,
+      loadedAt: performance.now(),
+    };
+    return this.cached;
+  }
+
+  private async funderStates(
+    tx: Executor,
+    month: string,
+    trust: Map<string, number>,
+  ): Promise<Map<string, FunderState>> {
+    const states = new Map<string, FunderState>();
+    for (const [funderId, value] of trust)
+      states.set(funderId, { monthlyUsedFen: 0, exposureUsedByBand: {}, trust: value });
+    for (const row of await store.usageForMonth(tx, month)) {
+      states.set(row.funderId, {
+        monthlyUsedFen: row.bookedFen,
+        exposureUsedByBand: row.exposure,
+        trust: trust.get(row.funderId) ?? 1,
+        // A few decisions say little: blend with the default as if 10 decisions had been seen at it.
+        approvalRate: (row.approved + 10 * this.config.ranking.defaultApprovalRate) / (row.decided + 10),
+      });
+    }
+    return states;
+  }
+
+  // ---- submission ----
+
+  /** Score and route a just-submitted application in the submitting transaction. */
+  async routeSubmitted(
+    tx: Executor,
+    application: Application,
+    input: ApplicationInput,
+  ): Promise<{
+    application: Application;
+    status: ApplicationStatus;
+    score: number;
+    band: string;
+    offers: number;
+  }> {
+    const now = this.deps.clock.now();
+    const parsed = parseIdNumber(input.applicant.idNumber, now);
+    assert(parsed.ok, 'intake validated the ID number');
+    const { table, trust } = await this.routingTable(tx);
+    const funderStates = await this.funderStates(tx, monthOf(now), trust);
+    const lastFunderId = await store.lastFunder(tx, application.customerId);
+    const routingInput = {
+      applicant: {
+        ageYears: ageAt(parsed.value, now),
+        regionCode: parsed.value.region.code,
+        amountFen: application.amountFen,
+        termMonths: application.termMonths,
+        monthlyIncomeFen: application.monthlyIncomeFen,
+        employerType: classifyEmployer(input.applicant.employer),
+        score: input.score,
+      },
+      funderStates,
+      lastFunderId,
+      seed: seedOf(application.id),
+    };
+    const decision = decide(table, routingInput);
+    const explanations = explainDecision(table, routingInput, decision);
+    const offered = decision.offers.length > 0;
+    await store.insertDecision(tx, {
+      applicationId: application.id,
+      customerId: application.customerId,
+      score: decision.score,
+      scoreSource: decision.scoreSource,
+      band: decision.band,
+      offers: decision.offers,
+      explanations,
+      lastFunderId,
+      seed: routingInput.seed,
+      phase: offered ? 'offered' : 'declined',
+      decidedAt: now,
+      updatedAt: now,
+    });
+    const reason = offered
+      ? `${decision.offers.length} offers`
+      : `no eligible product: ${summarise(explanations)}`;
+    const updated = await this.deps.intake.transition(tx, application.id, offered ? 'offered' : 'declined', {
+      score: decision.score,
+      reason,
+    });
+    return {
+      application: updated,
+      status: offered ? 'offered' : 'declined',
+      score: decision.score,
+      band: decision.band,
+      offers: decision.offers.length,
+    };
+  }
+
+  async decision(tx: Executor, applicationId: string): Promise<store.DecisionRow> {
+    const row = await store.getDecision(tx, applicationId);
+    if (!row)
+      throw new DomainError('routing_not_found', `application ${applicationId} has not been routed`, 'id');
+    return row;
+  }
+
+  /** The ranked offers with the borrower's disclosure (schedule figures, annual cost) for each. */
+  async offers(tx: Executor, applicationId: string) {
+    const row = await this.decision(tx, applicationId);
+    const offers = row.offers as Offer[];
+    const products = new Map<string, RoutingProduct>();
+    for (const p of (await this.routingTable(tx)).table.products) products.set(p.product.id, p.product);
+    return offers.map((offer) => {
+      const product = products.get(offer.productId);
+      const fees = product?.fees ?? [];
+      const priced = quote({
+        principalFen: offer.amountFen,
+        termMonths: offer.termMonths,
+        rateAnnual: offer.rateAnnual,
+        method: offer.method,
+        fees,
+        cap: { rate: this.config.pricing.capAnnual, basis: this.config.pricing.capBasis },
+      });
+      assert(priced.ok, `offer ${offer.productId} was quoted at routing time`);
+      const { totals: _totals, ...rest } = offer;
+      return { ...rest, fees, disclosure: disclosure(priced.value) };
+    });
+  }
+
+  // ---- choice and dispatch ----
+
+  /** Record the borrower's choice (consent required for each funder tried) and plan the dispatch. */
+  async choose(
+    tx: Executor,
+    application: Application,
+    choice: Choice,
+  ): Promise<{ plan: string[]; mode: string }> {
+    const row = await store.getDecision(tx, application.id, true);
+    if (!row)
+      throw new DomainError('routing_not_found', `application ${application.id} has not been routed`, 'id');
+    if (application.status !== 'offered' || row.phase !== 'offered') {
+      throw new DomainError(
+        'choice_not_allowed',
+        `the application is ${application.status}, not waiting for a choice`,
+        'id',
+      );
+    }
+    const offers = row.offers as Offer[];
+    let plan: string[];
+    let mode: string;
+    if ('productId' in choice) {
+      const offer = offers.find((o) => o.productId === choice.productId);
+      if (!offer)
+        throw new DomainError(
+          'product_not_offered',
+          `product ${choice.productId} was not offered for this application`,
+          'productId',
+        );
+      await this.deps.identity.requireLiveConsent(tx, application.customerId, offer.funderId);
+      plan = [offer.productId];
+      mode = 'product';
+    } else {
+      // One product per funder (the best), in rank order, among funders the borrower consented to.
+      const seen = new Set<string>();
+      plan = [];
+      for (const offer of offers) {
+        if (plan.length >= MAX_PLAN || seen.has(offer.funderId)) continue;
+        seen.add(offer.funderId);
+        if (await this.deps.identity.findLiveConsent(tx, application.customerId, offer.funderId))
+          plan.push(offer.productId);
+      }
+      if (plan.length === 0)
+        throw new DomainError(
+          'consent_missing',
+          'no offered funder has a live separate consent yet',
+          'funderId',
+        );
+      mode = choice.mode;
+      if (choice.mode === 'parallel')
+        plan = plan.slice(0, Math.max(1, Math.min(choice.funders ?? DEFAULT_PARALLEL_FUNDERS, MAX_PLAN)));
+    }
+    await this.deps.intake.transition(tx, application.id, 'consented', {
+      reason: `choice ${mode}: ${plan.join(', ')}`,
+    });
+    await store.updateDecision(tx, application.id, {
+      phase: 'dispatching',
+      mode,
+      plan,
+      updatedAt: this.deps.clock.now(),
+    });
+    return { plan, mode };
+  }
+
+  /**
+   * Run the planned dispatches until a funder approves, the plan runs out, or an answer is awaited
+   * by callback. Idempotent: with nothing planned or everything in flight it does nothing.
+   */
+  async drive(applicationId: string): Promise<void> {
+    const { db } = this.deps.database;
+    for (let step = 0; step < MAX_DRIVE_STEPS; step++) {
+      const prepared = await db.transaction((tx) => this.prepare(tx, applicationId));
+      if (prepared === null) return;
+      const outcomes = await Promise.all(prepared.map((p) => p.adapter.send(p.target, p.message)));
+      const more = await db.transaction((tx) => this.record(tx, applicationId, prepared, outcomes));
+      if (!more) return;
+    }
+  }
+
+  /** Continue a drive in the background (after a callback); shutdown and tests wait with idle(). */
+  resume(applicationId: string): void {
+    const running = this.drive(applicationId).catch(() => {}); // a failed step leaves its state for the next resume
+    this.inFlight.add(running);
+    void running.finally(() => this.inFlight.delete(running));
+  }
+
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
+  private adapterFor(webhookUrl: string | null): FunderAdapter | null {
+    if (webhookUrl) return this.webhook;
+    return this.simulated;
+  }
+
+  /** Step (1): take the next funder(s) of the plan, share, record, mark sent. null: nothing to do. */
+  private async prepare(tx: Executor, applicationId: string): Promise<Prepared[] | null> {
+    const row = await store.getDecision(tx, applicationId, true);
+    if (!row || row.phase !== 'dispatching') return null;
+    const dispatches = await store.dispatchesOf(tx, applicationId);
+    if (dispatches.some((d) => d.status === 'pending' || d.status === 'awaiting_callback')) return null;
+    const plan = row.plan ?? [];
+    const application = await this.deps.intake.get(tx, applicationId);
+    assert(application, 'a routed application exists');
+    if (plan.length === 0) {
+      await this.finishDeclined(tx, application, row);
+      return null;
+    }
+    const take = row.mode === 'parallel' ? plan : plan.slice(0, 1);
+    const offers = row.offers as Offer[];
+    const now = this.deps.clock.now();
+    const month = monthOf(now);
+    const prepared: Prepared[] = [];
+    for (const productId of take) {
+      const offer = offers.find((o) => o.productId === productId);
+      assert(offer, 'planned products come from the offers');
+      const skip = await this.recheck(tx, application, offer, row.band, month);
+      const dispatchId = this.deps.ids.next('dsp');
+      if (skip) {
+        await store.insertDispatch(tx, {
+          id: dispatchId,
+          applicationId,
+          funderId: offer.funderId,
+          productId,
+          adapter: 'none',
+          status: 'skipped',
+          lastError: skip,
+          band: row.band,
+          createdAt: now,
+          decidedAt: now,
+        });
+        continue;
+      }
+      const funder = await this.deps.catalog.getFunder(tx, offer.funderId);
+      const adapter = this.adapterFor(funder?.webhookUrl ?? null);
+      const consent = await this.deps.identity.requireLiveConsent(tx, application.customerId, offer.funderId);
+      const fresh = await store.insertDispatch(tx, {
+        id: dispatchId,
+        applicationId,
+        funderId: offer.funderId,
+        productId,
+        adapter: adapter?.name ?? 'none',
+        status: adapter ? 'pending' : 'error',
+        lastError: adapter ? null : 'no adapter',
+        band: row.band,
+        createdAt: now,
+        decidedAt: adapter ? null : now,
+      });
+      if (!fresh || !adapter) continue;
+      // The gateway builds the minimum payload and writes the exposure receipt in this transaction.
+      const shared = await this.deps.sharing.share(tx, {
+        consent,
+        funderId: offer.funderId,
+        stage: 'application',
+        applicationId,
+      });
+      await store.addUsage(tx, offer.funderId, month, { band: row.band });
+      const applicationRef = this.deps.sharing.pseudonyms.applicationRef(offer.funderId, applicationId);
+      prepared.push({
+        dispatchId,
+        funderId: offer.funderId,
+        productId,
+        rank: offer.rank,
+        adapter,
+        target: {
+          funderId: offer.funderId,
+          webhookUrl: funder?.webhookUrl ?? null,
+          secret: funder?.webhookUrl ? await this.deps.catalog.webhookSecret(tx, offer.funderId) : null,
+          idempotencyKey: applicationRef,
+          score: row.score,
+        },
+        message: {
+          type: 'application.dispatched',
+          applicationRef,
+          productId,
+          request: { amountFen: offer.amountFen, termMonths: offer.termMonths },
+          offer: { rateAnnual: offer.rateAnnual, method: offer.method, aprNominal: offer.apr.nominal },
+          payload: shared.payload,
+        },
+      });
+    }
+    await store.updateDecision(tx, applicationId, { plan: plan.slice(take.length), updatedAt: now });
+    if (prepared.length > 0) {
+      await this.deps.intake.transition(tx, applicationId, 'sent', {
+        reason: `sent to ${prepared.map((p) => p.funderId).join(', ')}`,
+      });
+    }
+    return prepared;
+  }
+
+  /** Rules that can change between the offer and the send: funder status, consent, exposure budget. */
+  private async recheck(
+    tx: Executor,
+    application: Application,
+    offer: Offer,
+    band: string,
+    month: string,
+  ): Promise<string | null> {
+    const funder = await this.deps.catalog.getFunder(tx, offer.funderId);
+    if (!funder || funder.status !== 'active') return 'funder_suspended';
+    if (!(await this.deps.identity.findLiveConsent(tx, application.customerId, offer.funderId)))
+      return 'consent_missing';
+    const usage = await store.usageOf(tx, offer.funderId, month);
+    const { trust } = await this.routingTable(tx);
+    const state: FunderState = {
+      monthlyUsedFen: usage?.bookedFen ?? 0,
+      exposureUsedByBand: usage?.exposure ?? {},
+      trust: trust.get(offer.funderId) ?? 1,
+    };
+    if (!exposureLeft(this.config.rotation, offer.funderId, band, state)) return 'exposure_budget_exhausted';
+    if (funder.monthlyQuotaFen !== null && state.monthlyUsedFen + offer.amountFen > funder.monthlyQuotaFen)
+      return 'funder_capacity_exhausted';
+    return null;
+  }
+
+  /** Step (2): record the answers and move the application. Returns true when the waterfall goes on. */
+  private async record(
+    tx: Executor,
+    applicationId: string,
+    prepared: Prepared[],
+    outcomes: DispatchOutcome[],
+  ): Promise<boolean> {
+    for (let i = 0; i < prepared.length; i++) {
+      await this.recordAnswer(
+        tx,
+        applicationId,
+        prepared[i]!.funderId,
+        prepared[i]!.dispatchId,
+        outcomes[i]!.answer,
+        outcomes[i]!.attempts,
+        null,
+      );
+    }
+    return this.settle(tx, applicationId);
+  }
+
+  private async recordAnswer(
+    tx: Executor,
+    applicationId: string,
+    funderId: string,
+    dispatchId: string,
+    answer: FunderAnswer,
+    attempts: number,
+    callbackSignature: string | null,
+  ): Promise<void> {
+    const now = this.deps.clock.now();
+    const status = answer.kind === 'pending' ? 'awaiting_callback' : answer.kind;
+    await store.updateDispatch(tx, dispatchId, {
+      status,
+      attempts,
+      lastError: answer.kind === 'error' ? answer.message : null,
+      decision: { ...answer, ...(callbackSignature ? { callbackSignature } : {}) },
+      decidedAt: answer.kind === 'pending' ? null : now,
+    });
+    if (answer.kind === 'pending') return;
+    await store.addUsage(tx, funderId, monthOf(now), {
+      decided: 1,
+      approved: answer.kind === 'approved' ? 1 : 0,
+    });
+    const application = await this.deps.intake.get(tx, applicationId);
+    await this.deps.ledger.append(tx, {
+      kind: 'decision',
+      funderId,
+      applicationId,
+      decision: answer.kind,
+      ...(application ? { customerId: application.customerId } : {}),
+      at: now,
+    });
+  }
+
+  /** Move the application from the dispatches' states. Returns true when another step should run. */
+  private async settle(tx: Executor, applicationId: string): Promise<boolean> {
+    const row = await store.getDecision(tx, applicationId, true);
+    assert(row, 'a dispatched application has a routing decision');
+    const application = await this.deps.intake.get(tx, applicationId);
+    assert(application, 'a routed application exists');
+    const dispatches = await store.dispatchesOf(tx, applicationId);
+    const offers = row.offers as Offer[];
+    const rankOf = (d: store.DispatchRow) =>
+      offers.find((o) => o.productId === d.productId)?.rank ?? Number.MAX_SAFE_INTEGER;
+    const now = this.deps.clock.now();
+    if (row.phase !== 'dispatching') {
+      // Already approved elsewhere (parallel) or closed: a late approval is superseded.
+      for (const d of dispatches)
+        if (d.status === 'approved' && d.funderId !== application.funderId)
+          await store.updateDispatch(tx, d.id, { status: 'superseded' });
+      return false;
+    }
+    const approved = dispatches.filter((d) => d.status === 'approved').sort((a, b) => rankOf(a) - rankOf(b));
+    const waiting = dispatches.some((d) => d.status === 'pending' || d.status === 'awaiting_callback');
+    if (approved.length > 0 && (!waiting || row.mode !== 'parallel')) {
+      const best = approved[0]!;
+      for (const d of approved.slice(1)) await store.updateDispatch(tx, d.id, { status: 'superseded' });
+      await this.deps.intake.transition(tx, applicationId, 'approved', {
+        funderId: best.funderId,
+        productId: best.productId,
+        reason: `approved by ${best.funderId}`,
+      });
+      await store.updateDecision(tx, applicationId, { phase: 'approved', approvedAt: now, updatedAt: now });
+      return false;
+    }
+    if (waiting) return false;
+    const last = dispatches.filter((d) => d.status !== 'skipped').at(-1);
+    if (application.status === 'sent') {
+      await this.deps.intake.transition(tx, applicationId, 'declined', {
+        reason: `${last?.funderId ?? 'funder'}: ${last?.status ?? 'declined'}`,
+      });
+    }
+    if ((row.plan ?? []).length > 0) return true;
+    await this.finishDeclined(tx, application, row);
+    return false;
+  }
+
+  private async finishDeclined(
+    tx: Executor,
+    application: Application,
+    row: store.DecisionRow,
+  ): Promise<void> {
+    const now = this.deps.clock.now();
+    // A plan whose every funder was skipped never left `consented`: close it as declined too.
+    if (application.status === 'consented')
+      await this.deps.intake.transition(tx, application.id, 'sent', { reason: 'no funder could be sent to' });
+    const current = await this.deps.intake.get(tx, application.id);
+    if (current?.status === 'sent')
+      await this.deps.intake.transition(tx, application.id, 'declined', {
+        reason: 'every planned funder declined or was skipped',
+      });
+    if (row.phase === 'dispatching')
+      await store.updateDecision(tx, application.id, { phase: 'declined', updatedAt: now });
+  }
+
+  /** The dispatches in the order they were sent (steps), and by offer rank within a parallel step. */
+  async dispatches(tx: Executor, applicationId: string) {
+    const row = await store.getDecision(tx, applicationId);
+    const rank = new Map(((row?.offers ?? []) as Offer[]).map((o) => [o.productId, o.rank]));
+    const rows = (await store.dispatchesOf(tx, applicationId)).sort(
+      (a, b) =>
+        a.createdAt.getTime() - b.createdAt.getTime() ||
+        (rank.get(a.productId) ?? 0) - (rank.get(b.productId) ?? 0),
+    );
+    return rows.map(({ decision, ...d }) => {
+      const { callbackSignature: _s, ...answer } = (decision ?? {}) as Record<string, unknown>;
+      return { ...d, answer: decision ? answer : null };
+    });
+  }
+
+  // ---- the funder's signed callback ----
+
+  /**
+   * Record a decision the funder sends later (POST /v1/funder/decisions). The signature is checked
+   * against the raw body with the funder's webhook secret; the application is found through the
+   * funder's own pseudonymous reference, so another funder's application is simply not found.
+   */
+  async recordCallback(
+    tx: Executor,
+    funderId: string,
+    rawBody: string,
+    signature: string | undefined,
+    body: { applicationRef: string; decision: string },
+  ): Promise<{ applicationId: string; continueDispatch: boolean; status: string }> {
+    const secret = await this.deps.catalog.webhookSecret(tx, funderId);
+    if (!secret)
+      throw new DomainError(
+        'signature_invalid',
+        'the funder has no webhook secret to sign with',
+        'Shoujia-Signature',
+      );
+    const verified = verifySignature(secret, signature, rawBody, this.deps.clock.now());
+    if (!verified.ok) throw new DomainError(verified.code, verified.message, verified.field);
+    const applicationId = await this.deps.sharing.resolveApplicationRef(tx, funderId, body.applicationRef);
+    const dispatch = applicationId ? await store.dispatchTo(tx, applicationId, funderId) : undefined;
+    if (!applicationId || !dispatch)
+      throw new DomainError(
+        'application_not_found',
+        'no application with this reference was sent to you',
+        'applicationRef',
+      );
+    if (
+      (dispatch.decision as { callbackSignature?: string } | null)?.callbackSignature ===
+      verified.value.signature
+    ) {
+      throw new DomainError(
+        'signature_replayed',
+        'this signed callback was received before',
+        'Shoujia-Signature',
+      );
+    }
+    if (dispatch.status !== 'awaiting_callback' && dispatch.status !== 'pending') {
+      throw new DomainError(
+        'decision_already_recorded',
+        `a decision (${dispatch.status}) is already recorded for this application`,
+        'applicationRef',
+      );
+    }
+    const answer = parseAnswer(body);
+    if (answer.kind !== 'approved' && answer.kind !== 'declined')
+      throw new DomainError('invalid_request', 'decision must be approved or declined', 'decision');
+    await this.recordAnswer(
+      tx,
+      applicationId,
+      funderId,
+      dispatch.id,
+      answer,
+      dispatch.attempts,
+      verified.value.signature,
+    );
+    const more = await this.settle(tx, applicationId);
+    return { applicationId, continueDispatch: more, status: answer.kind };
+  }
+
+  // ---- confirmation, abandonment, expiry ----
+
+  /** Book the approved loan with its schedule from pricing. The loans' primary key forbids a second booking. */
+  async confirm(tx: Executor, application: Application): Promise<store.LoanRow> {
+    if (application.status !== 'approved')
+      throw new DomainError(
+        'application_not_approved',
+        `the application is ${application.status}, not approved`,
+        'id',
+      );
+    const row = await store.getDecision(tx, application.id, true);
+    assert(
+      row && application.funderId && application.productId,
+      'an approved application has a decision, a funder and a product',
+    );
+    const offer = (row.offers as Offer[]).find((o) => o.productId === application.productId);
+    assert(offer, 'the approved product was offered');
+    const dispatch = await store.dispatchTo(tx, application.id, application.funderId);
+    const answer = (dispatch?.decision ?? {}) as { amountFen?: number; rateAnnual?: number };
+    // The funder may approve less, or a lower rate, never more than offered.
+    const principalFen = Math.min(answer.amountFen ?? offer.amountFen, offer.amountFen);
+    const rateAnnual = Math.min(answer.rateAnnual ?? offer.rateAnnual, offer.rateAnnual);
+    const product = await this.deps.catalog.getProduct(tx, application.productId);
+    const priced = quote({
+      principalFen,
+      termMonths: offer.termMonths,
+      rateAnnual,
+      method: offer.method,
+      fees: product?.fees ?? [],
+      cap: { rate: this.config.pricing.capAnnual, basis: this.config.pricing.capBasis },
+    });
+    if (!priced.ok) throw new DomainError(priced.code, priced.message, priced.field);
+    if (!priced.value.capCheck.ok)
+      throw new DomainError('apr_exceeds_cap', 'the approved terms exceed the annual cost cap', 'id');
+    const now = this.deps.clock.now();
+    await this.deps.intake.transition(tx, application.id, 'confirmed', { reason: 'borrower confirmed' });
+    const loan = {
+      applicationId: application.id,
+      id: this.deps.ids.next('loan'),
+      customerId: application.customerId,
+      funderId: application.funderId,
+      productId: application.productId,
+      principalFen,
+      termMonths: offer.termMonths,
+      rateAnnual,
+      method: offer.method,
+      aprNominal: priced.value.apr.nominal,
+      aprEffective: priced.value.apr.effective,
+      schedule: priced.value.schedule,
+      totals: { ...priced.value.totals },
+      bookedAt: now,
+    };
+    if (!(await store.insertLoan(tx, loan)))
+      throw new DomainError('conflict', 'the loan is booked already', 'id');
+    await this.deps.intake.transition(tx, application.id, 'booked', { reason: `loan ${loan.id}` });
+    await store.addUsage(tx, application.funderId, monthOf(now), { bookedFen: principalFen });
+    await store.setLastFunder(tx, application.customerId, application.funderId, now);
+    await store.updateDecision(tx, application.id, { phase: 'booked', updatedAt: now });
+    await this.deps.ledger.append(tx, {
+      kind: 'booking',
+      funderId: application.funderId,
+      applicationId: application.id,
+      customerId: application.customerId,
+      amountFen: principalFen,
+      loanId: loan.id,
+      at: now,
+    });
+    return loan;
+  }
+
+  async loan(tx: Executor, applicationId: string): Promise<store.LoanRow | undefined> {
+    return store.loanOf(tx, applicationId);
+  }
+
+  async abandon(tx: Executor, application: Application): Promise<Application> {
+    const updated = await this.deps.intake.transition(tx, application.id, 'abandoned', {
+      reason: 'borrower abandoned',
+    });
+    await store.updateDecision(tx, application.id, {
+      phase: 'closed',
+      plan: [],
+      updatedAt: this.deps.clock.now(),
+    });
+    return updated;
+  }
+
+  /**
+   * Expire approvals nobody confirmed within approvalTtlMs, and offers nobody answered within
+   * offerTtlMs. One batch per kind per call; the timer calls it, tests call it with a ManualClock.
+   */
+  async expireStale(): Promise<{ expired: number }> {
+    const now = this.deps.clock.now();
+    let expired = 0;
+    for (const [phase, ttl] of [
+      ['approved', this.approvalTtlMs],
+      ['offered', this.offerTtlMs],
+    ] as const) {
+      const ids = await store.stale(this.deps.database.db, phase, new Date(now.getTime() - ttl));
+      for (const id of ids) {
+        const done = await this.deps.database.db.transaction(async (tx) => {
+          const row = await store.getDecision(tx, id, true);
+          const application = await this.deps.intake.get(tx, id);
+          if (!row || row.phase !== phase || !application || application.status !== phase) return false;
+          await this.deps.intake.transition(tx, id, 'expired', {
+            reason:
+              phase === 'approved'
+                ? `approval not confirmed within ${ttl / HOUR_MS} h`
+                : `offers unanswered for ${ttl / HOUR_MS} h`,
+          });
+          await store.updateDecision(tx, id, { phase: 'closed', updatedAt: now });
+          return true;
+        });
+        if (done) expired++;
+      }
+    }
+    return { expired };
+  }
+
+  start(intervalMs: number, onError: (error: unknown) => void = () => {}): void {
+    this.timer = setInterval(() => void this.expireStale().catch(onError), intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.idle();
+  }
+
+  // ---- settings ----
+
+  /** The detection module's lever: trust in [0, 1] scales the funder's top-band exposure budgets. */
+  async setTrust(
+    tx: Executor,
+    funderId: string,
+    trust: number,
+  ): Promise<{ funderId: string; trust: number }> {
+    assert(trust >= 0 && trust <= 1, 'trust in [0, 1]');
+    if (!(await this.deps.catalog.getFunder(tx, funderId)))
+      throw new DomainError('funder_not_found', `no funder ${funderId}`, 'funderId');
+    await store.setTrust(tx, funderId, trust, this.deps.clock.now());
+    this.invalidateCatalog();
+    return { funderId, trust };
+  }
+}
+
+function summarise(explanations: ReturnType<typeof explainDecision>): string {
+  const counts = new Map<string, number>();
+  for (const e of explanations) if (!e.eligible) counts.set(e.code, (counts.get(e.code) ?? 0) + 1);
+  return [...counts].map(([code, n]) => `${code} ×${n}`).join(', ') || 'no active products';
+}

@@ -1,0 +1,207 @@
+// Routing's queries. Every read of a growing table is bounded (STYLE §8).
+import { and, asc, eq, lt, sql } from 'drizzle-orm';
+import type { Executor } from '../db/client.ts';
+import type { ProductExplanation } from './model.ts';
+import {
+  bookedLoans,
+  routingCustomerFunders,
+  routingDecisions,
+  routingDispatches,
+  routingFunderSettings,
+  routingFunderUsage,
+} from './schema.ts';
+
+export const MAX_FUNDERS = 5000;
+export const MAX_DISPATCHES_PER_APPLICATION = 50;
+export const EXPIRY_BATCH = 500;
+
+export type DecisionRow = typeof routingDecisions.$inferSelect;
+export type DispatchRow = typeof routingDispatches.$inferSelect;
+export type LoanRow = typeof bookedLoans.$inferSelect;
+
+export async function insertDecision(tx: Executor, row: typeof routingDecisions.$inferInsert): Promise<void> {
+  await tx.insert(routingDecisions).values(row);
+}
+
+export async function getDecision(
+  tx: Executor,
+  applicationId: string,
+  lock = false,
+): Promise<DecisionRow | undefined> {
+  const query = tx.select().from(routingDecisions).where(eq(routingDecisions.applicationId, applicationId));
+  const [row] = lock ? await query.for('update') : await query;
+  return row;
+}
+
+export async function updateDecision(
+  tx: Executor,
+  applicationId: string,
+  change: Partial<typeof routingDecisions.$inferInsert>,
+): Promise<void> {
+  await tx.update(routingDecisions).set(change).where(eq(routingDecisions.applicationId, applicationId));
+}
+
+export async function explanations(
+  tx: Executor,
+  applicationId: string,
+): Promise<ProductExplanation[] | undefined> {
+  const [row] = await tx
+    .select({ e: routingDecisions.explanations })
+    .from(routingDecisions)
+    .where(eq(routingDecisions.applicationId, applicationId));
+  return row?.e;
+}
+
+/** Usage rows of one month: one per funder at most. */
+export async function usageForMonth(
+  tx: Executor,
+  month: string,
+): Promise<Array<typeof routingFunderUsage.$inferSelect>> {
+  return tx.select().from(routingFunderUsage).where(eq(routingFunderUsage.month, month)).limit(MAX_FUNDERS);
+}
+
+export async function usageOf(
+  tx: Executor,
+  funderId: string,
+  month: string,
+): Promise<typeof routingFunderUsage.$inferSelect | undefined> {
+  const [row] = await tx
+    .select()
+    .from(routingFunderUsage)
+    .where(and(eq(routingFunderUsage.funderId, funderId), eq(routingFunderUsage.month, month)));
+  return row;
+}
+
+/** Atomic increments (an upsert), safe under concurrent dispatches on PostgreSQL. */
+export async function addUsage(
+  tx: Executor,
+  funderId: string,
+  month: string,
+  delta: { bookedFen?: number; band?: string; decided?: number; approved?: number },
+): Promise<void> {
+  const exposure = delta.band ? { [delta.band]: 1 } : {};
+  const bandPath = delta.band ? `{${delta.band}}` : null;
+  await tx
+    .insert(routingFunderUsage)
+    .values({
+      funderId,
+      month,
+      bookedFen: delta.bookedFen ?? 0,
+      exposure,
+      decided: delta.decided ?? 0,
+      approved: delta.approved ?? 0,
+    })
+    .onConflictDoUpdate({
+      target: [routingFunderUsage.funderId, routingFunderUsage.month],
+      set: {
+        bookedFen: sql`${routingFunderUsage.bookedFen} + ${delta.bookedFen ?? 0}`,
+        decided: sql`${routingFunderUsage.decided} + ${delta.decided ?? 0}`,
+        approved: sql`${routingFunderUsage.approved} + ${delta.approved ?? 0}`,
+        exposure: bandPath
+          ? sql`jsonb_set(${routingFunderUsage.exposure}, ${bandPath}::text[], to_jsonb(coalesce((${routingFunderUsage.exposure} ->> ${delta.band})::int, 0) + 1))`
+          : sql`${routingFunderUsage.exposure}`,
+      },
+    });
+}
+
+export async function trustSettings(tx: Executor): Promise<Map<string, number>> {
+  const rows = await tx.select().from(routingFunderSettings).limit(MAX_FUNDERS);
+  return new Map(rows.map((r) => [r.funderId, r.trust]));
+}
+
+export async function setTrust(tx: Executor, funderId: string, trust: number, at: Date): Promise<void> {
+  await tx
+    .insert(routingFunderSettings)
+    .values({ funderId, trust, updatedAt: at })
+    .onConflictDoUpdate({ target: routingFunderSettings.funderId, set: { trust, updatedAt: at } });
+}
+
+export async function lastFunder(tx: Executor, customerId: string): Promise<string | null> {
+  const [row] = await tx
+    .select({ funderId: routingCustomerFunders.funderId })
+    .from(routingCustomerFunders)
+    .where(eq(routingCustomerFunders.customerId, customerId));
+  return row?.funderId ?? null;
+}
+
+export async function setLastFunder(
+  tx: Executor,
+  customerId: string,
+  funderId: string,
+  at: Date,
+): Promise<void> {
+  await tx
+    .insert(routingCustomerFunders)
+    .values({ customerId, funderId, bookedAt: at })
+    .onConflictDoUpdate({ target: routingCustomerFunders.customerId, set: { funderId, bookedAt: at } });
+}
+
+/** Returns false when the application already has a dispatch to this funder (the unique key). */
+export async function insertDispatch(
+  tx: Executor,
+  row: typeof routingDispatches.$inferInsert,
+): Promise<boolean> {
+  const inserted = await tx
+    .insert(routingDispatches)
+    .values(row)
+    .onConflictDoNothing()
+    .returning({ id: routingDispatches.id });
+  return inserted.length === 1;
+}
+
+export async function dispatchesOf(tx: Executor, applicationId: string): Promise<DispatchRow[]> {
+  return tx
+    .select()
+    .from(routingDispatches)
+    .where(eq(routingDispatches.applicationId, applicationId))
+    .orderBy(asc(routingDispatches.createdAt), asc(routingDispatches.id))
+    .limit(MAX_DISPATCHES_PER_APPLICATION);
+}
+
+export async function dispatchTo(
+  tx: Executor,
+  applicationId: string,
+  funderId: string,
+): Promise<DispatchRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(routingDispatches)
+    .where(and(eq(routingDispatches.applicationId, applicationId), eq(routingDispatches.funderId, funderId)))
+    .for('update');
+  return row;
+}
+
+export async function updateDispatch(
+  tx: Executor,
+  id: string,
+  change: Partial<typeof routingDispatches.$inferInsert>,
+): Promise<void> {
+  await tx.update(routingDispatches).set(change).where(eq(routingDispatches.id, id));
+}
+
+/** The primary key on application_id is what makes a second booking fail. */
+export async function insertLoan(tx: Executor, row: typeof bookedLoans.$inferInsert): Promise<boolean> {
+  const inserted = await tx
+    .insert(bookedLoans)
+    .values(row)
+    .onConflictDoNothing()
+    .returning({ id: bookedLoans.id });
+  return inserted.length === 1;
+}
+
+export async function loanOf(tx: Executor, applicationId: string): Promise<LoanRow | undefined> {
+  const [row] = await tx.select().from(bookedLoans).where(eq(bookedLoans.applicationId, applicationId));
+  return row;
+}
+
+/** Decisions in a phase since before a time, oldest first, one batch. */
+export async function stale(tx: Executor, phase: 'approved' | 'offered', before: Date): Promise<string[]> {
+  const column = phase === 'approved' ? routingDecisions.approvedAt : routingDecisions.decidedAt;
+  const rows = await tx
+    .select({ id: routingDecisions.applicationId })
+    .from(routingDecisions)
+    .where(and(eq(routingDecisions.phase, phase), lt(column, before)))
+    .orderBy(asc(column))
+    .limit(EXPIRY_BATCH);
+  return rows.map((r) => r.id);
+}

@@ -1,0 +1,417 @@
+// Routing end to end over HTTP on both engines: submit → offers and explanations → consent →
+// choice → dispatch to real local HTTP funders (signed webhooks, retries, timeouts, callbacks) →
+// confirm with the pricing schedule → never twice; plus expiry with the manual clock.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENGINES } from '../support/engines.ts';
+import { applicationBody, makeIdNumber } from '../support/fixtures.ts';
+import {
+  consentBody,
+  type FunderBehaviour,
+  type MockFunder,
+  mockFunder,
+  type RoutingHarness,
+  routingHarness,
+  signedCallback,
+} from './support.ts';
+
+const PRODUCT = (id: string, rate: number) => ({
+  id,
+  name: id,
+  minAmountFen: 100_000,
+  maxAmountFen: 10_000_000,
+  termsMonths: [6, 12, 24],
+  rateAnnualMin: rate,
+  rateAnnualMax: rate,
+  methods: ['equal-installment'],
+  ageMin: 20,
+  ageMax: 60,
+  minScore: 0,
+});
+const CONTRACT = {
+  serviceFee: { basis: 'disbursed', rate: 0.03 },
+  noBackflow: {
+    enabled: true,
+    penaltyPerCustomerFen: 100_000,
+    serviceFeeMultiple: 3,
+    terminationThreshold: 20,
+  },
+  conversionFeeFen: 60_000,
+  maxPenaltyRateAnnual: 0.03,
+  auditRights: { creditReportCrossCheck: true, canaries: true, relayContacts: true },
+};
+
+describe.each(ENGINES)('routing and dispatch on %s', (engine) => {
+  let h: RoutingHarness;
+  const funders = new Map<string, MockFunder>();
+  let sequence = 100;
+
+  // Funders a (cheapest) … d, each a local HTTP server; behaviour set per test.
+  const RATES: Record<string, number> = { 'fund-a': 0.08, 'fund-b': 0.09, 'fund-c': 0.1, 'fund-d': 0.11 };
+  beforeAll(async () => {
+    h = await routingHarness(engine, {
+      webhook: { timeoutMs: 200, maxAttempts: 3, backoffBaseMs: 10 },
+      approvalTtlMs: 3_600_000,
+    });
+    for (const [id, rate] of Object.entries(RATES)) {
+      const mock = await mockFunder(h.clock, 'approve');
+      funders.set(id, mock);
+      const created = await h.call('POST', '/v1/funders', {
+        id,
+        name: id,
+        type: 'bank',
+        licensedRegions: ['*'],
+        webhookUrl: mock.url,
+        webhookSecret: mock.secret,
+        monthlyQuotaFen: 1_000_000_000,
+      });
+      expect(created.status).toBe(201);
+      expect((await h.call('POST', `/v1/funders/${id}/products`, PRODUCT(`${id}-loan`, rate))).status).toBe(
+        201,
+      );
+      expect((await h.call('POST', `/v1/funders/${id}/contracts`, CONTRACT)).status).toBe(201);
+    }
+  });
+  afterAll(async () => {
+    await h?.close();
+    for (const mock of funders.values()) await mock.close();
+  });
+
+  const behave = (b: Record<string, FunderBehaviour>) => {
+    for (const [id, mock] of funders) mock.behaviour = b[id] ?? 'approve';
+  };
+  const submit = async (overrides: Parameters<typeof applicationBody>[0] = {}) => {
+    sequence += 2;
+    const body = applicationBody({
+      idNumber: makeIdNumber('310104', '19880521', String(sequence)),
+      score: 720,
+      ...overrides,
+    });
+    const response = await h.call('POST', '/v1/applications', body, {
+      headers: { 'idempotency-key': `submit-${sequence}-${Math.random()}` },
+    });
+    expect(response.status).toBe(201);
+    return response.body;
+  };
+  const consentAll = async (applicationId: string, ids = Object.keys(RATES)) => {
+    for (const id of ids)
+      expect(
+        (await h.call('POST', `/v1/applications/${applicationId}/consents`, consentBody(id))).status,
+      ).toBe(201);
+  };
+
+  it('routes at submission: ranked offers with disclosures, and an explanation for every product', async () => {
+    const application = await submit();
+    expect(application).toMatchObject({ status: 'offered', score: 720, offerCount: 4 });
+    const offers = await h.call('GET', `/v1/applications/${application.id}/offers`);
+    expect(offers.status).toBe(200);
+    expect(offers.body.offers.map((o: any) => o.funderId)).toEqual(['fund-a', 'fund-b', 'fund-c', 'fund-d']);
+    expect(offers.body.offers[0].disclosure.apr.nominal).toBeCloseTo(0.08, 4);
+    expect(offers.body.offers[0].disclosure.text).toContain('等额本息');
+
+    const tooBig = await submit({ amountFen: 15_000_000 });
+    expect(tooBig.status).toBe('declined');
+    const explained = await h.call('GET', `/v1/applications/${tooBig.id}/routing`);
+    expect(explained.body.explanations).toHaveLength(4);
+    expect(explained.body.explanations[0]).toMatchObject({ eligible: false, code: 'amount_out_of_range' });
+    expect(explained.body.explanations[0].reason).toContain('¥150000.00');
+    const events = await h.call('GET', `/v1/applications/${tooBig.id}/events`);
+    expect(events.body.events.map((e: any) => e.toStatus)).toEqual(['submitted', 'declined']);
+  });
+
+  it('refuses a product that was not offered, and a choice without consent, changing nothing', async () => {
+    const application = await submit();
+    const notOffered = await h.call('POST', `/v1/applications/${application.id}/choose`, {
+      productId: 'nope-loan',
+    });
+    expect(notOffered.status).toBe(409);
+    expect(notOffered.body.error).toMatchObject({ code: 'product_not_offered', field: 'productId' });
+    const noConsent = await h.call('POST', `/v1/applications/${application.id}/choose`, {
+      productId: 'fund-a-loan',
+    });
+    expect(noConsent.status).toBe(409);
+    expect(noConsent.body.error.code).toBe('consent_missing');
+    const confirmEarly = await h.call('POST', `/v1/applications/${application.id}/confirm`);
+    expect(confirmEarly.status).toBe(409);
+    expect(confirmEarly.body.error.code).toBe('application_not_approved');
+    expect((await h.call('GET', `/v1/applications/${application.id}`)).body.status).toBe('offered');
+  });
+
+  it('dispatches the chosen product over a signed webhook and books it with the pricing schedule, once', async () => {
+    behave({});
+    const application = await submit();
+    await consentAll(application.id, ['fund-b']);
+    const chosen = await h.call('POST', `/v1/applications/${application.id}/choose`, {
+      productId: 'fund-b-loan',
+    });
+    expect(chosen.status).toBe(200);
+    expect(chosen.body.application).toMatchObject({
+      status: 'approved',
+      funderId: 'fund-b',
+      productId: 'fund-b-loan',
+    });
+    const received = funders.get('fund-b')!.received.at(-1)!;
+    expect(received.signed).toBe(true);
+    expect(received.body.payload.schema).toBe('shoujia.share/v1');
+    expect(JSON.stringify(received.body)).not.toContain(application.id); // the funder sees its own reference only
+
+    const booked = await h.call('POST', `/v1/applications/${application.id}/confirm`);
+    expect(booked.status).toBe(201);
+    expect(booked.body.schedule).toHaveLength(12);
+    expect(booked.body.schedule.reduce((s: number, l: any) => s + l.principalFen, 0)).toBe(2_000_000);
+    const again = await h.call('POST', `/v1/applications/${application.id}/confirm`);
+    expect(again.status).toBe(409);
+    const events = await h.call('GET', `/v1/applications/${application.id}/events`);
+    expect(events.body.events.map((e: any) => e.toStatus)).toEqual([
+      'submitted',
+      'offered',
+      'consented',
+      'sent',
+      'approved',
+      'confirmed',
+      'booked',
+    ]);
+    const kinds = await h.database.query<{ kind: string }>(
+      `SELECT kind FROM ledger_entries WHERE body::jsonb->>'applicationId' = $1 ORDER BY created_at`,
+      [application.id],
+    );
+    expect(kinds.map((k) => k.kind)).toEqual(expect.arrayContaining(['exposure', 'decision', 'booking']));
+  });
+
+  it('runs a waterfall: decline, then a 503 retried with the same key, then approval', async () => {
+    behave({ 'fund-a': 'decline', 'fund-b': 'fail-once-then-approve' });
+    const application = await submit();
+    await consentAll(application.id);
+    const chosen = await h.call('POST', `/v1/applications/${application.id}/choose`, { mode: 'auto' });
+    expect(chosen.body.application).toMatchObject({ status: 'approved', funderId: 'fund-b' });
+    expect(chosen.body.dispatches.map((d: any) => [d.funderId, d.status])).toEqual([
+      ['fund-a', 'declined'],
+      ['fund-b', 'approved'],
+    ]);
+    const keys = funders
+      .get('fund-b')!
+      .received.slice(-2)
+      .map((r) => r.key);
+    expect(keys[0]).toBe(keys[1]); // retry carried the same idempotency key
+    expect(chosen.body.dispatches[1].attempts).toBe(2);
+    const events = await h.call('GET', `/v1/applications/${application.id}/events`);
+    expect(events.body.events.map((e: any) => e.toStatus)).toEqual([
+      'submitted',
+      'offered',
+      'consented',
+      'sent',
+      'declined',
+      'sent',
+      'approved',
+    ]);
+  });
+
+  it('moves on after a timeout and after a funder that stays down', async () => {
+    behave({ 'fund-a': 'stall', 'fund-b': 'always-500', 'fund-c': 'decline', 'fund-d': 'decline' });
+    const application = await submit();
+    await consentAll(application.id);
+    const chosen = await h.call('POST', `/v1/applications/${application.id}/choose`, { mode: 'auto' });
+    expect(chosen.body.application.status).toBe('declined');
+    expect(chosen.body.dispatches.map((d: any) => d.status)).toEqual([
+      'timeout',
+      'error',
+      'declined',
+      'declined',
+    ]);
+  });
+
+  it('fans out in parallel and keeps the best approval', async () => {
+    behave({ 'fund-a': 'decline' });
+    const application = await submit();
+    await consentAll(application.id);
+    const chosen = await h.call('POST', `/v1/applications/${application.id}/choose`, {
+      mode: 'parallel',
+      funders: 3,
+    });
+    expect(chosen.body.application).toMatchObject({ status: 'approved', funderId: 'fund-b' });
+    expect(chosen.body.dispatches.map((d: any) => [d.funderId, d.status])).toEqual([
+      ['fund-a', 'declined'],
+      ['fund-b', 'approved'],
+      ['fund-c', 'superseded'],
+    ]);
+  });
+
+  it('takes a decision by signed callback, and refuses bad, replayed, foreign and unknown callbacks', async () => {
+    behave({ 'fund-a': 'pending' });
+    const application = await submit();
+    await consentAll(application.id, ['fund-a']);
+    const chosen = await h.call('POST', `/v1/applications/${application.id}/choose`, {
+      productId: 'fund-a-loan',
+    });
+    expect(chosen.body.application.status).toBe('sent');
+    const ref = funders.get('fund-a')!.received.at(-1)!.body.applicationRef as string;
+    const { secret } = funders.get('fund-a')!;
+    const keyA = (
+      await h.services.access.issueKey(h.database.db, { role: 'funder', funderId: 'fund-a', label: 'a' })
+    ).secret;
+    const keyB = (
+      await h.services.access.issueKey(h.database.db, { role: 'funder', funderId: 'fund-b', label: 'b' })
+    ).secret;
+    const post = (key: string, cb: { raw: string; headers: Record<string, string> }) =>
+      h.call('POST', '/v1/funder/decisions', undefined, { key, raw: cb.raw, headers: cb.headers });
+
+    const forged = signedCallback('not-the-secret', h.clock.now(), {
+      applicationRef: ref,
+      decision: 'approved',
+    });
+    expect((await post(keyA, forged)).body.error.code).toBe('signature_invalid');
+    const old = signedCallback(secret, new Date(h.clock.now().getTime() - 6 * 60_000), {
+      applicationRef: ref,
+      decision: 'approved',
+    });
+    expect((await post(keyA, old)).body.error.code).toBe('signature_expired');
+    const foreign = signedCallback(funders.get('fund-b')!.secret, h.clock.now(), {
+      applicationRef: ref,
+      decision: 'approved',
+    });
+    const foreignAnswer = await post(keyB, foreign);
+    expect(foreignAnswer.status).toBe(404);
+    expect(foreignAnswer.body.error.code).toBe('application_not_found');
+    const unknown = signedCallback(secret, h.clock.now(), {
+      applicationRef: 'no-such-ref',
+      decision: 'approved',
+    });
+    expect((await post(keyA, unknown)).status).toBe(404);
+    expect((await h.call('GET', `/v1/applications/${application.id}`)).body.status).toBe('sent');
+
+    const good = signedCallback(secret, h.clock.now(), {
+      applicationRef: ref,
+      decision: 'approved',
+      amountFen: 1_500_000,
+    });
+    const accepted = await post(keyA, good);
+    expect(accepted.status).toBe(200);
+    const replay = await post(keyA, good);
+    expect(replay.status).toBe(409);
+    expect(replay.body.error.code).toBe('signature_replayed');
+    const second = signedCallback(secret, h.clock.now(), { applicationRef: ref, decision: 'declined' });
+    expect((await post(keyA, second)).body.error.code).toBe('decision_already_recorded');
+    expect((await h.call('GET', `/v1/applications/${application.id}`)).body.status).toBe('approved');
+    const booked = await h.call('POST', `/v1/applications/${application.id}/confirm`);
+    expect(booked.body.principalFen).toBe(1_500_000); // the funder approved less than asked
+  });
+
+  it('continues a waterfall after a declining callback', async () => {
+    behave({ 'fund-a': 'pending' });
+    const application = await submit();
+    await consentAll(application.id, ['fund-a', 'fund-b']);
+    await h.call('POST', `/v1/applications/${application.id}/choose`, { mode: 'auto' });
+    const ref = funders.get('fund-a')!.received.at(-1)!.body.applicationRef as string;
+    const keyA = (
+      await h.services.access.issueKey(h.database.db, { role: 'funder', funderId: 'fund-a', label: 'a2' })
+    ).secret;
+    const cb = signedCallback(funders.get('fund-a')!.secret, h.clock.now(), {
+      applicationRef: ref,
+      decision: 'declined',
+    });
+    expect(
+      (
+        await h.call('POST', '/v1/funder/decisions', undefined, {
+          key: keyA,
+          raw: cb.raw,
+          headers: cb.headers,
+        })
+      ).status,
+    ).toBe(200);
+    await h.services.routing.idle();
+    expect((await h.call('GET', `/v1/applications/${application.id}`)).body).toMatchObject({
+      status: 'approved',
+      funderId: 'fund-b',
+    });
+  });
+
+  it('rotates a repeat borrower away from the funder of the last loan', async () => {
+    behave({});
+    const idNumber = makeIdNumber('310104', '19900101', '555');
+    const first = (
+      await h.call('POST', '/v1/applications', applicationBody({ idNumber, score: 720 }), {
+        headers: { 'idempotency-key': 'rot-1' },
+      })
+    ).body;
+    await consentAll(first.id, ['fund-a']);
+    await h.call('POST', `/v1/applications/${first.id}/choose`, { productId: 'fund-a-loan' });
+    expect((await h.call('POST', `/v1/applications/${first.id}/confirm`)).status).toBe(201);
+    const second = (
+      await h.call('POST', '/v1/applications', applicationBody({ idNumber, score: 720 }), {
+        headers: { 'idempotency-key': 'rot-2' },
+      })
+    ).body;
+    const explained = await h.call('GET', `/v1/applications/${second.id}/routing`);
+    expect(explained.body.lastFunderId).toBe('fund-a');
+    expect(explained.body.explanations.find((e: any) => e.funderId === 'fund-a')).toMatchObject({
+      eligible: false,
+      code: 'rotation_deferred',
+    });
+  });
+
+  it('expires an approval nobody confirmed, after the configured time', async () => {
+    behave({});
+    const application = await submit();
+    await consentAll(application.id, ['fund-c']);
+    await h.call('POST', `/v1/applications/${application.id}/choose`, { productId: 'fund-c-loan' });
+    h.clock.advance(3_599_000);
+    await h.services.routing.expireStale();
+    expect((await h.call('GET', `/v1/applications/${application.id}`)).body.status).toBe('approved');
+    h.clock.advance(2_000);
+    await h.services.routing.expireStale();
+    expect((await h.call('GET', `/v1/applications/${application.id}`)).body.status).toBe('expired');
+    const confirm = await h.call('POST', `/v1/applications/${application.id}/confirm`);
+    expect(confirm.body.error.code).toBe('application_not_approved');
+    const events = await h.call('GET', `/v1/applications/${application.id}/events`);
+    expect(events.body.events.at(-1)).toMatchObject({ fromStatus: 'approved', toStatus: 'expired' });
+  });
+
+  it('abandons', async () => {
+    const application = await submit();
+    const abandoned = await h.call('POST', `/v1/applications/${application.id}/abandon`);
+    expect(abandoned.body.status).toBe('abandoned');
+    expect(
+      (await h.call('POST', `/v1/applications/${application.id}/choose`, { mode: 'auto' })).body.error.code,
+    ).toBe('choice_not_allowed');
+  });
+
+  it('scales a funder’s top-band exposure with trust', async () => {
+    expect((await h.call('PUT', '/v1/funders/fund-a/routing-trust', { trust: 0 })).status).toBe(200);
+    const top = await submit({ score: 800 });
+    const explained = await h.call('GET', `/v1/applications/${top.id}/routing`);
+    expect(explained.body.explanations.find((e: any) => e.funderId === 'fund-a')).toMatchObject({
+      code: 'exposure_budget_exhausted',
+    });
+    const lower = await submit({ score: 600 });
+    const lowerExplained = await h.call('GET', `/v1/applications/${lower.id}/routing`);
+    expect(lowerExplained.body.explanations.find((e: any) => e.funderId === 'fund-a')).toMatchObject({
+      eligible: true,
+    });
+    expect((await h.call('PUT', '/v1/funders/fund-a/routing-trust', { trust: 1.5 })).status).toBe(400);
+    await h.call('PUT', '/v1/funders/fund-a/routing-trust', { trust: 1 });
+  });
+
+  it.runIf(engine === 'postgres')('never books twice, even when two confirmations race', async () => {
+    behave({});
+    const application = await submit();
+    await consentAll(application.id, ['fund-d']);
+    await h.call('POST', `/v1/applications/${application.id}/choose`, { productId: 'fund-d-loan' });
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => h.call('POST', `/v1/applications/${application.id}/confirm`)),
+    );
+    expect(results.filter((r) => r.status === 201)).toHaveLength(1);
+    expect(results.filter((r) => r.status === 409)).toHaveLength(5);
+    const loans = await h.database.query<{ n: string }>(
+      'SELECT count(*) AS n FROM booked_loans WHERE application_id = $1',
+      [application.id],
+    );
+    expect(Number(loans[0]!.n)).toBe(1);
+    // And the constraint itself, without the service in front of it:
+    await expect(
+      h.database.query(
+        `INSERT INTO booked_loans (application_id, id, customer_id, funder_id, product_id, principal_fen, term_months, rate_annual, method, apr_nominal, apr_effective, schedule, totals, booked_at)
+         SELECT application_id, 'loan_dup', customer_id, funder_id, product_id, principal_fen, term_months, rate_annual, method, apr_nominal, apr_effective, schedule, totals, booked_at FROM booked_loans WHERE application_id = $1`,
+        [application.id],
+      ),
+    ).rejects.toThrow(/duplicate key/);
+  });
+});
