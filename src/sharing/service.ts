@@ -399,7 +399,8 @@ export class SharingService {
   ): Promise<Uint8Array[]> {
     let response: Response;
     try {
-      response = await fetcher(new URL('/v1/oprf/evaluate', url), {
+      // Relative to the configured endpoint, so a path prefix (https://funder/oprf/) is kept.
+      response = await fetcher(new URL('v1/oprf/evaluate', url.endsWith('/') ? url : `${url}/`), {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
