@@ -17,6 +17,7 @@ import { parseKeyPem } from './oprf-key.ts';
 import { createOprfService, handleEvaluate, type OprfService } from './oprf-server.ts';
 import { parseSetFile } from './prescreen-set.ts';
 import { integratedIndex } from './test-ledger.ts';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 
 const dir = mkdtempSync(join(tmpdir(), 'shoujia-prescreen-'));
@@ -99,6 +100,58 @@ describe('funder kit commands', () => {
     ).toBe(1);
     // keygen never overwrites a key
     await expect(kit('keygen', '--out', join(dir, 'k1.pem'))).rejects.toThrow();
+  });
+});
+
+describe('shoujia funder serve-oprf as a process', () => {
+  it('serves with two keys, answers a blinded element, and stops on SIGTERM with exit 0', async () => {
+    const bin = join(import.meta.dirname, '../../bin/shoujia.js');
+    const child = spawn(
+      process.execPath,
+      [
+        bin,
+        'funder',
+        'serve-oprf',
+        '--key',
+        join(dir, 'k2.pem'),
+        '--key',
+        join(dir, 'k1.pem'),
+        '--port',
+        '0',
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    try {
+      const banner = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          if (out.includes('OPRF service on')) resolve(out);
+        });
+        child.once('exit', (code) => reject(new Error(`exited ${code}`)));
+      });
+      const base = /http:\/\/[\d.]+:\d+/.exec(banner)![0];
+      expect(await (await fetch(`${base}/v1/oprf/keys`)).json()).toEqual({
+        suite: 'ristretto255-SHA512',
+        current: 'k2',
+        keyIds: ['k2', 'k1'],
+      });
+      const element = Buffer.from(
+        blind(Buffer.from('phone:13800000000'), scalarFromRandom(randomBytes(64))),
+      ).toString('base64');
+      const answer = await fetch(`${base}/v1/oprf/evaluate`, {
+        method: 'POST',
+        body: JSON.stringify({ keyId: 'k1', elements: [element] }),
+      });
+      expect(answer.status).toBe(200);
+      expect(((await answer.json()) as { evaluated: string[] }).evaluated).toHaveLength(1);
+    } finally {
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
   });
 });
 
