@@ -4,6 +4,7 @@
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from '../cli/main.ts';
+import { DETECTORS } from './detectors.ts';
 import { reportHtml } from './html.ts';
 import type { ScenarioProblem } from './scenario.ts';
 import { parseScenario } from './scenario.ts';
@@ -12,7 +13,7 @@ import { evidenceNdjson, reportJson, simulate } from './simulate.ts';
 /** A scenario is a few kilobytes; 100 funders with 20 products each stay far below this (STYLE §8). */
 export const SCENARIO_FILE_MAX_BYTES = 1_000_000;
 
-const USAGE = `Usage: shoujia simulate --scenario <file.json> --out <dir> [--seed N] [--compare-baseline] [--quiet]
+const USAGE = `Usage: shoujia simulate --scenario <file.json> --out <dir> [--seed N] [--compare-baseline] [--detector NAME] [--quiet]
 
 Runs a market simulation against the real routing and pricing cores and writes
   <dir>/report.json      per-funder truth, poaching, evidence and alert days; platform totals
@@ -23,6 +24,7 @@ Runs a market simulation against the real routing and pricing cores and writes
   --out <dir>           output directory (created if missing)
   --seed N              override the scenario's seed (integer 0..4294967295)
   --compare-baseline    also run the same market with every defence off and chart the income against it
+  --detector NAME       run a registered detection core (src/simulation/detectors.ts; none is registered yet)
   --quiet               no progress bar
 
 Exit codes: 0 done, 2 bad arguments or invalid scenario, 1 could not read or write a file.`;
@@ -33,6 +35,7 @@ export interface SimulateArgs {
   seed?: number;
   compareBaseline: boolean;
   quiet: boolean;
+  detector?: string;
 }
 
 /** Parse argv; a string is the error naming the bad argument. */
@@ -42,6 +45,7 @@ export function parseSimulateArgs(argv: readonly string[]): SimulateArgs | strin
   let seed: number | undefined;
   let compareBaseline = false;
   let quiet = false;
+  let detector: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = () => {
@@ -60,13 +64,27 @@ export function parseSimulateArgs(argv: readonly string[]): SimulateArgs | strin
       if (v === undefined || !/^\d{1,10}$/.test(v) || Number(v) > 4_294_967_295)
         return '--seed must be an integer from 0 to 4294967295';
       seed = Number(v);
+    } else if (arg === '--detector') {
+      detector = value();
+      if (!detector) return '--detector needs a name';
+      if (!Object.hasOwn(DETECTORS, detector)) {
+        const known = Object.keys(DETECTORS);
+        return `--detector ${detector} is not registered (${known.length === 0 ? 'no detector is registered yet' : `known: ${known.join(', ')}`})`;
+      }
     } else if (arg === '--compare-baseline') compareBaseline = true;
     else if (arg === '--quiet') quiet = true;
     else return `unknown argument ${arg}`;
   }
   if (!scenario) return '--scenario is required';
   if (!out) return '--out is required';
-  return { scenario, out, ...(seed === undefined ? {} : { seed }), compareBaseline, quiet };
+  return {
+    scenario,
+    out,
+    ...(seed === undefined ? {} : { seed }),
+    compareBaseline,
+    quiet,
+    ...(detector ? { detector } : {}),
+  };
 }
 
 function progressBar(stream: NodeJS.WriteStream): (fraction: number) => void {
@@ -118,6 +136,7 @@ export const simulateCommand: Command = {
       return 2;
     }
     const { report, evidence } = simulate(parsed.value, {
+      detector: args.detector ? DETECTORS[args.detector]!() : undefined,
       compareBaseline: args.compareBaseline,
       keepEvidence: true,
       onProgress: args.quiet ? undefined : progressBar(process.stderr),

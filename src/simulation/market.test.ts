@@ -188,6 +188,17 @@ describe('runMarket', () => {
     expect(guangdongOnly.platform.declined).toBeGreaterThan(guangdongOnly.platform.applications * 0.8);
   });
 
+  it('passes the scenario’s routing overrides to the routing core: a zero top-band budget shuts the best applicants out', () => {
+    const base = { funders: [honest('a'), honest('b')] };
+    const normal = runMarket(scenario(base)).report.platform;
+    const shut = runMarket(
+      scenario({ ...base, platform: { routing: { exposureBudgetPerMonth: { A: 0, B: 0 } } } }),
+    ).report.platform;
+    // Bands A and B (score ≥ 650) hold about 45% of applicants; with no budget anywhere they are declined.
+    expect(shut.approvedApplications).toBeLessThan(normal.approvedApplications * 0.7);
+    expect(shut.declined).toBeGreaterThan(normal.declined);
+  });
+
   it('with no detector, alert days are null and poachedBeforeConfirmed counts every poached customer', () => {
     const report = simulate(scenario({ funders: [honest('a'), poacher('p', NAIVE)] })).report;
     expect(report.detector).toBeNull();

@@ -166,7 +166,16 @@ const quoteOnce: QuoteFunction = (request) => quote(request, { schedule: false }
 export function routingConfigFor(scenario: Scenario): RoutingConfig {
   return {
     ...DEFAULT_ROUTING_CONFIG,
-    rotation: { ...DEFAULT_ROUTING_CONFIG.rotation, enabled: scenario.platform.rotation },
+    rotation: {
+      ...DEFAULT_ROUTING_CONFIG.rotation,
+      enabled: scenario.platform.rotation,
+      ...(scenario.platform.routing.sameFunderMarginAnnual === undefined
+        ? {}
+        : { sameFunderMarginAnnual: scenario.platform.routing.sameFunderMarginAnnual }),
+      ...(scenario.platform.routing.exposureBudgetPerMonth === undefined
+        ? {}
+        : { exposureBudgetPerMonth: scenario.platform.routing.exposureBudgetPerMonth }),
+    },
   };
 }
 

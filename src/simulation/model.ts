@@ -50,6 +50,8 @@ export interface PlatformParams {
   creditReportOnReapply: boolean;
   serviceFeeRate: number;
   trustByLevel: Record<AlertLevel, number>;
+  /** overrides of routing's rotation settings */
+  routing: { sameFunderMarginAnnual?: number; exposureBudgetPerMonth?: Record<string, number> };
 }
 
 export interface PoacherOffer {

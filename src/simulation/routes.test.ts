@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../../test/support/engines.ts';
 import { createHarness, type Harness } from '../../test/support/harness.ts';
 import { parseScenario } from './scenario.ts';
+import { SimulationService } from './service.ts';
 import { reportJson, simulate } from './simulate.ts';
 
 const SCENARIO = {
@@ -114,6 +115,29 @@ describe.each(ENGINES)('simulation API on %s', (engine) => {
     const list = await h.call('GET', '/v1/simulations?limit=5');
     expect(list.body.items.map((r: { id: string }) => r.id)).toContain(created.body.id);
     expect(await h.services.simulation.runPending()).toBe(0);
+  });
+
+  it('the runner yields to the event loop between slices, so the server keeps answering during a run', async () => {
+    // A slice of 0 ms yields after every virtual day: the count of event-loop turns seen while the run
+    // is in progress must then reach the number of days (no wall-clock assertion).
+    const service = new SimulationService(
+      { database: h.database, clock: h.clock, ids: h.services.ids },
+      { sliceMs: 0 },
+    );
+    const run = await service.submit(h.database.db, { scenario: { ...SCENARIO, days: 60 } }, 'test');
+    let turns = 0;
+    let finished = false;
+    const pass = service.runPending().then((n) => {
+      finished = true;
+      return n;
+    });
+    while (!finished) {
+      await new Promise((resolve) => setImmediate(resolve));
+      turns++;
+    }
+    expect(await pass).toBe(1);
+    expect(turns).toBeGreaterThanOrEqual(60);
+    expect((await service.get(h.database.db, run.id))?.status).toBe('done');
   });
 
   it('answers 404 for an unknown run and refuses funders and borrowers', async () => {

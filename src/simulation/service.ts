@@ -67,7 +67,14 @@ export class SimulationService {
   private pass: Promise<number> | null = null;
   private stopping = false;
 
-  constructor(private readonly deps: { database: Database; clock: Clock; ids: IdGenerator }) {}
+  private readonly sliceMs: number;
+
+  constructor(
+    private readonly deps: { database: Database; clock: Clock; ids: IdGenerator },
+    options: { sliceMs?: number } = {},
+  ) {
+    this.sliceMs = options.sliceMs ?? SIMULATION_SLICE_MS;
+  }
 
   /** Validate and queue a run. Problems are named under `scenario` (the body field), e.g. scenario.funders[1].id. */
   async submit(tx: Executor, input: SubmitInput, requestedBy: string): Promise<SimulationRunView> {
@@ -189,7 +196,7 @@ export class SimulationService {
       let sliceStarted = performance.now();
       let next = steps.next();
       while (!next.done) {
-        if (performance.now() - sliceStarted >= SIMULATION_SLICE_MS) {
+        if (performance.now() - sliceStarted >= this.sliceMs) {
           await new Promise((resolve) => setImmediate(resolve));
           if (this.stopping) {
             // Shutting down mid-run: put it back in the queue; it starts afresh next time (it is deterministic).
