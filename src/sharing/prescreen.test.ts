@@ -1,7 +1,7 @@
 // The private pre-screen end to end on both engines: the funder kit makes a key, encodes its list in
 // worker threads and serves OPRF over real HTTP; the platform imports the set and checks applicants
 // with one blinded round trip. Plus the leak it replaces: MD5(phone) inverted by enumeration.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,8 @@ const KNOWN_ID = makeIdNumber('310101', '19800101', '555');
 async function kit(...argv: string[]): Promise<number> {
   return main(['funder', ...argv]);
 }
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 beforeAll(async () => {
   expect(await kit('keygen', '--out', join(dir, 'k1.pem'), '--key-id', 'k1')).toBe(0);
