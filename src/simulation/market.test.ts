@@ -97,6 +97,10 @@ describe('runMarket', () => {
     expect(sum((d) => d.borrowerReports.length)).toBe(p.evidence.borrowerReports);
     expect(sum((d) => d.cohorts[1]!.approved)).toBe(p.approved);
     expect(sum((d) => d.cohorts[1]!.booked)).toBe(p.booked);
+    expect(sum((d) => d.cohorts[1]!.abandonedAfterApproval)).toBe(p.abandonedAfterApproval);
+    // Interception shows in the cohort: the poacher loses more approved applicants than an honest funder.
+    const honestRate = run.report.funders[0]!.abandonedAfterApproval / run.report.funders[0]!.approved;
+    expect(p.abandonedAfterApproval / p.approved).toBeGreaterThan(honestRate);
     // Every credit-report hit names a loan the funder opened after poaching, seen on a later application.
     for (const d of run.evidence!.days)
       for (const hit of d.creditReportHits) {

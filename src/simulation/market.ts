@@ -254,6 +254,7 @@ export function* marketSteps(
     firstPoachDay: null as number | null,
     dispatched: 0,
     approved: 0,
+    abandonedAfterApproval: 0,
     booked: 0,
     serviceFeeFen: 0,
     canaryContacts: 0,
@@ -506,6 +507,7 @@ export function* marketSteps(
       } else if (channel === 'broker') reached = market.chance(strategy.brokerSuccess);
       if (reached && contactReached(c, f, 'interception', channel, params.interceptionAcceptBase)) {
         cohorts[f]!.abandonedAfterApproval++;
+        totals[f]!.abandonedAfterApproval++;
         poach(c, f, 'interception');
         if (market.chance(params.returnAfterPoachShare)) {
           const termDays = Math.round(applicant.termMonths * DAYS_PER_MONTH);
@@ -517,6 +519,7 @@ export function* marketSteps(
     }
     if (market.chance(params.abandonAfterApproval)) {
       cohorts[f]!.abandonedAfterApproval++;
+      totals[f]!.abandonedAfterApproval++;
       if (market.chance(params.reapplyAfterDeclineShare))
         schedule(c, day + 1 + exponentialDays(params.reapplyMeanDays), EVENT_APPLY);
       return;
@@ -665,6 +668,7 @@ export function* marketSteps(
         confirmed === null ? poached : poachDays[i]!.filter((d) => d < confirmed).length,
       dispatched: t.dispatched,
       approved: t.approved,
+      abandonedAfterApproval: t.abandonedAfterApproval,
       booked: t.booked,
       serviceFeeFen: t.serviceFeeFen,
       evidence: {

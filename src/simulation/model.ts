@@ -209,6 +209,8 @@ export interface FunderReport {
   poachedBeforeConfirmed: number;
   dispatched: number;
   approved: number;
+  /** approved through the platform but never confirmed there (baseline abandonment and interceptions) */
+  abandonedAfterApproval: number;
   booked: number;
   serviceFeeFen: Fen;
   evidence: {
