@@ -160,8 +160,8 @@ const METHOD_KEYS: Record<RepaymentMethod, number> = {
   bullet: 3,
 };
 
-// (pricing's Result is structurally what routing's QuoteOutcome describes; the cast bridges the two declarations.)
-const quoteOnce: QuoteFunction = (request) => quote(request, { schedule: false }) as QuoteOutcome;
+/** Pricing exactly as the routing service calls it (src/routing/service.ts pricingQuote). */
+const quoteOnce: QuoteFunction = (request) => quote(request, { schedule: false });
 
 export function routingConfigFor(scenario: Scenario): RoutingConfig {
   return {
