@@ -280,30 +280,112 @@ function rotate(
   });
 }
 
-/** Readable explanations, one per table product, for GET /routing and the decision record. */
+/** What an explanation needs of each table product, frozen with the decision (catalogues change). */
+export interface SnapshotProduct {
+  productId: string;
+  funderId: string;
+  licensedRegions: string[];
+  monthlyQuotaFen: number | null;
+  ageMin: number;
+  ageMax: number;
+  minAmountFen: number;
+  maxAmountFen: number;
+  termsMonths: number[];
+  minScore: number;
+}
+
+/** The table's products in table order: the index space of RoutingDecision.outcomes. */
+export function catalogSnapshot(table: RoutingTable): SnapshotProduct[] {
+  return table.products.map(({ product, funderIndex }) => {
+    const funder = table.funders[funderIndex]!.funder;
+    return {
+      productId: product.id,
+      funderId: product.funderId,
+      licensedRegions: funder.licensedRegions,
+      monthlyQuotaFen: funder.monthlyQuotaFen,
+      ageMin: product.ageMin,
+      ageMax: product.ageMax,
+      minAmountFen: product.minAmountFen,
+      maxAmountFen: product.maxAmountFen,
+      termsMonths: product.termsMonths,
+      minScore: product.minScore,
+    };
+  });
+}
+
+/** The facts a reason quotes: the applicant's request, the score and band, the rules' numbers. */
+export interface ExplainContext {
+  applicant: Pick<RoutingInput['applicant'], 'ageYears' | 'regionCode' | 'amountFen' | 'termMonths'>;
+  score: number;
+  band: string;
+  capAnnual: number;
+  sameFunderMarginAnnual: number;
+}
+
+const OUTCOME_DIGITS = '0123456789abcdefghijklmnopqrstuvwxyz';
+
+/** Outcomes as one character each ('0' eligible, then '1'…'b' in code order): 500 products, 500 bytes. */
+export function encodeOutcomes(outcomes: ArrayLike<number>): string {
+  let text = '';
+  for (let i = 0; i < outcomes.length; i++) text += OUTCOME_DIGITS[outcomes[i]!];
+  return text;
+}
+
+export function decodeOutcomes(text: string): Uint8Array {
+  const outcomes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) {
+    const value = OUTCOME_DIGITS.indexOf(text[i]!);
+    assert(value >= 0 && value <= INELIGIBILITY_CODES.length, `bad outcome character ${text[i]}`);
+    outcomes[i] = value;
+  }
+  return outcomes;
+}
+
+/** Readable explanations from a snapshot and outcomes (what the service stores and serves). */
+export function explainOutcomes(
+  snapshot: readonly SnapshotProduct[],
+  outcomes: ArrayLike<number>,
+  context: ExplainContext,
+  offers: ReadonlyArray<{ productId: string; rank: number }>,
+): ProductExplanation[] {
+  assert(snapshot.length === outcomes.length, 'one outcome per snapshot product');
+  const rankOf = new Map(offers.map((o) => [o.productId, o.rank]));
+  return snapshot.map((product, i) => {
+    const outcome = outcomes[i]!;
+    if (outcome === OUTCOME.eligible) {
+      const rank = rankOf.get(product.productId);
+      assert(rank !== undefined, `eligible product ${product.productId} has no offer`);
+      return { productId: product.productId, funderId: product.funderId, eligible: true, rank };
+    }
+    const code = INELIGIBILITY_CODES[outcome - 1]!;
+    return {
+      productId: product.productId,
+      funderId: product.funderId,
+      eligible: false,
+      code,
+      reason: reasonText(code, product, context),
+    };
+  });
+}
+
+/** Readable explanations, one per table product, for GET /routing and the simulator's reports. */
 export function explainDecision(
   table: RoutingTable,
   input: RoutingInput,
   decision: RoutingDecision,
 ): ProductExplanation[] {
-  const rankOf = new Map(decision.offers.map((o) => [o.productId, o.rank]));
-  return table.products.map((compiled, i) => {
-    const { product } = compiled;
-    const outcome = decision.outcomes[i]!;
-    if (outcome === OUTCOME.eligible) {
-      const rank = rankOf.get(product.id);
-      assert(rank !== undefined, `eligible product ${product.id} has no offer`);
-      return { productId: product.id, funderId: product.funderId, eligible: true, rank };
-    }
-    const code = INELIGIBILITY_CODES[outcome - 1]!;
-    return {
-      productId: product.id,
-      funderId: product.funderId,
-      eligible: false,
-      code,
-      reason: reasonText(code, compiled, table, input, decision),
-    };
-  });
+  return explainOutcomes(
+    catalogSnapshot(table),
+    decision.outcomes,
+    {
+      applicant: input.applicant,
+      score: decision.score,
+      band: decision.band,
+      capAnnual: table.config.pricing.capAnnual,
+      sameFunderMarginAnnual: table.config.rotation.sameFunderMarginAnnual,
+    },
+    decision.offers,
+  );
 }
 
 function yuan(fen: number): string {
@@ -312,17 +394,13 @@ function yuan(fen: number): string {
 
 function reasonText(
   code: (typeof INELIGIBILITY_CODES)[number],
-  compiled: CompiledProduct,
-  table: RoutingTable,
-  input: RoutingInput,
-  decision: RoutingDecision,
+  product: SnapshotProduct,
+  context: ExplainContext,
 ): string {
-  const { product } = compiled;
-  const funder = table.funders[compiled.funderIndex]!.funder;
-  const a = input.applicant;
+  const a = context.applicant;
   switch (code) {
     case 'region_not_licensed':
-      return `the funder is licensed in ${funder.licensedRegions.join(', ')}, not in region ${a.regionCode}`;
+      return `the funder is licensed in ${product.licensedRegions.join(', ')}, not in region ${a.regionCode}`;
     case 'age_out_of_range':
       return `age ${a.ageYears} is outside ${product.ageMin}–${product.ageMax}`;
     case 'amount_out_of_range':
@@ -330,17 +408,17 @@ function reasonText(
     case 'term_unsupported':
       return `term ${a.termMonths} months is not one of ${product.termsMonths.join(', ')}`;
     case 'score_below_minimum':
-      return `score ${decision.score} is below the product minimum ${product.minScore}`;
+      return `score ${context.score} is below the product minimum ${product.minScore}`;
     case 'funder_suspended':
       return 'the funder is suspended';
     case 'funder_capacity_exhausted':
-      return `the funder's monthly quota ${yuan(funder.monthlyQuotaFen ?? 0)} cannot take another ${yuan(a.amountFen)}`;
+      return `the funder's monthly quota ${yuan(product.monthlyQuotaFen ?? 0)} cannot take another ${yuan(a.amountFen)}`;
     case 'apr_exceeds_cap':
-      return `the comprehensive annual cost would exceed the ${(table.config.pricing.capAnnual * 100).toFixed(2)}% cap`;
+      return `the comprehensive annual cost would exceed the ${(context.capAnnual * 100).toFixed(2)}% cap`;
     case 'exposure_budget_exhausted':
-      return `the funder's monthly exposure budget for band ${decision.band} is used up`;
+      return `the funder's monthly exposure budget for band ${context.band} is used up`;
     case 'rotation_deferred':
-      return `rotation: the previous funder is offered again only if cheaper by ${(table.config.rotation.sameFunderMarginAnnual * 100).toFixed(2)} points`;
+      return `rotation: the previous funder is offered again only if cheaper by ${(context.sameFunderMarginAnnual * 100).toFixed(2)} points`;
     case 'consent_missing':
       return 'no separate consent (PIPL art. 23) to share with this funder yet';
   }

@@ -1,7 +1,19 @@
 // The routing core's public surface: pure functions over plain data (no I/O). The simulator and
 // the service both use exactly these.
 export { DEFAULT_ROUTING_CONFIG } from './defaults.ts';
-export { compileRoutingTable, decide, explainDecision, rateForScore, type RoutingTable } from './decide.ts';
+export {
+  catalogSnapshot,
+  compileRoutingTable,
+  decide,
+  decodeOutcomes,
+  encodeOutcomes,
+  type ExplainContext,
+  explainDecision,
+  explainOutcomes,
+  rateForScore,
+  type RoutingTable,
+  type SnapshotProduct,
+} from './decide.ts';
 export { capacityLeft, exposureBudget, OUTCOME, regionLicensed } from './eligibility.ts';
 export * from './model.ts';
 export { compareRankKeys, rankingCostAnnual } from './ranking.ts';

@@ -74,7 +74,7 @@ export async function routingRoutes(app: App): Promise<void> {
         band: row.band,
         decidedAt: row.decidedAt,
         lastFunderId: row.lastFunderId,
-        explanations: row.explanations,
+        explanations: await routing.explanations(database.db, row),
         dispatches: await routing.dispatches(database.db, application.id),
       };
     },

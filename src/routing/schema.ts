@@ -16,7 +16,7 @@ import {
   timestamp,
   unique,
 } from 'drizzle-orm/pg-core';
-import type { ProductExplanation } from './model.ts';
+import type { SnapshotProduct } from './decide.ts';
 
 export const routingDecisions = pgTable(
   'routing_decisions',
@@ -28,7 +28,17 @@ export const routingDecisions = pgTable(
     band: text('band').notNull(),
     /** ranked offers as decided (quote figures included), best first */
     offers: jsonb('offers').$type<unknown[]>().notNull(),
-    explanations: jsonb('explanations').$type<ProductExplanation[]>().notNull(),
+    /** superseded by catalog_version + outcomes (rendered on read); always null now, kept so no data is dropped */
+    explanations: jsonb('explanations'),
+    /** the catalogue snapshot the outcomes index into (routing_catalog_versions) */
+    catalogVersion: text('catalog_version').notNull().default(''),
+    /** one character per snapshot product: '0' eligible, else the failing rule (decide.ts encodeOutcomes) */
+    outcomes: text('outcomes').notNull().default(''),
+    /** the applicant facts the explanations quote (age, region, amount, term): no PII */
+    features: jsonb('features')
+      .$type<{ ageYears: number; regionCode: string; amountFen: number; termMonths: number }>()
+      .notNull()
+      .default({ ageYears: 0, regionCode: '', amountFen: 0, termMonths: 0 }),
     lastFunderId: text('last_funder_id'),
     seed: bigint('seed', { mode: 'number' }).notNull(),
     /** offered | declined | dispatching | approved | booked | closed */
@@ -124,3 +134,11 @@ export const bookedLoans = pgTable(
     index('booked_loans_funder').on(t.funderId, t.bookedAt),
   ],
 );
+
+/** Each distinct compiled catalogue, stored once: decisions point at it instead of copying it. */
+export const routingCatalogVersions = pgTable('routing_catalog_versions', {
+  /** hex SHA-256 of the snapshot's canonical JSON */
+  id: text('id').primaryKey(),
+  products: jsonb('products').$type<SnapshotProduct[]>().notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+});

@@ -14,7 +14,14 @@ import type { ApplicationInput, Application } from '../intake/model.ts';
 import type { IntakeService } from '../intake/service.ts';
 import type { ApplicationStatus } from '../intake/status.ts';
 import type { LedgerEntryInput } from '../ledger/model.ts';
-import { type Clock, DomainError, type IdGenerator, assert } from '../kernel/index.ts';
+import {
+  type Clock,
+  DomainError,
+  type IdGenerator,
+  assert,
+  canonicalJson,
+  sha256Hex,
+} from '../kernel/index.ts';
 import { disclosure, quote } from '../pricing/index.ts';
 import '../pricing/errors.ts';
 import type { ShareResult } from '../sharing/model.ts';
@@ -32,17 +39,28 @@ import {
   WebhookAdapter,
   type WebhookOptions,
 } from './adapters.ts';
-import { compileRoutingTable, decide, explainDecision, type RoutingTable } from './decide.ts';
+import {
+  catalogSnapshot,
+  compileRoutingTable,
+  decide,
+  decodeOutcomes,
+  encodeOutcomes,
+  explainOutcomes,
+  type RoutingTable,
+  type SnapshotProduct,
+} from './decide.ts';
 import { DEFAULT_ROUTING_CONFIG } from './defaults.ts';
 import { exposureLeft } from './eligibility.ts';
 import './errors.ts';
-import type {
-  FunderState,
-  Offer,
-  QuoteFunction,
-  RoutingConfig,
-  RoutingFunder,
-  RoutingProduct,
+import {
+  type FunderState,
+  INELIGIBILITY_CODES,
+  type Offer,
+  type ProductExplanation,
+  type QuoteFunction,
+  type RoutingConfig,
+  type RoutingFunder,
+  type RoutingProduct,
 } from './model.ts';
 import { seedOf } from './rotation.ts';
 import { classifyEmployer } from './scorecard.ts';
@@ -125,7 +143,17 @@ export class RoutingService {
   private readonly webhook: WebhookAdapter;
   private readonly simulated: SimulatedFunderAdapter | null;
   private readonly catalogCacheMs: number;
-  private cached: { table: RoutingTable; trust: Map<string, number>; loadedAt: number } | null = null;
+  private cached: {
+    table: RoutingTable;
+    trust: Map<string, number>;
+    loadedAt: number;
+    version: string;
+    snapshot: SnapshotProduct[];
+    /** true once the snapshot row is seen committed; until then each decision makes sure it is stored */
+    stored: boolean;
+  } | null = null;
+  /** snapshots read back for explanations, by version (a handful: one per catalogue change) */
+  private readonly snapshots = new Map<string, SnapshotProduct[]>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private timer: NodeJS.Timeout | undefined;
 
@@ -151,7 +179,7 @@ export class RoutingService {
     this.cached = null;
   }
 
-  private async routingTable(tx: Executor): Promise<{ table: RoutingTable; trust: Map<string, number> }> {
+  private async routingTable(tx: Executor): Promise<NonNullable<RoutingService['cached']>> {
     if (this.cached && performance.now() - this.cached.loadedAt < this.catalogCacheMs) return this.cached;
     const funders: RoutingFunder[] = [];
     let after: string | undefined;
@@ -169,12 +197,45 @@ export class RoutingService {
       limit: 5000,
     });
     const trust = await store.trustSettings(tx);
+    const table = compileRoutingTable({ funders, products }, this.config, pricingQuote);
+    const snapshot = catalogSnapshot(table);
     this.cached = {
-      table: compileRoutingTable({ funders, products }, this.config, pricingQuote),
+      table,
       trust,
       loadedAt: performance.now(),
+      version: sha256Hex(canonicalJson(snapshot)),
+      snapshot,
+      stored: false,
     };
     return this.cached;
+  }
+
+  /**
+   * Make sure the decision's catalogue snapshot is stored, in the caller's transaction. Once a
+   * later transaction sees the row (it committed), the check stops.
+   */
+  private async ensureSnapshot(tx: Executor, cached: NonNullable<RoutingService['cached']>): Promise<void> {
+    if (cached.stored) return;
+    if (await store.hasCatalogVersion(tx, cached.version)) {
+      cached.stored = true;
+      return;
+    }
+    await store.insertCatalogVersion(tx, {
+      id: cached.version,
+      products: cached.snapshot,
+      createdAt: this.deps.clock.now(),
+    });
+  }
+
+  private async snapshotOf(tx: Executor, version: string): Promise<SnapshotProduct[]> {
+    const known =
+      this.snapshots.get(version) ?? (this.cached?.version === version ? this.cached.snapshot : undefined);
+    if (known) return known;
+    const products = await store.catalogVersion(tx, version);
+    assert(products, `catalogue snapshot ${version} is stored with its decisions`);
+    if (this.snapshots.size >= 16) this.snapshots.clear();
+    this.snapshots.set(version, products);
+    return products;
   }
 
   private async funderStates(
@@ -214,7 +275,9 @@ export class RoutingService {
     const now = this.deps.clock.now();
     const parsed = parseIdNumber(input.applicant.idNumber, now);
     assert(parsed.ok, 'intake validated the ID number');
-    const { table, trust } = await this.routingTable(tx);
+    const cached = await this.routingTable(tx);
+    const { table, trust } = cached;
+    await this.ensureSnapshot(tx, cached);
     const funderStates = await this.funderStates(tx, monthOf(now), trust);
     const lastFunderId = await store.lastFunder(tx, application.customerId);
     const routingInput = {
@@ -232,7 +295,6 @@ export class RoutingService {
       seed: seedOf(application.id),
     };
     const decision = decide(table, routingInput);
-    const explanations = explainDecision(table, routingInput, decision);
     const offered = decision.offers.length > 0;
     await store.insertDecision(tx, {
       applicationId: application.id,
@@ -240,8 +302,16 @@ export class RoutingService {
       score: decision.score,
       scoreSource: decision.scoreSource,
       band: decision.band,
-      offers: decision.offers,
-      explanations,
+      // The totals are recomputed with the disclosure on read; stored offers stay small.
+      offers: decision.offers.map(({ totals: _totals, ...offer }) => offer),
+      catalogVersion: cached.version,
+      outcomes: encodeOutcomes(decision.outcomes),
+      features: {
+        ageYears: routingInput.applicant.ageYears,
+        regionCode: routingInput.applicant.regionCode,
+        amountFen: routingInput.applicant.amountFen,
+        termMonths: routingInput.applicant.termMonths,
+      },
       lastFunderId,
       seed: routingInput.seed,
       phase: offered ? 'offered' : 'declined',
@@ -250,7 +320,7 @@ export class RoutingService {
     });
     const reason = offered
       ? `${decision.offers.length} offers`
-      : `no eligible product: ${summarise(explanations)}`;
+      : `no eligible product: ${summarise(decision.outcomes)}`;
     const updated = await this.deps.intake.transition(tx, application.id, offered ? 'offered' : 'declined', {
       score: decision.score,
       reason,
@@ -262,6 +332,23 @@ export class RoutingService {
       band: decision.band,
       offers: decision.offers.length,
     };
+  }
+
+  /** The explanation of every product as decided (PIPL art. 24), rendered from the stored outcomes. */
+  async explanations(tx: Executor, row: store.DecisionRow): Promise<ProductExplanation[]> {
+    const snapshot = await this.snapshotOf(tx, row.catalogVersion);
+    return explainOutcomes(
+      snapshot,
+      decodeOutcomes(row.outcomes),
+      {
+        applicant: row.features,
+        score: row.score,
+        band: row.band,
+        capAnnual: this.config.pricing.capAnnual,
+        sameFunderMarginAnnual: this.config.rotation.sameFunderMarginAnnual,
+      },
+      row.offers as Offer[],
+    );
   }
 
   async decision(tx: Executor, applicationId: string): Promise<store.DecisionRow> {
@@ -849,8 +936,12 @@ export class RoutingService {
   }
 }
 
-function summarise(explanations: ReturnType<typeof explainDecision>): string {
+function summarise(outcomes: Uint8Array): string {
   const counts = new Map<string, number>();
-  for (const e of explanations) if (!e.eligible) counts.set(e.code, (counts.get(e.code) ?? 0) + 1);
+  for (const outcome of outcomes) {
+    if (outcome === 0) continue;
+    const code = INELIGIBILITY_CODES[outcome - 1]!;
+    counts.set(code, (counts.get(code) ?? 0) + 1);
+  }
   return [...counts].map(([code, n]) => `${code} ×${n}`).join(', ') || 'no active products';
 }

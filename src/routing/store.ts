@@ -1,9 +1,10 @@
 // Routing's queries. Every read of a growing table is bounded (STYLE §8).
 import { and, asc, eq, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
-import type { ProductExplanation } from './model.ts';
+import type { SnapshotProduct } from './decide.ts';
 import {
   bookedLoans,
+  routingCatalogVersions,
   routingCustomerFunders,
   routingDecisions,
   routingDispatches,
@@ -41,15 +42,27 @@ export async function updateDecision(
   await tx.update(routingDecisions).set(change).where(eq(routingDecisions.applicationId, applicationId));
 }
 
-export async function explanations(
+export async function hasCatalogVersion(tx: Executor, id: string): Promise<boolean> {
+  const rows = await tx
+    .select({ id: routingCatalogVersions.id })
+    .from(routingCatalogVersions)
+    .where(eq(routingCatalogVersions.id, id));
+  return rows.length === 1;
+}
+
+export async function insertCatalogVersion(
   tx: Executor,
-  applicationId: string,
-): Promise<ProductExplanation[] | undefined> {
+  row: typeof routingCatalogVersions.$inferInsert,
+): Promise<void> {
+  await tx.insert(routingCatalogVersions).values(row).onConflictDoNothing();
+}
+
+export async function catalogVersion(tx: Executor, id: string): Promise<SnapshotProduct[] | undefined> {
   const [row] = await tx
-    .select({ e: routingDecisions.explanations })
-    .from(routingDecisions)
-    .where(eq(routingDecisions.applicationId, applicationId));
-  return row?.e;
+    .select({ products: routingCatalogVersions.products })
+    .from(routingCatalogVersions)
+    .where(eq(routingCatalogVersions.id, id));
+  return row?.products;
 }
 
 /** Usage rows of one month: one per funder at most. */

@@ -1,0 +1,350 @@
+// Routing: full in-process decisions per second on one core (eligibility over 50 funders × 10
+// products, pricing quotes for every eligible offer, ranking, rotation), side by side with
+// @gorules/zen-engine evaluating the same eligibility as a 500-row collect decision table compiled
+// once; then POST /v1/applications (intake + routing) over HTTP against PostgreSQL with autocannon.
+// The HTTP part uses its own database on SHOUJIA_BENCH_PG_URL (or SHOUJIA_TEST_PG_URL, or the
+// local server), dropped after. Options: --seconds N (HTTP duration, default 10), --connections N.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ZenEngine } from '@gorules/zen-engine';
+import pg from 'pg';
+import { openDatabase } from '../src/db/client.ts';
+import { buildApp } from '../src/http/app.ts';
+import { SeededRandom } from '../src/kernel/index.ts';
+import {
+  compileRoutingTable,
+  DEFAULT_ROUTING_CONFIG,
+  decide,
+  type RoutingInput,
+} from '../src/routing/index.ts';
+import { pricingQuote } from '../src/routing/service.ts';
+import { randomApplicant, randomCatalog, randomFunderStates } from '../src/routing/testing.ts';
+import { createServices } from '../src/services.ts';
+import type { BenchArea, BenchResult } from './run.ts';
+
+const BASE_URL =
+  process.env.SHOUJIA_BENCH_PG_URL ??
+  process.env.SHOUJIA_TEST_PG_URL ??
+  'postgres://postgres@127.0.0.1:5432/postgres';
+const SEED = 20260301;
+const APPLICANTS = 20_000;
+const ROUNDS = 5;
+const ROUND_MS = 1_000;
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+function option(args: string[], name: string, fallback: number): number {
+  const index = args.indexOf(`--${name}`);
+  if (index < 0) return fallback;
+  const value = Number(args[index + 1]);
+  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`--${name} needs a positive integer`);
+  return value;
+}
+
+/** Decisions per second: rounds of ROUND_MS over pre-built inputs; the median round. */
+function measureInProcess(
+  inputs: RoutingInput[],
+  table: ReturnType<typeof compileRoutingTable>,
+): { perSecond: number; offersPerDecision: number } {
+  let offers = 0;
+  for (let i = 0; i < 2_000; i++) offers += decide(table, inputs[i % inputs.length]!).offers.length; // warm up
+  const rates: number[] = [];
+  let decisions = 0;
+  offers = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    let n = 0;
+    const start = performance.now();
+    while (performance.now() - start < ROUND_MS) {
+      for (let k = 0; k < 100; k++)
+        offers += decide(table, inputs[(decisions + n++) % inputs.length]!).offers.length;
+    }
+    decisions += n;
+    rates.push((n * 1000) / (performance.now() - start));
+  }
+  return { perSecond: median(rates), offersPerDecision: offers / decisions };
+}
+
+/** The same eligibility rules as a JDM decision table: one row per product, hit policy collect. */
+function zenTable(catalog: ReturnType<typeof randomCatalog>) {
+  const funders = new Map(catalog.funders.map((f) => [f.id, f]));
+  const rules = catalog.products
+    .filter((p) => p.status === 'active')
+    .map((p, i) => {
+      const funder = funders.get(p.funderId)!;
+      const region = funder.licensedRegions.includes('*')
+        ? ''
+        : funder.licensedRegions.map((prefix) => `startsWith($, "${prefix}")`).join(' or ');
+      return {
+        _id: `r${i}`,
+        c_region: region,
+        c_age: `[${p.ageMin}..${p.ageMax}]`,
+        c_amount: `[${p.minAmountFen}..${p.maxAmountFen}]`,
+        c_term: p.termsMonths.join(', '),
+        c_score: `>= ${p.minScore}`,
+        c_status: `"${funder.status === 'active' ? 'active' : 'never'}"`,
+        c_capacity: funder.monthlyQuotaFen === null ? '' : '>= 0',
+        c_capfield: '',
+        o_product: `"${p.id}"`,
+      };
+    });
+  // Funder status and capacity come from per-funder inputs, read through the row's own funder.
+  const table = {
+    hitPolicy: 'collect',
+    inputs: [
+      { id: 'c_region', name: 'region', field: 'regionCode' },
+      { id: 'c_age', name: 'age', field: 'ageYears' },
+      { id: 'c_amount', name: 'amount', field: 'amountFen' },
+      { id: 'c_term', name: 'term', field: 'termMonths' },
+      { id: 'c_score', name: 'score', field: 'score' },
+    ],
+    outputs: [{ id: 'o_product', name: 'productId', field: 'productId' }],
+    rules: rules.map(({ c_status: _s, c_capacity: _c, c_capfield: _f, ...rest }) => rest),
+  };
+  // Status and capacity per row need the row's funder: one input column each, keyed by funder.
+  table.inputs.push({ id: 'c_funder_ok', name: 'funder ok', field: 'funderOk' });
+  table.rules = table.rules.map(
+    (rule, i) =>
+      ({
+        ...rule,
+        c_funder_ok: `contains($, "${catalog.products.filter((p) => p.status === 'active')[i]!.funderId}")`,
+      }) as never,
+  );
+  return {
+    contentType: 'application/vnd.gorules.decision',
+    nodes: [
+      { id: 'in', type: 'inputNode', name: 'request', position: { x: 0, y: 0 } },
+      {
+        id: 'tbl',
+        type: 'decisionTableNode',
+        name: 'eligibility',
+        position: { x: 200, y: 0 },
+        content: table,
+      },
+      { id: 'out', type: 'outputNode', name: 'response', position: { x: 400, y: 0 } },
+    ],
+    edges: [
+      { id: 'e1', sourceId: 'in', targetId: 'tbl', type: 'edge' },
+      { id: 'e2', sourceId: 'tbl', targetId: 'out', type: 'edge' },
+    ],
+  };
+}
+
+async function measureZen(
+  catalog: ReturnType<typeof randomCatalog>,
+  inputs: RoutingInput[],
+): Promise<{ sequential: number; inFlight8: number; agreement: number }> {
+  const engine = new ZenEngine();
+  const decision = engine.createDecision(zenTable(catalog)); // compiled once
+  const funders = catalog.funders;
+  const contexts = inputs.map((input) => ({
+    regionCode: input.applicant.regionCode,
+    ageYears: input.applicant.ageYears,
+    amountFen: input.applicant.amountFen,
+    termMonths: input.applicant.termMonths,
+    score: input.applicant.score ?? 600,
+    // A funder is ok when active and its quota can take the amount (the same funder rules decide() applies).
+    funderOk: funders
+      .filter(
+        (f) =>
+          f.status === 'active' &&
+          (f.monthlyQuotaFen === null ||
+            (input.funderStates.get(f.id)?.monthlyUsedFen ?? 0) + input.applicant.amountFen <=
+              f.monthlyQuotaFen),
+      )
+      .map((f) => f.id)
+      .join(','),
+  }));
+  // Agreement check on a sample: zen's matches equal the products that pass the same rules in decide().
+  const noQuoteTable = compileRoutingTable(
+    catalog,
+    {
+      ...DEFAULT_ROUTING_CONFIG,
+      rotation: { ...DEFAULT_ROUTING_CONFIG.rotation, enabled: false, exposureBudgetPerMonth: {} },
+      pricing: { ...DEFAULT_ROUTING_CONFIG.pricing, capAnnual: 10 },
+    },
+    pricingQuote,
+  );
+  let agree = 0;
+  const SAMPLE = 200;
+  for (let i = 0; i < SAMPLE; i++) {
+    const zen = await decision.evaluate(contexts[i]!);
+    const zenIds = ((zen.result as Array<{ productId: string }>) ?? []).map((r) => r.productId).sort();
+    const ours = decide(noQuoteTable, {
+      ...inputs[i]!,
+      applicant: { ...inputs[i]!.applicant, score: contexts[i]!.score },
+      lastFunderId: null,
+    })
+      .offers.map((o) => o.productId)
+      .sort();
+    if (JSON.stringify(zenIds) === JSON.stringify(ours)) agree++;
+  }
+  const rates: number[] = [];
+  let next = 0;
+  for (let round = 0; round < 3; round++) {
+    let n = 0;
+    const start = performance.now();
+    while (performance.now() - start < ROUND_MS) {
+      await decision.evaluate(contexts[next++ % contexts.length]!);
+      n++;
+    }
+    rates.push((n * 1000) / (performance.now() - start));
+  }
+  let n = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (performance.now() - start < ROUND_MS) {
+        await decision.evaluate(contexts[next++ % contexts.length]!);
+        n++;
+      }
+    }),
+  );
+  return {
+    sequential: median(rates),
+    inFlight8: (n * 1000) / (performance.now() - start),
+    agreement: agree / SAMPLE,
+  };
+}
+
+async function measureHttp(
+  log: (line: string) => void,
+  seconds: number,
+  connections: number,
+): Promise<{ perSecond: number; p99Ms: number; p50Ms: number; non2xx: number }> {
+  const name = `shoujia_bench_routing_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: BASE_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(BASE_URL);
+  url.pathname = `/${name}`;
+  const database = await openDatabase({ url: url.toString(), poolMax: 16 });
+  const services = createServices({ database, masterKey: randomBytes(32) });
+  const app = await buildApp(services, { logger: false });
+  try {
+    const catalog = randomCatalog(SEED, 50, 10);
+    let products = 0;
+    await database.db.transaction(async (tx) => {
+      for (const f of catalog.funders) {
+        await services.catalog.createFunder(tx, {
+          id: f.id,
+          name: f.id,
+          type: 'bank',
+          status: f.status,
+          licensedRegions: f.licensedRegions,
+          monthlyQuotaFen: f.monthlyQuotaFen,
+        });
+        for (const p of catalog.products.filter((x) => x.funderId === f.id && x.status === 'active')) {
+          try {
+            await services.catalog.createProduct(tx, f.id, { ...p, name: p.id });
+            products++;
+          } catch {
+            // the pricing vetter refuses a product whose cheapest loan is above the cap: skip it
+          }
+        }
+      }
+    });
+    log(
+      `http: ${catalog.funders.length} funders, ${products} products on PostgreSQL; ${connections} connections for ${seconds} s`,
+    );
+    const key = (await services.access.issueKey(database.db, { role: 'system', label: 'bench' })).secret;
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    const here = dirname(fileURLToPath(import.meta.url));
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', `${here}/_routing-load.ts`, address, key, String(seconds), String(connections)],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    await new Promise<void>((resolve, reject) =>
+      child.on('exit', (code) =>
+        code === 0 ? resolve() : reject(new Error(`load generator exited ${code}`)),
+      ),
+    );
+    const result = JSON.parse(out.trim().split('\n').at(-1)!) as {
+      rps50: number;
+      p99: number;
+      p50: number;
+      non2xx: number;
+    };
+    return { perSecond: result.rps50, p99Ms: result.p99, p50Ms: result.p50, non2xx: result.non2xx };
+  } finally {
+    await app.close();
+    await database.close();
+    const dropper = new pg.Client({ connectionString: BASE_URL });
+    await dropper.connect();
+    await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await dropper.end();
+  }
+}
+
+const area: BenchArea = {
+  description:
+    'routing decisions in process (vs zen-engine on the same eligibility) and POST /v1/applications over HTTP on PostgreSQL',
+  async run({ log, args }) {
+    const catalog = randomCatalog(SEED, 50, 10);
+    const random = new SeededRandom(SEED);
+    const states = randomFunderStates(random, catalog.funders);
+    const inputs: RoutingInput[] = Array.from({ length: APPLICANTS }, () => ({
+      applicant: randomApplicant(random),
+      funderStates: states,
+      lastFunderId: random.chance(0.3) ? random.pick(catalog.funders).id : null,
+      seed: random.nextUint32(),
+    }));
+    const table = compileRoutingTable(catalog, DEFAULT_ROUTING_CONFIG, pricingQuote);
+    const inProcess = measureInProcess(inputs, table);
+    log(
+      `in process: ${Math.round(inProcess.perSecond).toLocaleString('en-US')} decisions/s (median of ${ROUNDS} × ${ROUND_MS} ms), ${inProcess.offersPerDecision.toFixed(1)} quoted offers per decision`,
+    );
+    const constantQuote = pricingQuote({
+      principalFen: 1_000_000,
+      termMonths: 12,
+      rateAnnual: 0.1,
+      method: 'equal-installment',
+      fees: [],
+    });
+    const withoutPricing = measureInProcess(
+      inputs,
+      compileRoutingTable(catalog, DEFAULT_ROUTING_CONFIG, () => constantQuote),
+    );
+    log(
+      `  breakdown: the same decisions with a constant quote (routing's own work only): ${Math.round(withoutPricing.perSecond).toLocaleString('en-US')}/s`,
+    );
+    const zen = await measureZen(catalog, inputs);
+    log(
+      `zen-engine: ${Math.round(zen.sequential).toLocaleString('en-US')}/s sequential, ${Math.round(zen.inFlight8).toLocaleString('en-US')}/s with 8 in flight; same eligible set as decide() on ${(zen.agreement * 100).toFixed(0)}% of a 200-applicant sample`,
+    );
+    log(`ratio: ${(inProcess.perSecond / zen.sequential).toFixed(1)}× (goal ≥ 20×)`);
+    const http = await measureHttp(log, option(args, 'seconds', 10), option(args, 'connections', 16));
+    log(
+      `http: ${Math.round(http.perSecond)} applications/s (median second), p50 ${http.p50Ms} ms, p99 ${http.p99Ms} ms, non-2xx ${http.non2xx}`,
+    );
+    const results: BenchResult[] = [
+      {
+        name: 'inprocess_decisions_per_s',
+        value: Math.round(inProcess.perSecond),
+        unit: 'decisions/s',
+        note: 'goal ≥ 50,000',
+      },
+      {
+        name: 'zen_engine_decisions_per_s',
+        value: Math.round(zen.sequential),
+        unit: 'decisions/s',
+        note: 'peer, eligibility only, sequential',
+      },
+      {
+        name: 'http_applications_per_s',
+        value: Math.round(http.perSecond),
+        unit: 'applications/s',
+        note: 'goal ≥ 2,000',
+      },
+      { name: 'http_p99_ms', value: http.p99Ms, unit: 'ms', note: 'goal ≤ 25' },
+    ];
+    return results;
+  },
+};
+
+export default area;
