@@ -4,13 +4,15 @@
 // unbatched path (one entry per transaction, one integration per entry). Tessera's published
 // ~10,000/s (POSIX driver, NVMe) is quoted, not re-run: it is a Go server with its own storage.
 // Uses its own database on SHOUJIA_BENCH_PG_URL (or SHOUJIA_TEST_PG_URL, or the local server), dropped after.
+// Options: --entries N (per batched round, default 200k), --proof-leaves N (default 1M); env
+// LEDGER_BENCH_WRITERS / LEDGER_BENCH_PER_TX / LEDGER_BENCH_BATCH to explore the batching.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { type Database, openDatabase } from '../src/db/client.ts';
 import { SeededRandom } from '../src/kernel/index.ts';
 import { verifyInclusion } from '../src/ledger/merkle.ts';
 import type { LedgerEntryInput } from '../src/ledger/model.ts';
-import { LedgerService } from '../src/ledger/service.ts';
+import { DEFAULT_BATCH_SIZE, LedgerService } from '../src/ledger/service.ts';
 import { createServices } from '../src/services.ts';
 import type { BenchArea, BenchResult } from './run.ts';
 
@@ -19,9 +21,10 @@ const BASE_URL =
   process.env.SHOUJIA_TEST_PG_URL ??
   'postgres://postgres@127.0.0.1:5432/postgres';
 const ROUNDS = 3;
-const WRITERS = 4;
-const ENTRIES_PER_TRANSACTION = 500;
-const INTEGRATE_BATCH = 10_000;
+const WRITERS = Number(process.env.LEDGER_BENCH_WRITERS ?? 4);
+const ENTRIES_PER_TRANSACTION = Number(process.env.LEDGER_BENCH_PER_TX ?? 1_000);
+/** the service default unless overridden, so the figure is what servers run */
+const INTEGRATE_BATCH = Number(process.env.LEDGER_BENCH_BATCH ?? DEFAULT_BATCH_SIZE);
 const BULK_BATCH = 50_000;
 const PROOF_SAMPLES = 2_000;
 
