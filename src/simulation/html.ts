@@ -233,7 +233,7 @@ export function reportHtml(report: Report): string {
     .map(
       (f) =>
         `<tr class="${f.truth}"><td>${escapeHtml(f.id)}</td><td>${f.truth}</td><td>${f.booked}</td><td>${f.approved === 0 ? '—' : `${((100 * f.abandonedAfterApproval) / f.approved).toFixed(1)}%`}</td><td>${f.poached}</td><td>${f.poachedByInterception} / ${f.poachedByReawakening}</td><td>${day(f.firstPoachDay)}</td>` +
-        `<td>${f.evidence.canaryContacts}</td><td>${f.evidence.relayContacts}</td><td>${f.evidence.creditReportHits}</td><td>${f.evidence.borrowerReports}</td>` +
+        `<td>${f.evidence.canaryContacts}</td><td>${f.evidence.relayContacts}</td><td>${f.evidence.creditReportHits}</td><td>${f.evidence.borrowerReports}</td><td>${f.falseEvidence.creditReportHits} / ${f.falseEvidence.borrowerReports}</td>` +
         `<td>${day(f.alertDay.watch)}</td><td>${day(f.alertDay.suspect)}</td><td>${day(f.alertDay.confirmed)}</td><td>${f.poachedBeforeConfirmed}</td><td>${formatYuan(f.serviceFeeFen)}</td></tr>`,
     )
     .join('\n');
@@ -257,7 +257,7 @@ svg{display:block}figure{margin:18px 0}figcaption{color:#555;font-size:12px;max-
 <p>Applications ${p.applications.toLocaleString('en-US')}, approved ${p.approvedApplications.toLocaleString('en-US')}, booked ${p.booked.toLocaleString('en-US')} (${p.canaryBooked} by canaries), service fees ${formatYuan(p.serviceFeeFen)}, customers lost ${p.customersLost}.</p>
 ${baseline}${detectorNote}
 ${charts.join('\n')}
-<table><thead><tr><th>funder</th><th>truth</th><th>booked</th><th>abandoned after approval</th><th>poached</th><th>intercepted / reawakened</th><th>first poach day</th><th>canary contacts</th><th>relay contacts</th><th>credit-report hits</th><th>borrower reports</th><th>watch</th><th>suspect</th><th>confirmed</th><th>poached before confirmed</th><th>service fees</th></tr></thead>
+<table><thead><tr><th>funder</th><th>truth</th><th>booked</th><th>abandoned after approval</th><th>poached</th><th>intercepted / reawakened</th><th>first poach day</th><th>canary contacts</th><th>relay contacts</th><th>credit-report hits</th><th>borrower reports</th><th>of which noise (hits / reports)</th><th>watch</th><th>suspect</th><th>confirmed</th><th>poached before confirmed</th><th>service fees</th></tr></thead>
 <tbody>
 ${rows}
 </tbody></table>

@@ -66,6 +66,11 @@ const STATE_WAITING = 0; // not yet arrived, or idle between applications
 const STATE_BORROWING = 1;
 const STATE_DORMANT = 2;
 
+/** Misattributed reports are queued as customer × FUNDER_CODE + funder (funders ≤ 100, customers ≤ 5M: exact). */
+const FUNDER_CODE = 128;
+/** An organic direct loan opens within this many days of the platform booking. */
+const ORGANIC_DIRECT_WINDOW_DAYS = 365;
+
 const EVENT_APPLY = 1;
 const EVENT_PAYOFF = 2;
 
@@ -261,6 +266,8 @@ export function* marketSteps(
     relayContacts: 0,
     creditReportHits: 0,
     borrowerReports: 0,
+    falseCreditReportHits: 0,
+    falseBorrowerReports: 0,
     alertDay: {
       watch: null as number | null,
       suspect: null as number | null,
@@ -289,9 +296,16 @@ export function* marketSteps(
   const eventDue = new Int32Array(n).fill(-1);
   const eventKind = new Uint8Array(n);
   const contactDue = new Int32Array(n).fill(-1);
+  // Noise the platform cannot tell from poaching: a direct loan the customer took on their own
+  // initiative (organicDirect*), and reports naming the wrong funder (reportBuckets).
+  const organicFunder = new Int16Array(n).fill(-1);
+  const organicDay = new Int32Array(n).fill(-1);
+  const organicReported = new Uint8Array(n);
   // Day buckets of customer indexes; an entry whose customer's due day moved since is stale and skipped.
   const eventBuckets: number[][] = Array.from({ length: days }, () => []);
   const contactBuckets: number[][] = Array.from({ length: days }, () => []);
+  // customer × FUNDER_CODE + funder: a misattributed report due that day
+  const reportBuckets: number[][] = Array.from({ length: days }, () => []);
   const schedule = (customer: number, day: number, kind: number) => {
     if (day >= days) {
       eventDue[customer] = -1;
@@ -427,6 +441,19 @@ export function* marketSteps(
       totals[lost]!.creditReportHits++;
       series.funders[lost]!.creditReportHits[bucket]!++;
     }
+    // The same check sees a loan the customer took directly on their own: not poaching, but it looks the same.
+    const organic = organicFunder[c]!;
+    if (organic >= 0 && platform.creditReportOnReapply && organicReported[c] === 0 && organicDay[c]! < day) {
+      organicReported[c] = 1;
+      creditReportHits.push({
+        funderId: scenario.funders[organic]!.id,
+        customer: c,
+        openedDay: organicDay[c]!,
+      });
+      totals[organic]!.creditReportHits++;
+      totals[organic]!.falseCreditReportHits++;
+      series.funders[organic]!.creditReportHits[bucket]!++;
+    }
     const previous = lastFunder[c]!;
     if (previous >= 0) cohorts[previous]!.returned++;
 
@@ -542,6 +569,16 @@ export function* marketSteps(
     lastFunder[c] = f;
     state[c] = STATE_BORROWING;
     const termDays = Math.round(offer.termMonths * DAYS_PER_MONTH);
+    if (!canary) {
+      if (organicFunder[c]! < 0 && market.chance(params.organicDirectShare)) {
+        organicFunder[c] = f;
+        organicDay[c] = day + 1 + Math.floor(market.next() * ORGANIC_DIRECT_WINDOW_DAYS);
+      }
+      if (market.chance(params.misattributedReportShare)) {
+        const at = day + 1 + Math.floor(market.next() * termDays);
+        if (at < days) reportBuckets[at]!.push(c * FUNDER_CODE + f);
+      }
+    }
     const payoffDays = market.chance(params.earlyPayoffShare)
       ? Math.max(1, Math.floor(termDays * (0.1 + 0.8 * market.next())))
       : termDays;
@@ -605,6 +642,20 @@ export function* marketSteps(
       if (contactDue[c] !== day) continue;
       contactDue[c] = -1;
       reawaken(c);
+    }
+    const reports = reportBuckets[day]!;
+    reportBuckets[day] = [];
+    for (let k = 0; k < reports.length; k++) {
+      const code = reports[k]!;
+      const f = code % FUNDER_CODE;
+      borrowerReports.push({
+        funderId: scenario.funders[f]!.id,
+        customer: (code - f) / FUNDER_CODE,
+        kind: 'interception',
+      });
+      totals[f]!.borrowerReports++;
+      totals[f]!.falseBorrowerReports++;
+      series.funders[f]!.borrowerReports[bucket]!++;
     }
     const events = eventBuckets[day]!;
     eventBuckets[day] = [];
@@ -677,6 +728,7 @@ export function* marketSteps(
         creditReportHits: t.creditReportHits,
         borrowerReports: t.borrowerReports,
       },
+      falseEvidence: { creditReportHits: t.falseCreditReportHits, borrowerReports: t.falseBorrowerReports },
     };
   });
   const report: RunReport = {

@@ -41,6 +41,8 @@ export interface CustomerParams {
   acceptPerRatePoint: number;
   acceptPerLimitUplift: number;
   acceptPerCoupon100Yuan: number;
+  organicDirectShare: number;
+  misattributedReportShare: number;
 }
 
 export interface PlatformParams {
@@ -219,6 +221,11 @@ export interface FunderReport {
     creditReportHits: number;
     borrowerReports: number;
   };
+  /**
+   * Ground truth the platform does not see: how many of the observed items above were not poaching
+   * (credit-report hits from loans the customer took directly on their own, reports naming the wrong funder).
+   */
+  falseEvidence: { creditReportHits: number; borrowerReports: number };
 }
 
 export interface PlatformReport {
