@@ -93,7 +93,10 @@ describe('runMarket', () => {
   });
 
   it('a naive poacher poaches from its start day, through both channels, and leaves evidence', () => {
-    const s = scenario({ funders: [honest('a'), poacher('p', NAIVE), honest('c')] });
+    const s = scenario({
+      platform: { canaryShare: 0.05 },
+      funders: [honest('a'), poacher('p', NAIVE), honest('c')],
+    });
     const run = runMarket(s, { keepEvidence: true });
     const p = run.report.funders[1]!;
     expect(p.truth).toBe('poacher');
@@ -124,6 +127,15 @@ describe('runMarket', () => {
     // Interception shows in the cohort: the poacher loses more approved applicants than an honest funder.
     const honestRate = run.report.funders[0]!.abandonedAfterApproval / run.report.funders[0]!.approved;
     expect(p.abandonedAfterApproval / p.approved).toBeGreaterThan(honestRate);
+    // What a canary observes: an applicant is called on the relay point it was given, a dormant
+    // customer on the real number the funder holds since booking.
+    const stages = new Set<string>();
+    for (const d of run.evidence!.days)
+      for (const c of d.canaryContacts) {
+        stages.add(c.stage);
+        expect(c.channel).toBe(c.stage === 'applicant' ? 'relay' : 'real-number');
+      }
+    expect([...stages].sort()).toEqual(['applicant', 'dormant']);
     // Every credit-report hit names a loan opened before the application that saw it (T+1 reporting).
     for (const d of run.evidence!.days)
       for (const hit of d.creditReportHits) expect(hit.openedDay).toBeLessThan(d.day);

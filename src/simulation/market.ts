@@ -403,13 +403,18 @@ export function* marketSteps(
     const strategy = poachers[funder]!;
     totals[funder]!.contacts++;
     if ((population.flags[customer]! & FLAG_CANARY) !== 0) {
-      canaryContacts.push({ funderId, customer, kind, via });
+      canaryContacts.push({
+        funderId,
+        customer,
+        stage: kind === 'interception' ? 'applicant' : 'dormant',
+        channel: via === 'relay' ? 'relay' : 'real-number',
+      });
       totals[funder]!.canaryContacts++;
       series.funders[funder]!.canaryContacts[bucket]!++;
       return false; // a canary never takes the offer
     }
     if (market.chance(params.reportShare)) {
-      borrowerReports.push({ funderId, customer, kind });
+      borrowerReports.push({ funderId, customer, stage: kind === 'interception' ? 'applicant' : 'dormant' });
       totals[funder]!.borrowerReports++;
       series.funders[funder]!.borrowerReports[bucket]!++;
     }
@@ -648,10 +653,16 @@ export function* marketSteps(
     for (let k = 0; k < reports.length; k++) {
       const code = reports[k]!;
       const f = code % FUNDER_CODE;
+      const customer = (code - f) / FUNDER_CODE;
       borrowerReports.push({
         funderId: scenario.funders[f]!.id,
-        customer: (code - f) / FUNDER_CODE,
-        kind: 'interception',
+        customer,
+        stage:
+          state[customer] === STATE_BORROWING
+            ? 'borrowing'
+            : state[customer] === STATE_DORMANT
+              ? 'dormant'
+              : 'applicant',
       });
       totals[f]!.borrowerReports++;
       totals[f]!.falseBorrowerReports++;

@@ -120,16 +120,24 @@ export interface Scenario {
 export const ALERT_LEVELS = ['none', 'watch', 'suspect', 'confirmed'] as const;
 export type AlertLevel = (typeof ALERT_LEVELS)[number];
 
-/** How a poacher's contact reached the person. */
+/** How a poacher's contact reached the person (ground truth; the evidence carries only what is observable). */
 export type ContactVia = 'relay' | 'broker' | 'direct';
 export type ContactKind = 'interception' | 'reawakening';
+
+/**
+ * Where the person stood with the platform when contacted, as the platform's own records show:
+ * an applicant before confirming, borrowing through the platform, or dormant.
+ */
+export type CustomerStage = 'applicant' | 'borrowing' | 'dormant';
+/** Which number was called, as the called person sees it: the relay point, or their real number. */
+export type ContactChannel = 'relay' | 'real-number';
 
 /** A canary (synthetic, real-looking customer) received a contact from a funder and reported it. */
 export interface CanaryContact {
   funderId: string;
   customer: number;
-  kind: ContactKind;
-  via: ContactVia;
+  stage: CustomerStage;
+  channel: ContactChannel;
 }
 /** A call through the relay point handed to a funder, made outside the consented purpose (a direct offer). */
 export interface RelayContact {
@@ -143,11 +151,11 @@ export interface CreditReportHit {
   /** day the direct loan was opened (the report's account open date) */
   openedDay: number;
 }
-/** A real customer reported an unsolicited offer from a funder. */
+/** A real customer reported an unsolicited offer naming a funder (possibly the wrong one). */
 export interface BorrowerReport {
   funderId: string;
   customer: number;
-  kind: ContactKind;
+  stage: CustomerStage;
 }
 /** Per-funder counts for the day, the raw material of cohort statistics. */
 export interface CohortCounts {
