@@ -91,6 +91,7 @@ describe('shoujia simulate', () => {
     ).toBe(0);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(report.scenario.seed).toBe(5);
+    expect(report.scenario.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(Object.keys(report.platform)).toEqual(
       expect.arrayContaining(['applications', 'booked', 'serviceFeeFen', 'customersLost']),
     );

@@ -276,7 +276,14 @@ export interface RunReport {
 }
 
 export interface Report extends RunReport {
-  scenario: { seed: number; days: number; startDate: string; customers: number; funders: number };
+  scenario: {
+    sha256: string;
+    seed: number;
+    days: number;
+    startDate: string;
+    customers: number;
+    funders: number;
+  };
   detector: string | null;
   /** the same scenario with rotation, canaries, relay contacts, credit-report checks and detection off */
   baseline?: RunReport | undefined;

@@ -2,6 +2,7 @@
 // (the no-defence baseline), and the report. report.json is deterministic for a scenario and seed:
 // everything in it comes from the seeded run except runtimeMs, which is the wall-clock cost.
 import { performance } from 'node:perf_hooks';
+import { canonicalJson, sha256Hex } from '../kernel/index.ts';
 import { type EvidenceLog, marketSteps } from './market.ts';
 import type { Detector, Report, Scenario } from './model.ts';
 
@@ -68,6 +69,9 @@ export function* simulationSteps(
     : null;
   const report: Report = {
     scenario: {
+      // RFC 8785 canonical JSON of the normalised scenario (defaults filled in), seed included:
+      // two reports with the same hash came from the same inputs.
+      sha256: sha256Hex(canonicalJson(scenario)),
       seed: scenario.seed,
       days: scenario.days,
       startDate: scenario.startDate,
