@@ -3,7 +3,8 @@
 // @gorules/zen-engine evaluating the same eligibility as a 500-row collect decision table compiled
 // once; then POST /v1/applications (intake + routing) over HTTP against PostgreSQL with autocannon.
 // The HTTP part uses its own database on SHOUJIA_BENCH_PG_URL (or SHOUJIA_TEST_PG_URL, or the
-// local server), dropped after. Options: --seconds N (HTTP duration, default 10), --connections N.
+// local server), dropped after. Options: --seconds N (HTTP duration, default 10), --connections N,
+// --http-only (skip the in-process part, for profiling the submit path).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
@@ -285,6 +286,21 @@ const area: BenchArea = {
   description:
     'routing decisions in process (vs zen-engine on the same eligibility) and POST /v1/applications over HTTP on PostgreSQL',
   async run({ log, args }) {
+    if (args.includes('--http-only')) {
+      const http = await measureHttp(log, option(args, 'seconds', 10), option(args, 'connections', 16));
+      log(
+        `http: ${Math.round(http.perSecond)} applications/s (median second), p50 ${http.p50Ms} ms, p99 ${http.p99Ms} ms, non-2xx ${http.non2xx}`,
+      );
+      return [
+        {
+          name: 'http_applications_per_s',
+          value: Math.round(http.perSecond),
+          unit: 'applications/s',
+          note: 'goal ≥ 2,000',
+        },
+        { name: 'http_p99_ms', value: http.p99Ms, unit: 'ms', note: 'goal ≤ 25' },
+      ];
+    }
     const catalog = randomCatalog(SEED, 50, 10);
     const random = new SeededRandom(SEED);
     const states = randomFunderStates(random, catalog.funders);

@@ -98,6 +98,8 @@ export interface RoutingServiceOptions {
   simulatedFunder?: SimulatedFunderConfig | null;
   /** how long the compiled catalogue is trusted before reloading (ms of process time); changes through this process invalidate at once */
   catalogCacheMs?: number;
+  /** how long this month's quota and exposure usage is reused for new offers (dispatch always reads it fresh) */
+  usageCacheMs?: number;
 }
 
 export type Choice =
@@ -152,6 +154,8 @@ export class RoutingService {
     /** true once the snapshot row is seen committed; until then each decision makes sure it is stored */
     stored: boolean;
   } | null = null;
+  private usageCache: { month: string; rows: store.UsageRow[]; loadedAt: number } | null = null;
+  private readonly usageCacheMs: number;
   /** snapshots read back for explanations, by version (a handful: one per catalogue change) */
   private readonly snapshots = new Map<string, SnapshotProduct[]>();
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -170,6 +174,7 @@ export class RoutingService {
         ? null
         : new SimulatedFunderAdapter(options.simulatedFunder ?? DEFAULT_SIMULATED_FUNDER);
     this.catalogCacheMs = options.catalogCacheMs ?? 30_000;
+    this.usageCacheMs = options.usageCacheMs ?? 1_000;
   }
 
   // ---- the catalogue, compiled and cached ----
@@ -238,6 +243,19 @@ export class RoutingService {
     return products;
   }
 
+  /**
+   * This month's usage rows, cached for usageCacheMs: offers are advisory, and dispatch re-checks
+   * quota and exposure budget against the database before anything is sent (recheck()).
+   */
+  private async usageRows(tx: Executor, month: string): Promise<store.UsageRow[]> {
+    const cached = this.usageCache;
+    if (cached && cached.month === month && performance.now() - cached.loadedAt < this.usageCacheMs)
+      return cached.rows;
+    const rows = await store.usageForMonth(tx, month);
+    this.usageCache = { month, rows, loadedAt: performance.now() };
+    return rows;
+  }
+
   private async funderStates(
     tx: Executor,
     month: string,
@@ -246,7 +264,7 @@ export class RoutingService {
     const states = new Map<string, FunderState>();
     for (const [funderId, value] of trust)
       states.set(funderId, { monthlyUsedFen: 0, exposureUsedByBand: {}, trust: value });
-    for (const row of await store.usageForMonth(tx, month)) {
+    for (const row of await this.usageRows(tx, month)) {
       states.set(row.funderId, {
         monthlyUsedFen: row.bookedFen,
         exposureUsedByBand: row.exposure,
@@ -476,6 +494,11 @@ export class RoutingService {
     return this.simulated;
   }
 
+  private async addUsage(...args: Parameters<typeof store.addUsage>): Promise<void> {
+    await store.addUsage(...args);
+    this.usageCache = null;
+  }
+
   /** Step (1): take the next funder(s) of the plan, share, record, mark sent. null: nothing to do. */
   private async prepare(tx: Executor, applicationId: string): Promise<Prepared[] | null> {
     const row = await store.getDecision(tx, applicationId, true);
@@ -537,7 +560,7 @@ export class RoutingService {
         stage: 'application',
         applicationId,
       });
-      await store.addUsage(tx, offer.funderId, month, { band: row.band });
+      await this.addUsage(tx, offer.funderId, month, { band: row.band });
       const applicationRef = this.deps.sharing.pseudonyms.applicationRef(offer.funderId, applicationId);
       prepared.push({
         dispatchId,
@@ -636,7 +659,7 @@ export class RoutingService {
       decidedAt: answer.kind === 'pending' ? null : now,
     });
     if (answer.kind === 'pending') return;
-    await store.addUsage(tx, funderId, monthOf(now), {
+    await this.addUsage(tx, funderId, monthOf(now), {
       decided: 1,
       approved: answer.kind === 'approved' ? 1 : 0,
     });
@@ -846,7 +869,7 @@ export class RoutingService {
     if (!(await store.insertLoan(tx, loan)))
       throw new DomainError('conflict', 'the loan is booked already', 'id');
     await this.deps.intake.transition(tx, application.id, 'booked', { reason: `loan ${loan.id}` });
-    await store.addUsage(tx, application.funderId, monthOf(now), { bookedFen: principalFen });
+    await this.addUsage(tx, application.funderId, monthOf(now), { bookedFen: principalFen });
     await store.setLastFunder(tx, application.customerId, application.funderId, now);
     await store.updateDecision(tx, application.id, { phase: 'booked', updatedAt: now });
     await this.deps.ledger.append(tx, {

@@ -19,6 +19,7 @@ export const EXPIRY_BATCH = 500;
 export type DecisionRow = typeof routingDecisions.$inferSelect;
 export type DispatchRow = typeof routingDispatches.$inferSelect;
 export type LoanRow = typeof bookedLoans.$inferSelect;
+export type UsageRow = typeof routingFunderUsage.$inferSelect;
 
 export async function insertDecision(tx: Executor, row: typeof routingDecisions.$inferInsert): Promise<void> {
   await tx.insert(routingDecisions).values(row);
