@@ -2,6 +2,7 @@
 import type { Command } from './main.ts';
 import { ledgerCommand } from '../ledger/cli.ts';
 import { priceCommand } from '../pricing/cli.ts';
+import { routeCommand } from '../routing/cli.ts';
 import { funderCommand } from '../sharing/cli.ts';
 import { simulateCommand } from '../simulation/cli.ts';
 import { demoCommand, serveCommand } from './serve.ts';
@@ -11,6 +12,7 @@ export const COMMANDS: Record<string, Command> = {
   demo: demoCommand,
   ledger: ledgerCommand,
   price: priceCommand,
+  route: routeCommand,
   simulate: simulateCommand,
   funder: funderCommand,
 };
