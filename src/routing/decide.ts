@@ -2,14 +2,7 @@
 // ranked offers and a per-product outcome. The service and the simulator both call decide() on a
 // RoutingTable compiled once per catalogue version, so what the simulator measures is what runs.
 import { assert, rateOfFen } from '../kernel/index.ts';
-import {
-  capacityLeft,
-  compileRegions,
-  exposureLeft,
-  OUTCOME,
-  productRule,
-  regionLicensed,
-} from './eligibility.ts';
+import { capacityLeft, compileRegions, exposureLeft, OUTCOME, regionLicensed } from './eligibility.ts';
 import {
   type FunderState,
   INELIGIBILITY_CODES,
@@ -37,7 +30,6 @@ interface CompiledFunder {
 interface CompiledProduct {
   product: RoutingProduct;
   funderIndex: number;
-  terms: ReadonlySet<number>;
   method: RoutingProduct['methods'][number];
 }
 
@@ -47,6 +39,47 @@ export interface RoutingTable {
   readonly products: readonly CompiledProduct[];
   readonly quote: QuoteFunction;
   readonly funderIndex: ReadonlyMap<string, number>;
+  /** the product rules as flat arrays (index = table product), so the hot loop reads numbers only */
+  readonly columns: ProductColumns;
+  /** per-funder scratch reused by every decide() call (decide is synchronous, so never shared) */
+  readonly scratch: { regionOk: Uint8Array; funderRule: Uint8Array; exposureOk: Uint8Array };
+}
+
+/** Terms are whole months 1..TERM_SLOTS−1; a product's terms are a row of TERM_SLOTS flags. */
+const TERM_SLOTS = 361;
+
+interface ProductColumns {
+  funderOf: Int32Array;
+  ageMin: Int32Array;
+  ageMax: Int32Array;
+  minAmountFen: Float64Array;
+  maxAmountFen: Float64Array;
+  minScore: Int32Array;
+  termOk: Uint8Array;
+}
+
+function columnsOf(products: readonly CompiledProduct[]): ProductColumns {
+  const n = products.length;
+  const columns: ProductColumns = {
+    funderOf: new Int32Array(n),
+    ageMin: new Int32Array(n),
+    ageMax: new Int32Array(n),
+    minAmountFen: new Float64Array(n),
+    maxAmountFen: new Float64Array(n),
+    minScore: new Int32Array(n),
+    termOk: new Uint8Array(n * TERM_SLOTS),
+  };
+  products.forEach(({ product, funderIndex }, i) => {
+    columns.funderOf[i] = funderIndex;
+    columns.ageMin[i] = product.ageMin;
+    columns.ageMax[i] = product.ageMax;
+    columns.minAmountFen[i] = product.minAmountFen;
+    columns.maxAmountFen[i] = product.maxAmountFen;
+    columns.minScore[i] = product.minScore;
+    for (const term of product.termsMonths)
+      if (term >= 1 && term < TERM_SLOTS) columns.termOk[i * TERM_SLOTS + term] = 1;
+  });
+  return columns;
 }
 
 /**
@@ -81,13 +114,18 @@ export function compileRoutingTable(
     assert(product.methods.length > 0, `product ${product.id} has no repayment method`);
     const method =
       config.pricing.preferredMethods.find((m) => product.methods.includes(m)) ?? product.methods[0]!;
-    products.push({ product, funderIndex: index, terms: new Set(product.termsMonths), method });
+    products.push({ product, funderIndex: index, method });
   }
   assert(
     products.length <= MAX_TABLE_PRODUCTS,
     `at most ${MAX_TABLE_PRODUCTS} active products per routing table`,
   );
-  return { config, funders, products, quote, funderIndex };
+  const scratch = {
+    regionOk: new Uint8Array(funders.length),
+    funderRule: new Uint8Array(funders.length),
+    exposureOk: new Uint8Array(funders.length),
+  };
+  return { config, funders, products, quote, funderIndex, columns: columnsOf(products), scratch };
 }
 
 /**
@@ -107,7 +145,7 @@ export function rateForScore(
 interface Candidate {
   index: number;
   funderIndex: number;
-  offer: Omit<Offer, 'rank'>;
+  offer: Offer;
   key: RankKey;
 }
 
@@ -126,9 +164,7 @@ export function decide(table: RoutingTable, input: RoutingInput): RoutingDecisio
 
   // Funder-level facts once per decision: 0 = fine, else the funder's own failing rule.
   const funderCount = table.funders.length;
-  const regionOk = new Uint8Array(funderCount);
-  const funderRule = new Uint8Array(funderCount);
-  const exposureOk = new Uint8Array(funderCount);
+  const { regionOk, funderRule, exposureOk } = table.scratch;
   const states: FunderState[] = new Array(funderCount);
   for (let f = 0; f < funderCount; f++) {
     const { funder, regions } = table.funders[f]!;
@@ -147,27 +183,32 @@ export function decide(table: RoutingTable, input: RoutingInput): RoutingDecisio
   const cap = { rate: config.pricing.capAnnual, basis: config.pricing.capBasis };
   const outcomes = new Uint8Array(table.products.length);
   const candidates: Candidate[] = [];
-  for (let i = 0; i < table.products.length; i++) {
-    const compiled = table.products[i]!;
-    const f = compiled.funderIndex;
-    const product = compiled.product;
-    if (regionOk[f] === 0) {
-      outcomes[i] = OUTCOME.region_not_licensed;
-      continue;
-    }
+  const { funderOf, ageMin, ageMax, minAmountFen, maxAmountFen, minScore, termOk } = table.columns;
+  const age = applicant.ageYears;
+  const amount = applicant.amountFen;
+  const term = applicant.termMonths;
+  const termColumn = term >= 1 && term < TERM_SLOTS ? term : 0; // slot 0 is never set: unsupported
+  for (let i = 0; i < outcomes.length; i++) {
+    const f = funderOf[i]!;
+    // Precedence: region, age, amount, term, score, then the funder's own rule (status, capacity).
     const rule =
-      productRule(
-        product,
-        compiled.terms,
-        applicant.ageYears,
-        applicant.amountFen,
-        applicant.termMonths,
-        score,
-      ) || funderRule[f]!;
+      regionOk[f] === 0
+        ? OUTCOME.region_not_licensed
+        : age < ageMin[i]! || age > ageMax[i]!
+          ? OUTCOME.age_out_of_range
+          : amount < minAmountFen[i]! || amount > maxAmountFen[i]!
+            ? OUTCOME.amount_out_of_range
+            : termOk[i * TERM_SLOTS + termColumn] === 0
+              ? OUTCOME.term_unsupported
+              : score < minScore[i]!
+                ? OUTCOME.score_below_minimum
+                : funderRule[f]!;
     if (rule !== 0) {
       outcomes[i] = rule;
       continue;
     }
+    const compiled = table.products[i]!;
+    const product = compiled.product;
     const rateAnnual = rateForScore(product, score);
     const quoted = table.quote({
       principalFen: applicant.amountFen,
@@ -210,6 +251,7 @@ export function decide(table: RoutingTable, input: RoutingInput): RoutingDecisio
       index: i,
       funderIndex: f,
       offer: {
+        rank: 0,
         productId: product.id,
         funderId: product.funderId,
         amountFen: applicant.amountFen,
@@ -245,7 +287,12 @@ export function decide(table: RoutingTable, input: RoutingInput): RoutingDecisio
   }
   remaining.sort((a, b) => compareRankKeys(a.key, b.key));
   // Outcome 0 (eligible) stays in `outcomes`; the rank is the offer's position.
-  const offers = remaining.map((c, position) => ({ rank: position + 1, ...c.offer }) as Offer);
+  const offers: Offer[] = new Array(remaining.length);
+  for (let position = 0; position < remaining.length; position++) {
+    const offer = remaining[position]!.offer;
+    offer.rank = position + 1;
+    offers[position] = offer;
+  }
   return { score, scoreSource, band, offers, outcomes };
 }
 

@@ -1,8 +1,8 @@
 // Eligibility rules, checked in the precedence order of INELIGIBILITY_CODES so an explanation always
-// names the first rule that failed. Funder-level facts are computed once per decision, product-level
-// ones per product; both are plain arithmetic so 500 products cost microseconds.
+// names the first rule that failed. Funder-level facts (here) are computed once per decision; the
+// product-level ones (age, amount, term, score) run in decide()'s loop over flat columns.
 import type { Fen } from '../kernel/index.ts';
-import type { FunderState, RoutingConfig, RoutingFunder, RoutingProduct } from './model.ts';
+import type { FunderState, RoutingConfig, RoutingFunder } from './model.ts';
 
 /** Outcome codes as numbers (1 + index in INELIGIBILITY_CODES); 0 is eligible. */
 export const OUTCOME = {
@@ -74,21 +74,4 @@ export function exposureLeft(
   const budget = exposureBudget(config, funderId, band, state?.trust ?? 1);
   if (budget === Number.POSITIVE_INFINITY) return true;
   return (state?.exposureUsedByBand[band] ?? 0) < budget;
-}
-
-/** The product-level rules (region and funder rules are the caller's), first failure first. */
-export function productRule(
-  product: RoutingProduct,
-  terms: ReadonlySet<number>,
-  ageYears: number,
-  amountFen: Fen,
-  termMonths: number,
-  score: number,
-): number {
-  if (ageYears < product.ageMin || ageYears > product.ageMax) return OUTCOME.age_out_of_range;
-  if (amountFen < product.minAmountFen || amountFen > product.maxAmountFen)
-    return OUTCOME.amount_out_of_range;
-  if (!terms.has(termMonths)) return OUTCOME.term_unsupported;
-  if (score < product.minScore) return OUTCOME.score_below_minimum;
-  return OUTCOME.eligible;
 }
