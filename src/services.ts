@@ -31,6 +31,8 @@ export interface ServiceOptions {
   /** routing configuration, adapters and expiry times; routingExpireIntervalMs runs the expiry timer (servers) */
   routing?: RoutingServiceOptions;
   routingExpireIntervalMs?: number;
+  /** where the expiry timer reports a failed tick (it retries on the next) */
+  onRoutingError?: (error: unknown) => void;
 }
 
 export interface Services {
@@ -63,7 +65,6 @@ export function createServices(options: ServiceOptions): Services {
   const ledger = new LedgerService({
     database: options.database,
     clock,
-    ids,
     masterKey: options.masterKey,
     origin: ledgerOrigin,
   });
@@ -91,14 +92,17 @@ export function createServices(options: ServiceOptions): Services {
     sharing,
     pricing,
     simulation: new SimulationService({ database: options.database, clock, ids }),
-    routing: new RoutingService({ database: options.database, clock, ids, catalog, identity, intake, sharing, ledger }, options.routing),
+    routing: new RoutingService(
+      { database: options.database, clock, ids, catalog, identity, intake, sharing, ledger },
+      options.routing,
+    ),
     stopHooks: [],
   };
   wireLedger(services);
   if (options.simulationPollIntervalMs !== undefined)
     services.simulation.start(options.simulationPollIntervalMs, options.onSimulationError);
   services.stopHooks.push(() => services.simulation.stop());
-  wireRouting(services, options.routingExpireIntervalMs);
+  wireRouting(services, options.routingExpireIntervalMs, options.onRoutingError);
   if (options.ledgerIntegrateIntervalMs !== undefined) {
     ledger.start(options.ledgerIntegrateIntervalMs, options.onLedgerError);
     services.stopHooks.push(() => ledger.stop());
@@ -151,7 +155,11 @@ function wireLedger(services: Services): void {
  * drop it at once (other processes' changes within the cache time, ADR 0031). The expiry timer runs
  * on servers; tests call routing.expireStale() with their manual clock.
  */
-function wireRouting(services: Services, expireIntervalMs: number | undefined): void {
+function wireRouting(
+  services: Services,
+  expireIntervalMs: number | undefined,
+  onError?: (error: unknown) => void,
+): void {
   const { catalog, routing } = services;
   for (const method of ['createFunder', 'setFunderStatus', 'createProduct', 'createContract'] as const) {
     const original = catalog[method].bind(catalog) as (...args: unknown[]) => Promise<unknown>;
@@ -161,6 +169,6 @@ function wireRouting(services: Services, expireIntervalMs: number | undefined): 
       return result;
     };
   }
-  if (expireIntervalMs !== undefined) routing.start(expireIntervalMs);
+  if (expireIntervalMs !== undefined) routing.start(expireIntervalMs, onError);
   services.stopHooks.push(() => routing.stop());
 }
