@@ -65,6 +65,7 @@ export function createServices(options: ServiceOptions): Services {
   const ledger = new LedgerService({
     database: options.database,
     clock,
+    ids,
     masterKey: options.masterKey,
     origin: ledgerOrigin,
   });
