@@ -109,7 +109,6 @@ const area: BenchArea = {
         new LedgerService({
           database,
           clock: services.clock,
-          ids: services.ids,
           masterKey,
           origin: services.ledgerOrigin,
           batchSize,
@@ -119,7 +118,7 @@ const area: BenchArea = {
       const next = () => counter++;
 
       log(
-        `PostgreSQL ${(await database.query<{ v: string }>('SHOW server_version'))[0]!.v}, database ${name}, ${WRITERS} writers`,
+        `PostgreSQL ${(await database.query<{ v: string }>("SELECT current_setting('server_version') AS v"))[0]!.v}, database ${name}, ${WRITERS} writers`,
       );
       await sequencedRate(database, batched, 5_000, ENTRIES_PER_TRANSACTION, WRITERS, next); // warm-up
       const batchedRates: number[] = [];

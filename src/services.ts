@@ -65,7 +65,6 @@ export function createServices(options: ServiceOptions): Services {
   const ledger = new LedgerService({
     database: options.database,
     clock,
-    ids,
     masterKey: options.masterKey,
     origin: ledgerOrigin,
   });

@@ -2,6 +2,7 @@
 // model, append-only triggers, same-transaction appends (origination, consent), and — on
 // PostgreSQL — two independent pools appending and integrating at once.
 import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applicationBody, makeIdNumber } from '../../test/support/fixtures.ts';
 import { ENGINES, freshDatabase, type TestDatabase } from '../../test/support/engines.ts';
@@ -52,7 +53,6 @@ describe.each(ENGINES)('ledger storage on %s', (engine) => {
     const small = new LedgerService({
       database,
       clock,
-      ids: services.ids,
       masterKey,
       origin: services.ledgerOrigin,
       batchSize: 7,
@@ -225,6 +225,35 @@ describe.each(ENGINES)('ledger storage on %s', (engine) => {
 });
 
 describe.skipIf(!ENGINES.includes('postgres'))('two processes on one PostgreSQL', () => {
+  it('is not held back by a transaction open in another database of the same cluster', async () => {
+    const database = await freshDatabase('postgres');
+    const neighbour = await freshDatabase('postgres');
+    let release!: () => void;
+    const hold = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let started!: () => void;
+    const begun = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const open = neighbour.db.transaction(async (tx) => {
+      await tx.execute(sql`SELECT pg_current_xact_id()`);
+      started();
+      await hold;
+    });
+    try {
+      await begun;
+      const services = createServices({ database, masterKey: randomBytes(32) });
+      await database.db.transaction((tx) => services.ledger.append(tx, decision(1)));
+      expect((await services.ledger.integrate()).treeSize).toBe(1);
+    } finally {
+      release();
+      await open;
+      await neighbour.close();
+      await database.close();
+    }
+  });
+
   it('never skips an entry whose transaction commits after a later one was integrated', async () => {
     const database = await freshDatabase('postgres');
     try {
@@ -237,11 +266,13 @@ describe.skipIf(!ENGINES.includes('postgres'))('two processes on one PostgreSQL'
       const hold = new Promise<void>((resolve) => {
         release = resolve;
       });
-      // T1 appends first (lower transaction id) and stays open; T2 appends later and commits first.
+      // T1 takes its transaction id first (as a business transaction does with its first write),
+      // appends only later, and commits last; T2 appends and commits in between.
       const slow = database.db.transaction(async (tx) => {
-        await services.ledger.append(tx, decision(1));
+        await tx.execute(sql`SELECT pg_current_xact_id()`);
         appended();
         await hold;
+        await services.ledger.append(tx, decision(1));
       });
       await early;
       await database.db.transaction((tx) => services.ledger.append(tx, decision(2)));
@@ -271,7 +302,6 @@ describe.skipIf(!ENGINES.includes('postgres'))('two processes on one PostgreSQL'
         new LedgerService({
           database,
           clock: a.clock,
-          ids: a.ids,
           masterKey,
           origin: a.ledgerOrigin,
           batchSize: 50,
@@ -279,7 +309,6 @@ describe.skipIf(!ENGINES.includes('postgres'))('two processes on one PostgreSQL'
         new LedgerService({
           database: second,
           clock: b.clock,
-          ids: b.ids,
           masterKey,
           origin: b.ledgerOrigin,
           batchSize: 50,

@@ -7,7 +7,7 @@ import type { KeyObject } from 'node:crypto';
 import { and, desc, eq } from 'drizzle-orm';
 import type { Principal } from '../access/model.ts';
 import type { Database, Executor } from '../db/client.ts';
-import { type Clock, DomainError, type IdGenerator, assert, deriveKey } from '../kernel/index.ts';
+import { type Clock, DomainError, assert, deriveKey } from '../kernel/index.ts';
 import { commitEntry, entryIdOf, entrySubjects, SALT_BYTES } from './entry.ts';
 import {
   consistencyRanges,
@@ -56,7 +56,6 @@ export const MAX_COSIGNATURE_FUTURE_SECONDS = 300;
 export interface LedgerOptions {
   database: Database;
   clock: Clock;
-  ids: IdGenerator;
   masterKey: Buffer;
   origin: string;
   batchSize?: number;
@@ -145,7 +144,8 @@ export class LedgerService {
     await store.lockIntegrator(tx);
     const head = await store.latestHead(tx);
     const oldSize = head?.treeSize ?? 0;
-    const taken = await store.takeNext(tx, head?.watermark ?? store.START_WATERMARK, this.batchSize);
+    const horizon = await store.integrationHorizon(tx);
+    const taken = await store.takeNext(tx, head?.watermark ?? store.START_WATERMARK, horizon, this.batchSize);
     if (taken.length === 0) return { treeSize: oldSize, integrated: 0 };
     const frontierIds = frontier(oldSize);
     const frontierNodes = await store.readNodes(tx, frontierIds);

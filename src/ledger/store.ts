@@ -103,20 +103,44 @@ export async function checkpointAt(
 }
 
 /**
- * The next entries to integrate, in (xid, entry_id) order after the watermark, only from
- * transactions older than every transaction still running: those have all committed or aborted,
- * so nothing can later appear behind the new watermark (no gap, nothing skipped, nothing twice).
+ * The transaction-id horizon below which every transaction of this database has finished: the
+ * oldest transaction still running here (or prepared), else the snapshot's xmax. Unlike
+ * pg_snapshot_xmin it ignores transactions in other databases of the same cluster, which cannot
+ * append to our log (ADR 0021). Two statements so the snapshot is taken before the activity read:
+ * a transaction that got its xid after the snapshot has xid >= xmax anyway.
+ */
+export async function integrationHorizon(executor: Executor): Promise<string> {
+  const [snapshot] = await run(executor, sql`SELECT pg_current_snapshot()::text AS snap`);
+  const snap = String(snapshot!.snap);
+  const [row] = await run(
+    executor,
+    sql`SELECT COALESCE(
+          (SELECT min(x) FROM pg_snapshot_xip(${snap}::pg_snapshot) AS x
+            WHERE xid(x) IN (SELECT backend_xid FROM pg_stat_activity
+                               WHERE datname = current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()
+                             UNION ALL
+                             SELECT transaction FROM pg_prepared_xacts WHERE database = current_database())),
+          pg_snapshot_xmax(${snap}::pg_snapshot))::text AS horizon`,
+  );
+  return String(row!.horizon);
+}
+
+/**
+ * The next entries to integrate, in (xid, seq) order after the watermark, only from
+ * transactions below the horizon: those have all committed or aborted, so nothing can later
+ * appear behind the new watermark (no gap, nothing skipped, nothing twice).
  */
 export async function takeNext(
   executor: Executor,
   after: Watermark,
+  horizon: string,
   limit: number,
 ): Promise<Array<{ entryId: string; leafHash: Buffer; xid: string; seq: number }>> {
   const rows = await run(
     executor,
     sql`SELECT entry_id, leaf_hash, xid::text AS xid, seq FROM ledger_entries
         WHERE (xid, seq) > (${after.xid}::xid8, ${after.seq}::bigint)
-          AND xid < pg_snapshot_xmin(pg_current_snapshot())
+          AND xid < ${horizon}::xid8
         ORDER BY xid, seq LIMIT ${limit}`,
   );
   return rows.map((r) => ({
