@@ -165,12 +165,14 @@ export function decide(table: RoutingTable, input: RoutingInput): RoutingDecisio
   // Funder-level facts once per decision: 0 = fine, else the funder's own failing rule.
   const funderCount = table.funders.length;
   const { regionOk, funderRule, exposureOk } = table.scratch;
+  const province = applicant.regionCode.slice(0, 2);
+  const prefecture = applicant.regionCode.slice(0, 4);
   const states: FunderState[] = new Array(funderCount);
   for (let f = 0; f < funderCount; f++) {
     const { funder, regions } = table.funders[f]!;
     const state = input.funderStates.get(funder.id) ?? NO_STATE;
     states[f] = state;
-    regionOk[f] = regionLicensed(regions, applicant.regionCode) ? 1 : 0;
+    regionOk[f] = regionLicensed(regions, applicant.regionCode, province, prefecture) ? 1 : 0;
     funderRule[f] =
       funder.status !== 'active'
         ? OUTCOME.funder_suspended

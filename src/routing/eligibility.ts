@@ -33,10 +33,12 @@ export function compileRegions(licensedRegions: readonly string[]): {
 export function regionLicensed(
   regions: { nationwide: boolean; prefixes: ReadonlySet<string> },
   regionCode: string,
+  province = regionCode.slice(0, 2),
+  prefecture = regionCode.slice(0, 4),
 ): boolean {
   if (regions.nationwide) return true;
   const p = regions.prefixes;
-  return p.has(regionCode.slice(0, 2)) || p.has(regionCode.slice(0, 4)) || p.has(regionCode);
+  return p.has(province) || p.has(prefecture) || p.has(regionCode);
 }
 
 /** A funder's monthly amount quota: null = no quota. The request must fit in what is left. */
