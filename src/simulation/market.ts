@@ -66,6 +66,11 @@ const STATE_WAITING = 0; // not yet arrived, or idle between applications
 const STATE_BORROWING = 1;
 const STATE_DORMANT = 2;
 
+/** The schema's bounds, asserted again where the loop relies on them (typed-array sizes, FUNDER_CODE). */
+const MAX_DAYS = 1100;
+const MAX_CUSTOMERS = 5_000_000;
+const MAX_FUNDERS = 100;
+
 /** Misattributed reports are queued as customer × FUNDER_CODE + funder (funders ≤ 100, customers ≤ 5M: exact). */
 const FUNDER_CODE = 128;
 /** An organic direct loan opens within this many days of the platform booking. */
@@ -221,6 +226,20 @@ export function* marketSteps(
   options: MarketOptions = {},
 ): Generator<number, MarketRun, void> {
   const { days, platform, customers: params } = scenario;
+  // The scenario comes from parseScenario (or storage written from it): check what the loop relies on.
+  assert(Number.isInteger(days) && days >= 1 && days <= MAX_DAYS, `days must be 1..${MAX_DAYS}, got ${days}`);
+  assert(
+    Number.isInteger(params.count) && params.count >= 1 && params.count <= MAX_CUSTOMERS,
+    `customer count must be 1..${MAX_CUSTOMERS}`,
+  );
+  assert(
+    scenario.funders.length >= 1 && scenario.funders.length <= MAX_FUNDERS,
+    `funders must be 1..${MAX_FUNDERS}`,
+  );
+  assert(
+    !Number.isNaN(Date.parse(`${scenario.startDate}T00:00:00Z`)),
+    `bad start date ${scenario.startDate}`,
+  );
   const random = new SeededRandom(scenario.seed);
   const population = generatePopulation(params, platform.canaryShare, days, random.fork());
   const market = random.fork();

@@ -1,10 +1,12 @@
 // Simulation over HTTP on both engines: validation names every problem under `scenario`, a queued
 // run is taken by the runner and its report is byte-identical to the CLI's for the same scenario
 // and seed (apart from runtimeMs); roles and missing runs answer as documented.
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../../test/support/engines.ts';
 import { createHarness, type Harness } from '../../test/support/harness.ts';
 import { parseScenario } from './scenario.ts';
+import { simulationRuns } from './schema.ts';
 import { SimulationService } from './service.ts';
 import { reportJson, simulate } from './simulate.ts';
 
@@ -138,6 +140,29 @@ describe.each(ENGINES)('simulation API on %s', (engine) => {
     expect(await pass).toBe(1);
     expect(turns).toBeGreaterThanOrEqual(60);
     expect((await service.get(h.database.db, run.id))?.status).toBe('done');
+  });
+
+  it('marks a run that throws as failed with its message, and requeues a run whose process died', async () => {
+    const db = h.database.db;
+    const broken = await h.services.simulation.submit(db, { scenario: SCENARIO }, 'test');
+    // Corrupt the stored scenario behind the service's back: the market cannot run -1 days.
+    await db
+      .update(simulationRuns)
+      .set({ scenario: sql`jsonb_set(${simulationRuns.scenario}, '{days}', '-1')` })
+      .where(eq(simulationRuns.id, broken.id));
+    expect(await h.services.simulation.runPending()).toBe(1);
+    const failed = await h.services.simulation.get(db, broken.id);
+    expect(failed?.status).toBe('failed');
+    expect(failed?.error).toMatch(/\S/);
+
+    const orphan = await h.services.simulation.submit(db, { scenario: { ...SCENARIO, days: 10 } }, 'test');
+    const longAgo = new Date(h.clock.now().getTime() - 2 * 60 * 60_000);
+    await db
+      .update(simulationRuns)
+      .set({ status: 'running', startedAt: longAgo })
+      .where(eq(simulationRuns.id, orphan.id));
+    expect(await h.services.simulation.runPending()).toBe(1);
+    expect((await h.services.simulation.get(db, orphan.id))?.status).toBe('done');
   });
 
   it('answers 404 for an unknown run and refuses funders and borrowers', async () => {

@@ -3,14 +3,24 @@
 // short time slices so the HTTP server keeps answering while a simulation runs. The report is
 // stored exactly as the CLI writes report.json.
 import { performance } from 'node:perf_hooks';
-import { and, asc, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Database, Executor } from '../db/client.ts';
 import { type Clock, DomainError, type IdGenerator } from '../kernel/index.ts';
 import './errors.ts';
 import type { Report, Scenario } from './model.ts';
 import { parseScenario, type ScenarioProblem } from './scenario.ts';
-import { simulationRuns } from './schema.ts';
 import { reportJson, simulationSteps } from './simulate.ts';
+import {
+  claimOldestQueued,
+  countByStatus,
+  finishRun,
+  getReportText,
+  getRun,
+  insertRun,
+  listRuns,
+  type RunRow,
+  requeue,
+  requeueStale,
+} from './store.ts';
 
 /** customers × days × runs one API simulation may take: the 1M-customer, 24-month benchmark with its baseline. */
 export const SIMULATION_MAX_CUSTOMER_DAYS = 1_500_000_000;
@@ -44,9 +54,7 @@ export interface SubmitInput {
   compareBaseline?: boolean | undefined;
 }
 
-type Row = typeof simulationRuns.$inferSelect;
-
-function view(row: Row): SimulationRunView {
+function view(row: RunRow): SimulationRunView {
   return {
     id: row.id,
     status: row.status as SimulationStatus,
@@ -66,7 +74,6 @@ export class SimulationService {
   private timer: NodeJS.Timeout | null = null;
   private pass: Promise<number> | null = null;
   private stopping = false;
-
   private readonly sliceMs: number;
 
   constructor(
@@ -101,33 +108,26 @@ export class SimulationService {
         'scenario.customers.count',
       );
     }
-    const [row] = await tx
-      .insert(simulationRuns)
-      .values({
-        id: this.deps.ids.next('sim'),
-        status: 'queued',
-        scenario,
-        compareBaseline: input.compareBaseline ?? false,
-        requestedBy,
-        createdAt: this.deps.clock.now(),
-      })
-      .returning();
-    return view(row!);
+    const row = await insertRun(tx, {
+      id: this.deps.ids.next('sim'),
+      status: 'queued',
+      scenario,
+      compareBaseline: input.compareBaseline ?? false,
+      requestedBy,
+      createdAt: this.deps.clock.now(),
+    });
+    return view(row);
   }
 
   async get(executor: Executor, id: string): Promise<(SimulationRunView & { report: Report | null }) | null> {
-    const [row] = await executor.select().from(simulationRuns).where(eq(simulationRuns.id, id)).limit(1);
+    const row = await getRun(executor, id);
     if (!row) return null;
     return { ...view(row), report: row.reportJson ? (JSON.parse(row.reportJson) as Report) : null };
   }
 
   /** The stored report.json text, byte for byte what the CLI writes. */
   async reportText(executor: Executor, id: string): Promise<string> {
-    const [row] = await executor
-      .select({ status: simulationRuns.status, reportJson: simulationRuns.reportJson })
-      .from(simulationRuns)
-      .where(eq(simulationRuns.id, id))
-      .limit(1);
+    const row = await getReportText(executor, id);
     if (!row) throw new DomainError('simulation_not_found', `no simulation ${id}`, 'id');
     if (!row.reportJson)
       throw new DomainError('simulation_not_finished', `simulation ${id} is ${row.status}`, 'id');
@@ -135,18 +135,13 @@ export class SimulationService {
   }
 
   async list(executor: Executor, limit: number): Promise<SimulationRunView[]> {
-    const rows = await executor
-      .select()
-      .from(simulationRuns)
-      .orderBy(desc(simulationRuns.createdAt), desc(simulationRuns.id))
-      .limit(Math.min(limit, SIMULATION_LIST_LIMIT_MAX));
-    return rows.map(view);
+    return (await listRuns(executor, Math.min(limit, SIMULATION_LIST_LIMIT_MAX))).map(view);
   }
 
   /**
    * Run queued runs, oldest first, one at a time, until none is left or the pass limit is reached;
    * returns how many ran. Servers call it on a timer; tests call it directly. One pass at a time per
-   * process; a run is claimed by an atomic status change, so two processes never run the same one.
+   * process; a run is claimed by a conditional status change, so two processes never run the same one.
    */
   runPending(): Promise<number> {
     this.pass ??= this.runPass().finally(() => {
@@ -156,15 +151,12 @@ export class SimulationService {
   }
 
   private async runPass(): Promise<number> {
+    const { db } = this.deps.database;
     // A run still `running` long after it started belonged to a process that died: queue it again.
-    const staleBefore = new Date(this.deps.clock.now().getTime() - SIMULATION_STALE_MS);
-    await this.deps.database.db
-      .update(simulationRuns)
-      .set({ status: 'queued', startedAt: null })
-      .where(and(eq(simulationRuns.status, 'running'), lt(simulationRuns.startedAt, staleBefore)));
+    await requeueStale(db, new Date(this.deps.clock.now().getTime() - SIMULATION_STALE_MS));
     let ran = 0;
     while (ran < SIMULATION_RUNS_PER_PASS && !this.stopping) {
-      const run = await this.claimNext();
+      const run = await claimOldestQueued(db, this.deps.clock.now());
       if (!run) break;
       await this.execute(run);
       ran++;
@@ -172,24 +164,7 @@ export class SimulationService {
     return ran;
   }
 
-  private async claimNext(): Promise<Row | null> {
-    const { db } = this.deps.database;
-    const [next] = await db
-      .select({ id: simulationRuns.id })
-      .from(simulationRuns)
-      .where(eq(simulationRuns.status, 'queued'))
-      .orderBy(asc(simulationRuns.createdAt), asc(simulationRuns.id))
-      .limit(1);
-    if (!next) return null;
-    const [claimed] = await db
-      .update(simulationRuns)
-      .set({ status: 'running', startedAt: this.deps.clock.now() })
-      .where(and(eq(simulationRuns.id, next.id), eq(simulationRuns.status, 'queued')))
-      .returning();
-    return claimed ?? null;
-  }
-
-  private async execute(row: Row): Promise<void> {
+  private async execute(row: RunRow): Promise<void> {
     const { db } = this.deps.database;
     try {
       const steps = simulationSteps(row.scenario as Scenario, { compareBaseline: row.compareBaseline });
@@ -199,30 +174,23 @@ export class SimulationService {
         if (performance.now() - sliceStarted >= this.sliceMs) {
           await new Promise((resolve) => setImmediate(resolve));
           if (this.stopping) {
-            // Shutting down mid-run: put it back in the queue; it starts afresh next time (it is deterministic).
-            await db
-              .update(simulationRuns)
-              .set({ status: 'queued', startedAt: null })
-              .where(eq(simulationRuns.id, row.id));
+            // Shutting down mid-run: back to the queue; it starts afresh next time (it is deterministic).
+            await requeue(db, row.id);
             return;
           }
           sliceStarted = performance.now();
         }
         next = steps.next();
       }
-      await db
-        .update(simulationRuns)
-        .set({ status: 'done', reportJson: reportJson(next.value.report), finishedAt: this.deps.clock.now() })
-        .where(eq(simulationRuns.id, row.id));
+      await finishRun(
+        db,
+        row.id,
+        { status: 'done', reportJson: reportJson(next.value.report) },
+        this.deps.clock.now(),
+      );
     } catch (error) {
-      await db
-        .update(simulationRuns)
-        .set({
-          status: 'failed',
-          error: String((error as Error).message ?? error).slice(0, 2000),
-          finishedAt: this.deps.clock.now(),
-        })
-        .where(eq(simulationRuns.id, row.id));
+      const message = error instanceof Error ? error.message : String(error);
+      await finishRun(db, row.id, { status: 'failed', error: message.slice(0, 2000) }, this.deps.clock.now());
     }
   }
 
@@ -239,13 +207,8 @@ export class SimulationService {
     await this.pass;
   }
 
-  /** For tests: how many runs are in each status. */
-  async counts(executor: Executor): Promise<Record<string, number>> {
-    const rows = await executor
-      .select({ status: simulationRuns.status, n: sql<number>`count(*)::int` })
-      .from(simulationRuns)
-      .groupBy(simulationRuns.status)
-      .limit(10);
-    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  /** How many runs are in each status. */
+  counts(executor: Executor): Promise<Record<string, number>> {
+    return countByStatus(executor);
   }
 }
