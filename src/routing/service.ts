@@ -651,14 +651,21 @@ export class RoutingService {
   ): Promise<void> {
     const now = this.deps.clock.now();
     const status = answer.kind === 'pending' ? 'awaiting_callback' : answer.kind;
-    await store.updateDispatch(tx, dispatchId, {
-      status,
-      attempts,
-      lastError: answer.kind === 'error' ? answer.message : null,
-      decision: { ...answer, ...(callbackSignature ? { callbackSignature } : {}) },
-      decidedAt: answer.kind === 'pending' ? null : now,
-    });
-    if (answer.kind === 'pending') return;
+    // A funder may call back while its synchronous answer is still on the way: whichever is
+    // recorded first stands, so the answer only lands on a dispatch still waiting for one.
+    const landed = await store.updateDispatch(
+      tx,
+      dispatchId,
+      {
+        status,
+        attempts,
+        lastError: answer.kind === 'error' ? answer.message : null,
+        decision: { ...answer, ...(callbackSignature ? { callbackSignature } : {}) },
+        decidedAt: answer.kind === 'pending' ? null : now,
+      },
+      ['pending', 'awaiting_callback'],
+    );
+    if (!landed || answer.kind === 'pending') return;
     await this.addUsage(tx, funderId, monthOf(now), {
       decided: 1,
       approved: answer.kind === 'approved' ? 1 : 0,

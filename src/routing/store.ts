@@ -1,5 +1,5 @@
 // Routing's queries. Every read of a growing table is bounded (STYLE §8).
-import { and, asc, eq, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import type { SnapshotProduct } from './decide.ts';
 import {
@@ -185,12 +185,22 @@ export async function dispatchTo(
   return row;
 }
 
+/** Update a dispatch; with `fromStatuses`, only while it is still in one of them. Returns whether it changed. */
 export async function updateDispatch(
   tx: Executor,
   id: string,
   change: Partial<typeof routingDispatches.$inferInsert>,
-): Promise<void> {
-  await tx.update(routingDispatches).set(change).where(eq(routingDispatches.id, id));
+  fromStatuses?: readonly string[],
+): Promise<boolean> {
+  const condition = fromStatuses
+    ? and(eq(routingDispatches.id, id), inArray(routingDispatches.status, [...fromStatuses]))
+    : eq(routingDispatches.id, id);
+  const rows = await tx
+    .update(routingDispatches)
+    .set(change)
+    .where(condition)
+    .returning({ id: routingDispatches.id });
+  return rows.length === 1;
 }
 
 /** The primary key on application_id is what makes a second booking fail. */

@@ -157,6 +157,15 @@ describe.each(ENGINES)('routing and dispatch on %s', (engine) => {
     const booked = await h.call('POST', `/v1/applications/${application.id}/confirm`);
     expect(booked.status).toBe(201);
     expect(booked.body.schedule).toHaveLength(12);
+    // The share counted against fund-b's band-B exposure budget; the booking against its quota.
+    const [usage] = await h.database.query<{
+      exposure: Record<string, number>;
+      booked_fen: string;
+      decided: number;
+      approved: number;
+    }>(`SELECT exposure, booked_fen, decided, approved FROM routing_funder_usage WHERE funder_id = 'fund-b'`);
+    expect(usage).toMatchObject({ exposure: { B: 1 }, decided: 1, approved: 1 });
+    expect(Number(usage!.booked_fen)).toBe(2_000_000);
     expect(booked.body.schedule.reduce((s: number, l: any) => s + l.principalFen, 0)).toBe(2_000_000);
     const again = await h.call('POST', `/v1/applications/${application.id}/confirm`);
     expect(again.status).toBe(409);
