@@ -107,6 +107,8 @@ describe('shoujia simulate', () => {
     expect(b.truth).toBe('poacher');
     expect(b.poached).toBeGreaterThan(0);
     expect(b.poachedBeforeConfirmed).toBe(b.poached);
+    expect(report.detector).toBeNull();
+    expect(report.notes[0]).toMatch(/^No detector ran/);
     expect(report.baseline.platform.canaries).toBe(0);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html.match(/<svg /g)?.length).toBe(3);

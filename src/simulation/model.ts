@@ -285,6 +285,8 @@ export interface Report extends RunReport {
     funders: number;
   };
   detector: string | null;
+  /** what a reader must know to read the figures (e.g. that no detector ran) */
+  notes: string[];
   /** the same scenario with rotation, canaries, relay contacts, credit-report checks and detection off */
   baseline?: RunReport | undefined;
   runtimeMs: number;

@@ -79,6 +79,15 @@ export function* simulationSteps(
       funders: scenario.funders.length,
     },
     detector: options.detector?.name ?? null,
+    notes: [
+      ...(options.detector
+        ? []
+        : [
+            'No detector ran (the detection core is a later issue): every alertDay is null and poachedBeforeConfirmed equals poached. The evidence a detector would receive is in evidence.ndjson.',
+          ]),
+      'Canary loans are the platform’s own test traffic: counted in booked and canaryBooked, left out of bookedAmountFen and serviceFeeFen.',
+      'falseEvidence is ground truth the platform does not see: observed items that were not poaching.',
+    ],
     funders: main.report.funders,
     platform: main.report.platform,
     series: main.report.series,
