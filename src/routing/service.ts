@@ -91,6 +91,8 @@ export interface RoutingServiceOptions {
   config?: RoutingConfig;
   /** approved applications not confirmed within this long expire (default 72 h) */
   approvalTtlMs?: number;
+  /** a funder that answered "pending" and sent no callback within this long is a timeout (default 24 h) */
+  callbackTtlMs?: number;
   /** offers left unanswered this long expire (default 7 days) */
   offerTtlMs?: number;
   webhook?: Partial<WebhookOptions>;
@@ -141,6 +143,7 @@ export const pricingQuote: QuoteFunction = (request) => quote(request, { schedul
 export class RoutingService {
   readonly config: RoutingConfig;
   private readonly approvalTtlMs: number;
+  private readonly callbackTtlMs: number;
   private readonly offerTtlMs: number;
   private readonly webhook: WebhookAdapter;
   private readonly simulated: SimulatedFunderAdapter | null;
@@ -167,6 +170,7 @@ export class RoutingService {
   ) {
     this.config = options.config ?? DEFAULT_ROUTING_CONFIG;
     this.approvalTtlMs = options.approvalTtlMs ?? 72 * HOUR_MS;
+    this.callbackTtlMs = options.callbackTtlMs ?? 24 * HOUR_MS;
     this.offerTtlMs = options.offerTtlMs ?? 7 * 24 * HOUR_MS;
     this.webhook = new WebhookAdapter(deps.clock, { ...DEFAULT_WEBHOOK_OPTIONS, ...options.webhook });
     this.simulated =
@@ -908,12 +912,37 @@ export class RoutingService {
   }
 
   /**
-   * Expire approvals nobody confirmed within approvalTtlMs, and offers nobody answered within
+   * Time out callbacks never sent within callbackTtlMs (the waterfall continues), expire approvals
+   * nobody confirmed within approvalTtlMs, and offers nobody answered within
    * offerTtlMs. One batch per kind per call; the timer calls it, tests call it with a ManualClock.
    */
-  async expireStale(): Promise<{ expired: number }> {
+  async expireStale(): Promise<{ expired: number; callbacksTimedOut: number }> {
     const now = this.deps.clock.now();
     let expired = 0;
+    // A funder that promised a callback and never sent one counts as a timeout: the waterfall moves on.
+    let callbacksTimedOut = 0;
+    for (const stale of await store.staleAwaiting(
+      this.deps.database.db,
+      new Date(now.getTime() - this.callbackTtlMs),
+    )) {
+      const more = await this.deps.database.db.transaction(async (tx) => {
+        const dispatch = await store.dispatchTo(tx, stale.applicationId, stale.funderId);
+        if (dispatch?.status !== 'awaiting_callback') return null;
+        await this.recordAnswer(
+          tx,
+          stale.applicationId,
+          stale.funderId,
+          dispatch.id,
+          { kind: 'timeout' },
+          dispatch.attempts,
+          null,
+        );
+        return this.settle(tx, stale.applicationId);
+      });
+      if (more === null) continue;
+      callbacksTimedOut++;
+      if (more) await this.drive(stale.applicationId);
+    }
     for (const [phase, ttl] of [
       ['approved', this.approvalTtlMs],
       ['offered', this.offerTtlMs],
@@ -936,7 +965,7 @@ export class RoutingService {
         if (done) expired++;
       }
     }
-    return { expired };
+    return { expired, callbacksTimedOut };
   }
 
   start(intervalMs: number, onError: (error: unknown) => void = () => {}): void {

@@ -229,3 +229,16 @@ export async function stale(tx: Executor, phase: 'approved' | 'offered', before:
     .limit(EXPIRY_BATCH);
   return rows.map((r) => r.id);
 }
+
+/** Dispatches still waiting for a funder's callback since before a time, oldest first, one batch. */
+export async function staleAwaiting(
+  tx: Executor,
+  before: Date,
+): Promise<Array<{ applicationId: string; funderId: string }>> {
+  return tx
+    .select({ applicationId: routingDispatches.applicationId, funderId: routingDispatches.funderId })
+    .from(routingDispatches)
+    .where(and(eq(routingDispatches.status, 'awaiting_callback'), lt(routingDispatches.createdAt, before)))
+    .orderBy(asc(routingDispatches.createdAt))
+    .limit(EXPIRY_BATCH);
+}

@@ -333,6 +333,24 @@ describe.each(ENGINES)('routing and dispatch on %s', (engine) => {
     });
   });
 
+  it('treats a callback that never comes as a timeout and moves down the waterfall', async () => {
+    behave({ 'fund-a': 'pending' });
+    const application = await submit();
+    await consentAll(application.id, ['fund-a', 'fund-c']);
+    const chosen = await h.call('POST', `/v1/applications/${application.id}/choose`, { mode: 'auto' });
+    expect(chosen.body.application.status).toBe('sent');
+    h.clock.advance(23 * 3_600_000);
+    expect((await h.services.routing.expireStale()).callbacksTimedOut).toBe(0);
+    h.clock.advance(3_600_000 + 1_000);
+    expect((await h.services.routing.expireStale()).callbacksTimedOut).toBeGreaterThanOrEqual(1);
+    const routed = await h.call('GET', `/v1/applications/${application.id}/routing`);
+    expect(routed.body.dispatches.map((d: any) => [d.funderId, d.status])).toEqual([
+      ['fund-a', 'timeout'],
+      ['fund-c', 'approved'],
+    ]);
+    expect(routed.body.status).toBe('approved');
+  });
+
   it('rotates a repeat borrower away from the funder of the last loan', async () => {
     behave({});
     const idNumber = makeIdNumber('310104', '19900101', '555');
