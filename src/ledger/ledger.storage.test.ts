@@ -15,6 +15,7 @@ import { referenceRoot } from './merkle.reference.ts';
 import type { LedgerEntryInput } from './model.ts';
 import { parseVerifierKey, verifyCheckpointNote } from './note.ts';
 import { LedgerService } from './service.ts';
+import { verifyInclusionKit } from './verify.ts';
 import { auditLedger } from './audit.ts';
 
 const decision = (i: number, funderId = 'fund-a'): LedgerEntryInput => ({
@@ -157,6 +158,41 @@ describe.each(ENGINES)('ledger storage on %s', (engine) => {
       at: '2026-03-01T02:00:00.000Z',
     });
     expect(origination.salt).toMatch(/^[A-Za-z0-9+/]{22}==$/);
+  });
+
+  it('hands out an evidence bundle that the offline funder kit accepts, once the entry is integrated', async () => {
+    const { entryId } = await database.db.transaction((tx) =>
+      services.ledger.append(tx, {
+        kind: 'booking',
+        funderId: 'fund-c',
+        applicationId: 'app_ev',
+        customerId: 'cus_ev',
+        amountFen: 1_234_500,
+      }),
+    );
+    expect(await services.ledger.evidence(database.db, entryId)).toBeUndefined();
+    await services.ledger.integrate();
+    const evidence = await services.ledger.evidence(database.db, entryId);
+    if (!evidence) throw new Error('not integrated');
+    expect(evidence.entry).toMatchObject({ kind: 'booking', amountFen: 1_234_500 });
+    const b64 = (b: Buffer) => b.toString('base64');
+    const proof = {
+      index: evidence.index,
+      treeSize: evidence.treeSize,
+      leafHash: b64(evidence.leafHash),
+      proof: evidence.proof.map(b64),
+    };
+    expect(
+      verifyInclusionKit({
+        checkpoint: evidence.checkpoint,
+        vkey: services.ledger.verifierKey,
+        proof,
+        entry: evidence.entry,
+      }),
+    ).toMatchObject({
+      ok: true,
+      value: { index: evidence.index, kind: 'booking' },
+    });
   });
 
   it('leaves nothing behind when the caller’s transaction rolls back', async () => {

@@ -178,12 +178,16 @@ export class LedgerService {
   start(intervalMs = DEFAULT_INTEGRATE_INTERVAL_MS, onError: (error: unknown) => void = () => {}): void {
     assert(intervalMs >= 10 && intervalMs <= 60_000, 'ledger integrate interval must be 10..60000 ms');
     if (this.timer) return;
+    // Fixed rate: the next tick is due intervalMs after this one started, so a tick that took a
+    // while does not stretch the period past the interval (every batch signs its own checkpoint).
     const tick = () => {
+      const started = performance.now();
       this.running = this.integrate()
         .catch(onError)
         .finally(() => {
           this.running = undefined;
-          if (this.timer) this.timer = setTimeout(tick, intervalMs);
+          if (this.timer)
+            this.timer = setTimeout(tick, Math.max(0, intervalMs - (performance.now() - started)));
         });
     };
     this.timer = setTimeout(tick, intervalMs);
@@ -217,13 +221,18 @@ export class LedgerService {
         this.publicKey,
       );
     }
+    return this.checkpointAt(executor, head.treeSize, head.note);
+  }
+
+  /** A stored checkpoint note with the cosignatures funders submitted for that size. */
+  private async checkpointAt(executor: Executor, treeSize: number, note: string): Promise<string> {
     const cosignatures = await executor
       .select({ line: ledgerCosignatures.line })
       .from(ledgerCosignatures)
-      .where(eq(ledgerCosignatures.treeSize, head.treeSize))
+      .where(eq(ledgerCosignatures.treeSize, treeSize))
       .orderBy(ledgerCosignatures.id)
       .limit(MAX_COSIGNATURES_SERVED);
-    return head.note + cosignatures.map((c) => c.line).join('');
+    return note + cosignatures.map((c) => c.line).join('');
   }
 
   async inclusionProof(executor: Executor, index: number, treeSize: number): Promise<InclusionProof> {
@@ -266,6 +275,43 @@ export class LedgerService {
       index: row.index,
       entryId: row.entryId,
       leafHash: row.leafHash,
+      entry: JSON.parse(row.body) as LedgerEntry,
+    };
+  }
+
+  /**
+   * What a third party needs to check one entry offline: the latest signed checkpoint, the entry
+   * with its salt, and its inclusion proof against that checkpoint. Undefined until integrated.
+   * The caller decides who may see the entry body (it is private to the platform and that funder).
+   */
+  async evidence(
+    executor: Executor,
+    entryId: string,
+  ): Promise<
+    | {
+        checkpoint: string;
+        index: number;
+        treeSize: number;
+        leafHash: Buffer;
+        proof: Buffer[];
+        entry: LedgerEntry;
+      }
+    | undefined
+  > {
+    const index = await store.indexOfEntry(executor, entryId);
+    if (index === undefined) return undefined;
+    const head = await store.latestHead(executor);
+    assert(head && head.treeSize > index, `entry ${entryId} has index ${index} beyond the latest checkpoint`);
+    const row = await store.entryAtIndex(executor, index);
+    assert(row && row.entryId === entryId, `leaf ${index} is not entry ${entryId}`);
+    const proof = await this.inclusionProof(executor, index, head.treeSize);
+    const checkpoint = await this.checkpointAt(executor, head.treeSize, head.note);
+    return {
+      checkpoint,
+      index,
+      treeSize: head.treeSize,
+      leafHash: proof.leafHash,
+      proof: proof.proof,
       entry: JSON.parse(row.body) as LedgerEntry,
     };
   }
