@@ -111,7 +111,7 @@ describe('shoujia simulate', () => {
     expect(report.notes[0]).toMatch(/^No detector ran/);
     expect(report.baseline.platform.canaries).toBe(0);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
-    expect(html.match(/<svg /g)?.length).toBe(3);
+    expect(html.match(/<svg /g)?.length).toBe(4);
     expect(html).toContain('no-defence baseline');
     // Self-contained: no scripts, stylesheets or images fetched from anywhere (the SVG namespace is a name, not a fetch).
     expect(html.replaceAll('xmlns="http://www.w3.org/2000/svg"', '')).not.toMatch(

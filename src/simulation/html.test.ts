@@ -17,7 +17,7 @@ describe('reportHtml', () => {
     });
     if (!scenario.ok) throw new Error(scenario.message);
     const plain = reportHtml(simulate(scenario.value).report);
-    expect(plain.match(/<svg /g)?.length).toBe(3);
+    expect(plain.match(/<svg /g)?.length).toBe(4);
     expect(plain).toContain('Evidence recorded against each funder');
     expect(plain).not.toContain('Alert level');
     const detector: Detector = {
@@ -29,7 +29,7 @@ describe('reportHtml', () => {
       ],
     };
     const withDetector = reportHtml(simulate(scenario.value, { detector }).report);
-    expect(withDetector.match(/<svg /g)?.length).toBe(4);
+    expect(withDetector.match(/<svg /g)?.length).toBe(5);
     expect(withDetector).toContain('Poaching score by funder');
     expect(withDetector).toContain('Alert level by funder');
     expect(withDetector).toContain('<td>0</td>'); // watch reached on day 0

@@ -156,6 +156,38 @@ function levelLines(run: RunReport): ChartLine[] {
   }));
 }
 
+/** Weeks pooled per point of the abandonment chart: a weekly rate on a small funder is mostly noise. */
+const RATE_POOL_BUCKETS = 4;
+
+/**
+ * Each funder's share of approved applicants who never confirmed, over 4-week windows: the cohort
+ * figure interception raises, and the one a throttle keeps from moving visibly. Poachers first.
+ */
+function abandonmentLines(run: RunReport): ChartLine[] {
+  return run.funders
+    .map((f, i) => ({ f, i }))
+    .sort(
+      (a, b) =>
+        Number(b.f.truth === 'poacher') - Number(a.f.truth === 'poacher') ||
+        b.f.approved - a.f.approved ||
+        a.f.id.localeCompare(b.f.id),
+    )
+    .slice(0, MAX_CHART_LINES)
+    .map(({ i }) => {
+      const s = run.series.funders[i]!;
+      const values = s.approved.map((_, b) => {
+        let approved = 0;
+        let abandoned = 0;
+        for (let k = Math.max(0, b - RATE_POOL_BUCKETS + 1); k <= b; k++) {
+          approved += s.approved[k]!;
+          abandoned += s.abandonedAfterApproval[k]!;
+        }
+        return approved === 0 ? null : (100 * abandoned) / approved;
+      });
+      return { name: lineName(run, i), values };
+    });
+}
+
 function lostLines(run: RunReport): ChartLine[] {
   const lines: ChartLine[] = [
     { name: 'platform total', values: cumulativeOf(run.series.platform.customersLost), dashed: true },
@@ -202,6 +234,17 @@ export function reportHtml(report: Report): string {
       ),
     );
   }
+  charts.push(
+    figure(
+      lineChart(
+        'Approved but never confirmed, % of approvals (4-week window)',
+        days,
+        abandonmentLines(report),
+        (v) => `${compact(v)}%`,
+      ),
+      'The cohort rate interception raises. A naive poacher stands out; a throttled one stays near the honest funders’ baseline abandonment. ⚑ marks a poacher in truth.',
+    ),
+  );
   charts.push(
     figure(
       lineChart('Customers lost to direct business (cumulative)', days, lostLines(report)),

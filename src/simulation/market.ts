@@ -356,6 +356,8 @@ export function* marketSteps(
       relayContacts: new Array(buckets).fill(0),
       creditReportHits: new Array(buckets).fill(0),
       borrowerReports: new Array(buckets).fill(0),
+      approved: new Array(buckets).fill(0),
+      abandonedAfterApproval: new Array(buckets).fill(0),
       score: new Array(buckets).fill(null),
       level: new Array(buckets).fill(null),
     })),
@@ -537,6 +539,7 @@ export function* marketSteps(
     cohorts[f]!.approved++;
     totals[f]!.approved++;
     approvedThisMonth[f]!++;
+    series.funders[f]!.approved[bucket]!++;
 
     // Interception at the confirm step (截胡).
     const strategy = poachers[f];
@@ -559,6 +562,7 @@ export function* marketSteps(
       if (reached && contactReached(c, f, 'interception', channel, params.interceptionAcceptBase)) {
         cohorts[f]!.abandonedAfterApproval++;
         totals[f]!.abandonedAfterApproval++;
+        series.funders[f]!.abandonedAfterApproval[bucket]!++;
         poach(c, f, 'interception');
         if (market.chance(params.returnAfterPoachShare)) {
           const termDays = Math.round(applicant.termMonths * DAYS_PER_MONTH);
@@ -571,6 +575,7 @@ export function* marketSteps(
     if (market.chance(params.abandonAfterApproval)) {
       cohorts[f]!.abandonedAfterApproval++;
       totals[f]!.abandonedAfterApproval++;
+      series.funders[f]!.abandonedAfterApproval[bucket]!++;
       if (market.chance(params.reapplyAfterDeclineShare))
         schedule(c, day + 1 + exponentialDays(params.reapplyMeanDays), EVENT_APPLY);
       return;

@@ -263,6 +263,9 @@ export interface Series {
     relayContacts: number[];
     creditReportHits: number[];
     borrowerReports: number[];
+    /** approvals through the platform, and those never confirmed: the cohort rate interception moves */
+    approved: number[];
+    abandonedAfterApproval: number[];
     /** last assessment in each bucket (null without a detector) */
     score: Array<number | null>;
     level: Array<AlertLevel | null>;
