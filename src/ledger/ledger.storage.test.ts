@@ -1,7 +1,9 @@
 // The stored ledger on both engines: batched integration checked against the recursive reference
 // model, append-only triggers, same-transaction appends (origination, consent), and — on
 // PostgreSQL — two independent pools appending and integrating at once.
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applicationBody, makeIdNumber } from '../../test/support/fixtures.ts';
@@ -261,6 +263,61 @@ describe.each(ENGINES)('ledger storage on %s', (engine) => {
 });
 
 describe.skipIf(!ENGINES.includes('postgres'))('two processes on one PostgreSQL', () => {
+  it('two OS processes appending and integrating at once produce one log', async () => {
+    const database = await freshDatabase('postgres');
+    try {
+      const masterKey = randomBytes(32);
+      const child = (writer: string) =>
+        new Promise<string>((resolve, reject) => {
+          execFile(
+            process.execPath,
+            [
+              '--import',
+              'tsx',
+              fileURLToPath(new URL('./concurrency.child.ts', import.meta.url)),
+              database.url!,
+              masterKey.toString('hex'),
+              writer,
+              '30',
+            ],
+            { timeout: 90_000 },
+            (error, stdout, stderr) =>
+              error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout.trim()),
+          );
+        });
+      expect(await Promise.all([child('p1'), child('p2')])).toEqual(['ok', 'ok']);
+      const services = createServices({ database, masterKey });
+      await services.ledger.integrate();
+      const total = 2 * 3 * 30 * 5;
+      const [counts] = await database.query<{
+        entries: string;
+        leaves: string;
+        distinct_entries: string;
+        max_index: string;
+      }>(
+        `SELECT (SELECT count(*) FROM ledger_entries) AS entries, (SELECT count(*) FROM ledger_leaves) AS leaves,
+                (SELECT count(DISTINCT entry_id) FROM ledger_leaves) AS distinct_entries, (SELECT max(leaf_index) FROM ledger_leaves) AS max_index`,
+      );
+      expect(counts).toEqual({
+        entries: String(total),
+        leaves: String(total),
+        distinct_entries: String(total),
+        max_index: String(total - 1),
+      });
+      const leaves = await storedLeafHashes(database);
+      const checkpoints = await database.query<{ tree_size: string; root_hash: Uint8Array }>(
+        'SELECT tree_size, root_hash FROM ledger_checkpoints ORDER BY tree_size LIMIT 10000',
+      );
+      for (const c of checkpoints)
+        expect(Buffer.from(c.root_hash).equals(referenceRoot(leaves.slice(0, Number(c.tree_size))))).toBe(
+          true,
+        );
+      expect((await auditLedger(database.db, services.ledger)).ok).toBe(true);
+    } finally {
+      await database.close();
+    }
+  }, 120_000);
+
   it('is not held back by a transaction open in another database of the same cluster', async () => {
     const database = await freshDatabase('postgres');
     const neighbour = await freshDatabase('postgres');
