@@ -7,7 +7,7 @@ import { ENGINES } from '../../test/support/engines.ts';
 import { createHarness, type Harness } from '../../test/support/harness.ts';
 import { parseScenario } from './scenario.ts';
 import { simulationRuns } from './schema.ts';
-import { SimulationService } from './service.ts';
+import { SIMULATION_QUEUE_MAX, SimulationService } from './service.ts';
 import { reportJson, simulate } from './simulate.ts';
 
 const SCENARIO = {
@@ -163,6 +163,17 @@ describe.each(ENGINES)('simulation API on %s', (engine) => {
       .where(eq(simulationRuns.id, orphan.id));
     expect(await h.services.simulation.runPending()).toBe(1);
     expect((await h.services.simulation.get(db, orphan.id))?.status).toBe('done');
+  });
+
+  it('keeps the queue bounded: past SIMULATION_QUEUE_MAX queued runs, 429 rate_limited', async () => {
+    const service = new SimulationService({ database: h.database, clock: h.clock, ids: h.services.ids });
+    const queued = (await service.counts(h.database.db)).queued ?? 0;
+    for (let i = queued; i < SIMULATION_QUEUE_MAX; i++)
+      await service.submit(h.database.db, { scenario: SCENARIO }, 'test');
+    const res = await h.call('POST', '/v1/simulations', { scenario: SCENARIO });
+    expect(res.status).toBe(429);
+    expect(res.body.error.code).toBe('rate_limited');
+    await h.database.db.delete(simulationRuns).where(eq(simulationRuns.status, 'queued'));
   });
 
   it('answers 404 for an unknown run and refuses funders and borrowers', async () => {

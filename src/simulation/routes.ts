@@ -65,7 +65,7 @@ export async function simulationRoutes(app: App): Promise<void> {
       schema: {
         tags: ['simulation'],
         body: SimulationBody,
-        response: { 202: RunView, ...errorResponses, 422: ErrorResponse },
+        response: { 202: RunView, ...errorResponses, 422: ErrorResponse, 429: ErrorResponse },
       },
     },
     async (request, reply) =>

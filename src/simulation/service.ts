@@ -24,6 +24,8 @@ import {
 
 /** customers × days × runs one API simulation may take: the 1M-customer, 24-month benchmark with its baseline. */
 export const SIMULATION_MAX_CUSTOMER_DAYS = 1_500_000_000;
+/** Queued runs at most (STYLE §8): each may take minutes of one core. */
+export const SIMULATION_QUEUE_MAX = 20;
 /** The runner yields to the event loop after this much work. */
 export const SIMULATION_SLICE_MS = 20;
 export const SIMULATION_LIST_LIMIT_MAX = 100;
@@ -106,6 +108,13 @@ export class SimulationService {
         'scenario_too_large',
         `customers × days × runs = ${work} exceeds ${SIMULATION_MAX_CUSTOMER_DAYS}; use the CLI for larger runs`,
         'scenario.customers.count',
+      );
+    }
+    const waiting = (await countByStatus(tx)).queued ?? 0;
+    if (waiting >= SIMULATION_QUEUE_MAX) {
+      throw new DomainError(
+        'rate_limited',
+        `${waiting} simulations are already queued; retry when some have run`,
       );
     }
     const row = await insertRun(tx, {
