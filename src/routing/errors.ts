@@ -23,5 +23,10 @@ export const routingErrors = defineErrors('routing', {
     status: 409,
     meaning: 'A decision for this application and funder is already recorded.',
   },
+  routing_config_invalid: {
+    status: 400,
+    meaning:
+      'The routing configuration is inconsistent (bands out of order, a budget for an unknown band, …); `field` names it.',
+  },
   routing_not_found: { status: 404, meaning: 'The application has not been routed yet.' },
 });

@@ -17,6 +17,7 @@ import {
   unique,
 } from 'drizzle-orm/pg-core';
 import type { SnapshotProduct } from './decide.ts';
+import type { RoutingConfig } from './model.ts';
 
 export const routingDecisions = pgTable(
   'routing_decisions',
@@ -141,4 +142,12 @@ export const routingCatalogVersions = pgTable('routing_catalog_versions', {
   id: text('id').primaryKey(),
   products: jsonb('products').$type<SnapshotProduct[]>().notNull(),
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+});
+
+/** The routing configuration operators set (one row, id 'active'); absent: the defaults in code. */
+export const routingConfig = pgTable('routing_config', {
+  id: text('id').primaryKey(),
+  config: jsonb('config').$type<RoutingConfig>().notNull(),
+  version: integer('version').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
 });

@@ -2,9 +2,11 @@
 import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import type { SnapshotProduct } from './decide.ts';
+import type { RoutingConfig } from './model.ts';
 import {
   bookedLoans,
   routingCatalogVersions,
+  routingConfig,
   routingCustomerFunders,
   routingDecisions,
   routingDispatches,
@@ -241,4 +243,23 @@ export async function staleAwaiting(
     .where(and(eq(routingDispatches.status, 'awaiting_callback'), lt(routingDispatches.createdAt, before)))
     .orderBy(asc(routingDispatches.createdAt))
     .limit(EXPIRY_BATCH);
+}
+
+export async function activeConfig(
+  tx: Executor,
+): Promise<{ config: RoutingConfig; version: number } | undefined> {
+  const [row] = await tx.select().from(routingConfig).where(eq(routingConfig.id, 'active'));
+  return row ? { config: row.config, version: row.version } : undefined;
+}
+
+export async function saveConfig(tx: Executor, config: RoutingConfig, at: Date): Promise<number> {
+  const [row] = await tx
+    .insert(routingConfig)
+    .values({ id: 'active', config, version: 1, updatedAt: at })
+    .onConflictDoUpdate({
+      target: routingConfig.id,
+      set: { config, version: sql`${routingConfig.version} + 1`, updatedAt: at },
+    })
+    .returning({ version: routingConfig.version });
+  return row!.version;
 }

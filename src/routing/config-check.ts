@@ -1,0 +1,34 @@
+// Validation of a routing configuration an operator submits (PUT /v1/routing/config): the shapes
+// are checked by the route's schema; these are the rules between fields, as a Result (STYLE §1).
+import { err, ok, type Result } from '../kernel/index.ts';
+import type { RoutingConfig } from './model.ts';
+import { SCORE_MAX } from './scorecard.ts';
+
+export type ConfigError = 'routing_config_invalid';
+
+export function checkRoutingConfig(config: RoutingConfig): Result<RoutingConfig, ConfigError> {
+  const bad = (field: string, message: string) => err('routing_config_invalid' as const, message, field);
+  const { bands } = config;
+  if (bands.length === 0) return bad('bands', 'at least one band');
+  for (let i = 0; i < bands.length; i++) {
+    const band = bands[i]!;
+    if (band.minScore < 0 || band.minScore > SCORE_MAX)
+      return bad(`bands.${i}.minScore`, 'minScore within 0..1000');
+    if (i > 0 && bands[i - 1]!.minScore <= band.minScore)
+      return bad(`bands.${i}.minScore`, 'bands are listed from the highest minScore down');
+    if (bands.findIndex((b) => b.band === band.band) !== i)
+      return bad(`bands.${i}.band`, `band ${band.band} is listed twice`);
+  }
+  if (bands[bands.length - 1]!.minScore !== 0)
+    return bad(`bands.${bands.length - 1}.minScore`, 'the lowest band must start at 0');
+  for (const band of Object.keys(config.rotation.exposureBudgetPerMonth)) {
+    if (!bands.some((b) => b.band === band))
+      return bad(`rotation.exposureBudgetPerMonth.${band}`, `no band ${band}`);
+  }
+  if (config.pricing.preferredMethods.length === 0)
+    return bad('pricing.preferredMethods', 'at least one method');
+  const ages = config.scorecard.agePoints;
+  for (let i = 0; i < ages.length; i++)
+    if (ages[i]!.min > ages[i]!.max) return bad(`scorecard.agePoints.${i}`, 'min above max');
+  return ok(config);
+}
