@@ -169,7 +169,7 @@ export async function readNodes(executor: Executor, ids: NodeId[]): Promise<Map<
     );
   if (inner.length > 0)
     parts.push(`SELECT level, idx, hash FROM ledger_nodes WHERE (level, idx) IN (${inner.join(',')})`);
-  const rows = await run(executor, sql.raw(parts.join(' UNION ALL ')));
+  const rows = await run(executor, sql.raw(`${parts.join(' UNION ALL ')} LIMIT ${ids.length}`));
   for (const r of rows) found.set(`${Number(r.level)}:${Number(r.idx)}`, toBuffer(r.hash));
   return found;
 }
