@@ -9,6 +9,7 @@ import { IdParams, ResourceId, Slug } from '../http/schemas.ts';
 import { loadVisibleApplication } from '../intake/routes.ts';
 import type { Executor } from '../db/client.ts';
 import { assert, DomainError } from '../kernel/index.ts';
+import type { RoutingConfig } from './model.ts';
 import { MAX_PLAN } from './service.ts';
 import { SIGNATURE_HEADER } from './signature.ts';
 
@@ -30,6 +31,105 @@ const DecisionBody = Type.Object(
     rateAnnual: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1 })),
     reference: Type.Optional(Type.String({ maxLength: 200 })),
     reason: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+const Points = Type.Integer({ minimum: -1000, maximum: 1000 });
+const Fraction = Type.Number({ minimum: 0, maximum: 1 });
+const BandName = Type.String({ pattern: '^[A-Za-z0-9]{1,8}$' });
+const Employer = Type.Object(
+  { government: Points, 'state-owned': Points, private: Points, 'self-employed': Points, unknown: Points },
+  { additionalProperties: false },
+);
+const Method = Type.Union([
+  Type.Literal('equal-installment'),
+  Type.Literal('equal-principal'),
+  Type.Literal('interest-first'),
+  Type.Literal('bullet'),
+]);
+
+/** RoutingConfig (src/routing/model.ts) with limits; the rules between fields are in config-check.ts. */
+const RoutingConfigBody = Type.Object(
+  {
+    scorecard: Type.Object(
+      {
+        basePoints: Points,
+        agePoints: Type.Array(
+          Type.Object(
+            {
+              min: Type.Integer({ minimum: 0, maximum: 150 }),
+              max: Type.Integer({ minimum: 0, maximum: 150 }),
+              points: Points,
+            },
+            { additionalProperties: false },
+          ),
+          { maxItems: 20 },
+        ),
+        incomePoints: Type.Array(
+          Type.Object(
+            { minFen: Type.Integer({ minimum: 0, maximum: 10_000_000_000_000 }), points: Points },
+            { additionalProperties: false },
+          ),
+          { maxItems: 20 },
+        ),
+        debtToIncomePoints: Type.Array(
+          Type.Object(
+            { maxRatio: Type.Number({ minimum: 0, maximum: 100 }), points: Points },
+            { additionalProperties: false },
+          ),
+          { maxItems: 20 },
+        ),
+        debtToIncomeReferenceRateAnnual: Type.Number({ minimum: 0, maximum: 0.36 }),
+        employerPoints: Employer,
+        regionPoints: Type.Record(Type.String({ pattern: '^(\\d{2}|\\d{4}|\\d{6})$' }), Points, {
+          maxProperties: 500,
+        }),
+        regionDefaultPoints: Points,
+      },
+      { additionalProperties: false },
+    ),
+    bands: Type.Array(
+      Type.Object(
+        { band: BandName, minScore: Type.Integer({ minimum: 0, maximum: 1000 }) },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 20 },
+    ),
+    pricing: Type.Object(
+      {
+        capAnnual: Type.Number({ exclusiveMinimum: 0, maximum: 0.36 }),
+        capBasis: Type.Union([Type.Literal('nominal'), Type.Literal('effective')]),
+        preferredMethods: Type.Array(Method, { minItems: 1, maxItems: 4, uniqueItems: true }),
+      },
+      { additionalProperties: false },
+    ),
+    ranking: Type.Object(
+      {
+        serviceFeeWeight: Type.Number({ minimum: 0, maximum: 100 }),
+        approvalWeight: Type.Number({ minimum: 0, maximum: 1 }),
+        maxAdjustmentAnnual: Type.Number({ minimum: 0, maximum: 0.05 }),
+        defaultApprovalRate: Fraction,
+      },
+      { additionalProperties: false },
+    ),
+    rotation: Type.Object(
+      {
+        enabled: Type.Boolean(),
+        sameFunderMarginAnnual: Type.Number({ minimum: 0, maximum: 0.24 }),
+        exposureBudgetPerMonth: Type.Record(BandName, Type.Integer({ minimum: 0, maximum: 100_000_000 }), {
+          maxProperties: 20,
+        }),
+        budgetOverrides: Type.Optional(
+          Type.Record(
+            Slug,
+            Type.Record(BandName, Type.Integer({ minimum: 0, maximum: 100_000_000 }), { maxProperties: 20 }),
+            { maxProperties: 5000 },
+          ),
+        ),
+      },
+      { additionalProperties: false },
+    ),
   },
   { additionalProperties: false },
 );
@@ -165,6 +265,22 @@ export async function routingRoutes(app: App): Promise<void> {
       write(request, reply, async (tx) => ({
         status: 200,
         body: await routing.setTrust(tx, request.params.id, request.body.trust),
+      })),
+  );
+
+  app.get(
+    '/v1/routing/config',
+    { config: { roles: ['admin', 'analyst'] }, schema: { tags: ['routing'] } },
+    async () => routing.configuration(database.db),
+  );
+
+  app.put(
+    '/v1/routing/config',
+    { config: { roles: ['admin'] }, schema: { tags: ['routing'], body: RoutingConfigBody } },
+    (request, reply) =>
+      write(request, reply, async (tx) => ({
+        status: 200,
+        body: await routing.setConfiguration(tx, request.body as RoutingConfig),
       })),
   );
 

@@ -49,6 +49,7 @@ import {
   type RoutingTable,
   type SnapshotProduct,
 } from './decide.ts';
+import { checkRoutingConfig } from './config-check.ts';
 import { DEFAULT_ROUTING_CONFIG } from './defaults.ts';
 import { exposureLeft } from './eligibility.ts';
 import './errors.ts';
@@ -141,7 +142,9 @@ export function monthOf(at: Date): string {
 export const pricingQuote: QuoteFunction = (request) => quote(request, { schedule: false });
 
 export class RoutingService {
-  readonly config: RoutingConfig;
+  /** the configuration in force: the stored one (PUT /v1/routing/config), else the constructor's */
+  private current: { config: RoutingConfig; version: number };
+  private readonly baseConfig: RoutingConfig;
   private readonly approvalTtlMs: number;
   private readonly callbackTtlMs: number;
   private readonly offerTtlMs: number;
@@ -168,7 +171,8 @@ export class RoutingService {
     private readonly deps: Deps,
     options: RoutingServiceOptions = {},
   ) {
-    this.config = options.config ?? DEFAULT_ROUTING_CONFIG;
+    this.baseConfig = options.config ?? DEFAULT_ROUTING_CONFIG;
+    this.current = { config: this.baseConfig, version: 0 };
     this.approvalTtlMs = options.approvalTtlMs ?? 72 * HOUR_MS;
     this.callbackTtlMs = options.callbackTtlMs ?? 24 * HOUR_MS;
     this.offerTtlMs = options.offerTtlMs ?? 7 * 24 * HOUR_MS;
@@ -182,6 +186,28 @@ export class RoutingService {
   }
 
   // ---- the catalogue, compiled and cached ----
+
+  get config(): RoutingConfig {
+    return this.current.config;
+  }
+
+  /** The configuration in force and its version (0: the defaults, never changed through the API). */
+  async configuration(tx: Executor): Promise<{ version: number; config: RoutingConfig }> {
+    await this.routingTable(tx);
+    return this.current;
+  }
+
+  /** Replace the routing configuration; new decisions use it at once (in this process). */
+  async setConfiguration(
+    tx: Executor,
+    config: RoutingConfig,
+  ): Promise<{ version: number; config: RoutingConfig }> {
+    const checked = checkRoutingConfig(config);
+    if (!checked.ok) throw new DomainError(checked.code, checked.message, checked.field);
+    const version = await store.saveConfig(tx, config, this.deps.clock.now());
+    this.invalidateCatalog();
+    return { version, config };
+  }
 
   /** Drop the compiled catalogue (catalog and trust changes call this). */
   invalidateCatalog(): void {
@@ -206,6 +232,8 @@ export class RoutingService {
       limit: 5000,
     });
     const trust = await store.trustSettings(tx);
+    const stored = await store.activeConfig(tx);
+    this.current = stored ?? { config: this.baseConfig, version: 0 };
     const table = compileRoutingTable({ funders, products }, this.config, pricingQuote);
     const snapshot = catalogSnapshot(table);
     this.cached = {
