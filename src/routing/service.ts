@@ -6,6 +6,7 @@
 // Each dispatch step is two short transactions around the network call: (1) consent re-checked,
 // payload built and receipted by the gateway, dispatch row and exposure recorded, application
 // `sent`; (2) the answer recorded. No transaction is held open while a funder thinks.
+import type { FeeLine } from '../catalog/model.ts';
 import type { CatalogService } from '../catalog/service.ts';
 import type { Database, Executor } from '../db/client.ts';
 import { ageAt, parseIdNumber } from '../identity/id-number.ts';
@@ -105,6 +106,9 @@ export interface RoutingServiceOptions {
   usageCacheMs?: number;
 }
 
+/** An offer as stored with its decision: the offered terms, fees included (no pricing totals). */
+export type StoredOffer = Omit<Offer, 'totals'> & { fees: readonly FeeLine[] };
+
 export type Choice =
   | { productId: string }
   | { mode: 'auto' }
@@ -159,6 +163,8 @@ export class RoutingService {
     snapshot: SnapshotProduct[];
     /** true once the snapshot row is seen committed; until then each decision makes sure it is stored */
     stored: boolean;
+    /** each table product's fees, for the offers stored with a decision */
+    fees: Map<string, readonly FeeLine[]>;
   } | null = null;
   private usageCache: { month: string; rows: store.UsageRow[]; loadedAt: number } | null = null;
   private readonly usageCacheMs: number;
@@ -243,6 +249,7 @@ export class RoutingService {
       version: sha256Hex(canonicalJson(snapshot)),
       snapshot,
       stored: false,
+      fees: new Map(table.products.map((p) => [p.product.id, p.product.fees])),
     };
     return this.cached;
   }
@@ -353,7 +360,11 @@ export class RoutingService {
       scoreSource: decision.scoreSource,
       band: decision.band,
       // The totals are recomputed with the disclosure on read; stored offers stay small.
-      offers: decision.offers.map(({ totals: _totals, ...offer }) => offer),
+      // The offered terms include the fees, so the disclosure and the booking price what was offered.
+      offers: decision.offers.map(({ totals: _totals, ...offer }) => ({
+        ...offer,
+        fees: cached.fees.get(offer.productId) ?? [],
+      })),
       catalogVersion: cached.version,
       outcomes: encodeOutcomes(decision.outcomes),
       features: {
@@ -411,12 +422,9 @@ export class RoutingService {
   /** The ranked offers with the borrower's disclosure (schedule figures, annual cost) for each. */
   async offers(tx: Executor, applicationId: string) {
     const row = await this.decision(tx, applicationId);
-    const offers = row.offers as Offer[];
-    const products = new Map<string, RoutingProduct>();
-    for (const p of (await this.routingTable(tx)).table.products) products.set(p.product.id, p.product);
+    const offers = row.offers as StoredOffer[];
     return offers.map((offer) => {
-      const product = products.get(offer.productId);
-      const fees = product?.fees ?? [];
+      const fees = offer.fees;
       const priced = quote({
         principalFen: offer.amountFen,
         termMonths: offer.termMonths,
@@ -426,8 +434,7 @@ export class RoutingService {
         cap: { rate: this.config.pricing.capAnnual, basis: this.config.pricing.capBasis },
       });
       assert(priced.ok, `offer ${offer.productId} was quoted at routing time`);
-      const { totals: _totals, ...rest } = offer;
-      return { ...rest, fees, disclosure: disclosure(priced.value) };
+      return { ...offer, disclosure: disclosure(priced.value) };
     });
   }
 
@@ -868,20 +875,19 @@ export class RoutingService {
       row && application.funderId && application.productId,
       'an approved application has a decision, a funder and a product',
     );
-    const offer = (row.offers as Offer[]).find((o) => o.productId === application.productId);
+    const offer = (row.offers as StoredOffer[]).find((o) => o.productId === application.productId);
     assert(offer, 'the approved product was offered');
     const dispatch = await store.dispatchTo(tx, application.id, application.funderId);
     const answer = (dispatch?.decision ?? {}) as { amountFen?: number; rateAnnual?: number };
     // The funder may approve less, or a lower rate, never more than offered.
     const principalFen = Math.min(answer.amountFen ?? offer.amountFen, offer.amountFen);
     const rateAnnual = Math.min(answer.rateAnnual ?? offer.rateAnnual, offer.rateAnnual);
-    const product = await this.deps.catalog.getProduct(tx, application.productId);
     const priced = quote({
       principalFen,
       termMonths: offer.termMonths,
       rateAnnual,
       method: offer.method,
-      fees: product?.fees ?? [],
+      fees: offer.fees,
       cap: { rate: this.config.pricing.capAnnual, basis: this.config.pricing.capBasis },
     });
     if (!priced.ok) throw new DomainError(priced.code, priced.message, priced.field);

@@ -56,4 +56,25 @@ describe.each(ENGINES)('the demo catalogue with the simulated funder on %s', (en
       expect(dispatches.length).toBe(new Set(offers.map((o) => o.funderId)).size);
     }
   });
+
+  it('offers carry their fees: the disclosed annual cost of a fee-charging product is above its rate', async () => {
+    const submitted = await h.call(
+      'POST',
+      '/v1/applications',
+      applicationBody({ idNumber: makeIdNumber('420102', '19880521', '779'), score: 700 }),
+      { headers: { 'idempotency-key': 'demo-fees' } },
+    );
+    const offers = (await h.call('GET', `/v1/applications/${submitted.body.id}/offers`)).body
+      .offers as Array<{
+      funderId: string;
+      rateAnnual: number;
+      fees: unknown[];
+      disclosure: { apr: { nominal: number } };
+    }>;
+    const hubei = offers.find((o) => o.funderId === 'hubei-trust');
+    expect(hubei?.fees).toEqual([{ kind: 'monthly-rate', rate: 0.001, label: '账户管理费' }]);
+    expect(hubei!.disclosure.apr.nominal).toBeGreaterThan(hubei!.rateAnnual + 0.01);
+    const feeFree = offers.find((o) => o.fees.length === 0)!;
+    expect(feeFree.disclosure.apr.nominal).toBeCloseTo(feeFree.rateAnnual, 3);
+  });
 });
