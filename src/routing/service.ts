@@ -961,7 +961,7 @@ export class RoutingService {
     )) {
       const more = await this.deps.database.db.transaction(async (tx) => {
         const dispatch = await store.dispatchTo(tx, stale.applicationId, stale.funderId);
-        if (dispatch?.status !== 'awaiting_callback') return null;
+        if (dispatch?.status !== 'awaiting_callback' && dispatch?.status !== 'pending') return null;
         await this.recordAnswer(
           tx,
           stale.applicationId,

@@ -232,7 +232,10 @@ export async function stale(tx: Executor, phase: 'approved' | 'offered', before:
   return rows.map((r) => r.id);
 }
 
-/** Dispatches still waiting for a funder's callback since before a time, oldest first, one batch. */
+/**
+ * Dispatches still waiting since before a time, oldest first, one batch: for a callback the funder
+ * promised, or (`pending`) for an answer a crashed process never recorded.
+ */
 export async function staleAwaiting(
   tx: Executor,
   before: Date,
@@ -240,7 +243,12 @@ export async function staleAwaiting(
   return tx
     .select({ applicationId: routingDispatches.applicationId, funderId: routingDispatches.funderId })
     .from(routingDispatches)
-    .where(and(eq(routingDispatches.status, 'awaiting_callback'), lt(routingDispatches.createdAt, before)))
+    .where(
+      and(
+        inArray(routingDispatches.status, ['awaiting_callback', 'pending']),
+        lt(routingDispatches.createdAt, before),
+      ),
+    )
     .orderBy(asc(routingDispatches.createdAt))
     .limit(EXPIRY_BATCH);
 }
