@@ -228,6 +228,23 @@ describe.each(ENGINES)('routing and dispatch on %s', (engine) => {
     ]);
   });
 
+  it('re-checks at dispatch: a funder suspended after the offer is skipped, with the reason recorded', async () => {
+    behave({});
+    const application = await submit();
+    await consentAll(application.id, ['fund-a', 'fund-b']);
+    expect((await h.call('PUT', '/v1/funders/fund-a/status', { status: 'suspended' })).status).toBe(200);
+    try {
+      const chosen = await h.call('POST', `/v1/applications/${application.id}/choose`, { mode: 'auto' });
+      expect(chosen.body.application).toMatchObject({ status: 'approved', funderId: 'fund-b' });
+      expect(chosen.body.dispatches.map((d: any) => [d.funderId, d.status, d.lastError])).toEqual([
+        ['fund-a', 'skipped', 'funder_suspended'],
+        ['fund-b', 'approved', null],
+      ]);
+    } finally {
+      await h.call('PUT', '/v1/funders/fund-a/status', { status: 'active' });
+    }
+  });
+
   it('fans out in parallel and keeps the best approval', async () => {
     behave({ 'fund-a': 'decline' });
     const application = await submit();
