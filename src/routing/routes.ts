@@ -1,11 +1,13 @@
 // Routing HTTP: offers, the explanation of every product (PIPL art. 24), the borrower's choice and
 // the dispatch it starts, confirmation and abandonment, the funder's signed decision callback, and
 // the trust lever. Thin: the service does the work.
+import type { FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { principalOf } from '../http/auth.ts';
 import type { App } from '../http/app.ts';
 import { write } from '../http/idempotent.ts';
 import { IdParams, ResourceId, Slug } from '../http/schemas.ts';
+import type { Application } from '../intake/model.ts';
 import { loadVisibleApplication } from '../intake/routes.ts';
 import type { Executor } from '../db/client.ts';
 import { assert, DomainError } from '../kernel/index.ts';
@@ -135,6 +137,18 @@ const RoutingConfigBody = Type.Object(
 );
 
 const STAFF = ['admin', 'analyst', 'system'] as const;
+/** The borrower reads their own offers, explanation (PIPL art. 24) and loan. */
+const READERS = [...STAFF, 'borrower'] as const;
+
+/** Intake's visibility (a funder sees only what was sent to it) plus: a borrower sees only their own. */
+async function readable(request: FastifyRequest, id: string): Promise<Application> {
+  const application = await loadVisibleApplication(request, id);
+  const principal = principalOf(request);
+  if (principal.role === 'borrower' && principal.customerId !== application.customerId) {
+    throw new DomainError('application_not_found', `no application ${id}`, 'id');
+  }
+  return application;
+}
 const WRITERS = ['admin', 'system'] as const;
 
 export async function routingRoutes(app: App): Promise<void> {
@@ -149,9 +163,9 @@ export async function routingRoutes(app: App): Promise<void> {
 
   app.get(
     '/v1/applications/:id/offers',
-    { config: { roles: STAFF }, schema: { tags: ['routing'], params: IdParams } },
+    { config: { roles: READERS }, schema: { tags: ['routing'], params: IdParams } },
     async (request) => {
-      const application = await loadVisibleApplication(request, request.params.id);
+      const application = await readable(request, request.params.id);
       return {
         applicationId: application.id,
         status: application.status,
@@ -162,9 +176,9 @@ export async function routingRoutes(app: App): Promise<void> {
 
   app.get(
     '/v1/applications/:id/routing',
-    { config: { roles: STAFF }, schema: { tags: ['routing'], params: IdParams } },
+    { config: { roles: READERS }, schema: { tags: ['routing'], params: IdParams } },
     async (request) => {
-      const application = await loadVisibleApplication(request, request.params.id);
+      const application = await readable(request, request.params.id);
       const row = await routing.decision(database.db, application.id);
       return {
         applicationId: application.id,
@@ -239,9 +253,9 @@ export async function routingRoutes(app: App): Promise<void> {
 
   app.get(
     '/v1/applications/:id/loan',
-    { config: { roles: [...STAFF, 'funder'] }, schema: { tags: ['routing'], params: IdParams } },
+    { config: { roles: [...READERS, 'funder'] }, schema: { tags: ['routing'], params: IdParams } },
     async (request) => {
-      const application = await loadVisibleApplication(request, request.params.id);
+      const application = await readable(request, request.params.id);
       const loan = await routing.loan(database.db, application.id);
       if (!loan) throw new DomainError('not_found', 'no loan is booked for this application', 'id');
       return loan;

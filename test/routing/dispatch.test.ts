@@ -157,6 +157,30 @@ describe.each(ENGINES)('routing and dispatch on %s', (engine) => {
     const booked = await h.call('POST', `/v1/applications/${application.id}/confirm`);
     expect(booked.status).toBe(201);
     expect(booked.body.schedule).toHaveLength(12);
+    // The borrower reads their own loan and explanation; another borrower finds nothing.
+    const own = (
+      await h.services.access.issueKey(h.database.db, {
+        role: 'borrower',
+        customerId: application.customerId,
+        label: 'me',
+      })
+    ).secret;
+    const other = (
+      await h.services.access.issueKey(h.database.db, {
+        role: 'borrower',
+        customerId: 'cus_other',
+        label: 'other',
+      })
+    ).secret;
+    expect(
+      (await h.call('GET', `/v1/applications/${application.id}/loan`, undefined, { key: own })).body.id,
+    ).toBe(booked.body.id);
+    expect(
+      (await h.call('GET', `/v1/applications/${application.id}/routing`, undefined, { key: own })).status,
+    ).toBe(200);
+    expect(
+      (await h.call('GET', `/v1/applications/${application.id}/routing`, undefined, { key: other })).status,
+    ).toBe(404);
     // The share counted against fund-b's band-B exposure budget; the booking against its quota.
     const [usage] = await h.database.query<{
       exposure: Record<string, number>;
