@@ -6,7 +6,7 @@ import { bandOf, classifyEmployer, computeScore, estimatedInstallmentFen } from 
 describe('scorecard', () => {
   it('adds the documented points (worked example)', () => {
     // 30 years (140) + ¥15,000/month (160) + ¥20,000 over 12 months at 12% ≈ ¥1,776.98/month,
-    // ratio 0.118 (200) + private employer (60) + Shanghai (80) + base 300 = 940.
+    // ratio 0.118 (200) + private employer (60) + Shanghai (80) + base 200 = 840.
     const result = computeScore({
       ageYears: 30,
       regionCode: '310104',
@@ -17,14 +17,14 @@ describe('scorecard', () => {
     });
     expect(estimatedInstallmentFen(2_000_000, 12, 0.12)).toBe(177_698);
     expect(result.points).toEqual({
-      base: 300,
+      base: 200,
       age: 140,
       income: 160,
       debtToIncome: 200,
       employer: 60,
       region: 80,
     });
-    expect(result.score).toBe(940);
+    expect(result.score).toBe(840);
   });
 
   it('stays within 0–1000 and never rewards a larger request against the same income', () => {

@@ -9,7 +9,7 @@ export const SCORE_MIN = 0;
 export const SCORE_MAX = 1000;
 
 export const DEFAULT_SCORECARD: ScorecardConfig = {
-  basePoints: 300,
+  basePoints: 200,
   agePoints: [
     { min: 18, max: 21, points: 40 },
     { min: 22, max: 25, points: 80 },
