@@ -219,10 +219,10 @@ export async function routingRoutes(app: App): Promise<void> {
         return { status: 200, body: await routing.choose(tx, application, choice) };
       });
       // The dispatch runs after the choice commits; a replayed request finds nothing left to do.
-      await routing.drive(request.params.id);
+      const finished = await routing.driveWithin(request.params.id);
       const application = await intake.get(database.db, request.params.id);
       assert(application, 'chosen application exists');
-      reply.status(200);
+      reply.status(finished ? 200 : 202);
       return { application, dispatches: await routing.dispatches(database.db, request.params.id) };
     },
   );

@@ -93,6 +93,8 @@ export interface RoutingServiceOptions {
   config?: RoutingConfig;
   /** approved applications not confirmed within this long expire (default 72 h) */
   approvalTtlMs?: number;
+  /** how long POST …/choose waits for the dispatch before answering 202 and finishing in the background (default 10 s) */
+  choiceWaitMs?: number;
   /** a funder that answered "pending" and sent no callback within this long is a timeout (default 24 h) */
   callbackTtlMs?: number;
   /** offers left unanswered this long expire (default 7 days) */
@@ -150,6 +152,7 @@ export class RoutingService {
   private current: { config: RoutingConfig; version: number };
   private readonly baseConfig: RoutingConfig;
   private readonly approvalTtlMs: number;
+  private readonly choiceWaitMs: number;
   private readonly callbackTtlMs: number;
   private readonly offerTtlMs: number;
   private readonly webhook: WebhookAdapter;
@@ -180,6 +183,7 @@ export class RoutingService {
     this.baseConfig = options.config ?? DEFAULT_ROUTING_CONFIG;
     this.current = { config: this.baseConfig, version: 0 };
     this.approvalTtlMs = options.approvalTtlMs ?? 72 * HOUR_MS;
+    this.choiceWaitMs = options.choiceWaitMs ?? 10_000;
     this.callbackTtlMs = options.callbackTtlMs ?? 24 * HOUR_MS;
     this.offerTtlMs = options.offerTtlMs ?? 7 * 24 * HOUR_MS;
     this.webhook = new WebhookAdapter(deps.clock, { ...DEFAULT_WEBHOOK_OPTIONS, ...options.webhook });
@@ -519,9 +523,33 @@ export class RoutingService {
 
   /** Continue a drive in the background (after a callback); shutdown and tests wait with idle(). */
   resume(applicationId: string): void {
-    const running = this.drive(applicationId).catch(() => {}); // a failed step leaves its state for the next resume
-    this.inFlight.add(running);
-    void running.finally(() => this.inFlight.delete(running));
+    this.track(this.drive(applicationId));
+  }
+
+  private track(running: Promise<void>): void {
+    const settled = running.catch(() => {}); // a failed step leaves its state for the next resume
+    this.inFlight.add(settled);
+    void settled.finally(() => this.inFlight.delete(settled));
+  }
+
+  /**
+   * Drive for at most choiceWaitMs, then let it finish in the background: a waterfall over slow
+   * funders (timeouts × retries × funders) must not hold the borrower's request for minutes.
+   * Returns false when the drive is still running.
+   */
+  async driveWithin(applicationId: string): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const running = this.drive(applicationId);
+    this.track(running);
+    // A failure within the wait reaches the caller (a 500 that changed nothing past the last step).
+    const finished = await Promise.race([
+      running.then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), this.choiceWaitMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    return finished;
   }
 
   async idle(): Promise<void> {

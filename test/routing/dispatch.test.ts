@@ -269,6 +269,41 @@ describe.each(ENGINES)('routing and dispatch on %s', (engine) => {
     }
   });
 
+  it('answers 202 when the funders take longer than the wait, and finishes in the background', async () => {
+    const slow = await routingHarness(engine, {
+      webhook: { timeoutMs: 2_000, maxAttempts: 1, backoffBaseMs: 10 },
+      choiceWaitMs: 100,
+    });
+    const mock = await mockFunder(slow.clock, 'stall'); // answers after a second
+    try {
+      await slow.call('POST', '/v1/funders', {
+        id: 'slow-bank',
+        name: 's',
+        type: 'bank',
+        licensedRegions: ['*'],
+        webhookUrl: mock.url,
+        webhookSecret: mock.secret,
+      });
+      await slow.call('POST', '/v1/funders/slow-bank/products', PRODUCT('slow-loan', 0.1));
+      const application = (
+        await slow.call('POST', '/v1/applications', applicationBody({ score: 700 }), {
+          headers: { 'idempotency-key': 'slow-1' },
+        })
+      ).body;
+      await slow.call('POST', `/v1/applications/${application.id}/consents`, consentBody('slow-bank'));
+      const chosen = await slow.call('POST', `/v1/applications/${application.id}/choose`, {
+        productId: 'slow-loan',
+      });
+      expect(chosen.status).toBe(202);
+      expect(chosen.body.application.status).toBe('sent');
+      await slow.services.routing.idle();
+      expect((await slow.call('GET', `/v1/applications/${application.id}`)).body.status).toBe('approved');
+    } finally {
+      await slow.close();
+      await mock.close();
+    }
+  });
+
   it('fans out in parallel and keeps the best approval', async () => {
     behave({ 'fund-a': 'decline' });
     const application = await submit();
