@@ -70,9 +70,8 @@ describe('the simulated funder', () => {
     type: 'application.dispatched',
     applicationRef: 'r',
     productId: 'p',
-    request: { amountFen: 1_000_000, termMonths: 12 },
     offer: { rateAnnual: 0.1, method: 'equal-installment', aprNominal: 0.1 },
-    payload: {},
+    payload: { schema: 'shoujia.share/v1', fields: { amountFen: 1_000_000, termMonths: 12 } },
   };
   const target = (key: string, score: number) => ({
     funderId: 'f',

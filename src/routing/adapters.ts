@@ -10,13 +10,16 @@ import type { RepaymentMethod } from '../catalog/model.ts';
 import { seedOf } from './rotation.ts';
 import { SIGNATURE_HEADER, signatureHeader } from './signature.ts';
 
-/** What is sent to a funder: the offer's terms and the gateway's payload (never more). */
+/**
+ * What is sent to a funder: the funder's own product and its offered price, and the gateway's
+ * payload. Nothing about the applicant or the request travels outside the payload: a field policy
+ * that withholds or masks the amount or the term must hold for the whole message.
+ */
 export interface DispatchMessage {
   type: 'application.dispatched';
   /** per-funder pseudonym of the application (sharing gateway); the callback names it */
   applicationRef: string;
   productId: string;
-  request: { amountFen: number; termMonths: number };
   offer: { rateAnnual: number; method: RepaymentMethod; aprNominal: number };
   /** the sharing gateway's payload, exactly as recorded in the exposure receipt */
   payload: unknown;
@@ -189,6 +192,13 @@ export function approvalProbability(config: SimulatedFunderConfig, score: number
   return config.maxApprovalRate / (1 + Math.exp(-(score - config.midpointScore) / config.scoreScale));
 }
 
+/** The requested amount as the gateway shared it: a number when in clear, else unknown. */
+function clearAmountFen(payload: unknown): number | undefined {
+  const fields = (payload as { fields?: Record<string, unknown> } | null)?.fields;
+  const amount = fields?.amountFen;
+  return typeof amount === 'number' ? amount : undefined;
+}
+
 export class SimulatedFunderAdapter implements FunderAdapter {
   readonly name = 'simulated' as const;
   constructor(private readonly config: SimulatedFunderConfig = DEFAULT_SIMULATED_FUNDER) {}
@@ -205,7 +215,8 @@ export class SimulatedFunderAdapter implements FunderAdapter {
       return {
         answer: {
           kind: 'approved',
-          amountFen: message.request.amountFen,
+          // Like a real funder it knows the amount only if the policy lets it leave in clear.
+          amountFen: clearAmountFen(message.payload),
           rateAnnual: message.offer.rateAnnual,
           reference: `sim-${target.idempotencyKey.slice(-12)}`,
         },

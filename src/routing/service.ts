@@ -646,7 +646,6 @@ export class RoutingService {
           type: 'application.dispatched',
           applicationRef,
           productId,
-          request: { amountFen: offer.amountFen, termMonths: offer.termMonths },
           offer: { rateAnnual: offer.rateAnnual, method: offer.method, aprNominal: offer.apr.nominal },
           payload: shared.payload,
         },

@@ -210,6 +210,38 @@ describe.each(ENGINES)('routing and dispatch on %s', (engine) => {
     expect(kinds.map((k) => k.kind)).toEqual(expect.arrayContaining(['exposure', 'decision', 'booking']));
   });
 
+  it('sends the funder only what the sharing gateway produced: a masked or withheld amount stays so', async () => {
+    behave({});
+    const policy = await h.call('PATCH', '/v1/funders/fund-d/sharing-policy', {
+      application: { amountFen: 'masked', termMonths: 'withheld' },
+    });
+    expect(policy.status).toBe(200);
+    try {
+      const application = await submit({ amountFen: 2_345_600 });
+      await consentAll(application.id, ['fund-d']);
+      const chosen = await h.call('POST', `/v1/applications/${application.id}/choose`, {
+        productId: 'fund-d-loan',
+      });
+      expect(chosen.body.application).toMatchObject({ status: 'approved', funderId: 'fund-d' });
+      const received = funders.get('fund-d')!.received.at(-1)!;
+      expect(received.signed).toBe(true);
+      expect(Object.keys(received.body).sort()).toEqual([
+        'applicationRef',
+        'offer',
+        'payload',
+        'productId',
+        'type',
+      ]);
+      expect(received.body.payload.fields.termMonths).toBeUndefined();
+      expect(typeof received.body.payload.fields.amountFen).toBe('string'); // a band, not the amount
+      expect(JSON.stringify(received.body)).not.toContain('2345600');
+    } finally {
+      await h.call('PATCH', '/v1/funders/fund-d/sharing-policy', {
+        application: { amountFen: 'clear', termMonths: 'clear' },
+      });
+    }
+  });
+
   it('runs a waterfall: decline, then a 503 retried with the same key, then approval', async () => {
     behave({ 'fund-a': 'decline', 'fund-b': 'fail-once-then-approve' });
     const application = await submit();
