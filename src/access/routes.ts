@@ -2,14 +2,16 @@
 import { Type } from 'typebox';
 import type { App } from '../http/app.ts';
 import { write } from '../http/idempotent.ts';
-import { IdParams, ShortText, Slug } from '../http/schemas.ts';
+import { IdParams, ResourceId, ShortText, Slug } from '../http/schemas.ts';
 import { DomainError } from '../kernel/index.ts';
 import { ROLES } from './model.ts';
 
 const KeyBody = Type.Object(
   {
-    role: Type.Union(ROLES.filter((r) => r !== 'borrower').map((r) => Type.Literal(r))),
+    role: Type.Union(ROLES.map((r) => Type.Literal(r))),
     funderId: Type.Optional(Slug),
+    /** role borrower: the customer whose own data the key reads (the borrower portal's session key) */
+    customerId: Type.Optional(ResourceId),
     label: ShortText(100),
   },
   { additionalProperties: false },
@@ -23,7 +25,7 @@ export async function accessRoutes(app: App): Promise<void> {
     { config: { roles: ['admin'] }, schema: { tags: ['access'], body: KeyBody } },
     (request, reply) =>
       write(request, reply, async (tx) => {
-        const { role, funderId, label } = request.body;
+        const { role, funderId, customerId, label } = request.body;
         if ((role === 'funder') !== Boolean(funderId)) {
           throw new DomainError(
             'invalid_request',
@@ -33,7 +35,22 @@ export async function accessRoutes(app: App): Promise<void> {
         }
         if (funderId && !(await catalog.getFunder(tx, funderId)))
           throw new DomainError('funder_not_found', `no funder ${funderId}`, 'funderId');
-        const key = await access.issueKey(tx, { role, funderId: funderId ?? null, label });
+        if ((role === 'borrower') !== Boolean(customerId)) {
+          throw new DomainError(
+            'invalid_request',
+            'customerId is required for, and only for, role borrower',
+            'customerId',
+          );
+        }
+        if (customerId && !(await app.shoujia.identity.getProfile(tx, customerId))) {
+          throw new DomainError('not_found', `no customer ${customerId}`, 'customerId');
+        }
+        const key = await access.issueKey(tx, {
+          role,
+          funderId: funderId ?? null,
+          customerId: customerId ?? null,
+          label,
+        });
         return { status: 201, body: key };
       }),
   );

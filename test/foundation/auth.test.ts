@@ -99,6 +99,41 @@ describe.each(ENGINES)('auth and funder scoping on %s', (engine) => {
     ).toEqual(['funder-a']);
   });
 
+  it('issues borrower keys for one customer only: they read that customer’s application and nobody else’s', async () => {
+    expect((await h.call('POST', '/v1/api-keys', { role: 'borrower', label: 'b' })).body.error.field).toBe(
+      'customerId',
+    );
+    expect(
+      (await h.call('POST', '/v1/api-keys', { role: 'borrower', customerId: 'cus_nobody', label: 'b' }))
+        .status,
+    ).toBe(404);
+    const own = await h.call('GET', `/v1/applications/${applicationId}`);
+    const key = (
+      await h.call('POST', '/v1/api-keys', {
+        role: 'borrower',
+        customerId: own.body.customerId,
+        label: 'portal',
+      })
+    ).body.secret;
+    expect(
+      (await h.call('GET', `/v1/applications/${applicationId}/routing`, undefined, { key })).status,
+    ).toBe(200);
+    const other = (
+      await h.call(
+        'POST',
+        '/v1/applications',
+        applicationBody({ idNumber: '11010519491231002X', phone: '13700000000' }),
+        {
+          headers: { 'idempotency-key': 'other-borrower' },
+        },
+      )
+    ).body;
+    expect((await h.call('GET', `/v1/applications/${other.id}/routing`, undefined, { key })).status).toBe(
+      404,
+    );
+    expect((await h.call('POST', '/v1/funders', FUNDER('by-borrower'), { key })).status).toBe(403);
+  });
+
   it('analysts read but cannot write; revoked keys stop working', async () => {
     expect((await h.call('GET', '/v1/funders', undefined, { key: analystKey })).status).toBe(200);
     expect((await h.call('POST', '/v1/funders', FUNDER('funder-c'), { key: analystKey })).status).toBe(403);
