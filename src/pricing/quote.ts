@@ -46,13 +46,18 @@ function invalid(field: string, message: string): Invalid {
   return err('quote_invalid', message, field);
 }
 
-/** The fields each fee kind carries; anything else is a mistake worth naming, not ignoring. */
-const FEE_FIELDS: Record<FeeLine['kind'], readonly string[]> = {
-  upfront: ['kind', 'amountFen', 'label'],
-  monthly: ['kind', 'amountFen', 'label'],
-  'monthly-rate': ['kind', 'rate', 'label'],
-  once: ['kind', 'period', 'amountFen', 'label'],
-};
+/**
+ * The first own key of `fee` that is not one of the fields its kind carries (`kind`, `label` and the
+ * two given), or undefined. Anything else is a mistake worth naming, not ignoring. Walks the keys in
+ * Object.keys order without copying them into an array: this runs for every fee of every quote.
+ */
+function extraKey(fee: object, field: string, other: string): string | undefined {
+  for (const key in fee) {
+    if (key !== 'kind' && key !== field && key !== other && key !== 'label' && Object.hasOwn(fee, key))
+      return key;
+  }
+  return undefined;
+}
 
 /** Check a fee list on its own (period bounds need the term). */
 export function validateFees(
@@ -62,37 +67,48 @@ export function validateFees(
 ): Invalid | null {
   if (!Array.isArray(fees)) return invalid(fieldPrefix, 'fees must be a list');
   if (fees.length > FEE_LINES_MAX) return invalid(fieldPrefix, `at most ${FEE_LINES_MAX} fee lines`);
+  // Field paths are built only on failure (routing prices ~23 offers a decision).
   for (let i = 0; i < fees.length; i++) {
     const fee = fees[i] as FeeLine | undefined;
-    const at = `${fieldPrefix}.${i}`;
-    if (typeof fee !== 'object' || fee === null) return invalid(at, 'a fee line must be an object');
-    const allowed = FEE_FIELDS[fee.kind as FeeLine['kind']];
-    if (!allowed) return invalid(`${at}.kind`, 'fee kind must be upfront, monthly, monthly-rate or once');
-    for (const key of Object.keys(fee)) {
-      if (!allowed.includes(key)) return invalid(`${at}.${key}`, `a ${fee.kind} fee has no ${key}`);
+    if (typeof fee !== 'object' || fee === null) {
+      return invalid(`${fieldPrefix}.${i}`, 'a fee line must be an object');
     }
+    let extra: string | undefined;
     switch (fee.kind) {
       case 'upfront':
       case 'monthly':
+        extra = extraKey(fee, 'amountFen', 'amountFen');
+        if (extra !== undefined) break;
         if (!isWholeFen(fee.amountFen, 0))
-          return invalid(`${at}.amountFen`, 'a fee amount must be whole fen ≥ 0');
-        break;
+          return invalid(`${fieldPrefix}.${i}.amountFen`, 'a fee amount must be whole fen ≥ 0');
+        continue;
       case 'monthly-rate':
-        if (!isRate(fee.rate)) return invalid(`${at}.rate`, 'a fee rate must be in [0, 1)');
-        break;
+        extra = extraKey(fee, 'rate', 'rate');
+        if (extra !== undefined) break;
+        if (!isRate(fee.rate)) return invalid(`${fieldPrefix}.${i}.rate`, 'a fee rate must be in [0, 1)');
+        continue;
       case 'once':
+        extra = extraKey(fee, 'period', 'amountFen');
+        if (extra !== undefined) break;
         if (!isWholeFen(fee.amountFen, 0))
-          return invalid(`${at}.amountFen`, 'a fee amount must be whole fen ≥ 0');
+          return invalid(`${fieldPrefix}.${i}.amountFen`, 'a fee amount must be whole fen ≥ 0');
         if (!Number.isInteger(fee.period) || fee.period < 1 || fee.period > termMonths) {
-          return invalid(`${at}.period`, `a one-off fee's period must be within 1..${termMonths}`);
+          return invalid(
+            `${fieldPrefix}.${i}.period`,
+            `a one-off fee's period must be within 1..${termMonths}`,
+          );
         }
-        break;
+        continue;
       default:
-        return invalid(`${at}.kind`, 'fee kind must be upfront, monthly, monthly-rate or once');
+        return invalid(`${fieldPrefix}.${i}.kind`, 'fee kind must be upfront, monthly, monthly-rate or once');
     }
+    return invalid(`${fieldPrefix}.${i}.${extra}`, `a ${fee.kind} fee has no ${extra}`);
   }
   return null;
 }
+
+const METHODS: ReadonlySet<unknown> = new Set(REPAYMENT_METHODS);
+const BASES: ReadonlySet<unknown> = new Set(CAP_BASES);
 
 /** Validate a quote input; the field names match the API body and the messages the CLI shows. */
 export function validateQuoteInput(input: QuoteInput): Invalid | null {
@@ -102,7 +118,7 @@ export function validateQuoteInput(input: QuoteInput): Invalid | null {
     return invalid('termMonths', `term must be whole months within 1..${TERM_MONTHS_MAX}`);
   }
   if (!isRate(input.rateAnnual)) return invalid('rateAnnual', 'annual rate must be in [0, 1)');
-  if (!(REPAYMENT_METHODS as readonly string[]).includes(input.method)) {
+  if (!METHODS.has(input.method)) {
     return invalid('method', `method must be one of ${REPAYMENT_METHODS.join(', ')}`);
   }
   const feeProblem = validateFees(input.fees, input.termMonths);
@@ -113,23 +129,26 @@ export function validateQuoteInput(input: QuoteInput): Invalid | null {
     if (typeof cap.rate !== 'number' || !Number.isFinite(cap.rate) || cap.rate <= 0 || cap.rate > 10) {
       return invalid('cap.rate', 'cap rate must be in (0, 10]');
     }
-    if (!(CAP_BASES as readonly string[]).includes(cap.basis))
-      return invalid('cap.basis', 'cap basis must be nominal or effective');
+    if (!BASES.has(cap.basis)) return invalid('cap.basis', 'cap basis must be nominal or effective');
   }
   // Every amount must stay within MAX_FEN. Total interest is at most P·r·n for every method (a
   // level installment never exceeds the first equal-principal one), plus a fen of rounding a period.
   const n = input.termMonths;
+  const fees = input.fees;
   let feeBound = 0;
-  for (const fee of input.fees) {
+  let upfront = 0;
+  for (let i = 0; i < fees.length; i++) {
+    const fee = fees[i]!;
     if (fee.kind === 'monthly') feeBound += fee.amountFen * n;
     else if (fee.kind === 'monthly-rate') feeBound += (input.principalFen * fee.rate + 1) * n;
-    else feeBound += fee.amountFen;
+    else {
+      feeBound += fee.amountFen;
+      if (fee.kind === 'upfront') upfront += fee.amountFen;
+    }
   }
   const bound = input.principalFen * (1 + (input.rateAnnual / 12) * n) + n + feeBound;
   if (bound > MAX_FEN)
     return invalid('principalFen', `principal, interest and fees together would exceed ${MAX_FEN} fen`);
-  let upfront = 0;
-  for (const fee of input.fees) if (fee.kind === 'upfront') upfront += fee.amountFen;
   if (upfront >= input.principalFen) {
     return err(
       'fees_exceed_principal',
