@@ -301,6 +301,46 @@ describe('annual cost', () => {
   });
 });
 
+describe('the APR-only path (routing calls quote with { schedule: false })', () => {
+  it('gives exactly the totals, APR and cap check of the full quote, refusals included', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          loan,
+          fc.integer({ min: 1, max: 360 }).chain((termMonths) =>
+            fc.record({
+              principalFen: fc.integer({ min: 1, max: 1_000_000_000 }),
+              termMonths: fc.constant(termMonths),
+              rateAnnual: fc.double({ min: 0, max: 0.9999999, noNaN: true }),
+              method,
+              fees: fc.array(
+                fc.oneof(
+                  fee(termMonths),
+                  fc.record({
+                    kind: fc.constant('upfront' as const),
+                    amountFen: fc.integer({ min: 0, max: 1_000_000_000 }),
+                  }),
+                ),
+                { maxLength: 5 },
+              ),
+            }),
+          ),
+        ),
+        (input) => {
+          const full = quote(input);
+          const short = quote(input, { schedule: false });
+          if (!full.ok) {
+            expect(short).toEqual(full);
+            return;
+          }
+          expect(short).toEqual({ ok: true, value: { ...full.value, schedule: [] } });
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
+
 describe('bad input names the field', () => {
   const good: QuoteInput = {
     principalFen: 1_000_000,

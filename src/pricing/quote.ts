@@ -19,7 +19,7 @@ import {
   type ScheduleLine,
   TERM_MONTHS_MAX,
 } from './model.ts';
-import { allocateColumns, fillSchedule } from './schedule.ts';
+import { allocateColumns, fillPayments, fillSchedule } from './schedule.ts';
 
 /**
  * Float noise allowed when comparing a cost with a cap: a loan priced at exactly the cap solves to
@@ -186,7 +186,10 @@ export function quote(input: QuoteInput, options: QuoteOptions = {}): Result<Quo
   const problem = validateQuoteInput(input);
   if (problem) return problem;
   const n = input.termMonths;
-  const sums = fillSchedule(columns, input.principalFen, n, input.rateAnnual, input.method, input.fees);
+  const lines = options.schedule !== false;
+  const sums = lines
+    ? fillSchedule(columns, input.principalFen, n, input.rateAnnual, input.method, input.fees)
+    : fillPayments(columns.payment, input.principalFen, n, input.rateAnnual, input.method, input.fees);
   const disbursedFen = input.principalFen - sums.upfrontFeeFen;
   const periodRate = solvePeriodRate(columns.payment, n, disbursedFen);
   if (periodRate === UNSOLVABLE) {
@@ -202,7 +205,7 @@ export function quote(input: QuoteInput, options: QuoteOptions = {}): Result<Quo
   }
   const apr = aprOf(periodRate);
   const schedule: ScheduleLine[] = [];
-  if (options.schedule !== false) {
+  if (lines) {
     for (let t = 1; t <= n; t++) {
       schedule.push({
         period: t,

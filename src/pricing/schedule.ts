@@ -158,3 +158,87 @@ export function fillSchedule(
     paymentFen: paymentSum,
   };
 }
+
+/**
+ * The payments column alone (periods 1..termMonths into `payment`) and the sums: what a quote
+ * without schedule lines needs (routing prices every eligible offer this way). Same rules and the
+ * same kernel roundings, period by period, as fillSchedule, so the payments and sums are identical
+ * to the fen (quote.test.ts checks that both paths agree); one pass, nothing else written.
+ */
+export function fillPayments(
+  payment: Float64Array,
+  principalFen: number,
+  termMonths: number,
+  rateAnnual: number,
+  method: RepaymentMethod,
+  fees: readonly FeeLine[],
+): ScheduleSums {
+  const n = termMonths;
+  assert(Number.isInteger(n) && n >= 1 && n <= TERM_MONTHS_MAX, 'term within 1..360');
+  const periodRate = rateAnnual / 12;
+  let upfrontFeeFen = 0;
+  let recurringFeeFen = 0;
+  let onceFeeFen = 0;
+  for (let i = 0; i < fees.length; i++) {
+    const fee = fees[i]!;
+    if (fee.kind === 'upfront') upfrontFeeFen += fee.amountFen;
+    else if (fee.kind === 'monthly') recurringFeeFen += fee.amountFen;
+    else if (fee.kind === 'monthly-rate') recurringFeeFen += rateOfFen(principalFen, fee.rate);
+    else onceFeeFen += fee.amountFen;
+  }
+  // Every amount is whole fen below MAX_FEN (validated), so these sums are exact in any order.
+  let balance = principalFen;
+  let interestSum = 0;
+  switch (method) {
+    case 'equal-installment': {
+      const installment = equalInstallmentFen(principalFen, periodRate, n);
+      for (let t = 1; t < n; t++) {
+        const interestFen = rateOfFen(balance, periodRate);
+        const principalFenT = Math.min(Math.max(installment - interestFen, 0), balance);
+        balance -= principalFenT;
+        interestSum += interestFen;
+        payment[t] = principalFenT + interestFen + recurringFeeFen;
+      }
+      break;
+    }
+    case 'equal-principal': {
+      const share = roundFen(principalFen / n);
+      for (let t = 1; t < n; t++) {
+        const principalFenT = Math.min(share, balance);
+        const interestFen = rateOfFen(balance, periodRate);
+        balance -= principalFenT;
+        interestSum += interestFen;
+        payment[t] = principalFenT + interestFen + recurringFeeFen;
+      }
+      break;
+    }
+    case 'interest-first': {
+      const interestFen = rateOfFen(principalFen, periodRate);
+      for (let t = 1; t < n; t++) payment[t] = interestFen + recurringFeeFen;
+      interestSum = interestFen * (n - 1);
+      break;
+    }
+    case 'bullet': {
+      for (let t = 1; t < n; t++) payment[t] = recurringFeeFen;
+      break;
+    }
+    default:
+      unreachable(method, 'repayment method');
+  }
+  const lastInterestFen =
+    method === 'bullet' ? rateOfFen(principalFen, (rateAnnual * n) / 12) : rateOfFen(balance, periodRate);
+  interestSum += lastInterestFen;
+  payment[n] = balance + lastInterestFen + recurringFeeFen;
+  for (let i = 0; i < fees.length; i++) {
+    const fee = fees[i]!;
+    if (fee.kind === 'once') payment[fee.period] = payment[fee.period]! + fee.amountFen;
+  }
+  const periodicFeeFen = recurringFeeFen * n + onceFeeFen;
+  return {
+    principalFen,
+    interestFen: interestSum,
+    periodicFeeFen,
+    upfrontFeeFen,
+    paymentFen: principalFen + interestSum + periodicFeeFen,
+  };
+}
