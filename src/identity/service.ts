@@ -1,13 +1,14 @@
 // Identity use cases: validate an applicant, find-or-create the customer by customer key with PII
 // encrypted, and keep per-funder consents.
 import './errors.ts';
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import {
   type Clock,
   DomainError,
   type IdGenerator,
   type Vault,
+  assert,
   deriveKey,
   hmacSha256,
 } from '../kernel/index.ts';
@@ -70,54 +71,35 @@ export class IdentityService {
     return hmacSha256(this.phoneKeySecret, normalisedPhone).toString('hex');
   }
 
-  /** Find or create the customer; name and phone are refreshed from the newest application. */
+  /**
+   * Find or create the customer; name and phone are refreshed from the newest application. One
+   * statement: on PostgreSQL a concurrent insert of the same person makes this one wait for it and
+   * then update the row it created, so a person is one customer. `xmax = 0` only on a row this
+   * statement inserted.
+   */
   async upsertCustomer(
     tx: Executor,
     applicant: ValidatedApplicant,
   ): Promise<{ customerId: string; created: boolean }> {
-    const now = this.deps.clock.now();
+    const now = this.deps.clock.now().toISOString();
     const key = this.customerKey(applicant.idNumber.normalised);
     const vault = this.deps.vault;
-    const [existing] = await tx
-      .select({ id: customers.id })
-      .from(customers)
-      .where(eq(customers.customerKey, key));
-    const encrypted = {
-      nameEnc: vault.encrypt(applicant.name, `customer:${key}:name`),
-      phoneEnc: vault.encrypt(applicant.phone, `customer:${key}:phone`),
-      phoneKey: this.phoneKey(applicant.phone),
-    };
-    if (existing) {
-      await tx
-        .update(customers)
-        .set({ ...encrypted, updatedAt: now })
-        .where(eq(customers.id, existing.id));
-      return { customerId: existing.id, created: false };
-    }
     const id = this.deps.ids.next('cus');
-    const inserted = await tx
-      .insert(customers)
-      .values({
-        id,
-        customerKey: key,
-        ...encrypted,
-        idNumberEnc: vault.encrypt(applicant.idNumber.normalised, `customer:${key}:idNumber`),
-        birthDate: applicant.idNumber.birthDate,
-        gender: applicant.idNumber.gender,
-        regionCode: applicant.idNumber.region.code,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .onConflictDoNothing({ target: customers.customerKey })
-      .returning({ id: customers.id });
-    if (inserted.length === 1) return { customerId: id, created: true };
-    // A concurrent transaction created the same person first (PostgreSQL): use theirs.
-    const [winner] = await tx
-      .select({ id: customers.id })
-      .from(customers)
-      .where(eq(customers.customerKey, key));
-    if (!winner) throw new DomainError('conflict', 'customer created concurrently; retry');
-    return { customerId: winner.id, created: false };
+    const result = (await tx.execute(sql`
+      INSERT INTO customers (id, customer_key, name_enc, id_number_enc, phone_enc, phone_key, birth_date,
+        gender, region_code, created_at, updated_at)
+      VALUES (${id}, ${key}, ${vault.encrypt(applicant.name, `customer:${key}:name`)},
+        ${vault.encrypt(applicant.idNumber.normalised, `customer:${key}:idNumber`)},
+        ${vault.encrypt(applicant.phone, `customer:${key}:phone`)}, ${this.phoneKey(applicant.phone)},
+        ${applicant.idNumber.birthDate}, ${applicant.idNumber.gender}, ${applicant.idNumber.region.code},
+        ${now}::timestamptz, ${now}::timestamptz)
+      ON CONFLICT (customer_key) DO UPDATE SET name_enc = EXCLUDED.name_enc, phone_enc = EXCLUDED.phone_enc,
+        phone_key = EXCLUDED.phone_key, updated_at = EXCLUDED.updated_at
+      RETURNING id, (xmax = 0) AS created`)) as unknown as { rows: Array<{ id: string; created: boolean }> };
+    const [row] = result.rows;
+    assert(row, 'the customer upsert returns its row');
+    assert(row.created === false || row.id === id, 'a created customer has the id drawn for it');
+    return { customerId: row.id, created: row.created };
   }
 
   async getProfile(tx: Executor, customerId: string): Promise<CustomerProfile | undefined> {

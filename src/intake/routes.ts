@@ -75,10 +75,17 @@ export async function intakeRoutes(app: App): Promise<void> {
     },
     (request, reply) =>
       idempotentWrite(request, reply, async (tx) => {
-        const { application, customerCreated } = await intake.submit(tx, request.body);
         // Routing scores and routes at once: the answer carries the offers' count or the decline.
-        const routed = await routing.routeSubmitted(tx, application, request.body);
-        return { status: 201, body: { ...routed.application, band: routed.band, offerCount: routed.offers, customerCreated } };
+        const routed = await routing.submitAndRoute(tx, request.body);
+        return {
+          status: 201,
+          body: {
+            ...routed.application,
+            band: routed.band,
+            offerCount: routed.offers,
+            customerCreated: routed.customerCreated,
+          },
+        };
       }),
   );
 

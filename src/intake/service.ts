@@ -1,7 +1,7 @@
 // Application intake: validate, upsert the customer, store the application and its first event,
 // all in one transaction (with the caller's idempotency record).
 import './errors.ts';
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import { emit } from '../db/outbox.ts';
 import type { IdentityService } from '../identity/service.ts';
@@ -23,6 +23,33 @@ export type OriginationHook = (
   event: { customerId: string; applicationId: string; channel: string; at: Date },
 ) => Promise<void>;
 
+/**
+ * Decides the first status of an application at submission (routing), before it is stored, so the
+ * application is inserted in that status with both events in one statement instead of being
+ * inserted, read back and moved. `draft` is the application as it will be stored.
+ */
+export type SubmitRouter = (
+  tx: Executor,
+  draft: Application,
+) => Promise<{ to: ApplicationStatus; score: number; reason: string }>;
+
+/** Column order of the raw submit statement; `toApplication` maps the row back. */
+type ApplicationRow = {
+  id: string;
+  status: string;
+  customer_id: string;
+  amount_fen: string | number;
+  term_months: number;
+  purpose: string;
+  channel: string;
+  monthly_income_fen: string | number;
+  score: number | null;
+  funder_id: string | null;
+  product_id: string | null;
+  created_at: Date | string;
+  updated_at: Date | string;
+};
+
 function toApplication(row: typeof applications.$inferSelect): Application {
   return {
     id: row.id,
@@ -38,6 +65,24 @@ function toApplication(row: typeof applications.$inferSelect): Application {
     productId: row.productId,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
+  };
+}
+
+function fromRow(row: ApplicationRow): Application {
+  return {
+    id: row.id,
+    status: row.status as ApplicationStatus,
+    customerId: row.customer_id,
+    amountFen: Number(row.amount_fen),
+    termMonths: row.term_months,
+    purpose: row.purpose,
+    channel: row.channel,
+    monthlyIncomeFen: Number(row.monthly_income_fen),
+    score: row.score,
+    funderId: row.funder_id,
+    productId: row.product_id,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
   };
 }
 
@@ -61,6 +106,7 @@ export class IntakeService {
   async submit(
     tx: Executor,
     input: ApplicationInput,
+    route?: SubmitRouter,
   ): Promise<{ application: Application; customerCreated: boolean }> {
     const now = this.deps.clock.now();
     const applicant = this.deps.identity.validateApplicant(input.applicant, now);
@@ -74,39 +120,63 @@ export class IntakeService {
     }
     const { customerId, created } = await this.deps.identity.upsertCustomer(tx, applicant);
     const id = this.deps.ids.next('app');
-    const [row] = await tx
-      .insert(applications)
-      .values({
-        id,
-        customerId,
-        status: 'submitted',
-        amountFen: input.request.amountFen,
-        termMonths: input.request.termMonths,
-        purpose: input.request.purpose,
-        channel: input.channel,
-        employerEnc: applicant.employer
-          ? this.deps.vault.encrypt(applicant.employer, `application:${id}:employer`)
-          : null,
-        monthlyIncomeFen: applicant.monthlyIncomeFen,
-        score: input.score ?? null,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .returning();
-    assert(row, 'insert returned the application');
-    await tx
-      .insert(applicationEvents)
-      .values({ applicationId: id, fromStatus: null, toStatus: 'submitted', reason: null, at: now });
+    const draft: Application = {
+      id,
+      status: 'submitted',
+      customerId,
+      amountFen: input.request.amountFen,
+      termMonths: input.request.termMonths,
+      purpose: input.request.purpose,
+      channel: input.channel,
+      monthlyIncomeFen: applicant.monthlyIncomeFen,
+      score: input.score ?? null,
+      funderId: null,
+      productId: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const routed = route ? await route(tx, draft) : null;
+    if (routed)
+      assert(canTransition('submitted', routed.to), `routing may not move a submission to ${routed.to}`);
+    const status: ApplicationStatus = routed?.to ?? 'submitted';
+    const score = routed ? routed.score : draft.score;
+    const employerEnc = applicant.employer
+      ? this.deps.vault.encrypt(applicant.employer, `application:${id}:employer`)
+      : null;
+    // The history keeps every status with its time: 'submitted', then the routed status (same time).
+    const events = routed
+      ? sql`(${id}, NULL, 'submitted', NULL, ${now.toISOString()}::timestamptz),
+            (${id}, 'submitted', ${status}, ${routed.reason}, ${now.toISOString()}::timestamptz)`
+      : sql`(${id}, NULL, 'submitted', NULL, ${now.toISOString()}::timestamptz)`;
+    const submittedEvent = JSON.stringify({ applicationId: id, customerId, customerCreated: created });
+    const outboxRows = routed
+      ? sql`('application.submitted', ${id}, ${submittedEvent}::jsonb, ${now.toISOString()}::timestamptz),
+            (${`application.${status}`}, ${id}, ${JSON.stringify({ applicationId: id, from: 'submitted', to: status })}::jsonb, ${now.toISOString()}::timestamptz)`
+      : sql`('application.submitted', ${id}, ${submittedEvent}::jsonb, ${now.toISOString()}::timestamptz)`;
+    // One statement for the application, its events and its outbox rows (the foreign key from the
+    // events is checked at the end of the statement, when the application row exists).
+    const result = (await tx.execute(sql`
+      WITH inserted AS (
+        INSERT INTO applications (id, customer_id, status, amount_fen, term_months, purpose, channel,
+          employer_enc, monthly_income_fen, score, created_at, updated_at)
+        VALUES (${id}, ${customerId}, ${status}, ${draft.amountFen}, ${draft.termMonths}, ${draft.purpose},
+          ${draft.channel}, ${employerEnc}, ${draft.monthlyIncomeFen}, ${score},
+          ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz)
+        RETURNING id, status, customer_id, amount_fen, term_months, purpose, channel, monthly_income_fen,
+          score, funder_id, product_id, created_at, updated_at
+      ), events AS (
+        INSERT INTO application_events (application_id, from_status, to_status, reason, at) VALUES ${events}
+      ), emitted AS (
+        INSERT INTO outbox (topic, aggregate_id, payload, created_at) VALUES ${outboxRows}
+      )
+      SELECT * FROM inserted`)) as unknown as { rows: ApplicationRow[] };
+    const [row] = result.rows;
+    assert(row && row.id === id, 'insert returned the application');
     if (created) {
       for (const hook of this.originationHooks)
         await hook(tx, { customerId, applicationId: id, channel: input.channel, at: now });
     }
-    await emit(tx, this.deps.clock, 'application.submitted', id, {
-      applicationId: id,
-      customerId,
-      customerCreated: created,
-    });
-    return { application: toApplication(row), customerCreated: created };
+    return { application: fromRow(row), customerCreated: created };
   }
 
   async get(tx: Executor, id: string): Promise<Application | undefined> {
@@ -169,15 +239,13 @@ export class IntakeService {
       .where(and(eq(applications.id, id), eq(applications.status, current.status)))
       .returning();
     if (!row) throw new DomainError('conflict', 'the application changed concurrently; retry');
-    await tx
-      .insert(applicationEvents)
-      .values({
-        applicationId: id,
-        fromStatus: current.status,
-        toStatus: to,
-        reason: change.reason ?? null,
-        at: now,
-      });
+    await tx.insert(applicationEvents).values({
+      applicationId: id,
+      fromStatus: current.status,
+      toStatus: to,
+      reason: change.reason ?? null,
+      at: now,
+    });
     await emit(tx, this.deps.clock, `application.${to}`, id, { applicationId: id, from: current.status, to });
     return toApplication(row);
   }

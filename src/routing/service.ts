@@ -321,19 +321,47 @@ export class RoutingService {
 
   // ---- submission ----
 
-  /** Score and route a just-submitted application in the submitting transaction. */
-  async routeSubmitted(
+  /**
+   * Submit an application through intake and route it in the same transaction, before intake
+   * stores it: the application is inserted directly in its routed status (offered or declined),
+   * with both events, rather than inserted, read back and moved.
+   */
+  async submitAndRoute(
     tx: Executor,
-    application: Application,
     input: ApplicationInput,
   ): Promise<{
     application: Application;
+    customerCreated: boolean;
     status: ApplicationStatus;
     score: number;
     band: string;
     offers: number;
   }> {
-    const now = this.deps.clock.now();
+    let routed: { band: string; offers: number } | undefined;
+    const { application, customerCreated } = await this.deps.intake.submit(tx, input, async (tx, draft) => {
+      const decided = await this.route(tx, draft, input);
+      routed = decided;
+      return decided;
+    });
+    assert(routed, 'intake called the router');
+    assert(application.score !== null, 'a routed application has its score');
+    return {
+      application,
+      customerCreated,
+      status: application.status,
+      score: application.score,
+      band: routed.band,
+      offers: routed.offers,
+    };
+  }
+
+  /** Score and route an application about to be stored; the decision row goes in the caller's transaction. */
+  private async route(
+    tx: Executor,
+    application: Application,
+    input: ApplicationInput,
+  ): Promise<{ to: 'offered' | 'declined'; score: number; reason: string; band: string; offers: number }> {
+    const now = application.createdAt;
     const parsed = parseIdNumber(input.applicant.idNumber, now);
     assert(parsed.ok, 'intake validated the ID number');
     const cached = await this.routingTable(tx);
@@ -383,17 +411,12 @@ export class RoutingService {
       decidedAt: now,
       updatedAt: now,
     });
-    const reason = offered
-      ? `${decision.offers.length} offers`
-      : `no eligible product: ${summarise(decision.outcomes)}`;
-    const updated = await this.deps.intake.transition(tx, application.id, offered ? 'offered' : 'declined', {
-      score: decision.score,
-      reason,
-    });
     return {
-      application: updated,
-      status: offered ? 'offered' : 'declined',
+      to: offered ? 'offered' : 'declined',
       score: decision.score,
+      reason: offered
+        ? `${decision.offers.length} offers`
+        : `no eligible product: ${summarise(decision.outcomes)}`,
       band: decision.band,
       offers: decision.offers.length,
     };
