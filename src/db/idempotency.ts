@@ -1,7 +1,7 @@
 // Idempotent writes (STYLE §3): the idempotency record and the write commit in one transaction.
 // Same key + same body → the first answer again; same key + different body → idempotency_key_reused.
 // A rejected request rolls back entirely, key included, so a corrected retry may reuse the key.
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { canonicalJson, type Clock, DomainError, sha256Hex } from '../kernel/index.ts';
 import type { Db, Tx } from './client.ts';
 import { idempotencyKeys } from './infra-schema.ts';
@@ -29,6 +29,11 @@ export function checkIdempotencyKey(key: unknown): string {
   return key;
 }
 
+/** node-postgres and PGlite both answer `execute` with `{ rows }`. */
+async function rows(tx: Tx, query: ReturnType<typeof sql>): Promise<unknown[]> {
+  return ((await tx.execute(query)) as unknown as { rows: unknown[] }).rows;
+}
+
 export async function withIdempotency<T>(
   db: Db,
   clock: Clock,
@@ -38,11 +43,14 @@ export async function withIdempotency<T>(
   work: (tx: Tx) => Promise<{ status: number; body: T }>,
 ): Promise<StoredResponse<T>> {
   return db.transaction(async (tx) => {
-    const inserted = await tx
-      .insert(idempotencyKeys)
-      .values({ scope, key, requestHash: hash, responseStatus: 0, responseBody: {}, createdAt: clock.now() })
-      .onConflictDoNothing()
-      .returning({ key: idempotencyKeys.key });
+    // Raw SQL for the two statements every idempotent write makes: drizzle's builder showed up in
+    // the submit path's profile (docs/notes/routing.md, performance pass).
+    const inserted = await rows(
+      tx,
+      sql`INSERT INTO idempotency_keys (scope, key, request_hash, response_status, response_body, created_at)
+          VALUES (${scope}, ${key}, ${hash}, 0, '{}'::jsonb, ${clock.now().toISOString()}::timestamptz)
+          ON CONFLICT DO NOTHING RETURNING key`,
+    );
     if (inserted.length === 0) {
       // On PostgreSQL a concurrent first request holds the row lock until it commits; we read its answer.
       const [existing] = await tx
@@ -60,10 +68,10 @@ export async function withIdempotency<T>(
       return { status: existing.responseStatus, body: existing.responseBody as T, replayed: true };
     }
     const result = await work(tx);
-    await tx
-      .update(idempotencyKeys)
-      .set({ responseStatus: result.status, responseBody: result.body as object })
-      .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
+    await tx.execute(
+      sql`UPDATE idempotency_keys SET response_status = ${result.status},
+          response_body = ${JSON.stringify(result.body)}::jsonb WHERE scope = ${scope} AND key = ${key}`,
+    );
     return { ...result, replayed: false };
   });
 }
