@@ -2,7 +2,7 @@
 // event loop: autocannon POSTs unique applications (own ID number and idempotency key each).
 // autocannon ships no types: the slice used here.
 interface Result {
-  requests: { p50: number; average: number };
+  requests: { p50: number; average: number; total: number };
   latency: { p50: number; p99: number };
   non2xx: number;
   errors: number;
@@ -62,6 +62,7 @@ console.log(
   JSON.stringify({
     rps50: result.requests.p50,
     rpsAverage: result.requests.average,
+    total: result.requests.total,
     p50: result.latency.p50,
     p99: result.latency.p99,
     non2xx: result.non2xx,

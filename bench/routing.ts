@@ -4,8 +4,11 @@
 // once; then POST /v1/applications (intake + routing) over HTTP against PostgreSQL with autocannon.
 // The HTTP part uses its own database on SHOUJIA_BENCH_PG_URL (or SHOUJIA_TEST_PG_URL, or the
 // local server), dropped after. Options: --seconds N (HTTP duration, default 10), --connections N,
-// --http-only (skip the in-process part, for profiling the submit path).
+// --http-only (skip the in-process part, for profiling the submit path), --processes N (N API
+// processes sharing the port through node:cluster, bench/_routing-server.ts; default 1, in this
+// process).
 import { spawn } from 'node:child_process';
+import cluster, { type Worker } from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -213,7 +216,8 @@ async function measureHttp(
   log: (line: string) => void,
   seconds: number,
   connections: number,
-): Promise<{ perSecond: number; p99Ms: number; p50Ms: number; non2xx: number }> {
+  processes: number,
+): Promise<{ perSecond: number; p99Ms: number; p50Ms: number; non2xx: number; cpuMsPerRequest: number }> {
   const name = `shoujia_bench_routing_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: BASE_URL });
   await admin.connect();
@@ -222,7 +226,9 @@ async function measureHttp(
   const url = new URL(BASE_URL);
   url.pathname = `/${name}`;
   const database = await openDatabase({ url: url.toString(), poolMax: 16 });
-  const services = createServices({ database, masterKey: randomBytes(32) });
+  const masterKey = randomBytes(32);
+  const services = createServices({ database, masterKey });
+  const workers: Worker[] = [];
   const app = await buildApp(services, { logger: false });
   try {
     const catalog = randomCatalog(SEED, 50, 10);
@@ -248,31 +254,79 @@ async function measureHttp(
       }
     });
     log(
-      `http: ${catalog.funders.length} funders, ${products} products on PostgreSQL; ${connections} connections for ${seconds} s`,
+      `http: ${catalog.funders.length} funders, ${products} products on PostgreSQL; ${connections} connections for ${seconds} s; ${processes === 1 ? 'one API process (this one)' : `${processes} API processes (node:cluster)`}`,
     );
     const key = (await services.access.issueKey(database.db, { role: 'system', label: 'bench' })).secret;
-    const address = await app.listen({ port: 0, host: '127.0.0.1' });
     const here = dirname(fileURLToPath(import.meta.url));
+    let address: string;
+    if (processes === 1) address = await app.listen({ port: 0, host: '127.0.0.1' });
+    else {
+      cluster.setupPrimary({ exec: `${here}/_routing-server.ts`, execArgv: ['--import', 'tsx'] });
+      const addresses: Promise<string>[] = [];
+      for (let i = 0; i < processes; i++) {
+        const worker = cluster.fork({
+          SHOUJIA_BENCH_WORKER_DB_URL: url.toString(),
+          SHOUJIA_BENCH_WORKER_MASTER_KEY: masterKey.toString('hex'),
+        });
+        workers.push(worker);
+        addresses.push(
+          new Promise((resolve, reject) => {
+            worker.on('message', (m: { type: string; address?: string }) => {
+              if (m.type === 'listening') resolve(m.address!);
+            });
+            worker.on('exit', (code) => reject(new Error(`API process exited ${code} before listening`)));
+          }),
+        );
+      }
+      const listening = await Promise.all(addresses);
+      if (new Set(listening).size !== 1)
+        throw new Error(`API processes listen apart: ${listening.join(', ')}`);
+      address = listening[0]!;
+      for (const worker of workers) worker.send({ type: 'start' });
+    }
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', `${here}/_routing-load.ts`, address, key, String(seconds), String(connections)],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let out = '';
+    // The server's own CPU per request: steadier than the rate on a shared machine.
+    const cpuBefore = process.cpuUsage();
     child.stdout.on('data', (chunk) => (out += chunk));
     await new Promise<void>((resolve, reject) =>
       child.on('exit', (code) =>
         code === 0 ? resolve() : reject(new Error(`load generator exited ${code}`)),
       ),
     );
+    const own = process.cpuUsage(cpuBefore);
+    let cpuMicros = own.user + own.system;
+    const stopped = workers.map(
+      (worker) =>
+        new Promise<number>((resolve) => {
+          worker.on('message', (m: { type: string; cpuMicros?: number }) => {
+            if (m.type === 'stopped') resolve(m.cpuMicros!);
+          });
+          worker.send({ type: 'stop' });
+        }),
+    );
+    for (const micros of await Promise.all(stopped)) cpuMicros += micros;
+    workers.length = 0;
     const result = JSON.parse(out.trim().split('\n').at(-1)!) as {
       rps50: number;
       p99: number;
       p50: number;
       non2xx: number;
+      total: number;
     };
-    return { perSecond: result.rps50, p99Ms: result.p99, p50Ms: result.p50, non2xx: result.non2xx };
+    return {
+      perSecond: result.rps50,
+      p99Ms: result.p99,
+      p50Ms: result.p50,
+      non2xx: result.non2xx,
+      cpuMsPerRequest: cpuMicros / 1000 / Math.max(1, result.total),
+    };
   } finally {
+    for (const worker of workers) worker.kill();
     await app.close();
     await database.close();
     const dropper = new pg.Client({ connectionString: BASE_URL });
@@ -287,9 +341,14 @@ const area: BenchArea = {
     'routing decisions in process (vs zen-engine on the same eligibility) and POST /v1/applications over HTTP on PostgreSQL',
   async run({ log, args }) {
     if (args.includes('--http-only')) {
-      const http = await measureHttp(log, option(args, 'seconds', 10), option(args, 'connections', 16));
+      const http = await measureHttp(
+        log,
+        option(args, 'seconds', 10),
+        option(args, 'connections', 16),
+        option(args, 'processes', 1),
+      );
       log(
-        `http: ${Math.round(http.perSecond)} applications/s (median second), p50 ${http.p50Ms} ms, p99 ${http.p99Ms} ms, non-2xx ${http.non2xx}`,
+        `http: ${Math.round(http.perSecond)} applications/s (median second), p50 ${http.p50Ms} ms, p99 ${http.p99Ms} ms, non-2xx ${http.non2xx}, server CPU ${http.cpuMsPerRequest.toFixed(2)} ms per request`,
       );
       return [
         {
@@ -334,7 +393,12 @@ const area: BenchArea = {
       `zen-engine: ${Math.round(zen.sequential).toLocaleString('en-US')}/s sequential, ${Math.round(zen.inFlight8).toLocaleString('en-US')}/s with 8 in flight; same eligible set as decide() on ${(zen.agreement * 100).toFixed(0)}% of a 200-applicant sample`,
     );
     log(`ratio: ${(inProcess.perSecond / zen.sequential).toFixed(1)}× (goal ≥ 20×)`);
-    const http = await measureHttp(log, option(args, 'seconds', 10), option(args, 'connections', 16));
+    const http = await measureHttp(
+      log,
+      option(args, 'seconds', 10),
+      option(args, 'connections', 16),
+      option(args, 'processes', 1),
+    );
     log(
       `http: ${Math.round(http.perSecond)} applications/s (median second), p50 ${http.p50Ms} ms, p99 ${http.p99Ms} ms, non-2xx ${http.non2xx}`,
     );
