@@ -59,16 +59,25 @@ export function solvePeriodRate(payments: Float64Array, n: number, disbursed: nu
   let total = 0;
   let timed = 0;
   let timedSquared = 0;
+  const level = payments[1]!;
+  let isLevel = true;
   for (let t = 1; t <= n; t++) {
     const p = payments[t]!;
     total += p;
     timed += t * p;
     timedSquared += t * t * p;
+    if (p !== level && t < n) isLevel = false;
   }
   const cost = total - disbursed;
   if (cost <= 0) {
     lastIterations = 0;
     return 0; // no cost over the cash actually received: the annual cost is zero
+  }
+  // A level payment c with the amount disbursed repaid on top of the last one (interest-first with
+  // no upfront fee) is a par bond: c/D solves Σ c (1+r)^-t + D (1+r)^-n = D exactly.
+  if (isLevel && payments[n]! - level === disbursed) {
+    lastIterations = 0;
+    return level / disbursed;
   }
   // Σ p_t (1+r)^-t ≤ T/(1+r), so the root is at most T/D − 1 = cost/D: a bracket [0, hi] without
   // evaluating anything (the margin covers the rounding of the division). Beyond the solver's range
