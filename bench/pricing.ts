@@ -1,6 +1,8 @@
 // Pricing: IRR solves per second on 12- and 36-period schedules with fees, one core (Node runs this
 // on one thread). The peer in the same run is plain bisection (the reference model in irr.ts).
-// Also shown, not a result: whole quotes per second with and without building schedule lines.
+// Also results: whole APR-only quotes per second (`quote(input, { schedule: false })`, what routing
+// calls for every eligible offer: validation, payments, solve, cap check). Logged, not a result:
+// whole quotes with schedule lines.
 import { SeededRandom } from '../src/kernel/index.ts';
 import type { FeeLine, QuoteInput } from '../src/pricing/index.ts';
 import { REPAYMENT_METHODS, quote, solvePeriodRate, solvePeriodRateBisection } from '../src/pricing/index.ts';
@@ -116,6 +118,12 @@ const pricing: BenchArea = {
         value: solver,
         unit: 'solves/s',
         note: `peer plain bisection ${bisection.toLocaleString('en-US')}/s (${(solver / bisection).toFixed(0)}×)${termMonths === 12 ? '; goal ≥ 200,000' : ''}`,
+      });
+      results.push({
+        name: `quotes_apr_only_per_s_${termMonths}`,
+        value: aprOnly,
+        unit: 'quotes/s',
+        note: `whole quote(input, { schedule: false }), routing's cost per eligible offer; with schedule lines ${full.toLocaleString('en-US')}/s`,
       });
     }
     return results;
