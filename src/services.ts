@@ -117,15 +117,15 @@ export function createServices(options: ServiceOptions): Services {
  */
 function wireLedger(services: Services): void {
   const { ledger, identity, intake } = services;
-  intake.onOrigination(async (tx, event) => {
-    await ledger.append(tx, {
+  intake.onOrigination((event) =>
+    ledger.appendStatement({
       kind: 'origination',
       customerId: event.customerId,
       applicationId: event.applicationId,
       channel: event.channel,
       at: event.at,
-    });
-  });
+    }),
+  );
   const grantConsent = identity.grantConsent.bind(identity);
   identity.grantConsent = async (tx, input) => {
     const consent = await grantConsent(tx, input);

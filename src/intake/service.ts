@@ -1,7 +1,7 @@
 // Application intake: validate, upsert the customer, store the application and its first event,
 // all in one transaction (with the caller's idempotency record).
 import './errors.ts';
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import { emit } from '../db/outbox.ts';
 import type { IdentityService } from '../identity/service.ts';
@@ -17,11 +17,16 @@ import { type ApplicationStatus, canTransition } from './status.ts';
 
 export const EVENTS_LIMIT = 200;
 
-/** Called in the submitting transaction when a customer is seen for the first time (the ledger's origination entry). */
-export type OriginationHook = (
-  tx: Executor,
-  event: { customerId: string; applicationId: string; channel: string; at: Date },
-) => Promise<void>;
+/**
+ * Called when a customer is seen for the first time (the ledger's origination entry): returns an
+ * INSERT that runs in the same statement as the application, in the submitting transaction.
+ */
+export type OriginationHook = (event: {
+  customerId: string;
+  applicationId: string;
+  channel: string;
+  at: Date;
+}) => SQL;
 
 /**
  * Decides the first status of an application at submission (routing), before it is stored, so the
@@ -31,7 +36,13 @@ export type OriginationHook = (
 export type SubmitRouter = (
   tx: Executor,
   draft: Application,
-) => Promise<{ to: ApplicationStatus; score: number; reason: string }>;
+) => Promise<{
+  to: ApplicationStatus;
+  score: number;
+  reason: string;
+  /** the router's own row, an INSERT run in the same statement as the application (one round trip) */
+  alongside?: SQL;
+}>;
 
 /** Column order of the raw submit statement; `toApplication` maps the row back. */
 type ApplicationRow = {
@@ -153,8 +164,17 @@ export class IntakeService {
       ? sql`('application.submitted', ${id}, ${submittedEvent}::jsonb, ${now.toISOString()}::timestamptz),
             (${`application.${status}`}, ${id}, ${JSON.stringify({ applicationId: id, from: 'submitted', to: status })}::jsonb, ${now.toISOString()}::timestamptz)`
       : sql`('application.submitted', ${id}, ${submittedEvent}::jsonb, ${now.toISOString()}::timestamptz)`;
-    // One statement for the application, its events and its outbox rows (the foreign key from the
-    // events is checked at the end of the statement, when the application row exists).
+    const alongside = [
+      ...(routed?.alongside ? [routed.alongside] : []),
+      ...(created
+        ? this.originationHooks.map((hook) =>
+            hook({ customerId, applicationId: id, channel: input.channel, at: now }),
+          )
+        : []),
+    ];
+    // One statement for the application, its events, its outbox rows, the router's row and the
+    // origination entry: one round trip (the foreign key from the events is checked at the end of
+    // the statement, when the application row exists).
     const result = (await tx.execute(sql`
       WITH inserted AS (
         INSERT INTO applications (id, customer_id, status, amount_fen, term_months, purpose, channel,
@@ -168,14 +188,10 @@ export class IntakeService {
         INSERT INTO application_events (application_id, from_status, to_status, reason, at) VALUES ${events}
       ), emitted AS (
         INSERT INTO outbox (topic, aggregate_id, payload, created_at) VALUES ${outboxRows}
-      )
+      )${sql.join(alongside.map((statement, i) => sql`, ${sql.raw(`alongside_${i}`)} AS (${statement})`))}
       SELECT * FROM inserted`)) as unknown as { rows: ApplicationRow[] };
     const [row] = result.rows;
     assert(row && row.id === id, 'insert returned the application');
-    if (created) {
-      for (const hook of this.originationHooks)
-        await hook(tx, { customerId, applicationId: id, channel: input.channel, at: now });
-    }
     return { application: fromRow(row), customerCreated: created };
   }
 

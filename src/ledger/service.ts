@@ -4,7 +4,7 @@
 import './errors.ts';
 import { randomBytes } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, type SQL } from 'drizzle-orm';
 import type { Principal } from '../access/model.ts';
 import type { Database, Executor } from '../db/client.ts';
 import { type Clock, DomainError, assert, deriveKey } from '../kernel/index.ts';
@@ -97,10 +97,24 @@ export class LedgerService {
 
   /** Record several entries in one statement (batched producers, bulk loads). */
   async appendMany(tx: Executor, entries: readonly LedgerEntryInput[]): Promise<AppendResult[]> {
+    const rows = this.entryRows(entries);
+    await store.insertEntries(tx, rows);
+    return rows.map((r) => ({ entryId: r.entryId }));
+  }
+
+  /**
+   * One entry as an INSERT statement the caller runs inside its own statement, in its
+   * transaction (intake's submit: the origination entry goes with the application).
+   */
+  appendStatement(entry: LedgerEntryInput): SQL {
+    return store.insertEntriesStatement(this.entryRows([entry]));
+  }
+
+  private entryRows(entries: readonly LedgerEntryInput[]): store.EntryRow[] {
     const now = this.deps.clock.now();
     // One draw from the OS for the whole batch: per-entry randomBytes calls dominated append CPU.
     const salts = this.salt(SALT_BYTES * entries.length);
-    const rows: store.EntryRow[] = entries.map((input, i) => {
+    return entries.map((input, i) => {
       const { body, leafHash } = commitEntry(
         input,
         now,
@@ -118,8 +132,6 @@ export class LedgerService {
         createdAt: now,
       };
     });
-    await store.insertEntries(tx, rows);
-    return rows.map((r) => ({ entryId: r.entryId }));
   }
 
   /**

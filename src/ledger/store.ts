@@ -40,10 +40,18 @@ export function toBuffer(value: unknown): Buffer {
  * appending transaction's id (column default), which is what the integrator sequences by.
  */
 export async function insertEntries(executor: Executor, rows: EntryRow[]): Promise<void> {
-  for (let start = 0; start < rows.length; start += INSERT_CHUNK_ROWS) {
-    const chunk = rows.slice(start, start + INSERT_CHUNK_ROWS);
-    // Column arrays as single parameters (unnest): one statement of any size, no parameter limit.
-    await executor.execute(sql`
+  for (let start = 0; start < rows.length; start += INSERT_CHUNK_ROWS)
+    await executor.execute(insertEntriesStatement(rows.slice(start, start + INSERT_CHUNK_ROWS)));
+}
+
+/**
+ * The INSERT of up to INSERT_CHUNK_ROWS entries, for a caller that runs it inside its own statement
+ * (intake's submit writes the origination entry with the application: one round trip less).
+ */
+export function insertEntriesStatement(chunk: EntryRow[]): SQL {
+  assert(chunk.length <= INSERT_CHUNK_ROWS, 'one statement holds at most INSERT_CHUNK_ROWS entries');
+  // Column arrays as single parameters (unnest): one statement of any size, no parameter limit.
+  return sql`
       INSERT INTO ledger_entries (entry_id, kind, funder_id, customer_id, body, leaf_hash, created_at)
       SELECT id, kind, funder, customer, body, decode(hash, 'hex'), created
       FROM unnest(
@@ -52,8 +60,7 @@ export async function insertEntries(executor: Executor, rows: EntryRow[]): Promi
         ${sql.param(chunk.map((r) => r.body))}::text[], ${sql.param(chunk.map((r) => r.leafHash.toString('hex')))}::text[],
         ${sql.param(chunk.map((r) => r.createdAt.toISOString()))}::timestamptz[]
       ) WITH ORDINALITY AS t(id, kind, funder, customer, body, hash, created, position)
-      ORDER BY position`);
-  }
+      ORDER BY position`;
 }
 
 export async function lockIntegrator(executor: Executor): Promise<void> {

@@ -1,5 +1,5 @@
 // Routing's queries. Every read of a growing table is bounded (STYLE §8).
-import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import type { SnapshotProduct } from './decide.ts';
 import type { RoutingConfig } from './model.ts';
@@ -28,21 +28,20 @@ export type UsageRow = typeof routingFunderUsage.$inferSelect;
  * cost more CPU than the statement (docs/notes/routing.md, performance pass). Columns the
  * submission never sets (mode, plan, approved_at, explanations) keep their defaults.
  */
-export async function insertDecision(
-  tx: Executor,
+export function insertDecisionStatement(
   row: Omit<typeof routingDecisions.$inferInsert, 'mode' | 'plan' | 'approvedAt' | 'explanations'> & {
     catalogVersion: string;
     outcomes: string;
     features: NonNullable<(typeof routingDecisions.$inferInsert)['features']>;
   },
-): Promise<void> {
-  await tx.execute(sql`
+): SQL {
+  return sql`
     INSERT INTO routing_decisions (application_id, customer_id, score, score_source, band, offers,
       catalog_version, outcomes, features, last_funder_id, seed, phase, decided_at, updated_at)
     VALUES (${row.applicationId}, ${row.customerId}, ${row.score}, ${row.scoreSource}, ${row.band},
       ${JSON.stringify(row.offers)}::jsonb, ${row.catalogVersion}, ${row.outcomes},
       ${JSON.stringify(row.features)}::jsonb, ${row.lastFunderId ?? null}, ${row.seed}, ${row.phase},
-      ${row.decidedAt.toISOString()}::timestamptz, ${row.updatedAt.toISOString()}::timestamptz)`);
+      ${row.decidedAt.toISOString()}::timestamptz, ${row.updatedAt.toISOString()}::timestamptz)`;
 }
 
 export async function getDecision(
