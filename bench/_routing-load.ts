@@ -15,7 +15,7 @@ interface RequestShape {
 const autocannon = (await import('autocannon')).default as (options: unknown) => Promise<Result>;
 import { checkCharacter } from '../src/identity/id-number.ts';
 
-const [address, key, seconds, connections] = process.argv.slice(2);
+const [address, key, seconds, connections, warmupSeconds = '0'] = process.argv.slice(2);
 const REGIONS = ['110105', '310104', '440305', '320102', '510104', '420102', '330106'];
 let counter = 0;
 
@@ -42,22 +42,28 @@ function body(): string {
   });
 }
 
-const result = await autocannon({
-  url: `${address}/v1/applications`,
-  method: 'POST',
-  connections: Number(connections),
-  duration: Number(seconds),
-  headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-  requests: [
-    {
-      setupRequest: (request: RequestShape) => ({
-        ...request,
-        body: body(),
-        headers: { ...request.headers, 'idempotency-key': `bench-${process.pid}-${counter}` },
-      }),
-    },
-  ],
-});
+const load = (duration: number) =>
+  autocannon({
+    url: `${address}/v1/applications`,
+    method: 'POST',
+    connections: Number(connections),
+    duration,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    requests: [
+      {
+        setupRequest: (request: RequestShape) => ({
+          ...request,
+          body: body(),
+          headers: { ...request.headers, 'idempotency-key': `bench-${process.pid}-${counter}` },
+        }),
+      },
+    ],
+  });
+// Warm-up (not counted): the first requests compile the catalogue and the JIT's code; without it a
+// short run's p99 is the cold start's, not the steady state's.
+if (Number(warmupSeconds) > 0) await load(Number(warmupSeconds));
+if (process.send) process.send('measuring');
+const result = await load(Number(seconds));
 console.log(
   JSON.stringify({
     rps50: result.requests.p50,

@@ -6,7 +6,7 @@
 // local server), dropped after. Options: --seconds N (HTTP duration, default 10), --connections N,
 // --http-only (skip the in-process part, for profiling the submit path), --processes N (N API
 // processes sharing the port through node:cluster, bench/_routing-server.ts; default 1, in this
-// process).
+// process), --warmup N (seconds of load before the measured run, default 2, not counted; 0: none).
 import { spawn } from 'node:child_process';
 import cluster, { type Worker } from 'node:cluster';
 import { randomBytes } from 'node:crypto';
@@ -39,11 +39,12 @@ const ROUND_MS = 1_000;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-function option(args: string[], name: string, fallback: number): number {
+function option(args: string[], name: string, fallback: number, zeroAllowed = false): number {
   const index = args.indexOf(`--${name}`);
   if (index < 0) return fallback;
   const value = Number(args[index + 1]);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`--${name} needs a positive integer`);
+  if (!Number.isSafeInteger(value) || value < (zeroAllowed ? 0 : 1))
+    throw new Error(`--${name} needs a ${zeroAllowed ? 'non-negative' : 'positive'} integer`);
   return value;
 }
 
@@ -217,6 +218,7 @@ async function measureHttp(
   seconds: number,
   connections: number,
   processes: number,
+  warmupSeconds: number,
 ): Promise<{ perSecond: number; p99Ms: number; p50Ms: number; non2xx: number; cpuMsPerRequest: number }> {
   const name = `shoujia_bench_routing_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: BASE_URL });
@@ -254,7 +256,7 @@ async function measureHttp(
       }
     });
     log(
-      `http: ${catalog.funders.length} funders, ${products} products on PostgreSQL; ${connections} connections for ${seconds} s; ${processes === 1 ? 'one API process (this one)' : `${processes} API processes (node:cluster)`}`,
+      `http: ${catalog.funders.length} funders, ${products} products on PostgreSQL; ${connections} connections for ${seconds} s; ${processes === 1 ? 'one API process (this one)' : `${processes} API processes (node:cluster)`}; warm-up ${warmupSeconds} s`,
     );
     const key = (await services.access.issueKey(database.db, { role: 'system', label: 'bench' })).secret;
     const here = dirname(fileURLToPath(import.meta.url));
@@ -282,17 +284,31 @@ async function measureHttp(
       if (new Set(listening).size !== 1)
         throw new Error(`API processes listen apart: ${listening.join(', ')}`);
       address = listening[0]!;
-      for (const worker of workers) worker.send({ type: 'start' });
     }
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', `${here}/_routing-load.ts`, address, key, String(seconds), String(connections)],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
+      [
+        '--import',
+        'tsx',
+        `${here}/_routing-load.ts`,
+        address,
+        key,
+        String(seconds),
+        String(connections),
+        String(warmupSeconds),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] },
     );
     let out = '';
-    // The server's own CPU per request: steadier than the rate on a shared machine.
-    const cpuBefore = process.cpuUsage();
-    child.stdout.on('data', (chunk) => (out += chunk));
+    // The server's own CPU per measured request (after the warm-up): steadier than the rate on a
+    // shared machine.
+    let cpuBefore = process.cpuUsage();
+    child.on('message', (message) => {
+      if (message !== 'measuring') return;
+      cpuBefore = process.cpuUsage();
+      for (const worker of workers) worker.send({ type: 'start' });
+    });
+    child.stdout!.on('data', (chunk) => (out += chunk));
     await new Promise<void>((resolve, reject) =>
       child.on('exit', (code) =>
         code === 0 ? resolve() : reject(new Error(`load generator exited ${code}`)),
@@ -346,6 +362,7 @@ const area: BenchArea = {
         option(args, 'seconds', 10),
         option(args, 'connections', 16),
         option(args, 'processes', 1),
+        option(args, 'warmup', 2, true),
       );
       log(
         `http: ${Math.round(http.perSecond)} applications/s (median second), p50 ${http.p50Ms} ms, p99 ${http.p99Ms} ms, non-2xx ${http.non2xx}, server CPU ${http.cpuMsPerRequest.toFixed(2)} ms per request`,
@@ -398,6 +415,7 @@ const area: BenchArea = {
       option(args, 'seconds', 10),
       option(args, 'connections', 16),
       option(args, 'processes', 1),
+      option(args, 'warmup', 2, true),
     );
     log(
       `http: ${Math.round(http.perSecond)} applications/s (median second), p50 ${http.p50Ms} ms, p99 ${http.p99Ms} ms, non-2xx ${http.non2xx}`,
