@@ -148,7 +148,9 @@ describe('annual cost', () => {
           const measurable = input.termMonths <= 60 && input.rateAnnual <= 0.36;
           if (adds > 0 && measurable) expect(more.apr.periodRate).toBeGreaterThan(base.apr.periodRate);
           else if (adds === 0) expect(more.apr.periodRate).toBe(base.apr.periodRate);
-          else expect(more.apr.periodRate).toBeGreaterThanOrEqual(base.apr.periodRate - 1e-15);
+          // Unmeasurable fees may move the solved rate by the solver's own tolerance (it stops at
+          // |f| ≤ 1e-13·D; the tests hold it within 1e-11 of bisection), in either direction.
+          else expect(more.apr.periodRate).toBeGreaterThanOrEqual(base.apr.periodRate - 1e-12);
         },
       ),
       { numRuns: 500 },
