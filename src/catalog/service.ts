@@ -164,9 +164,16 @@ export class CatalogService {
     if (input.ageMin > input.ageMax)
       throw new DomainError('product_invalid', 'ageMin above ageMax', 'ageMin');
     const fees = input.fees ?? [];
+    // A one-off fee must fall inside every term the product offers: a 3-month loan cannot carry a
+    // fee due in month 6, and pricing refuses to quote one (routing would have no statable cost).
     fees.forEach((fee, i) => {
-      if (fee.kind === 'once' && !input.termsMonths.some((t) => fee.period <= t)) {
-        throw new DomainError('product_invalid', 'a one-off fee falls after every term', `fees[${i}].period`);
+      const shortest = Math.min(...input.termsMonths);
+      if (fee.kind === 'once' && fee.period > shortest) {
+        throw new DomainError(
+          'product_invalid',
+          `a one-off fee in period ${fee.period} falls after the ${shortest}-month term`,
+          `fees[${i}].period`,
+        );
       }
     });
     this.vetProduct({ ...input, fees });

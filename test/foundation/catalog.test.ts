@@ -133,6 +133,14 @@ describe.each(ENGINES)('catalog on %s', (engine) => {
         'product_invalid',
         'fees[0].period',
       ],
+      [
+        // terms [6, 12]: a fee in month 9 would fall after the 6-month term
+        'POST',
+        '/v1/funders/ningbo-bank/products',
+        { ...product, fees: [{ kind: 'once', period: 9, amountFen: 1 }] },
+        'product_invalid',
+        'fees[0].period',
+      ],
       ['POST', '/v1/funders/nobody/contracts', contract, 'funder_not_found', 'funderId'],
     ];
     const [before] = await h.database.query<{ n: number }>(
