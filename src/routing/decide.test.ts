@@ -66,7 +66,13 @@ function referenceOutcomes(
         },
         { schedule: false },
       );
-      if (!q.ok || !q.value.capCheck.ok) code = 'apr_exceeds_cap';
+      const penalty = funder.maxPenaltyRateAnnual;
+      if (
+        !q.ok ||
+        !q.value.capCheck.ok ||
+        (penalty !== undefined && q.value.apr.nominal + penalty > 0.24 + 1e-12)
+      )
+        code = 'apr_exceeds_cap';
       else {
         const base =
           config.rotation.budgetOverrides?.[funder.id]?.[band] ??
@@ -308,6 +314,24 @@ describe('eligibility rules', () => {
     expect(codeOf(explanations, 'dear')).toBe('apr_exceeds_cap');
     expect(decision.offers.map((o) => o.productId)).toEqual(['fair']);
     expect(decision.offers[0]!.apr.nominal).toBeCloseTo(0.1, 6);
+  });
+
+  it('adds the contract’s penalty interest for the judicial 24% ceiling', () => {
+    // 20% a year is inside the 24% cap, but with a 5% penalty rate the judicial total is 25%.
+    const products = [
+      baseProduct('p20', 'strict', { rateAnnualMin: 0.2, rateAnnualMax: 0.2 }),
+      baseProduct('q20', 'lenient', { rateAnnualMin: 0.2, rateAnnualMax: 0.2 }),
+    ];
+    const { explanations, decision } = run(
+      [
+        { ...baseFunder('strict'), maxPenaltyRateAnnual: 0.05 },
+        { ...baseFunder('lenient'), maxPenaltyRateAnnual: 0.03 },
+      ],
+      products,
+      {},
+    );
+    expect(codeOf(explanations, 'p20')).toBe('apr_exceeds_cap');
+    expect(decision.offers.map((o) => o.productId)).toEqual(['q20']);
   });
 
   it('scales the top-band exposure budget by trust, and never limits lower bands', () => {

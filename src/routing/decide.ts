@@ -2,6 +2,7 @@
 // ranked offers and a per-product outcome. The service and the simulator both call decide() on a
 // RoutingTable compiled once per catalogue version, so what the simulator measures is what runs.
 import { assert, rateOfFen } from '../kernel/index.ts';
+import { checkJudicialCeiling } from '../pricing/index.ts';
 import { capacityLeft, compileRegions, exposureLeft, OUTCOME, regionLicensed } from './eligibility.ts';
 import {
   type FunderState,
@@ -231,7 +232,11 @@ export function decide(table: RoutingTable, input: RoutingInput): RoutingDecisio
       continue;
     }
     const value = quoted.value;
-    if (!value.capCheck.ok) {
+    const penaltyRate = table.funders[f]!.funder.maxPenaltyRateAnnual;
+    if (
+      !value.capCheck.ok ||
+      (penaltyRate !== undefined && !checkJudicialCeiling(value.apr, penaltyRate).ok)
+    ) {
       outcomes[i] = OUTCOME.apr_exceeds_cap;
       continue;
     }

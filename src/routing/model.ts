@@ -42,6 +42,13 @@ export interface ApplicantFeatures {
 export type RoutingFunder = Pick<Funder, 'id' | 'status' | 'licensedRegions' | 'monthlyQuotaFen'> & {
   /** the platform's service fee from the contract in force; absent = no contract, no fee */
   serviceFee?: ContractTerms['serviceFee'] | undefined;
+  /**
+   * The contract's maximum penalty interest (annual). Interest, fees and penalty interest together
+   * must stay within the judicial 24% ceiling (金规〔2025〕9号 art. 6 with the Supreme People's
+   * Court's 2017 opinion), so an offer whose cost plus this rate passes it fails `apr_exceeds_cap`.
+   * Absent = no contract, no penalty allowed.
+   */
+  maxPenaltyRateAnnual?: number | undefined;
 };
 
 /** The slice of a product routing reads. */

@@ -233,7 +233,11 @@ export class RoutingService {
       const page = await this.deps.catalog.listFunders(tx, { ...(after ? { after } : {}), limit: 500 });
       for (const funder of page) {
         const contract = await this.deps.catalog.currentContract(tx, funder.id);
-        funders.push({ ...funder, serviceFee: contract?.terms.serviceFee });
+        funders.push({
+          ...funder,
+          serviceFee: contract?.terms.serviceFee,
+          maxPenaltyRateAnnual: contract?.terms.maxPenaltyRateAnnual,
+        });
       }
       if (page.length < 500) break;
       after = page[page.length - 1]!.id;
