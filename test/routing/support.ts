@@ -4,12 +4,13 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type App, buildApp } from '../../src/http/app.ts';
-import { ManualClock, sha256Hex } from '../../src/kernel/index.ts';
+import type { App } from '../../src/http/app.ts';
+import { type ManualClock, sha256Hex } from '../../src/kernel/index.ts';
 import { SIGNATURE_HEADER, signatureHeader, verifySignature } from '../../src/routing/signature.ts';
 import type { RoutingServiceOptions } from '../../src/routing/service.ts';
-import { createServices, type Services } from '../../src/services.ts';
-import { type Engine, freshDatabase, type TestDatabase } from '../support/engines.ts';
+import type { Services } from '../../src/services.ts';
+import type { Engine, TestDatabase } from '../support/engines.ts';
+import { createHarness } from '../support/harness.ts';
 
 export interface RoutingHarness {
   app: App;
@@ -26,46 +27,16 @@ export interface RoutingHarness {
   close(): Promise<void>;
 }
 
+/** The shared harness with routing options; `raw` sends a body verbatim (signature tests). */
 export async function routingHarness(
   engine: Engine,
   routing: RoutingServiceOptions = {},
 ): Promise<RoutingHarness> {
-  const database = await freshDatabase(engine);
-  const clock = new ManualClock('2026-03-01T02:00:00Z');
-  const services = createServices({ database, masterKey: randomBytes(32), clock, routing });
-  const app = await buildApp(services, { logger: false });
-  const adminKey = (await services.access.issueKey(database.db, { role: 'admin', label: 'test admin' }))
-    .secret;
-  const call: RoutingHarness['call'] = async (method, url, body, options = {}) => {
-    const payload = options.raw ?? (body === undefined ? undefined : JSON.stringify(body));
-    const response = await app.inject({
-      method: method as 'GET',
-      url,
-      headers: {
-        authorization: `Bearer ${options.key ?? adminKey}`,
-        ...(payload !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...options.headers,
-      },
-      ...(payload !== undefined ? { payload } : {}),
-    });
-    let parsed: unknown = response.body;
-    try {
-      parsed = JSON.parse(response.body);
-    } catch {}
-    return { status: response.statusCode, body: parsed };
-  };
+  const harness = await createHarness(engine, { services: { routing } });
   return {
-    app,
-    services,
-    database,
-    clock,
-    adminKey,
-    call,
-    async close() {
-      await services.routing.stop();
-      await app.close();
-      await database.close();
-    },
+    ...harness,
+    call: (method, url, body, options = {}) =>
+      harness.call(method, url, options.raw ?? body, { key: options.key, headers: options.headers }),
   };
 }
 

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { type App, buildApp } from '../../src/http/app.ts';
 import { ManualClock } from '../../src/kernel/index.ts';
-import { createServices, type Services } from '../../src/services.ts';
+import { createServices, type ServiceOptions, type Services } from '../../src/services.ts';
 import { type Engine, freshDatabase, type TestDatabase } from './engines.ts';
 
 export interface Harness {
@@ -17,18 +17,22 @@ export interface Harness {
     url: string,
     body?: unknown,
     options?: { key?: string | null; headers?: Record<string, string> },
-  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON answers
+    // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON answers
   ): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
   close(): Promise<void>;
 }
 
 export async function createHarness(
   engine: Engine = 'pglite',
-  options: { start?: string } = {},
+  options: {
+    start?: string;
+    /** further service options (routing adapters, a relay provider, …) */
+    services?: Omit<ServiceOptions, 'database' | 'masterKey' | 'clock'>;
+  } = {},
 ): Promise<Harness> {
   const database = await freshDatabase(engine);
   const clock = new ManualClock(options.start ?? '2026-03-01T02:00:00Z');
-  const services = createServices({ database, masterKey: randomBytes(32), clock });
+  const services = createServices({ ...options.services, database, masterKey: randomBytes(32), clock });
   const app = await buildApp(services, { logger: false });
   const adminKey = (await services.access.issueKey(database.db, { role: 'admin', label: 'test admin' }))
     .secret;
@@ -58,6 +62,7 @@ export async function createHarness(
     adminKey,
     call,
     async close() {
+      await services.routing.stop();
       await app.close();
       await database.close();
     },
