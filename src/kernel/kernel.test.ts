@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   DomainError,
+  MAX_FEN,
   ManualClock,
   SeededRandom,
   Vault,
@@ -25,6 +26,41 @@ describe('money', () => {
     expect(roundFen(-0.5)).toBe(-1);
     expect(Object.is(roundFen(-0.2), 0)).toBe(true);
     expect(rateOfFen(333, 0.5)).toBe(167);
+  });
+
+  it('gives the general rounding rule bit for bit on its fast path (non-negative, within MAX_FEN)', () => {
+    // The rule as it stood before the fast path: snap to 1e-6 fen, round half away from zero.
+    const general = (value: number): number => {
+      const snapped = Math.round(value * 1e6) / 1e6;
+      const rounded = Math.sign(snapped) * Math.floor(Math.abs(snapped) + 0.5);
+      return rounded === 0 ? 0 : rounded;
+    };
+    const halves = fc.integer({ min: 0, max: 2 ** 40 }).map((k) => k + 0.5);
+    const amounts = fc.oneof(
+      fc.double({ min: 0, max: MAX_FEN, noNaN: true }),
+      halves,
+      halves.map((x) => x - 1e-7),
+      halves.map((x) => x + 1e-7),
+      fc.constantFrom(0, -0, MAX_FEN, MAX_FEN - 0.5, 0.4999999, 1e-7),
+    );
+    fc.assert(
+      fc.property(amounts, (value) => Object.is(roundFen(value), general(value))),
+      { seed: 20261125, numRuns: 20_000 },
+    );
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: MAX_FEN }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (amountFen, rate) => Object.is(rateOfFen(amountFen, rate), general(amountFen * rate)),
+      ),
+      { seed: 20261125, numRuns: 20_000 },
+    );
+    // Outside the fast path the checks still hold.
+    expect(() => roundFen(MAX_FEN + 1)).toThrow(/whole fen/);
+    expect(() => roundFen(Number.NaN)).toThrow(/non-finite/);
+    expect(() => rateOfFen(0.5, 0.1)).toThrow(/whole fen/);
+    expect(() => rateOfFen(100, Number.POSITIVE_INFINITY)).toThrow(/finite/);
+    expect(rateOfFen(-1000, 0.0015)).toBe(-2);
   });
 
   it('parses and formats yuan exactly', () => {
