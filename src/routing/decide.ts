@@ -3,7 +3,17 @@
 // RoutingTable compiled once per catalogue version, so what the simulator measures is what runs.
 import { assert, rateOfFen } from '../kernel/index.ts';
 import { checkJudicialCeiling } from '../pricing/index.ts';
-import { capacityLeft, compileRegions, exposureLeft, OUTCOME, regionLicensed } from './eligibility.ts';
+import { capacityLeft, compileRegions, exposureLeft, OUTCOME } from './eligibility.ts';
+import {
+  compileIntervals,
+  compileRegionMasks,
+  compileTermMasks,
+  type IntervalMasks,
+  intervalRow,
+  type RegionMasks,
+  regionMask,
+  wordsFor,
+} from './eligibility-masks.ts';
 import {
   type FunderState,
   INELIGIBILITY_CODES,
@@ -42,8 +52,42 @@ export interface RoutingTable {
   readonly funderIndex: ReadonlyMap<string, number>;
   /** the product rules as flat arrays (index = table product), so the hot loop reads numbers only */
   readonly columns: ProductColumns;
-  /** per-funder scratch reused by every decide() call (decide is synchronous, so never shared) */
-  readonly scratch: { regionOk: Uint8Array; funderRule: Uint8Array; exposureOk: Uint8Array };
+  /** the same rules as bitsets over the products (eligibility-masks.ts) */
+  readonly masks: ProductMasks;
+  /** scratch reused by every decide() call (decide is synchronous, so never shared) */
+  readonly scratch: Scratch;
+}
+
+interface ProductMasks {
+  words: number;
+  /** every product of the table */
+  all: Uint32Array;
+  region: RegionMasks;
+  age: IntervalMasks;
+  /** null when some amount bound is not a safe integer: decide() then checks product by product */
+  amount: IntervalMasks | null;
+  score: IntervalMasks;
+  /** TERM_SLOTS rows */
+  term: Uint32Array;
+}
+
+/** The state of a funder the caller has none for. */
+const NO_STATE: FunderState = { monthlyUsedFen: 0, exposureUsedByBand: {}, trust: 1 };
+
+/** A funder fact not yet looked at in this decision. */
+const UNKNOWN = 255;
+
+interface Scratch {
+  /** products of licensed funders for the applicant's region */
+  region: Uint32Array;
+  /** products that pass region, age, amount, term and score */
+  passing: Uint32Array;
+  /** per funder, filled as the decision first needs it: UNKNOWN, 0 = fine, else its failing rule */
+  funderRule: Uint8Array;
+  /** per funder: UNKNOWN, 1 = budget left, 0 = exhausted */
+  exposureOk: Uint8Array;
+  /** per funder, set with funderRule (entries from earlier decisions are never read) */
+  states: FunderState[];
 }
 
 /** Terms are whole months 1..TERM_SLOTS−1; a product's terms are a row of TERM_SLOTS flags. */
@@ -83,9 +127,32 @@ function columnsOf(products: readonly CompiledProduct[]): ProductColumns {
   return columns;
 }
 
+function masksOf(columns: ProductColumns, funders: readonly CompiledFunder[], n: number): ProductMasks {
+  const words = wordsFor(n);
+  const all = new Uint32Array(words);
+  for (let i = 0; i < n; i++) all[i >>> 5]! |= 1 << (i & 31);
+  const ageEnd = Array.from(columns.ageMax, (max) => max + 1);
+  const amountsWhole =
+    columns.minAmountFen.every(Number.isSafeInteger) && columns.maxAmountFen.every(Number.isSafeInteger);
+  const amountEnd = Array.from(columns.maxAmountFen, (max) => max + 1);
+  return {
+    words,
+    all,
+    region: compileRegionMasks(
+      funders.map((f) => f.regions),
+      columns.funderOf,
+      words,
+    ),
+    age: compileIntervals(columns.ageMin, ageEnd, words),
+    amount: amountsWhole ? compileIntervals(columns.minAmountFen, amountEnd, words) : null,
+    score: compileIntervals(columns.minScore, new Float64Array(n).fill(Number.POSITIVE_INFINITY), words),
+    term: compileTermMasks(columns.termOk, n, TERM_SLOTS, words),
+  };
+}
+
 /**
- * Compile the active catalogue once: region prefix sets, term sets and the quoted repayment
- * method per product. Retired products are left out (they are not offered or explained).
+ * Compile the active catalogue once: region prefix sets, term sets, the product rules as columns
+ * and as bitsets (eligibility-masks.ts), and the quoted repayment method per product. Retired products are left out (they are not offered or explained).
  */
 export function compileRoutingTable(
   catalog: { funders: readonly RoutingFunder[]; products: readonly RoutingProduct[] },
@@ -121,12 +188,16 @@ export function compileRoutingTable(
     products.length <= MAX_TABLE_PRODUCTS,
     `at most ${MAX_TABLE_PRODUCTS} active products per routing table`,
   );
-  const scratch = {
-    regionOk: new Uint8Array(funders.length),
+  const columns = columnsOf(products);
+  const masks = masksOf(columns, funders, products.length);
+  const scratch: Scratch = {
+    region: new Uint32Array(masks.words),
+    passing: new Uint32Array(masks.words),
     funderRule: new Uint8Array(funders.length),
     exposureOk: new Uint8Array(funders.length),
+    states: new Array(funders.length).fill(NO_STATE),
   };
-  return { config, funders, products, quote, funderIndex, columns: columnsOf(products), scratch };
+  return { config, funders, products, quote, funderIndex, columns, masks, scratch };
 }
 
 /**
@@ -153,8 +224,6 @@ interface Candidate {
 /** pricing's refusals that mean "no statable annual cost" (src/pricing PricingErrorCode) */
 const UNSTATABLE_COST: ReadonlySet<string> = new Set(['fees_exceed_principal', 'apr_unsolvable']);
 
-const NO_STATE: FunderState = { monthlyUsedFen: 0, exposureUsedByBand: {}, trust: 1 };
-
 export function decide(table: RoutingTable, input: RoutingInput): RoutingDecision {
   const { config } = table;
   const applicant = input.applicant;
@@ -163,116 +232,121 @@ export function decide(table: RoutingTable, input: RoutingInput): RoutingDecisio
   assert(Number.isInteger(score) && score >= 0 && score <= SCORE_MAX, `score out of range: ${score}`);
   const band = bandOf(score, config.bands);
 
-  // Funder-level facts once per decision: 0 = fine, else the funder's own failing rule.
-  const funderCount = table.funders.length;
-  const { regionOk, funderRule, exposureOk } = table.scratch;
+  // Region, age, amount, term and score: each failing product gets its first failing rule, and
+  // `passing` holds the rest, whose funder's own rules and cost decide below.
+  const outcomes = new Uint8Array(table.products.length);
+  const { passing, funderRule, exposureOk, states } = table.scratch;
   const province = applicant.regionCode.slice(0, 2);
   const prefecture = applicant.regionCode.slice(0, 4);
-  const states: FunderState[] = new Array(funderCount);
-  for (let f = 0; f < funderCount; f++) {
-    const { funder, regions } = table.funders[f]!;
-    const state = input.funderStates.get(funder.id) ?? NO_STATE;
-    states[f] = state;
-    regionOk[f] = regionLicensed(regions, applicant.regionCode, province, prefecture) ? 1 : 0;
-    funderRule[f] =
-      funder.status !== 'active'
-        ? OUTCOME.funder_suspended
-        : !capacityLeft(funder, state, applicant.amountFen)
-          ? OUTCOME.funder_capacity_exhausted
-          : 0;
-    exposureOk[f] = exposureLeft(config.rotation, funder.id, band, state) ? 1 : 0;
-  }
-
-  const cap = { rate: config.pricing.capAnnual, basis: config.pricing.capBasis };
-  const outcomes = new Uint8Array(table.products.length);
-  const candidates: Candidate[] = [];
-  const { funderOf, ageMin, ageMax, minAmountFen, maxAmountFen, minScore, termOk } = table.columns;
+  regionMask(table.masks.region, applicant.regionCode, province, prefecture, table.scratch.region);
   const age = applicant.ageYears;
   const amount = applicant.amountFen;
   const term = applicant.termMonths;
-  const termColumn = term >= 1 && term < TERM_SLOTS ? term : 0; // slot 0 is never set: unsupported
-  for (let i = 0; i < outcomes.length; i++) {
-    const f = funderOf[i]!;
-    // Precedence: region, age, amount, term, score, then the funder's own rule (status, capacity).
-    const rule =
-      regionOk[f] === 0
-        ? OUTCOME.region_not_licensed
-        : age < ageMin[i]! || age > ageMax[i]!
-          ? OUTCOME.age_out_of_range
-          : amount < minAmountFen[i]! || amount > maxAmountFen[i]!
-            ? OUTCOME.amount_out_of_range
-            : termOk[i * TERM_SLOTS + termColumn] === 0
-              ? OUTCOME.term_unsupported
-              : score < minScore[i]!
-                ? OUTCOME.score_below_minimum
-                : funderRule[f]!;
-    if (rule !== 0) {
-      outcomes[i] = rule;
-      continue;
-    }
-    const compiled = table.products[i]!;
-    const product = compiled.product;
-    const rateAnnual = rateForScore(product, score);
-    const quoted = table.quote({
-      principalFen: applicant.amountFen,
-      termMonths: applicant.termMonths,
-      rateAnnual,
-      method: compiled.method,
-      fees: product.fees,
-      cap,
-    });
-    if (!quoted.ok) {
-      // Fees that leave nothing to disburse, or a cost too large to state, cannot be shown to respect
-      // the cap. Any other refusal means routing sent pricing an input it validated: a bug.
-      assert(
-        UNSTATABLE_COST.has(quoted.code),
-        `pricing refused product ${product.id}: ${quoted.code} ${quoted.message}`,
-      );
-      outcomes[i] = OUTCOME.apr_exceeds_cap;
-      continue;
-    }
-    const value = quoted.value;
-    const penaltyRate = table.funders[f]!.funder.maxPenaltyRateAnnual;
-    if (
-      !value.capCheck.ok ||
-      (penaltyRate !== undefined && !checkJudicialCeiling(value.apr, penaltyRate).ok)
-    ) {
-      outcomes[i] = OUTCOME.apr_exceeds_cap;
-      continue;
-    }
-    if (exposureOk[f] === 0) {
-      outcomes[i] = OUTCOME.exposure_budget_exhausted;
-      continue;
-    }
-    const funder = table.funders[f]!.funder;
-    const serviceFeeFen = serviceFee(funder, applicant.amountFen, value.totals?.interestFen);
-    const approvalLikelihood = states[f]!.approvalRate ?? config.ranking.defaultApprovalRate;
-    const cost = rankingCostAnnual(
-      value.apr.nominal,
-      serviceFeeFen,
-      applicant.amountFen,
-      approvalLikelihood,
-      config.ranking,
-    );
-    candidates.push({
-      index: i,
-      funderIndex: f,
-      offer: {
-        rank: 0,
-        productId: product.id,
-        funderId: product.funderId,
-        amountFen: applicant.amountFen,
+  if (
+    Number.isSafeInteger(age) &&
+    Number.isSafeInteger(amount) &&
+    Number.isInteger(term) &&
+    table.masks.amount !== null
+  )
+    productRulesByMasks(table, age, amount, term, score, outcomes);
+  else productRulesOneByOne(table, age, amount, term, score, outcomes);
+
+  // Funder-level facts as the decision first needs them: most funders' products fail above.
+  funderRule.fill(UNKNOWN);
+  exposureOk.fill(UNKNOWN);
+  const cap = { rate: config.pricing.capAnnual, basis: config.pricing.capBasis };
+  const candidates: Candidate[] = [];
+  const funderOf = table.columns.funderOf;
+  for (let w = 0; w < passing.length; w++) {
+    let bits = passing[w]!;
+    while (bits !== 0) {
+      const lowest = bits & -bits;
+      bits ^= lowest;
+      const i = (w << 5) | (31 - Math.clz32(lowest));
+      const f = funderOf[i]!;
+      let rule = funderRule[f]!;
+      if (rule === UNKNOWN) {
+        const funder = table.funders[f]!.funder;
+        const state = input.funderStates.get(funder.id) ?? NO_STATE;
+        states[f] = state;
+        rule =
+          funder.status !== 'active'
+            ? OUTCOME.funder_suspended
+            : !capacityLeft(funder, state, applicant.amountFen)
+              ? OUTCOME.funder_capacity_exhausted
+              : 0;
+        funderRule[f] = rule;
+      }
+      if (rule !== 0) {
+        outcomes[i] = rule;
+        continue;
+      }
+      const compiled = table.products[i]!;
+      const product = compiled.product;
+      const rateAnnual = rateForScore(product, score);
+      const quoted = table.quote({
+        principalFen: applicant.amountFen,
         termMonths: applicant.termMonths,
         rateAnnual,
         method: compiled.method,
-        apr: value.apr,
+        fees: product.fees,
+        cap,
+      });
+      if (!quoted.ok) {
+        // Fees that leave nothing to disburse, or a cost too large to state, cannot be shown to respect
+        // the cap. Any other refusal means routing sent pricing an input it validated: a bug.
+        assert(
+          UNSTATABLE_COST.has(quoted.code),
+          `pricing refused product ${product.id}: ${quoted.code} ${quoted.message}`,
+        );
+        outcomes[i] = OUTCOME.apr_exceeds_cap;
+        continue;
+      }
+      const value = quoted.value;
+      const penaltyRate = table.funders[f]!.funder.maxPenaltyRateAnnual;
+      if (
+        !value.capCheck.ok ||
+        (penaltyRate !== undefined && !checkJudicialCeiling(value.apr, penaltyRate).ok)
+      ) {
+        outcomes[i] = OUTCOME.apr_exceeds_cap;
+        continue;
+      }
+      if (exposureOk[f] === UNKNOWN)
+        exposureOk[f] = exposureLeft(config.rotation, table.funders[f]!.funder.id, band, states[f]) ? 1 : 0;
+      if (exposureOk[f] === 0) {
+        outcomes[i] = OUTCOME.exposure_budget_exhausted;
+        continue;
+      }
+      const funder = table.funders[f]!.funder;
+      const serviceFeeFen = serviceFee(funder, applicant.amountFen, value.totals?.interestFen);
+      const approvalLikelihood = states[f]!.approvalRate ?? config.ranking.defaultApprovalRate;
+      const cost = rankingCostAnnual(
+        value.apr.nominal,
         serviceFeeFen,
+        applicant.amountFen,
         approvalLikelihood,
-        rankingCostAnnual: cost,
-        totals: value.totals,
-      },
-      key: { cost, maxAmountFen: product.maxAmountFen, tie: tieBreak(input.seed, i) },
-    });
+        config.ranking,
+      );
+      candidates.push({
+        index: i,
+        funderIndex: f,
+        offer: {
+          rank: 0,
+          productId: product.id,
+          funderId: product.funderId,
+          amountFen: applicant.amountFen,
+          termMonths: applicant.termMonths,
+          rateAnnual,
+          method: compiled.method,
+          apr: value.apr,
+          serviceFeeFen,
+          approvalLikelihood,
+          rankingCostAnnual: cost,
+          totals: value.totals,
+        },
+        key: { cost, maxAmountFen: product.maxAmountFen, tie: tieBreak(input.seed, i) },
+      });
+    }
   }
 
   let remaining = candidates;
@@ -301,6 +375,93 @@ export function decide(table: RoutingTable, input: RoutingInput): RoutingDecisio
     offers[position] = offer;
   }
   return { score, scoreSource, band, offers, outcomes };
+}
+
+/** Mark every product in `bits` (word w) with `code`. */
+function markAll(outcomes: Uint8Array, w: number, bits: number, code: number): void {
+  let rest = bits;
+  while (rest !== 0) {
+    const lowest = rest & -rest;
+    rest ^= lowest;
+    outcomes[(w << 5) | (31 - Math.clz32(lowest))] = code;
+  }
+}
+
+/**
+ * Region, age, amount, term and score by the compiled masks, for whole-number age, amount and term:
+ * each product that fails gets its first failing rule in `outcomes`, the rest go into `passing`.
+ */
+function productRulesByMasks(
+  table: RoutingTable,
+  age: number,
+  amount: number,
+  term: number,
+  score: number,
+  outcomes: Uint8Array,
+): void {
+  const masks = table.masks;
+  const { region, passing } = table.scratch;
+  const all = masks.all;
+  const ages = masks.age.masks;
+  const ageRow = intervalRow(masks.age, age);
+  const amounts = masks.amount!.masks;
+  const amountRow = intervalRow(masks.amount!, amount);
+  const terms = masks.term;
+  const termRow = (term >= 1 && term < TERM_SLOTS ? term : 0) * masks.words; // row 0: no product
+  const scores = masks.score.masks;
+  const scoreRow = intervalRow(masks.score, score);
+  for (let w = 0; w < masks.words; w++) {
+    let live = all[w]!;
+    let pass = region[w]!;
+    markAll(outcomes, w, live & ~pass, OUTCOME.region_not_licensed);
+    live &= pass;
+    pass = ages[ageRow + w]!;
+    markAll(outcomes, w, live & ~pass, OUTCOME.age_out_of_range);
+    live &= pass;
+    pass = amounts[amountRow + w]!;
+    markAll(outcomes, w, live & ~pass, OUTCOME.amount_out_of_range);
+    live &= pass;
+    pass = terms[termRow + w]!;
+    markAll(outcomes, w, live & ~pass, OUTCOME.term_unsupported);
+    live &= pass;
+    pass = scores[scoreRow + w]!;
+    markAll(outcomes, w, live & ~pass, OUTCOME.score_below_minimum);
+    passing[w] = live & pass;
+  }
+}
+
+/**
+ * The same rules product by product over the columns, for any input (a fractional or out-of-range
+ * age, amount or term, where the masks do not apply): the reference the masks must agree with.
+ */
+function productRulesOneByOne(
+  table: RoutingTable,
+  age: number,
+  amount: number,
+  term: number,
+  score: number,
+  outcomes: Uint8Array,
+): void {
+  const { region, passing } = table.scratch;
+  const { ageMin, ageMax, minAmountFen, maxAmountFen, minScore, termOk } = table.columns;
+  const termColumn = term >= 1 && term < TERM_SLOTS ? term : 0; // slot 0 is never set: unsupported
+  passing.fill(0);
+  for (let i = 0; i < outcomes.length; i++) {
+    const rule =
+      (region[i >>> 5]! & (1 << (i & 31))) === 0
+        ? OUTCOME.region_not_licensed
+        : age < ageMin[i]! || age > ageMax[i]!
+          ? OUTCOME.age_out_of_range
+          : amount < minAmountFen[i]! || amount > maxAmountFen[i]!
+            ? OUTCOME.amount_out_of_range
+            : termOk[i * TERM_SLOTS + termColumn] === 0
+              ? OUTCOME.term_unsupported
+              : score < minScore[i]!
+                ? OUTCOME.score_below_minimum
+                : 0;
+    if (rule === 0) passing[i >>> 5]! |= 1 << (i & 31);
+    else outcomes[i] = rule;
+  }
 }
 
 function serviceFee(funder: RoutingFunder, amountFen: number, interestFen: number | undefined): number {

@@ -1,6 +1,7 @@
 // Eligibility rules, checked in the precedence order of INELIGIBILITY_CODES so an explanation always
-// names the first rule that failed. Funder-level facts (here) are computed once per decision; the
-// product-level ones (age, amount, term, score) run in decide()'s loop over flat columns.
+// names the first rule that failed. Funder-level facts (here) are computed once per decision, for the
+// funders it needs; the product-level ones (region, age, amount, term, score) are bitsets compiled
+// once per table (eligibility-masks.ts), with decide()'s loop over flat columns for odd inputs.
 import type { Fen } from '../kernel/index.ts';
 import type { FunderState, RoutingConfig, RoutingFunder } from './model.ts';
 
