@@ -28,20 +28,28 @@ describe('money', () => {
     expect(rateOfFen(333, 0.5)).toBe(167);
   });
 
-  it('gives the general rounding rule bit for bit on its fast path (non-negative, within MAX_FEN)', () => {
+  it('gives the general rounding rule bit for bit on its fast paths (non-negative, within MAX_FEN)', () => {
     // The rule as it stood before the fast path: snap to 1e-6 fen, round half away from zero.
     const general = (value: number): number => {
       const snapped = Math.round(value * 1e6) / 1e6;
       const rounded = Math.sign(snapped) * Math.floor(Math.abs(snapped) + 0.5);
       return rounded === 0 ? 0 : rounded;
     };
-    const halves = fc.integer({ min: 0, max: 2 ** 40 }).map((k) => k + 0.5);
+    const halves = fc
+      .oneof(fc.integer({ min: 0, max: 2 ** 40 }), fc.integer({ min: 0, max: 1e7 }))
+      .map((k) => k + 0.5);
+    // around half a fen, inside and just outside the shortcut's 4e-6 margin, and around its 2^30 limit
+    const offsets = fc.oneof(
+      fc.double({ min: -1e-5, max: 1e-5, noNaN: true }),
+      fc.constantFrom(-4e-6, 4e-6, -1e-7, 1e-7, -1e-6, 1e-6, -5e-7, 5e-7),
+    );
     const amounts = fc.oneof(
       fc.double({ min: 0, max: MAX_FEN, noNaN: true }),
+      fc.double({ min: 0, max: 2 ** 31, noNaN: true }),
       halves,
-      halves.map((x) => x - 1e-7),
-      halves.map((x) => x + 1e-7),
-      fc.constantFrom(0, -0, MAX_FEN, MAX_FEN - 0.5, 0.4999999, 1e-7),
+      fc.tuple(halves, offsets).map(([x, d]) => x + d),
+      fc.tuple(fc.integer({ min: 2 ** 30 - 4, max: 2 ** 30 + 4 }), offsets).map(([x, d]) => x + 0.5 + d),
+      fc.constantFrom(0, -0, MAX_FEN, MAX_FEN - 0.5, 0.4999999, 1e-7, 2 ** 30, 2 ** 30 - 0.5),
     );
     fc.assert(
       fc.property(amounts, (value) => Object.is(roundFen(value), general(value))),
@@ -49,8 +57,11 @@ describe('money', () => {
     );
     fc.assert(
       fc.property(
-        fc.integer({ min: 0, max: MAX_FEN }),
-        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.oneof(fc.integer({ min: 0, max: MAX_FEN }), fc.integer({ min: 0, max: 1e8 })),
+        fc.oneof(
+          fc.double({ min: 0, max: 1, noNaN: true }),
+          fc.integer({ min: 0, max: 3000 }).map((r) => r / 120_000),
+        ),
         (amountFen, rate) => Object.is(rateOfFen(amountFen, rate), general(amountFen * rate)),
       ),
       { seed: 20261125, numRuns: 20_000 },
