@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '../kernel/index.ts';
 import { quote } from '../pricing/index.ts';
-import { compileRoutingTable, decide, explainDecision, rateForScore } from './decide.ts';
+import { compileRoutingTable, decide, explainDecision, rateForScore, sortByRank } from './decide.ts';
 import { DEFAULT_ROUTING_CONFIG } from './defaults.ts';
 import { exposureBudget } from './eligibility.ts';
 import {
@@ -18,6 +18,7 @@ import {
   type RoutingInput,
   type RoutingProduct,
 } from './model.ts';
+import { compareRankKeys } from './ranking.ts';
 import { bandOf, computeScore } from './scorecard.ts';
 import { randomApplicant, randomCatalog, randomFunderStates } from './testing.ts';
 
@@ -370,6 +371,34 @@ describe('ranking', () => {
     ];
     const { decision } = run(funders, products, {});
     expect(decision.offers.map((o) => o.productId)).toEqual(['b1', 'c1', 'a1']);
+  });
+
+  it('ranks in the order the builtin stable sort gives, ties and NaN keys included', () => {
+    const value = (few: number[]) => fc.oneof(fc.constantFrom(...few), fc.double({ noNaN: true }));
+    const key = fc.record({
+      cost: fc.oneof(value([0.1, 0.12, Number.POSITIVE_INFINITY]), fc.constant(Number.NaN)),
+      maxAmountFen: fc.oneof(value([1_000_000, 2_000_000]), fc.constant(Number.NaN)),
+      tie: fc.constantFrom(0, 1, 2, 2 ** 32 - 1),
+    });
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.array(key, { maxLength: 40 }), fc.array(key, { minLength: 200, maxLength: 300 })),
+        fc.boolean(),
+        (keys, withNaN) => {
+          const tagged = keys.map((k, i) => ({
+            ...k,
+            cost: withNaN || !Number.isNaN(k.cost) ? k.cost : i,
+            maxAmountFen: withNaN || !Number.isNaN(k.maxAmountFen) ? k.maxAmountFen : i,
+            at: i,
+          }));
+          const ours = [...tagged];
+          sortByRank(ours);
+          const builtin = [...tagged].sort(compareRankKeys);
+          expect(ours.map((k) => k.at)).toEqual(builtin.map((k) => k.at));
+        },
+      ),
+      { seed: 20261125, numRuns: 400 },
+    );
   });
 
   it('lets economics reorder near-equal offers but never by more than the configured bound', () => {

@@ -214,11 +214,44 @@ export function rateForScore(
   return Math.round(rate * 1_000_000) / 1_000_000;
 }
 
-interface Candidate {
+/** An offer on its way to the ranking, carrying its own rank key. */
+interface Candidate extends RankKey {
   index: number;
   funderIndex: number;
   offer: Offer;
-  key: RankKey;
+}
+
+/** Up to this many offers are ranked by binary insertion (sortByRank); more by the builtin sort. */
+const INSERTION_SORT_MAX = 256;
+
+/**
+ * Rank candidates in place: the same order as `candidates.sort(compareRankKeys)`. Both sorts are
+ * stable and, without a NaN in the keys, compareRankKeys is a total order, so both give the one
+ * sorted order; for the tens of offers of a decision the builtin's calls into the comparator cost
+ * more than the sort itself. NaN keys (no quote gives them) go to the builtin.
+ */
+export function sortByRank<T extends RankKey>(candidates: T[]): void {
+  const n = candidates.length;
+  let plain = n <= INSERTION_SORT_MAX;
+  for (let i = 0; plain && i < n; i++)
+    plain = !Number.isNaN(candidates[i]!.cost) && !Number.isNaN(candidates[i]!.maxAmountFen);
+  if (!plain) {
+    candidates.sort(compareRankKeys);
+    return;
+  }
+  for (let i = 1; i < n; i++) {
+    const next = candidates[i]!;
+    // after every candidate that does not rank below `next`: stable
+    let low = 0;
+    let high = i;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (compareRankKeys(next, candidates[mid]!) < 0) high = mid;
+      else low = mid + 1;
+    }
+    for (let j = i; j > low; j--) candidates[j] = candidates[j - 1]!;
+    candidates[low] = next;
+  }
 }
 
 /** pricing's refusals that mean "no statable annual cost" (src/pricing PricingErrorCode) */
@@ -344,7 +377,9 @@ export function decide(table: RoutingTable, input: RoutingInput): RoutingDecisio
           rankingCostAnnual: cost,
           totals: value.totals,
         },
-        key: { cost, maxAmountFen: product.maxAmountFen, tie: tieBreak(input.seed, i) },
+        cost,
+        maxAmountFen: product.maxAmountFen,
+        tie: tieBreak(input.seed, i),
       });
     }
   }
@@ -366,7 +401,7 @@ export function decide(table: RoutingTable, input: RoutingInput): RoutingDecisio
       return false;
     });
   }
-  remaining.sort((a, b) => compareRankKeys(a.key, b.key));
+  sortByRank(remaining);
   // Outcome 0 (eligible) stays in `outcomes`; the rank is the offer's position.
   const offers: Offer[] = new Array(remaining.length);
   for (let position = 0; position < remaining.length; position++) {
