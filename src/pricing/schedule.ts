@@ -194,8 +194,15 @@ export function fillPayments(
       const installment = equalInstallmentFen(principalFen, periodRate, n);
       for (let t = 1; t < n; t++) {
         const interestFen = rateOfFen(balance, periodRate);
-        const principalFenT = Math.min(Math.max(installment - interestFen, 0), balance);
-        balance -= principalFenT;
+        let principalFenT = installment - interestFen;
+        // Each period's interest waits on the last period's balance. Whole fen below 2^53 add up
+        // exactly in any order, so (balance − installment) + interest is the same number as
+        // balance − principal and needs one addition after the interest, not the clamp too.
+        if (principalFenT >= 0 && principalFenT <= balance) balance = balance - installment + interestFen;
+        else {
+          principalFenT = Math.min(Math.max(principalFenT, 0), balance);
+          balance -= principalFenT;
+        }
         interestSum += interestFen;
         payment[t] = principalFenT + interestFen + recurringFeeFen;
       }
