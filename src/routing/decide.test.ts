@@ -169,6 +169,26 @@ describe('decide against the reference model', () => {
   });
 });
 
+describe('outcomes', () => {
+  it('are never overwritten by later decisions (they share slabs)', () => {
+    const catalog = randomCatalog(11, 30, 10);
+    const table = compileRoutingTable(catalog, DEFAULT_ROUTING_CONFIG, pricing);
+    const random = new SeededRandom(11);
+    const kept: Array<{ outcomes: Uint8Array; copy: number[] }> = [];
+    for (let k = 0; k < 200; k++) {
+      const { outcomes } = decide(table, {
+        applicant: randomApplicant(random),
+        funderStates: new Map(),
+        lastFunderId: null,
+        seed: k,
+      });
+      expect(outcomes).toHaveLength(table.products.length);
+      kept.push({ outcomes, copy: Array.from(outcomes) });
+    }
+    for (const { outcomes, copy } of kept) expect(Array.from(outcomes)).toEqual(copy);
+  });
+});
+
 // A small hand-built catalogue for the rules one at a time.
 const baseFunder = (id: string, overrides: Partial<RoutingFunder> = {}): RoutingFunder => ({
   id,
