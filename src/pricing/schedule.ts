@@ -193,7 +193,7 @@ export function fillPayments(
     case 'equal-installment': {
       const installment = equalInstallmentFen(principalFen, periodRate, n);
       for (let t = 1; t < n; t++) {
-        const interestFen = rateOfFen(balance, periodRate);
+        const interestFen = roundFen(balance * periodRate); // = rateOfFen: balance is whole fen in [0, P]
         let principalFenT = installment - interestFen;
         // Each period's interest waits on the last period's balance. Whole fen below 2^53 add up
         // exactly in any order, so (balance − installment) + interest is the same number as
@@ -212,7 +212,7 @@ export function fillPayments(
       const share = roundFen(principalFen / n);
       for (let t = 1; t < n; t++) {
         const principalFenT = Math.min(share, balance);
-        const interestFen = rateOfFen(balance, periodRate);
+        const interestFen = roundFen(balance * periodRate); // = rateOfFen: balance is whole fen in [0, P]
         balance -= principalFenT;
         interestSum += interestFen;
         payment[t] = principalFenT + interestFen + recurringFeeFen;
