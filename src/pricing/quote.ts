@@ -118,7 +118,16 @@ export function validateQuoteInput(input: QuoteInput): Invalid | null {
     return invalid('termMonths', `term must be whole months within 1..${TERM_MONTHS_MAX}`);
   }
   if (!isRate(input.rateAnnual)) return invalid('rateAnnual', 'annual rate must be in [0, 1)');
-  if (!METHODS.has(input.method)) {
+  const method = input.method;
+  // Comparisons, not a Set: the method is nearly always one of these very strings (a lookup
+  // hashes; an identical string compares at once).
+  if (
+    method !== 'equal-installment' &&
+    method !== 'equal-principal' &&
+    method !== 'interest-first' &&
+    method !== 'bullet' &&
+    !METHODS.has(method)
+  ) {
     return invalid('method', `method must be one of ${REPAYMENT_METHODS.join(', ')}`);
   }
   const feeProblem = validateFees(input.fees, input.termMonths);
@@ -129,7 +138,8 @@ export function validateQuoteInput(input: QuoteInput): Invalid | null {
     if (typeof cap.rate !== 'number' || !Number.isFinite(cap.rate) || cap.rate <= 0 || cap.rate > 10) {
       return invalid('cap.rate', 'cap rate must be in (0, 10]');
     }
-    if (!BASES.has(cap.basis)) return invalid('cap.basis', 'cap basis must be nominal or effective');
+    if (cap.basis !== 'nominal' && cap.basis !== 'effective' && !BASES.has(cap.basis))
+      return invalid('cap.basis', 'cap basis must be nominal or effective');
   }
   // Every amount must stay within MAX_FEN. Total interest is at most P·r·n for every method (a
   // level installment never exceeds the first equal-principal one), plus a fen of rounding a period.
