@@ -118,13 +118,16 @@ export function createServices(options: ServiceOptions): Services {
 function wireLedger(services: Services): void {
   const { ledger, identity, intake } = services;
   intake.onOrigination((event) =>
-    ledger.appendStatement({
-      kind: 'origination',
-      customerId: event.customerId,
-      applicationId: event.applicationId,
-      channel: event.channel,
-      at: event.at,
-    }),
+    ledger.appendStatement(
+      {
+        kind: 'origination',
+        customerId: event.customerId,
+        applicationId: event.applicationId,
+        channel: event.channel,
+        at: event.at,
+      },
+      event.when,
+    ),
   );
   const grantConsent = identity.grantConsent.bind(identity);
   identity.grantConsent = async (tx, input) => {

@@ -104,10 +104,11 @@ export class LedgerService {
 
   /**
    * One entry as an INSERT statement the caller runs inside its own statement, in its
-   * transaction (intake's submit: the origination entry goes with the application).
+   * transaction (intake's submit: the origination entry goes with the application). With `when`
+   * (a boolean SQL expression) the entry is written only if it holds when the statement runs.
    */
-  appendStatement(entry: LedgerEntryInput): SQL {
-    return store.insertEntriesStatement(this.entryRows([entry]));
+  appendStatement(entry: LedgerEntryInput, when?: SQL): SQL {
+    return store.insertEntriesStatement(this.entryRows([entry]), when);
   }
 
   private entryRows(entries: readonly LedgerEntryInput[]): store.EntryRow[] {

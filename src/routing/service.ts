@@ -13,7 +13,13 @@ import type { Database, Executor } from '../db/client.ts';
 import { ageAt, parseIdNumber } from '../identity/id-number.ts';
 import type { IdentityService } from '../identity/service.ts';
 import type { ApplicationInput, Application } from '../intake/model.ts';
-import type { IntakeService } from '../intake/service.ts';
+import {
+  type IntakeService,
+  SUBMITTED_CUSTOMER_ID,
+  type SubmitIdempotency,
+  type SubmitRouter,
+} from '../intake/service.ts';
+import type { StoredResponse } from '../db/idempotency.ts';
 import type { ApplicationStatus } from '../intake/status.ts';
 import type { LedgerEntryInput } from '../ledger/model.ts';
 import {
@@ -327,9 +333,9 @@ export class RoutingService {
   // ---- submission ----
 
   /**
-   * Submit an application through intake and route it in the same transaction, before intake
-   * stores it: the application is inserted directly in its routed status (offered or declined),
-   * with both events, rather than inserted, read back and moved.
+   * Submit an application through intake and route it before intake stores it: the application is
+   * inserted directly in its routed status (offered or declined), with both events and the
+   * decision row, in intake's one write statement.
    */
   async submitAndRoute(
     tx: Executor,
@@ -342,29 +348,61 @@ export class RoutingService {
     band: string;
     offers: number;
   }> {
-    let routed: { band: string; offers: number } | undefined;
-    const { application, customerCreated } = await this.deps.intake.submit(tx, input, async (tx, draft) => {
-      const decided = await this.route(tx, draft, input);
-      routed = decided;
-      return decided;
-    });
-    assert(routed, 'intake called the router');
+    const router = this.router(tx, input);
+    const { application, customerCreated } = await this.deps.intake.submit(tx, input, router);
+    assert(router.routed, 'intake called the router');
     assert(application.score !== null, 'a routed application has its score');
     return {
       application,
       customerCreated,
       status: application.status,
       score: application.score,
-      band: routed.band,
-      offers: routed.offers,
+      band: router.routed.band,
+      offers: router.routed.offers,
     };
   }
 
-  /** Score and route an application about to be stored; the decision row goes in the caller's transaction. */
+  /**
+   * The API's submission: intake's two-statement idempotent path (no transaction), routed. The
+   * answer is the application with its band, the number of offers and whether the customer is new.
+   */
+  async submitAndRouteIdempotent(
+    database: Database,
+    input: ApplicationInput,
+    idempotency: Omit<SubmitIdempotency, 'respond'>,
+  ): Promise<StoredResponse> {
+    const router = this.router(database.db, input);
+    return this.deps.intake.submitIdempotent(database.run, input, router, {
+      ...idempotency,
+      respond: (application, customerCreated) => {
+        assert(router.routed, 'intake called the router');
+        assert(application.score !== null, 'a routed application has its score');
+        return { ...application, band: router.routed.band, offerCount: router.routed.offers, customerCreated };
+      },
+    });
+  }
+
+  private router(
+    executor: Executor,
+    input: ApplicationInput,
+  ): SubmitRouter & { routed?: { band: string; offers: number } } {
+    const router: SubmitRouter & { routed?: { band: string; offers: number } } = {
+      lookup: (customerId) => store.lastFunderLookup(customerId),
+      route: async (draft, looked) => {
+        const decided = await this.route(executor, draft, input, (looked as string | null) ?? null);
+        router.routed = decided;
+        return decided;
+      },
+    };
+    return router;
+  }
+
+  /** Score and route an application about to be stored; the decision row goes in intake's statement. */
   private async route(
     tx: Executor,
     application: Application,
     input: ApplicationInput,
+    lastFunderId: string | null,
   ): Promise<{
     to: 'offered' | 'declined';
     score: number;
@@ -380,7 +418,6 @@ export class RoutingService {
     const { table, trust } = cached;
     await this.ensureSnapshot(tx, cached);
     const funderStates = await this.funderStates(tx, monthOf(now), trust);
-    const lastFunderId = await store.lastFunder(tx, application.customerId);
     const routingInput = {
       applicant: {
         ageYears: ageAt(parsed.value, now),
@@ -397,10 +434,10 @@ export class RoutingService {
     };
     const decision = decide(table, routingInput);
     const offered = decision.offers.length > 0;
-    // Written in the same statement as the application (intake's submit), one round trip less.
+    // Written in intake's submit statement, one round trip for everything.
     const decisionRow = store.insertDecisionStatement({
       applicationId: application.id,
-      customerId: application.customerId,
+      customerId: SUBMITTED_CUSTOMER_ID,
       score: decision.score,
       scoreSource: decision.scoreSource,
       band: decision.band,
