@@ -50,7 +50,14 @@ export function recordLookup(scope: string, key: string): SQL {
  * a concurrent request that claimed the key first makes the whole statement fail with a unique
  * violation (`isClaimConflict`), so nothing of the loser is written, and the caller replays.
  */
-export function recordInsert(scope: string, key: string, hash: string, status: number, body: SQL, at: Date): SQL {
+export function recordInsert(
+  scope: string,
+  key: string,
+  hash: string,
+  status: number,
+  body: SQL,
+  at: Date,
+): SQL {
   return sql`INSERT INTO idempotency_keys (scope, key, request_hash, response_status, response_body, created_at)
     VALUES (${scope}, ${key}, ${hash}, ${status}, ${body}, ${at.toISOString()}::timestamptz)`;
 }

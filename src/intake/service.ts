@@ -188,7 +188,8 @@ export class IntakeService {
       const [row] = await run<{ record: IdempotencyRecord | null }>(
         sql`SELECT ${recordLookup(idempotency.scope, idempotency.key)} AS record`,
       );
-      if (!row?.record) throw new DomainError('conflict', 'a concurrent request with this Idempotency-Key failed; retry');
+      if (!row?.record)
+        throw new DomainError('conflict', 'a concurrent request with this Idempotency-Key failed; retry');
       return replay(row.record, idempotency.hash);
     }
     if (result.replayed) return result.response;
@@ -231,13 +232,18 @@ export class IntakeService {
       return { replayed: true, response: replay(row.record, idempotency.hash) };
     }
     // Statement 1: what is known already.
-    const [known] = await run<{ customer_id: string | null; looked: unknown; record: IdempotencyRecord | null }>(sql`
+    const [known] = await run<{
+      customer_id: string | null;
+      looked: unknown;
+      record: IdempotencyRecord | null;
+    }>(sql`
       SELECT c.id AS customer_id, ${route?.lookup ? route.lookup(sql`c.id`) : sql`NULL`} AS looked,
         ${idempotency ? recordLookup(idempotency.scope, idempotency.key) : sql`NULL`} AS record
       FROM (SELECT 1) AS one
       LEFT JOIN customers c ON c.customer_key = ${identity.customerKey(applicant.idNumber.normalised)}`);
     assert(known, 'the lookup returns one row');
-    if (idempotency && known.record) return { replayed: true, response: replay(known.record, idempotency.hash) };
+    if (idempotency && known.record)
+      return { replayed: true, response: replay(known.record, idempotency.hash) };
 
     const predictedCreated = known.customer_id === null;
     const customerId = known.customer_id ?? this.deps.ids.next('cus');
@@ -282,7 +288,13 @@ export class IntakeService {
     const alongside = [
       ...(routed?.alongside ? [routed.alongside] : []),
       ...this.originationHooks.map((hook) =>
-        hook({ customerId, applicationId: id, channel: input.channel, at: now, when: SUBMITTED_CUSTOMER_CREATED }),
+        hook({
+          customerId,
+          applicationId: id,
+          channel: input.channel,
+          at: now,
+          when: SUBMITTED_CUSTOMER_CREATED,
+        }),
       ),
     ];
     let body: Record<string, unknown> | undefined;

@@ -64,7 +64,6 @@ import './errors.ts';
 import {
   type FunderState,
   INELIGIBILITY_CODES,
-  type Offer,
   type ProductExplanation,
   type QuoteFunction,
   type RoutingConfig,
@@ -74,6 +73,7 @@ import {
 import { seedOf } from './rotation.ts';
 import { classifyEmployer } from './scorecard.ts';
 import { verifySignature } from './signature.ts';
+import { decodeOffers, encodeOffers, type StoredOffer } from './offers-codec.ts';
 import * as store from './store.ts';
 
 /** The most funders one auto (waterfall) choice will try, and the default fan-out of parallel mode. */
@@ -115,8 +115,12 @@ export interface RoutingServiceOptions {
   usageCacheMs?: number;
 }
 
-/** An offer as stored with its decision: the offered terms, fees included (no pricing totals). */
-export type StoredOffer = Omit<Offer, 'totals'> & { fees: readonly FeeLine[] };
+export type { StoredOffer } from './offers-codec.ts';
+
+/** The offers stored with a decision row. */
+function offersOf(row: Pick<store.DecisionRow, 'offers' | 'features'>): StoredOffer[] {
+  return decodeOffers(row.offers, row.features);
+}
 
 export type Choice =
   | { productId: string }
@@ -377,7 +381,12 @@ export class RoutingService {
       respond: (application, customerCreated) => {
         assert(router.routed, 'intake called the router');
         assert(application.score !== null, 'a routed application has its score');
-        return { ...application, band: router.routed.band, offerCount: router.routed.offers, customerCreated };
+        return {
+          ...application,
+          band: router.routed.band,
+          offerCount: router.routed.offers,
+          customerCreated,
+        };
       },
     });
   }
@@ -443,10 +452,7 @@ export class RoutingService {
       band: decision.band,
       // The totals are recomputed with the disclosure on read; stored offers stay small.
       // The offered terms include the fees, so the disclosure and the booking price what was offered.
-      offers: decision.offers.map(({ totals: _totals, ...offer }) => ({
-        ...offer,
-        fees: cached.fees.get(offer.productId) ?? [],
-      })),
+      offers: encodeOffers(decision.offers, application, (productId) => cached.fees.get(productId) ?? []),
       catalogVersion: cached.version,
       outcomes: encodeOutcomes(decision.outcomes),
       features: {
@@ -486,7 +492,7 @@ export class RoutingService {
         capAnnual: this.config.pricing.capAnnual,
         sameFunderMarginAnnual: this.config.rotation.sameFunderMarginAnnual,
       },
-      row.offers as Offer[],
+      offersOf(row),
     );
   }
 
@@ -500,7 +506,7 @@ export class RoutingService {
   /** The ranked offers with the borrower's disclosure (schedule figures, annual cost) for each. */
   async offers(tx: Executor, applicationId: string) {
     const row = await this.decision(tx, applicationId);
-    const offers = row.offers as StoredOffer[];
+    const offers = offersOf(row);
     return offers.map((offer) => {
       const fees = offer.fees;
       const priced = quote({
@@ -534,7 +540,7 @@ export class RoutingService {
         'id',
       );
     }
-    const offers = row.offers as Offer[];
+    const offers = offersOf(row);
     let plan: string[];
     let mode: string;
     if ('productId' in choice) {
@@ -654,7 +660,7 @@ export class RoutingService {
       return null;
     }
     const take = row.mode === 'parallel' ? plan : plan.slice(0, 1);
-    const offers = row.offers as Offer[];
+    const offers = offersOf(row);
     const now = this.deps.clock.now();
     const month = monthOf(now);
     const prepared: Prepared[] = [];
@@ -738,7 +744,7 @@ export class RoutingService {
   private async recheck(
     tx: Executor,
     application: Application,
-    offer: Offer,
+    offer: StoredOffer,
     band: string,
     month: string,
   ): Promise<string | null> {
@@ -828,7 +834,7 @@ export class RoutingService {
     const application = await this.deps.intake.get(tx, applicationId);
     assert(application, 'a routed application exists');
     const dispatches = await store.dispatchesOf(tx, applicationId);
-    const offers = row.offers as Offer[];
+    const offers = offersOf(row);
     const rankOf = (d: store.DispatchRow) =>
       offers.find((o) => o.productId === d.productId)?.rank ?? Number.MAX_SAFE_INTEGER;
     const now = this.deps.clock.now();
@@ -885,7 +891,7 @@ export class RoutingService {
   /** The dispatches in the order they were sent (steps), and by offer rank within a parallel step. */
   async dispatches(tx: Executor, applicationId: string) {
     const row = await store.getDecision(tx, applicationId);
-    const rank = new Map(((row?.offers ?? []) as Offer[]).map((o) => [o.productId, o.rank]));
+    const rank = new Map((row ? offersOf(row) : []).map((o) => [o.productId, o.rank]));
     const rows = (await store.dispatchesOf(tx, applicationId)).sort(
       (a, b) =>
         a.createdAt.getTime() - b.createdAt.getTime() ||
@@ -976,7 +982,7 @@ export class RoutingService {
       row && application.funderId && application.productId,
       'an approved application has a decision, a funder and a product',
     );
-    const offer = (row.offers as StoredOffer[]).find((o) => o.productId === application.productId);
+    const offer = offersOf(row).find((o) => o.productId === application.productId);
     assert(offer, 'the approved product was offered');
     const dispatch = await store.dispatchTo(tx, application.id, application.funderId);
     const answer = (dispatch?.decision ?? {}) as { amountFen?: number; rateAnnual?: number };

@@ -44,7 +44,7 @@ export function insertDecisionStatement(
     INSERT INTO routing_decisions (application_id, customer_id, score, score_source, band, offers,
       catalog_version, outcomes, features, last_funder_id, seed, phase, decided_at, updated_at)
     VALUES (${row.applicationId}, ${row.customerId}, ${row.score}, ${row.scoreSource}, ${row.band},
-      ${JSON.stringify(row.offers)}::jsonb, ${row.catalogVersion}, ${row.outcomes},
+      ${row.offers}, ${row.catalogVersion}, ${row.outcomes},
       ${JSON.stringify(row.features)}::jsonb, ${row.lastFunderId ?? null}, ${row.seed}, ${row.phase},
       ${row.decidedAt.toISOString()}::timestamptz, ${row.updatedAt.toISOString()}::timestamptz)`;
 }
