@@ -26,6 +26,8 @@ export interface ServiceOptions {
   /** look for queued simulation runs every this many ms (servers); absent: tests call simulation.runPending() */
   simulationPollIntervalMs?: number;
   onSimulationError?: (error: unknown) => void;
+  /** how long a verified API key is trusted without a database lookup (default 2 s; 0: never) */
+  apiKeyCacheMs?: number;
   /** relay contact points (a virtual-number service); absent: the built-in pool, minting demo addresses when empty */
   relayProvider?: RelayProvider;
   /** routing configuration, adapters and expiry times; routingExpireIntervalMs runs the expiry timer (servers) */
@@ -84,7 +86,7 @@ export function createServices(options: ServiceOptions): Services {
     database: options.database,
     ...base,
     ledgerOrigin,
-    access: new AccessService(base),
+    access: new AccessService({ ...base, keyCacheMs: options.apiKeyCacheMs }),
     identity,
     catalog,
     intake,
