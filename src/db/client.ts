@@ -12,6 +12,7 @@ import { type PgDatabase, PgDialect, type PgQueryResultHKT, type PgTransaction }
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { renderSql } from './render.ts';
 import * as schema from './schema.ts';
 
 export type Schema = typeof schema;
@@ -87,7 +88,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
         return result.rows;
       },
       async run<T>(query: SQL) {
-        const { sql: text, params } = dialect.sqlToQuery(query);
+        const { sql: text, params } = renderSql(query) ?? dialect.sqlToQuery(query);
         const name = statementName(text);
         const result = await pool.query({ ...(name ? { name } : {}), text, values: params });
         return result.rows as T[];
@@ -109,7 +110,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       return result.rows as never;
     },
     async run<T>(query: SQL) {
-      const { sql: text, params } = dialect.sqlToQuery(query);
+      const { sql: text, params } = renderSql(query) ?? dialect.sqlToQuery(query);
       return (await client.query(text, params)).rows as T[];
     },
     close: () => client.close(),
