@@ -4,6 +4,7 @@ import { AccessService } from './access/service.ts';
 import { CatalogService } from './catalog/service.ts';
 import type { Database } from './db/client.ts';
 import { IdentityService } from './identity/service.ts';
+import type { GroupOptions } from './db/statement-groups.ts';
 import { IntakeService } from './intake/service.ts';
 import { type Clock, type IdGenerator, Vault, createIdGenerator, systemClock } from './kernel/index.ts';
 import { LedgerService } from './ledger/service.ts';
@@ -26,6 +27,8 @@ export interface ServiceOptions {
   /** look for queued simulation runs every this many ms (servers); absent: tests call simulation.runPending() */
   simulationPollIntervalMs?: number;
   onSimulationError?: (error: unknown) => void;
+  /** how concurrent submissions share statements (src/db/statement-groups.ts; default ≤ 16 a statement, 2 in flight) */
+  submissionGrouping?: GroupOptions;
   /** how long a verified API key is trusted without a database lookup (default 2 s; 0: never) */
   apiKeyCacheMs?: number;
   /** relay contact points (a virtual-number service); absent: the built-in pool, minting demo addresses when empty */
@@ -70,7 +73,7 @@ export function createServices(options: ServiceOptions): Services {
     masterKey: options.masterKey,
     origin: ledgerOrigin,
   });
-  const intake = new IntakeService({ ...base, identity });
+  const intake = new IntakeService({ ...base, identity, grouping: options.submissionGrouping });
   const catalog = new CatalogService(base);
   const pricing = new PricingService({ catalog });
   // A product whose cheapest configuration is already above the cost cap cannot be created.
@@ -128,7 +131,7 @@ function wireLedger(services: Services): void {
         channel: event.channel,
         at: event.at,
       },
-      event.when,
+      event.customer.created,
     ),
   );
   const grantConsent = identity.grantConsent.bind(identity);

@@ -68,6 +68,11 @@ export interface DatabaseOptions {
   dataDir?: string;
   /** node-postgres pool size (server mode). */
   poolMax?: number;
+  /**
+   * Connections kept for `run` (server mode; default 4): the grouped hot statements, so each
+   * connection prepares and plans them once and serves them from then on.
+   */
+  runPoolMax?: number;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
@@ -78,6 +83,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     });
     // Surface connection loss as a logged pool error, not an unhandled 'error' crash.
     pool.on('error', () => {});
+    const runPool = new pg.Pool({ connectionString: options.url, max: options.runPoolMax ?? 4 });
+    runPool.on('error', () => {});
     const db = drizzleNodePg(pool, { schema }) as unknown as Db;
     await migrateNodePg(db as never, { migrationsFolder: MIGRATIONS_DIR });
     return {
@@ -90,10 +97,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       async run<T>(query: SQL) {
         const { sql: text, params } = renderSql(query) ?? dialect.sqlToQuery(query);
         const name = statementName(text);
-        const result = await pool.query({ ...(name ? { name } : {}), text, values: params });
+        const result = await runPool.query({ ...(name ? { name } : {}), text, values: params });
         return result.rows as T[];
       },
-      close: () => pool.end(),
+      close: async () => {
+        await Promise.all([pool.end(), runPool.end()]);
+      },
     };
   }
   const dataDir = options.dataDir ?? 'memory://';

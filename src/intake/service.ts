@@ -3,6 +3,7 @@
 import './errors.ts';
 import { and, asc, eq, type SQL, sql } from 'drizzle-orm';
 import { type Executor, type Runner, runnerOf } from '../db/client.ts';
+import { type GroupOptions, runPart, StatementGroups, type StatementPart } from '../db/statement-groups.ts';
 import {
   type IdempotencyRecord,
   isClaimConflict,
@@ -21,28 +22,37 @@ import {
   DEFAULT_MAX_REQUEST_FEN,
 } from './model.ts';
 import { applicationEvents, applications } from './schema.ts';
+
 import { type ApplicationStatus, canTransition } from './status.ts';
 
 export const EVENTS_LIMIT = 200;
 
 /**
- * Inside the submit statement, the customer row as upserted: its id, and whether this statement
- * created it. The application, its router's row and the origination entry refer to it, so a
- * concurrent first application of the same person cannot leave them pointing at another id.
+ * Inside a submit statement, the customer row as upserted (the CTE `customer<tag>`): its id, and
+ * whether the statement created it. The application, the router's row and the origination entry
+ * refer to it, so a concurrent first application of the same person cannot leave them pointing at
+ * another id. Several submissions share a statement under different tags (SubmitWriter).
  */
-export const SUBMITTED_CUSTOMER_ID = sql`(SELECT id FROM customer)`;
-export const SUBMITTED_CUSTOMER_CREATED = sql`(SELECT created FROM customer)`;
+export interface CustomerRef {
+  id: SQL;
+  created: SQL;
+}
+
+export function customerRef(tag: string): CustomerRef {
+  const name = sql.raw(`customer${tag}`);
+  return { id: sql`(SELECT id FROM ${name})`, created: sql`(SELECT created FROM ${name})` };
+}
 
 /**
  * Called for every submission: returns an INSERT of the ledger's origination entry that runs in the
- * submit statement and must write only `when` the statement created the customer.
+ * submit statement and must write only when the statement created the customer (`customer.created`).
  */
 export type OriginationHook = (event: {
   customerId: string;
   applicationId: string;
   channel: string;
   at: Date;
-  when: SQL;
+  customer: CustomerRef;
 }) => SQL;
 
 /**
@@ -63,8 +73,8 @@ export interface SubmitRouter {
     to: ApplicationStatus;
     score: number;
     reason: string;
-    /** the router's own row: an INSERT run in the submit statement (see SUBMITTED_CUSTOMER_ID) */
-    alongside?: SQL;
+    /** the router's own row: an INSERT run in the submit statement (see CustomerRef) */
+    alongside?: (customer: CustomerRef) => SQL;
   }>;
 }
 
@@ -81,8 +91,16 @@ export interface SubmitIdempotency {
   respond: (application: Application, customerCreated: boolean) => Record<string, unknown>;
 }
 
+/** What the lookup statement reads of a submission. */
+type LookupRow = {
+  batch_index: number;
+  customer_id: string | null;
+  looked: unknown;
+  record: IdempotencyRecord | null;
+};
+
 /** Column order of the submit statement's answer; `fromRow` maps it back. */
-type ApplicationRow = {
+export type ApplicationRow = {
   id: string;
   status: string;
   customer_id: string;
@@ -97,6 +115,7 @@ type ApplicationRow = {
   created_at: Date | string;
   updated_at: Date | string;
   customer_created: boolean;
+  batch_index: number;
 };
 
 function toApplication(row: typeof applications.$inferSelect): Application {
@@ -141,6 +160,11 @@ type Submitted =
 
 export class IntakeService {
   private readonly originationHooks: OriginationHook[] = [];
+  /** grouped statements per runner (the database's): lookups and writes of concurrent submissions */
+  private readonly groups = new WeakMap<
+    Runner,
+    { lookups: StatementGroups<LookupRow>; writes: StatementGroups<ApplicationRow> }
+  >();
 
   constructor(
     private readonly deps: {
@@ -149,6 +173,8 @@ export class IntakeService {
       vault: Vault;
       identity: IdentityService;
       maxRequestFen?: number;
+      /** how concurrent submissions share statements (src/db/statement-groups.ts) */
+      grouping?: GroupOptions;
     },
   ) {}
 
@@ -232,16 +258,17 @@ export class IntakeService {
       return { replayed: true, response: replay(row.record, idempotency.hash) };
     }
     // Statement 1: what is known already.
-    const [known] = await run<{
-      customer_id: string | null;
-      looked: unknown;
-      record: IdempotencyRecord | null;
-    }>(sql`
-      SELECT c.id AS customer_id, ${route?.lookup ? route.lookup(sql`c.id`) : sql`NULL`} AS looked,
-        ${idempotency ? recordLookup(idempotency.scope, idempotency.key) : sql`NULL`} AS record
-      FROM (SELECT 1) AS one
-      LEFT JOIN customers c ON c.customer_key = ${identity.customerKey(applicant.idNumber.normalised)}`);
-    assert(known, 'the lookup returns one row');
+    const customerKey = identity.customerKey(applicant.idNumber.normalised);
+    const lookup: StatementPart = {
+      select: (_tag, index) => sql`
+        SELECT ${index}::integer AS batch_index, c.id AS customer_id,
+          ${route?.lookup ? route.lookup(sql`c.id`) : sql`NULL`} AS looked,
+          ${idempotency ? recordLookup(idempotency.scope, idempotency.key) : sql`NULL`} AS record
+        FROM (SELECT 1) AS one LEFT JOIN customers c ON c.customer_key = ${customerKey}`,
+    };
+    const known = await (idempotency
+      ? this.groupsFor(run).lookups.run(lookup)
+      : runPart<LookupRow>(run, lookup));
     if (idempotency && known.record)
       return { replayed: true, response: replay(known.record, idempotency.hash) };
 
@@ -272,74 +299,110 @@ export class IntakeService {
     const employerEnc = applicant.employer
       ? this.deps.vault.encrypt(applicant.employer, `application:${id}:employer`)
       : null;
-    // The history keeps every status with its time: 'submitted', then the routed status (same time).
-    const events = routed
-      ? sql`(${id}, NULL, 'submitted', NULL, ${at}::timestamptz),
-            (${id}, 'submitted', ${status}, ${routed.reason}, ${at}::timestamptz)`
-      : sql`(${id}, NULL, 'submitted', NULL, ${at}::timestamptz)`;
-    const submitted = sql`jsonb_build_object('applicationId', ${id}::text, 'customerId', ${SUBMITTED_CUSTOMER_ID},
-      'customerCreated', ${SUBMITTED_CUSTOMER_CREATED})`;
-    const outboxRows = routed
-      ? sql`('application.submitted', ${id}, ${submitted}, ${at}::timestamptz),
-            (${`application.${status}`}, ${id}, ${JSON.stringify({ applicationId: id, from: 'submitted', to: status })}::jsonb, ${at}::timestamptz)`
-      : sql`('application.submitted', ${id}, ${submitted}, ${at}::timestamptz)`;
-    // The origination entry is always part of the statement (one statement text for the prepared
-    // path) and writes only when the statement created the customer.
-    const alongside = [
-      ...(routed?.alongside ? [routed.alongside] : []),
-      ...this.originationHooks.map((hook) =>
-        hook({
-          customerId,
-          applicationId: id,
-          channel: input.channel,
-          at: now,
-          when: SUBMITTED_CUSTOMER_CREATED,
-        }),
-      ),
-    ];
+    const upsert = identity.upsertCustomerStatement(applicant, customerId, now);
     let body: Record<string, unknown> | undefined;
     if (idempotency) {
       body = idempotency.respond({ ...draft, status, score }, predictedCreated);
       assert('customerId' in body && 'customerCreated' in body, 'the answer names the customer');
-      alongside.push(
-        recordInsert(
-          idempotency.scope,
-          idempotency.key,
-          idempotency.hash,
-          201,
-          sql`${JSON.stringify(body)}::jsonb || jsonb_build_object('customerId', ${SUBMITTED_CUSTOMER_ID},
-            'customerCreated', ${SUBMITTED_CUSTOMER_CREATED})`,
-          now,
-        ),
-      );
     }
-    // Statement 2, everything at once, atomic on its own: the customer, the application, its events
-    // and outbox rows, the router's row, the origination entry and the idempotency record (the
-    // events' foreign key is checked at the end of the statement, when the application row exists).
-    const [row] = await run<ApplicationRow>(sql`
-      WITH customer AS (${identity.upsertCustomerStatement(applicant, customerId, now)}),
-      inserted AS (
-        INSERT INTO applications (id, customer_id, status, amount_fen, term_months, purpose, channel,
-          employer_enc, monthly_income_fen, score, created_at, updated_at)
-        SELECT ${id}::text, customer.id, ${status}::text, ${draft.amountFen}::bigint, ${draft.termMonths}::integer,
-          ${draft.purpose}::text, ${draft.channel}::text, ${employerEnc}::text, ${draft.monthlyIncomeFen}::bigint,
-          ${score}::integer,
-          ${at}::timestamptz, ${at}::timestamptz
-        FROM customer
-        RETURNING id, status, customer_id, amount_fen, term_months, purpose, channel, monthly_income_fen,
-          score, funder_id, product_id, created_at, updated_at
-      ), events AS (
-        INSERT INTO application_events (application_id, from_status, to_status, reason, at) VALUES ${events}
-      ), emitted AS (
-        INSERT INTO outbox (topic, aggregate_id, payload, created_at) VALUES ${outboxRows}
-      )${sql.join(alongside.map((statement, i) => sql`, ${sql.raw(`alongside_${i}`)} AS (${statement})`))}
-      SELECT inserted.*, customer.created AS customer_created FROM inserted, customer`);
-    assert(row && row.id === id, 'the submit statement returns the application');
+    const bodyJson = body ? JSON.stringify(body) : undefined;
+    const origination = this.originationHooks;
+    // Everything at once, atomic as one statement: the customer, the application, its events and
+    // outbox rows, the router's row, the origination entry (always in the statement, so its text is
+    // the same every time; it writes only when the statement created the customer) and the
+    // idempotency record. The events' foreign key is checked at the end of the statement, when the
+    // application row exists. CTE names carry the tag, so several submissions can share a statement.
+    const write: StatementPart = {
+      conflictKeys: [
+        `customer:${customerKey}`,
+        ...(idempotency ? [`idempotency:${idempotency.scope}\u0000${idempotency.key}`] : []),
+      ],
+      ctes(tag) {
+        const customer = customerRef(tag);
+        const name = (base: string) => sql.raw(`${base}${tag}`);
+        const submitted = sql`jsonb_build_object('applicationId', ${id}::text, 'customerId', ${customer.id},
+          'customerCreated', ${customer.created})`;
+        // The history keeps every status with its time: 'submitted', then the routed status (same time).
+        const events = routed
+          ? sql`(${id}, NULL, 'submitted', NULL, ${at}::timestamptz),
+                (${id}, 'submitted', ${status}, ${routed.reason}, ${at}::timestamptz)`
+          : sql`(${id}, NULL, 'submitted', NULL, ${at}::timestamptz)`;
+        const outboxRows = routed
+          ? sql`('application.submitted', ${id}, ${submitted}, ${at}::timestamptz),
+                (${`application.${status}`}, ${id}, ${JSON.stringify({ applicationId: id, from: 'submitted', to: status })}::jsonb, ${at}::timestamptz)`
+          : sql`('application.submitted', ${id}, ${submitted}, ${at}::timestamptz)`;
+        const alongside = [
+          ...(routed?.alongside ? [routed.alongside(customer)] : []),
+          ...origination.map((hook) =>
+            hook({ customerId, applicationId: id, channel: input.channel, at: now, customer }),
+          ),
+          ...(idempotency && bodyJson
+            ? [
+                recordInsert(
+                  idempotency.scope,
+                  idempotency.key,
+                  idempotency.hash,
+                  201,
+                  sql`${bodyJson}::jsonb || jsonb_build_object('customerId', ${customer.id},
+                    'customerCreated', ${customer.created})`,
+                  now,
+                ),
+              ]
+            : []),
+        ];
+        return sql`${name('customer')} AS (${upsert}),
+          ${name('inserted')} AS (
+            INSERT INTO applications (id, customer_id, status, amount_fen, term_months, purpose, channel,
+              employer_enc, monthly_income_fen, score, created_at, updated_at)
+            SELECT ${id}::text, c.id, ${status}::text, ${draft.amountFen}::bigint, ${draft.termMonths}::integer,
+              ${draft.purpose}::text, ${draft.channel}::text, ${employerEnc}::text,
+              ${draft.monthlyIncomeFen}::bigint, ${score}::integer, ${at}::timestamptz, ${at}::timestamptz
+            FROM ${name('customer')} AS c
+            RETURNING id, status, customer_id, amount_fen, term_months, purpose, channel, monthly_income_fen,
+              score, funder_id, product_id, created_at, updated_at
+          ), ${name('events')} AS (
+            INSERT INTO application_events (application_id, from_status, to_status, reason, at) VALUES ${events}
+          ), ${name('emitted')} AS (
+            INSERT INTO outbox (topic, aggregate_id, payload, created_at) VALUES ${outboxRows}
+          )${sql.join(alongside.map((statement, i) => sql`, ${name(`alongside_${i}_`)} AS (${statement})`))}`;
+      },
+      select(tag, index) {
+        const name = (base: string) => sql.raw(`${base}${tag}`);
+        return sql`SELECT ${index}::integer AS batch_index, i.*, c.created AS customer_created
+          FROM ${name('inserted')} AS i, ${name('customer')} AS c`;
+      },
+    };
+    const row = await (idempotency
+      ? this.groupsFor(run).writes.run(write)
+      : runPart<ApplicationRow>(run, write));
+    assert(row.id === id, 'the submit statement returns the application');
     const application = fromRow(row);
     const customerCreated = row.customer_created;
     if (idempotency && (customerCreated !== predictedCreated || application.customerId !== customerId))
       body = idempotency.respond(application, customerCreated);
     return { replayed: false, application, customerCreated, ...(body ? { body } : {}) };
+  }
+
+  /** How grouped the submissions on `run` were: statements run and submissions in them, per kind. */
+  groupingStats(run: Runner) {
+    const groups = this.groups.get(run);
+    return groups ? { lookups: { ...groups.lookups.stats }, writes: { ...groups.writes.stats } } : null;
+  }
+
+  /**
+   * Grouped statements on the database's runner (the API's path); a submission inside a
+   * transaction runs its statements alone, in the transaction.
+   */
+  private groupsFor(run: Runner) {
+    let groups = this.groups.get(run);
+    if (!groups) {
+      groups = {
+        lookups: new StatementGroups<LookupRow>(run, this.deps.grouping),
+        writes: new StatementGroups<ApplicationRow>(run, this.deps.grouping),
+      };
+      this.groups.set(run, groups);
+    }
+    return groups;
   }
 
   async get(tx: Executor, id: string): Promise<Application | undefined> {

@@ -13,12 +13,7 @@ import type { Database, Executor } from '../db/client.ts';
 import { ageAt, parseIdNumber } from '../identity/id-number.ts';
 import type { IdentityService } from '../identity/service.ts';
 import type { ApplicationInput, Application } from '../intake/model.ts';
-import {
-  type IntakeService,
-  SUBMITTED_CUSTOMER_ID,
-  type SubmitIdempotency,
-  type SubmitRouter,
-} from '../intake/service.ts';
+import type { IntakeService, CustomerRef, SubmitIdempotency, SubmitRouter } from '../intake/service.ts';
 import type { StoredResponse } from '../db/idempotency.ts';
 import type { ApplicationStatus } from '../intake/status.ts';
 import type { LedgerEntryInput } from '../ledger/model.ts';
@@ -418,7 +413,7 @@ export class RoutingService {
     reason: string;
     band: string;
     offers: number;
-    alongside: SQL;
+    alongside: (customer: CustomerRef) => SQL;
   }> {
     const now = application.createdAt;
     const parsed = parseIdNumber(input.applicant.idNumber, now);
@@ -444,9 +439,8 @@ export class RoutingService {
     const decision = decide(table, routingInput);
     const offered = decision.offers.length > 0;
     // Written in intake's submit statement, one round trip for everything.
-    const decisionRow = store.insertDecisionStatement({
+    const decisionRow = {
       applicationId: application.id,
-      customerId: SUBMITTED_CUSTOMER_ID,
       score: decision.score,
       scoreSource: decision.scoreSource,
       band: decision.band,
@@ -466,7 +460,7 @@ export class RoutingService {
       phase: offered ? 'offered' : 'declined',
       decidedAt: now,
       updatedAt: now,
-    });
+    } as const;
     return {
       to: offered ? 'offered' : 'declined',
       score: decision.score,
@@ -475,7 +469,8 @@ export class RoutingService {
         : `no eligible product: ${summarise(decision.outcomes)}`,
       band: decision.band,
       offers: decision.offers.length,
-      alongside: decisionRow,
+      alongside: (customer: CustomerRef) =>
+        store.insertDecisionStatement({ ...decisionRow, customerId: customer.id }),
     };
   }
 
