@@ -97,9 +97,13 @@ export class IdentityService {
    * concurrent first application of the same person waits for the other's row and updates it, so
    * there is one customer per person (the unique customer key).
    */
-  upsertCustomerStatement(applicant: ValidatedApplicant, id: string, at: Date): SQL {
+  upsertCustomerStatement(
+    applicant: ValidatedApplicant,
+    id: string,
+    at: Date,
+    key = this.customerKey(applicant.idNumber.normalised),
+  ): SQL {
     const now = at.toISOString();
-    const key = this.customerKey(applicant.idNumber.normalised);
     const vault = this.deps.vault;
     return sql`
       INSERT INTO customers (id, customer_key, name_enc, id_number_enc, phone_enc, phone_key, birth_date,

@@ -299,7 +299,7 @@ export class IntakeService {
     const employerEnc = applicant.employer
       ? this.deps.vault.encrypt(applicant.employer, `application:${id}:employer`)
       : null;
-    const upsert = identity.upsertCustomerStatement(applicant, customerId, now);
+    const upsert = identity.upsertCustomerStatement(applicant, customerId, now, customerKey);
     let body: Record<string, unknown> | undefined;
     if (idempotency) {
       body = idempotency.respond({ ...draft, status, score }, predictedCreated);

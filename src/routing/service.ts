@@ -176,6 +176,13 @@ export class RoutingService {
     fees: Map<string, readonly FeeLine[]>;
   } | null = null;
   private usageCache: { month: string; rows: store.UsageRow[]; loadedAt: number } | null = null;
+  /** the funder states built from the cached usage rows and trust (decide() only reads them) */
+  private statesMemo: {
+    rows: store.UsageRow[];
+    trust: Map<string, number>;
+    config: RoutingConfig;
+    states: Map<string, FunderState>;
+  } | null = null;
   private readonly usageCacheMs: number;
   /** snapshots read back for explanations, by version (a handful: one per catalogue change) */
   private readonly snapshots = new Map<string, SnapshotProduct[]>();
@@ -314,10 +321,14 @@ export class RoutingService {
     month: string,
     trust: Map<string, number>,
   ): Promise<Map<string, FunderState>> {
+    const rows = await this.usageRows(tx, month);
+    // The same rows and trust give the same states: built once per usage refresh, not per decision.
+    const memo = this.statesMemo;
+    if (memo && memo.rows === rows && memo.trust === trust && memo.config === this.config) return memo.states;
     const states = new Map<string, FunderState>();
     for (const [funderId, value] of trust)
       states.set(funderId, { monthlyUsedFen: 0, exposureUsedByBand: {}, trust: value });
-    for (const row of await this.usageRows(tx, month)) {
+    for (const row of rows) {
       states.set(row.funderId, {
         monthlyUsedFen: row.bookedFen,
         exposureUsedByBand: row.exposure,
@@ -326,6 +337,7 @@ export class RoutingService {
         approvalRate: (row.approved + 10 * this.config.ranking.defaultApprovalRate) / (row.decided + 10),
       });
     }
+    this.statesMemo = { rows, trust, config: this.config, states };
     return states;
   }
 
