@@ -315,6 +315,11 @@ async function measureHttp(
       ),
     );
     const own = process.cpuUsage(cpuBefore);
+    const grouping = services.intake.groupingStats(database.run);
+    if (grouping)
+      log(
+        `http: ${grouping.writes.parts} submissions written in ${grouping.writes.statements} statements (${(grouping.writes.parts / Math.max(1, grouping.writes.statements)).toFixed(1)} a statement), looked up in ${grouping.lookups.statements}; ${grouping.writes.retriedAlone} retried alone`,
+      );
     let cpuMicros = own.user + own.system;
     const stopped = workers.map(
       (worker) =>

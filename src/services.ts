@@ -4,6 +4,7 @@ import { AccessService } from './access/service.ts';
 import { CatalogService } from './catalog/service.ts';
 import type { Database } from './db/client.ts';
 import { IdentityService } from './identity/service.ts';
+import type { GroupOptions } from './db/statement-groups.ts';
 import { IntakeService } from './intake/service.ts';
 import { type Clock, type IdGenerator, Vault, createIdGenerator, systemClock } from './kernel/index.ts';
 import { LedgerService } from './ledger/service.ts';
@@ -26,6 +27,10 @@ export interface ServiceOptions {
   /** look for queued simulation runs every this many ms (servers); absent: tests call simulation.runPending() */
   simulationPollIntervalMs?: number;
   onSimulationError?: (error: unknown) => void;
+  /** how concurrent submissions share statements (src/db/statement-groups.ts; default ≤ 16 a statement, 2 in flight) */
+  submissionGrouping?: GroupOptions;
+  /** how long a verified API key is trusted without a database lookup (default 2 s; 0: never) */
+  apiKeyCacheMs?: number;
   /** relay contact points (a virtual-number service); absent: the built-in pool, minting demo addresses when empty */
   relayProvider?: RelayProvider;
   /** routing configuration, adapters and expiry times; routingExpireIntervalMs runs the expiry timer (servers) */
@@ -68,7 +73,7 @@ export function createServices(options: ServiceOptions): Services {
     masterKey: options.masterKey,
     origin: ledgerOrigin,
   });
-  const intake = new IntakeService({ ...base, identity });
+  const intake = new IntakeService({ ...base, identity, grouping: options.submissionGrouping });
   const catalog = new CatalogService(base);
   const pricing = new PricingService({ catalog });
   // A product whose cheapest configuration is already above the cost cap cannot be created.
@@ -84,7 +89,7 @@ export function createServices(options: ServiceOptions): Services {
     database: options.database,
     ...base,
     ledgerOrigin,
-    access: new AccessService(base),
+    access: new AccessService({ ...base, keyCacheMs: options.apiKeyCacheMs }),
     identity,
     catalog,
     intake,
@@ -118,13 +123,16 @@ export function createServices(options: ServiceOptions): Services {
 function wireLedger(services: Services): void {
   const { ledger, identity, intake } = services;
   intake.onOrigination((event) =>
-    ledger.appendStatement({
-      kind: 'origination',
-      customerId: event.customerId,
-      applicationId: event.applicationId,
-      channel: event.channel,
-      at: event.at,
-    }),
+    ledger.appendStatement(
+      {
+        kind: 'origination',
+        customerId: event.customerId,
+        applicationId: event.applicationId,
+        channel: event.channel,
+        at: event.at,
+      },
+      event.customer.created,
+    ),
   );
   const grantConsent = identity.grantConsent.bind(identity);
   identity.grantConsent = async (tx, input) => {

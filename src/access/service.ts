@@ -13,8 +13,19 @@ export interface IssuedKey {
   funderId: string | null;
 }
 
+/** How long a verified key is trusted without asking the database again (ADR 0007). */
+export const DEFAULT_KEY_CACHE_MS = 2_000;
+/** The most keys remembered at once; past it the memory starts over (a burst of distinct keys). */
+export const KEY_CACHE_MAX = 10_000;
+
 export class AccessService {
-  constructor(private readonly deps: { clock: Clock; ids: IdGenerator }) {}
+  /** verified keys by secret hash: every request names its key, and a lookup was a round trip each */
+  private readonly verified = new Map<string, { principal: Principal; until: number }>();
+  private readonly keyCacheMs: number;
+
+  constructor(private readonly deps: { clock: Clock; ids: IdGenerator; keyCacheMs?: number }) {
+    this.keyCacheMs = deps.keyCacheMs ?? DEFAULT_KEY_CACHE_MS;
+  }
 
   async issueKey(
     tx: Executor,
@@ -53,14 +64,36 @@ export class AccessService {
     if (!existing) await this.issueKey(tx, { role: 'admin', label: 'bootstrap admin', secret });
   }
 
+  /**
+   * The principal of a live key, or null. A key verified in the last keyCacheMs is trusted without
+   * a database round trip: a revocation takes effect at once in this process (revoke() forgets the
+   * key) and within keyCacheMs in the others. Unknown and revoked keys are never remembered.
+   */
   async authenticate(tx: Executor, secret: string): Promise<Principal | null> {
     if (secret.length === 0 || secret.length > 200) return null;
+    const hash = sha256Hex(secret);
+    const now = this.deps.clock.now().getTime();
+    const known = this.verified.get(hash);
+    if (known && known.until > now) return known.principal;
     const [row] = await tx
       .select()
       .from(apiKeys)
-      .where(and(eq(apiKeys.secretHash, sha256Hex(secret)), isNull(apiKeys.revokedAt)));
-    if (!row) return null;
-    return { keyId: row.id, role: row.role as Role, funderId: row.funderId, customerId: row.customerId };
+      .where(and(eq(apiKeys.secretHash, hash), isNull(apiKeys.revokedAt)));
+    if (!row) {
+      this.verified.delete(hash);
+      return null;
+    }
+    const principal: Principal = {
+      keyId: row.id,
+      role: row.role as Role,
+      funderId: row.funderId,
+      customerId: row.customerId,
+    };
+    if (this.keyCacheMs > 0) {
+      if (this.verified.size >= KEY_CACHE_MAX) this.verified.clear();
+      this.verified.set(hash, { principal, until: now + this.keyCacheMs });
+    }
+    return principal;
   }
 
   async revoke(tx: Executor, keyId: string): Promise<void> {
@@ -70,5 +103,12 @@ export class AccessService {
       .where(eq(apiKeys.id, keyId))
       .returning({ id: apiKeys.id });
     if (rows.length === 0) throw new DomainError('not_found', 'no such key', 'keyId');
+    this.forget(keyId);
+  }
+
+  /** Drop a key from this process's memory of verified keys (revocation). */
+  forget(keyId: string): void {
+    for (const [hash, entry] of this.verified)
+      if (entry.principal.keyId === keyId) this.verified.delete(hash);
   }
 }

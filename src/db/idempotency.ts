@@ -1,7 +1,7 @@
 // Idempotent writes (STYLE §3): the idempotency record and the write commit in one transaction.
 // Same key + same body → the first answer again; same key + different body → idempotency_key_reused.
 // A rejected request rolls back entirely, key included, so a corrected retry may reuse the key.
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
 import { canonicalJson, type Clock, DomainError, sha256Hex } from '../kernel/index.ts';
 import type { Db, Tx } from './client.ts';
 import { idempotencyKeys } from './infra-schema.ts';
@@ -27,6 +27,56 @@ export function checkIdempotencyKey(key: unknown): string {
     );
   }
   return key;
+}
+
+/** What a statement that writes its own idempotency record reads first (see `recordLookup`). */
+export interface IdempotencyRecord {
+  hash: string;
+  status: number;
+  body: unknown;
+}
+
+/**
+ * A scalar subquery: the record for (scope, key) as JSON, or NULL. For writes that are one
+ * statement on their own (intake's submit) and read before they write, without a transaction.
+ */
+export function recordLookup(scope: string, key: string): SQL {
+  return sql`(SELECT json_build_object('hash', request_hash, 'status', response_status, 'body', response_body)
+    FROM idempotency_keys WHERE scope = ${scope} AND key = ${key})`;
+}
+
+/**
+ * The INSERT of a finished record, to run inside the write's own statement. It has no ON CONFLICT:
+ * a concurrent request that claimed the key first makes the whole statement fail with a unique
+ * violation (`isClaimConflict`), so nothing of the loser is written, and the caller replays.
+ */
+export function recordInsert(
+  scope: string,
+  key: string,
+  hash: string,
+  status: number,
+  body: SQL,
+  at: Date,
+): SQL {
+  return sql`INSERT INTO idempotency_keys (scope, key, request_hash, response_status, response_body, created_at)
+    VALUES (${scope}, ${key}, ${hash}, ${status}, ${body}, ${at.toISOString()}::timestamptz)`;
+}
+
+export function isClaimConflict(error: unknown): boolean {
+  const e = error as { code?: unknown; constraint?: unknown } | null;
+  return e?.code === '23505' && e.constraint === 'idempotency_keys_scope_key_pk';
+}
+
+/** The stored answer for a repeat of the same request, or idempotency_key_reused for another one. */
+export function replay<T>(record: IdempotencyRecord, hash: string): StoredResponse<T> {
+  if (record.hash !== hash) {
+    throw new DomainError(
+      'idempotency_key_reused',
+      'this Idempotency-Key was used with a different request',
+      'Idempotency-Key',
+    );
+  }
+  return { status: record.status, body: record.body as T, replayed: true };
 }
 
 /** node-postgres and PGlite both answer `execute` with `{ rows }`. */
@@ -58,14 +108,10 @@ export async function withIdempotency<T>(
         .from(idempotencyKeys)
         .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
       if (!existing) throw new DomainError('conflict', 'idempotency record vanished; retry');
-      if (existing.requestHash !== hash) {
-        throw new DomainError(
-          'idempotency_key_reused',
-          'this Idempotency-Key was used with a different request',
-          'Idempotency-Key',
-        );
-      }
-      return { status: existing.responseStatus, body: existing.responseBody as T, replayed: true };
+      return replay<T>(
+        { hash: existing.requestHash, status: existing.responseStatus, body: existing.responseBody },
+        hash,
+      );
     }
     const result = await work(tx);
     await tx.execute(

@@ -45,8 +45,10 @@ export async function startServer(
       logger.error({ err: error }, 'ledger integration failed; retrying on the next tick'),
     simulationPollIntervalMs: 1000,
     routingExpireIntervalMs: 60_000,
-    onRoutingError: (error) => logger.error({ err: error }, 'routing expiry failed; retrying on the next tick'),
-    onSimulationError: (error) => logger.error({ err: error }, 'simulation runner failed; retrying on the next tick'),
+    onRoutingError: (error) =>
+      logger.error({ err: error }, 'routing expiry failed; retrying on the next tick'),
+    onSimulationError: (error) =>
+      logger.error({ err: error }, 'simulation runner failed; retrying on the next tick'),
   });
   let adminKey = config.bootstrapAdminKey;
   await database.db.transaction(async (tx) => {

@@ -1,7 +1,7 @@
 // Identity use cases: validate an applicant, find-or-create the customer by customer key with PII
 // encrypted, and keep per-funder consents.
 import './errors.ts';
-import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import {
   type Clock,
@@ -81,11 +81,31 @@ export class IdentityService {
     tx: Executor,
     applicant: ValidatedApplicant,
   ): Promise<{ customerId: string; created: boolean }> {
-    const now = this.deps.clock.now().toISOString();
-    const key = this.customerKey(applicant.idNumber.normalised);
-    const vault = this.deps.vault;
     const id = this.deps.ids.next('cus');
-    const result = (await tx.execute(sql`
+    const result = (await tx.execute(
+      this.upsertCustomerStatement(applicant, id, this.deps.clock.now()),
+    )) as unknown as { rows: Array<{ id: string; created: boolean }> };
+    const [row] = result.rows;
+    assert(row, 'the customer upsert returns its row');
+    assert(row.created === false || row.id === id, 'a created customer has the id drawn for it');
+    return { customerId: row.id, created: row.created };
+  }
+
+  /**
+   * The customer upsert as one statement returning `id` and `created`: a new person gets `id`;
+   * a known one (same customer key) keeps its id and has its name and phone refreshed. A
+   * concurrent first application of the same person waits for the other's row and updates it, so
+   * there is one customer per person (the unique customer key).
+   */
+  upsertCustomerStatement(
+    applicant: ValidatedApplicant,
+    id: string,
+    at: Date,
+    key = this.customerKey(applicant.idNumber.normalised),
+  ): SQL {
+    const now = at.toISOString();
+    const vault = this.deps.vault;
+    return sql`
       INSERT INTO customers (id, customer_key, name_enc, id_number_enc, phone_enc, phone_key, birth_date,
         gender, region_code, created_at, updated_at)
       VALUES (${id}, ${key}, ${vault.encrypt(applicant.name, `customer:${key}:name`)},
@@ -95,11 +115,7 @@ export class IdentityService {
         ${now}::timestamptz, ${now}::timestamptz)
       ON CONFLICT (customer_key) DO UPDATE SET name_enc = EXCLUDED.name_enc, phone_enc = EXCLUDED.phone_enc,
         phone_key = EXCLUDED.phone_key, updated_at = EXCLUDED.updated_at
-      RETURNING id, (xmax = 0) AS created`)) as unknown as { rows: Array<{ id: string; created: boolean }> };
-    const [row] = result.rows;
-    assert(row, 'the customer upsert returns its row');
-    assert(row.created === false || row.id === id, 'a created customer has the id drawn for it');
-    return { customerId: row.id, created: row.created };
+      RETURNING id, (xmax = 0) AS created`;
   }
 
   async getProfile(tx: Executor, customerId: string): Promise<CustomerProfile | undefined> {

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { principalOf } from '../http/auth.ts';
 import type { App } from '../http/app.ts';
-import { idempotentWrite } from '../http/idempotent.ts';
+import { checkIdempotencyKey, requestHash } from '../db/idempotency.ts';
 import { Fen, IdParams, PositiveFen, ShortText } from '../http/schemas.ts';
 import { DomainError } from '../kernel/index.ts';
 import type { Executor } from '../db/client.ts';
@@ -73,20 +73,21 @@ export async function intakeRoutes(app: App): Promise<void> {
         headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
       },
     },
-    (request, reply) =>
-      idempotentWrite(request, reply, async (tx) => {
-        // Routing scores and routes at once: the answer carries the offers' count or the decline.
-        const routed = await routing.submitAndRoute(tx, request.body);
-        return {
-          status: 201,
-          body: {
-            ...routed.application,
-            band: routed.band,
-            offerCount: routed.offers,
-            customerCreated: routed.customerCreated,
-          },
-        };
-      }),
+    async (request, reply) => {
+      // Routing scores and routes at once: the answer carries the offers' count or the decline.
+      // Two statements and no transaction (intake.submitIdempotent): the hot path of the platform.
+      const result = await routing.submitAndRouteIdempotent(database, request.body, {
+        scope: principalOf(request).keyId,
+        key: checkIdempotencyKey(request.headers['idempotency-key']),
+        hash: requestHash(request.method, request.routeOptions.url ?? request.url, {
+          params: request.params,
+          body: request.body,
+        }),
+      });
+      if (result.replayed) reply.header('Idempotent-Replayed', 'true');
+      reply.status(result.status);
+      return result.body;
+    },
   );
 
   app.get(

@@ -2,7 +2,16 @@
 // all in one transaction (with the caller's idempotency record).
 import './errors.ts';
 import { and, asc, eq, type SQL, sql } from 'drizzle-orm';
-import type { Executor } from '../db/client.ts';
+import { type Executor, type Runner, runnerOf } from '../db/client.ts';
+import { type GroupOptions, runPart, StatementGroups, type StatementPart } from '../db/statement-groups.ts';
+import {
+  type IdempotencyRecord,
+  isClaimConflict,
+  recordInsert,
+  recordLookup,
+  replay,
+  type StoredResponse,
+} from '../db/idempotency.ts';
 import { emit } from '../db/outbox.ts';
 import type { IdentityService } from '../identity/service.ts';
 import { type Clock, DomainError, type IdGenerator, type Vault, assert } from '../kernel/index.ts';
@@ -13,39 +22,85 @@ import {
   DEFAULT_MAX_REQUEST_FEN,
 } from './model.ts';
 import { applicationEvents, applications } from './schema.ts';
+
 import { type ApplicationStatus, canTransition } from './status.ts';
 
 export const EVENTS_LIMIT = 200;
 
 /**
- * Called when a customer is seen for the first time (the ledger's origination entry): returns an
- * INSERT that runs in the same statement as the application, in the submitting transaction.
+ * Inside a submit statement, the customer row as upserted (the CTE `customer<tag>`): its id, and
+ * whether the statement created it. The application, the router's row and the origination entry
+ * refer to it, so a concurrent first application of the same person cannot leave them pointing at
+ * another id. Several submissions share a statement under different tags (SubmitWriter).
+ */
+export interface CustomerRef {
+  id: SQL;
+  created: SQL;
+}
+
+export function customerRef(tag: string): CustomerRef {
+  const name = sql.raw(`customer${tag}`);
+  return { id: sql`(SELECT id FROM ${name})`, created: sql`(SELECT created FROM ${name})` };
+}
+
+/**
+ * Called for every submission: returns an INSERT of the ledger's origination entry that runs in the
+ * submit statement and must write only when the statement created the customer (`customer.created`).
  */
 export type OriginationHook = (event: {
   customerId: string;
   applicationId: string;
   channel: string;
   at: Date;
+  customer: CustomerRef;
 }) => SQL;
 
 /**
  * Decides the first status of an application at submission (routing), before it is stored, so the
- * application is inserted in that status with both events in one statement instead of being
- * inserted, read back and moved. `draft` is the application as it will be stored.
+ * application is inserted in that status with both events in the same statement.
  */
-export type SubmitRouter = (
-  tx: Executor,
-  draft: Application,
-) => Promise<{
-  to: ApplicationStatus;
-  score: number;
-  reason: string;
-  /** the router's own row, an INSERT run in the same statement as the application (one round trip) */
-  alongside?: SQL;
-}>;
+export interface SubmitRouter {
+  /**
+   * A scalar expression read with the customer lookup, before routing (routing: the customer's last
+   * funder). `customerId` is the known customer's id, NULL for a new one.
+   */
+  lookup?: (customerId: SQL) => SQL;
+  /** `draft` is the application as it will be stored; `looked` is what `lookup` read. */
+  route: (
+    draft: Application,
+    looked: unknown,
+  ) => Promise<{
+    to: ApplicationStatus;
+    score: number;
+    reason: string;
+    /** the router's own row: an INSERT run in the submit statement (see CustomerRef) */
+    alongside?: (customer: CustomerRef) => SQL;
+  }>;
+}
 
-/** Column order of the raw submit statement; `toApplication` maps the row back. */
-type ApplicationRow = {
+/** A submission that keeps its own idempotency record, written in the same statement. */
+export interface SubmitIdempotency {
+  scope: string;
+  key: string;
+  hash: string;
+  /**
+   * The answer to keep and send, from the application as stored. Its top-level `customerId` and
+   * `customerCreated` are what the statement itself found (they differ from the prediction only
+   * when the same person's first application ran concurrently).
+   */
+  respond: (application: Application, customerCreated: boolean) => Record<string, unknown>;
+}
+
+/** What the lookup statement reads of a submission. */
+type LookupRow = {
+  batch_index: number;
+  customer_id: string | null;
+  looked: unknown;
+  record: IdempotencyRecord | null;
+};
+
+/** Column order of the submit statement's answer; `fromRow` maps it back. */
+export type ApplicationRow = {
   id: string;
   status: string;
   customer_id: string;
@@ -59,6 +114,8 @@ type ApplicationRow = {
   product_id: string | null;
   created_at: Date | string;
   updated_at: Date | string;
+  customer_created: boolean;
+  batch_index: number;
 };
 
 function toApplication(row: typeof applications.$inferSelect): Application {
@@ -97,8 +154,17 @@ function fromRow(row: ApplicationRow): Application {
   };
 }
 
+type Submitted =
+  | { replayed: false; application: Application; customerCreated: boolean; body?: Record<string, unknown> }
+  | { replayed: true; response: StoredResponse };
+
 export class IntakeService {
   private readonly originationHooks: OriginationHook[] = [];
+  /** grouped statements per runner (the database's): lookups and writes of concurrent submissions */
+  private readonly groups = new WeakMap<
+    Runner,
+    { lookups: StatementGroups<LookupRow>; writes: StatementGroups<ApplicationRow> }
+  >();
 
   constructor(
     private readonly deps: {
@@ -107,6 +173,8 @@ export class IntakeService {
       vault: Vault;
       identity: IdentityService;
       maxRequestFen?: number;
+      /** how concurrent submissions share statements (src/db/statement-groups.ts) */
+      grouping?: GroupOptions;
     },
   ) {}
 
@@ -114,12 +182,48 @@ export class IntakeService {
     this.originationHooks.push(hook);
   }
 
+  /** Submit on an executor (inside a transaction: in it). */
   async submit(
     tx: Executor,
     input: ApplicationInput,
     route?: SubmitRouter,
   ): Promise<{ application: Application; customerCreated: boolean }> {
-    const now = this.deps.clock.now();
+    const result = await this.submitWith(runnerOf(tx), input, route);
+    assert(!result.replayed, 'no idempotency record, no replay');
+    return result;
+  }
+
+  /**
+   * Submit with an Idempotency-Key as two statements and no transaction (the API's hot path): a
+   * read (the known customer, the router's lookup, an earlier answer to the key), then one
+   * statement that writes everything — customer, application, events, outbox, the router's row,
+   * the origination entry and the idempotency record — atomically, since it is one statement.
+   * A repeat replays the first answer; a concurrent one loses the key's unique index and replays.
+   */
+  async submitIdempotent(
+    run: Runner,
+    input: ApplicationInput,
+    route: SubmitRouter | undefined,
+    idempotency: SubmitIdempotency,
+  ): Promise<StoredResponse> {
+    let result: Submitted;
+    try {
+      result = await this.submitWith(run, input, route, idempotency);
+    } catch (error) {
+      if (!isClaimConflict(error)) throw error;
+      const [row] = await run<{ record: IdempotencyRecord | null }>(
+        sql`SELECT ${recordLookup(idempotency.scope, idempotency.key)} AS record`,
+      );
+      if (!row?.record)
+        throw new DomainError('conflict', 'a concurrent request with this Idempotency-Key failed; retry');
+      return replay(row.record, idempotency.hash);
+    }
+    if (result.replayed) return result.response;
+    assert(result.body, 'an idempotent submission has its answer');
+    return { status: 201, body: result.body, replayed: false };
+  }
+
+  private validate(input: ApplicationInput, now: Date) {
     const applicant = this.deps.identity.validateApplicant(input.applicant, now);
     const maxFen = this.deps.maxRequestFen ?? DEFAULT_MAX_REQUEST_FEN;
     if (input.request.amountFen > maxFen) {
@@ -129,7 +233,47 @@ export class IntakeService {
         'request.amountFen',
       );
     }
-    const { customerId, created } = await this.deps.identity.upsertCustomer(tx, applicant);
+    return applicant;
+  }
+
+  private async submitWith(
+    run: Runner,
+    input: ApplicationInput,
+    route?: SubmitRouter,
+    idempotency?: SubmitIdempotency,
+  ): Promise<Submitted> {
+    const now = this.deps.clock.now();
+    const identity = this.deps.identity;
+    let applicant: ReturnType<IdentityService['validateApplicant']>;
+    try {
+      applicant = this.validate(input, now);
+    } catch (error) {
+      // A repeat of a request that was answered keeps its first answer, even if the same body would
+      // now be refused (the applicant has had a birthday, the platform limit moved).
+      if (!(idempotency && error instanceof DomainError)) throw error;
+      const [row] = await run<{ record: IdempotencyRecord | null }>(
+        sql`SELECT ${recordLookup(idempotency.scope, idempotency.key)} AS record`,
+      );
+      if (!row?.record) throw error;
+      return { replayed: true, response: replay(row.record, idempotency.hash) };
+    }
+    // Statement 1: what is known already.
+    const customerKey = identity.customerKey(applicant.idNumber.normalised);
+    const lookup: StatementPart = {
+      select: (_tag, index) => sql`
+        SELECT ${index}::integer AS batch_index, c.id AS customer_id,
+          ${route?.lookup ? route.lookup(sql`c.id`) : sql`NULL`} AS looked,
+          ${idempotency ? recordLookup(idempotency.scope, idempotency.key) : sql`NULL`} AS record
+        FROM (SELECT 1) AS one LEFT JOIN customers c ON c.customer_key = ${customerKey}`,
+    };
+    const known = await (idempotency
+      ? this.groupsFor(run).lookups.run(lookup)
+      : runPart<LookupRow>(run, lookup));
+    if (idempotency && known.record)
+      return { replayed: true, response: replay(known.record, idempotency.hash) };
+
+    const predictedCreated = known.customer_id === null;
+    const customerId = known.customer_id ?? this.deps.ids.next('cus');
     const id = this.deps.ids.next('app');
     const draft: Application = {
       id,
@@ -146,53 +290,119 @@ export class IntakeService {
       createdAt: now,
       updatedAt: now,
     };
-    const routed = route ? await route(tx, draft) : null;
+    const routed = route ? await route.route(draft, known.looked) : null;
     if (routed)
       assert(canTransition('submitted', routed.to), `routing may not move a submission to ${routed.to}`);
     const status: ApplicationStatus = routed?.to ?? 'submitted';
     const score = routed ? routed.score : draft.score;
+    const at = now.toISOString();
     const employerEnc = applicant.employer
       ? this.deps.vault.encrypt(applicant.employer, `application:${id}:employer`)
       : null;
-    // The history keeps every status with its time: 'submitted', then the routed status (same time).
-    const events = routed
-      ? sql`(${id}, NULL, 'submitted', NULL, ${now.toISOString()}::timestamptz),
-            (${id}, 'submitted', ${status}, ${routed.reason}, ${now.toISOString()}::timestamptz)`
-      : sql`(${id}, NULL, 'submitted', NULL, ${now.toISOString()}::timestamptz)`;
-    const submittedEvent = JSON.stringify({ applicationId: id, customerId, customerCreated: created });
-    const outboxRows = routed
-      ? sql`('application.submitted', ${id}, ${submittedEvent}::jsonb, ${now.toISOString()}::timestamptz),
-            (${`application.${status}`}, ${id}, ${JSON.stringify({ applicationId: id, from: 'submitted', to: status })}::jsonb, ${now.toISOString()}::timestamptz)`
-      : sql`('application.submitted', ${id}, ${submittedEvent}::jsonb, ${now.toISOString()}::timestamptz)`;
-    const alongside = [
-      ...(routed?.alongside ? [routed.alongside] : []),
-      ...(created
-        ? this.originationHooks.map((hook) =>
-            hook({ customerId, applicationId: id, channel: input.channel, at: now }),
-          )
-        : []),
-    ];
-    // One statement for the application, its events, its outbox rows, the router's row and the
-    // origination entry: one round trip (the foreign key from the events is checked at the end of
-    // the statement, when the application row exists).
-    const result = (await tx.execute(sql`
-      WITH inserted AS (
-        INSERT INTO applications (id, customer_id, status, amount_fen, term_months, purpose, channel,
-          employer_enc, monthly_income_fen, score, created_at, updated_at)
-        VALUES (${id}, ${customerId}, ${status}, ${draft.amountFen}, ${draft.termMonths}, ${draft.purpose},
-          ${draft.channel}, ${employerEnc}, ${draft.monthlyIncomeFen}, ${score},
-          ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz)
-        RETURNING id, status, customer_id, amount_fen, term_months, purpose, channel, monthly_income_fen,
-          score, funder_id, product_id, created_at, updated_at
-      ), events AS (
-        INSERT INTO application_events (application_id, from_status, to_status, reason, at) VALUES ${events}
-      ), emitted AS (
-        INSERT INTO outbox (topic, aggregate_id, payload, created_at) VALUES ${outboxRows}
-      )${sql.join(alongside.map((statement, i) => sql`, ${sql.raw(`alongside_${i}`)} AS (${statement})`))}
-      SELECT * FROM inserted`)) as unknown as { rows: ApplicationRow[] };
-    const [row] = result.rows;
-    assert(row && row.id === id, 'insert returned the application');
-    return { application: fromRow(row), customerCreated: created };
+    const upsert = identity.upsertCustomerStatement(applicant, customerId, now, customerKey);
+    let body: Record<string, unknown> | undefined;
+    if (idempotency) {
+      body = idempotency.respond({ ...draft, status, score }, predictedCreated);
+      assert('customerId' in body && 'customerCreated' in body, 'the answer names the customer');
+    }
+    const bodyJson = body ? JSON.stringify(body) : undefined;
+    const origination = this.originationHooks;
+    // Everything at once, atomic as one statement: the customer, the application, its events and
+    // outbox rows, the router's row, the origination entry (always in the statement, so its text is
+    // the same every time; it writes only when the statement created the customer) and the
+    // idempotency record. The events' foreign key is checked at the end of the statement, when the
+    // application row exists. CTE names carry the tag, so several submissions can share a statement.
+    const write: StatementPart = {
+      conflictKeys: [
+        `customer:${customerKey}`,
+        ...(idempotency ? [`idempotency:${idempotency.scope}\u0000${idempotency.key}`] : []),
+      ],
+      ctes(tag) {
+        const customer = customerRef(tag);
+        const name = (base: string) => sql.raw(`${base}${tag}`);
+        const submitted = sql`jsonb_build_object('applicationId', ${id}::text, 'customerId', ${customer.id},
+          'customerCreated', ${customer.created})`;
+        // The history keeps every status with its time: 'submitted', then the routed status (same time).
+        const events = routed
+          ? sql`(${id}, NULL, 'submitted', NULL, ${at}::timestamptz),
+                (${id}, 'submitted', ${status}, ${routed.reason}, ${at}::timestamptz)`
+          : sql`(${id}, NULL, 'submitted', NULL, ${at}::timestamptz)`;
+        const outboxRows = routed
+          ? sql`('application.submitted', ${id}, ${submitted}, ${at}::timestamptz),
+                (${`application.${status}`}, ${id}, ${JSON.stringify({ applicationId: id, from: 'submitted', to: status })}::jsonb, ${at}::timestamptz)`
+          : sql`('application.submitted', ${id}, ${submitted}, ${at}::timestamptz)`;
+        const alongside = [
+          ...(routed?.alongside ? [routed.alongside(customer)] : []),
+          ...origination.map((hook) =>
+            hook({ customerId, applicationId: id, channel: input.channel, at: now, customer }),
+          ),
+          ...(idempotency && bodyJson
+            ? [
+                recordInsert(
+                  idempotency.scope,
+                  idempotency.key,
+                  idempotency.hash,
+                  201,
+                  sql`${bodyJson}::jsonb || jsonb_build_object('customerId', ${customer.id},
+                    'customerCreated', ${customer.created})`,
+                  now,
+                ),
+              ]
+            : []),
+        ];
+        return sql`${name('customer')} AS (${upsert}),
+          ${name('inserted')} AS (
+            INSERT INTO applications (id, customer_id, status, amount_fen, term_months, purpose, channel,
+              employer_enc, monthly_income_fen, score, created_at, updated_at)
+            SELECT ${id}::text, c.id, ${status}::text, ${draft.amountFen}::bigint, ${draft.termMonths}::integer,
+              ${draft.purpose}::text, ${draft.channel}::text, ${employerEnc}::text,
+              ${draft.monthlyIncomeFen}::bigint, ${score}::integer, ${at}::timestamptz, ${at}::timestamptz
+            FROM ${name('customer')} AS c
+            RETURNING id, status, customer_id, amount_fen, term_months, purpose, channel, monthly_income_fen,
+              score, funder_id, product_id, created_at, updated_at
+          ), ${name('events')} AS (
+            INSERT INTO application_events (application_id, from_status, to_status, reason, at) VALUES ${events}
+          ), ${name('emitted')} AS (
+            INSERT INTO outbox (topic, aggregate_id, payload, created_at) VALUES ${outboxRows}
+          )${sql.join(alongside.map((statement, i) => sql`, ${name(`alongside_${i}_`)} AS (${statement})`))}`;
+      },
+      select(tag, index) {
+        const name = (base: string) => sql.raw(`${base}${tag}`);
+        return sql`SELECT ${index}::integer AS batch_index, i.*, c.created AS customer_created
+          FROM ${name('inserted')} AS i, ${name('customer')} AS c`;
+      },
+    };
+    const row = await (idempotency
+      ? this.groupsFor(run).writes.run(write)
+      : runPart<ApplicationRow>(run, write));
+    assert(row.id === id, 'the submit statement returns the application');
+    const application = fromRow(row);
+    const customerCreated = row.customer_created;
+    if (idempotency && (customerCreated !== predictedCreated || application.customerId !== customerId))
+      body = idempotency.respond(application, customerCreated);
+    return { replayed: false, application, customerCreated, ...(body ? { body } : {}) };
+  }
+
+  /** How grouped the submissions on `run` were: statements run and submissions in them, per kind. */
+  groupingStats(run: Runner) {
+    const groups = this.groups.get(run);
+    return groups ? { lookups: { ...groups.lookups.stats }, writes: { ...groups.writes.stats } } : null;
+  }
+
+  /**
+   * Grouped statements on the database's runner (the API's path); a submission inside a
+   * transaction runs its statements alone, in the transaction.
+   */
+  private groupsFor(run: Runner) {
+    let groups = this.groups.get(run);
+    if (!groups) {
+      groups = {
+        lookups: new StatementGroups<LookupRow>(run, this.deps.grouping),
+        writes: new StatementGroups<ApplicationRow>(run, this.deps.grouping),
+      };
+      this.groups.set(run, groups);
+    }
+    return groups;
   }
 
   async get(tx: Executor, id: string): Promise<Application | undefined> {

@@ -10,6 +10,7 @@ import {
   timingSafeEqual,
 } from 'node:crypto';
 import { assert } from './assert.ts';
+import { secureRandomBytes } from './secure-random.ts';
 
 export function sha256(data: string | Uint8Array): Buffer {
   return createHash('sha256').update(data).digest();
@@ -66,7 +67,7 @@ export class Vault {
 
   encrypt(plaintext: string, associatedData = ''): string {
     const key = this.keys.get(this.currentKeyId)!;
-    const iv = randomBytes(12);
+    const iv = secureRandomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     cipher.setAAD(Buffer.from(associatedData));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);

@@ -1,8 +1,8 @@
 // Identifiers: a type prefix and a time-ordered, random-tailed body (ULID-style Crockford base32),
 // so ids sort by creation and reveal nothing about the customer.
-import { randomBytes } from 'node:crypto';
 import type { Clock } from './clock.ts';
 import { systemClock } from './clock.ts';
+import { secureRandomBytes } from './secure-random.ts';
 
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
@@ -23,7 +23,7 @@ function encodeTime(ms: number): string {
 /** Production ids: clock time + 80 random bits from the OS. */
 export function createIdGenerator(
   clock: Clock = systemClock,
-  bytes: (n: number) => Uint8Array = randomBytes,
+  bytes: (n: number) => Uint8Array = secureRandomBytes,
 ): IdGenerator {
   return {
     next(prefix: string): string {

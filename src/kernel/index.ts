@@ -7,3 +7,4 @@ export * from './errors.ts';
 export * from './ids.ts';
 export * from './money.ts';
 export * from './random.ts';
+export * from './secure-random.ts';

@@ -2,12 +2,11 @@
 // RFC 9162 tree in batches under one database-wide lock, signing a checkpoint per batch; serve
 // checkpoints, proofs, entries (scoped to the caller) and funders' cosignatures.
 import './errors.ts';
-import { randomBytes } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { and, desc, eq, type SQL } from 'drizzle-orm';
 import type { Principal } from '../access/model.ts';
 import type { Database, Executor } from '../db/client.ts';
-import { type Clock, DomainError, assert, deriveKey } from '../kernel/index.ts';
+import { type Clock, DomainError, assert, deriveKey, secureRandomBytes } from '../kernel/index.ts';
 import { commitEntry, entryIdOf, entrySubjects, SALT_BYTES } from './entry.ts';
 import {
   consistencyRanges,
@@ -86,7 +85,7 @@ export class LedgerService {
     this.publicKey = publicKey;
     this.verifierKey = formatVerifierKey(this.keyName, SIGNATURE_TYPE_ED25519, publicKey);
     this.batchSize = deps.batchSize ?? DEFAULT_BATCH_SIZE;
-    this.salt = deps.salt ?? randomBytes;
+    this.salt = deps.salt ?? secureRandomBytes;
   }
 
   /** Record one entry in the caller's transaction. It enters the tree at the next integration. */
@@ -104,10 +103,11 @@ export class LedgerService {
 
   /**
    * One entry as an INSERT statement the caller runs inside its own statement, in its
-   * transaction (intake's submit: the origination entry goes with the application).
+   * transaction (intake's submit: the origination entry goes with the application). With `when`
+   * (a boolean SQL expression) the entry is written only if it holds when the statement runs.
    */
-  appendStatement(entry: LedgerEntryInput): SQL {
-    return store.insertEntriesStatement(this.entryRows([entry]));
+  appendStatement(entry: LedgerEntryInput, when?: SQL): SQL {
+    return store.insertEntriesStatement(this.entryRows([entry]), when);
   }
 
   private entryRows(entries: readonly LedgerEntryInput[]): store.EntryRow[] {

@@ -48,7 +48,7 @@ export async function insertEntries(executor: Executor, rows: EntryRow[]): Promi
  * The INSERT of up to INSERT_CHUNK_ROWS entries, for a caller that runs it inside its own statement
  * (intake's submit writes the origination entry with the application: one round trip less).
  */
-export function insertEntriesStatement(chunk: EntryRow[]): SQL {
+export function insertEntriesStatement(chunk: EntryRow[], when?: SQL): SQL {
   assert(chunk.length <= INSERT_CHUNK_ROWS, 'one statement holds at most INSERT_CHUNK_ROWS entries');
   // Column arrays as single parameters (unnest): one statement of any size, no parameter limit.
   return sql`
@@ -60,6 +60,7 @@ export function insertEntriesStatement(chunk: EntryRow[]): SQL {
         ${sql.param(chunk.map((r) => r.body))}::text[], ${sql.param(chunk.map((r) => r.leafHash.toString('hex')))}::text[],
         ${sql.param(chunk.map((r) => r.createdAt.toISOString()))}::timestamptz[]
       ) WITH ORDINALITY AS t(id, kind, funder, customer, body, hash, created, position)
+      ${when ? sql`WHERE ${when}` : sql``}
       ORDER BY position`;
 }
 

@@ -27,8 +27,8 @@ export const routingDecisions = pgTable(
     score: integer('score').notNull(),
     scoreSource: text('score_source').notNull(), // provided | scorecard
     band: text('band').notNull(),
-    /** ranked offers as decided (quote figures included), best first */
-    offers: jsonb('offers').$type<unknown[]>().notNull(),
+    /** ranked offers as decided, best first, compact JSON text (offers-codec.ts: decodeOffers) */
+    offers: text('offers').notNull(),
     /** superseded by catalog_version + outcomes (rendered on read); always null now, kept so no data is dropped */
     explanations: jsonb('explanations'),
     /** the catalogue snapshot the outcomes index into (routing_catalog_versions) */

@@ -13,7 +13,8 @@ import type { Database, Executor } from '../db/client.ts';
 import { ageAt, parseIdNumber } from '../identity/id-number.ts';
 import type { IdentityService } from '../identity/service.ts';
 import type { ApplicationInput, Application } from '../intake/model.ts';
-import type { IntakeService } from '../intake/service.ts';
+import type { IntakeService, CustomerRef, SubmitIdempotency, SubmitRouter } from '../intake/service.ts';
+import type { StoredResponse } from '../db/idempotency.ts';
 import type { ApplicationStatus } from '../intake/status.ts';
 import type { LedgerEntryInput } from '../ledger/model.ts';
 import {
@@ -58,7 +59,6 @@ import './errors.ts';
 import {
   type FunderState,
   INELIGIBILITY_CODES,
-  type Offer,
   type ProductExplanation,
   type QuoteFunction,
   type RoutingConfig,
@@ -68,6 +68,7 @@ import {
 import { seedOf } from './rotation.ts';
 import { classifyEmployer } from './scorecard.ts';
 import { verifySignature } from './signature.ts';
+import { decodeOffers, encodeOffers, type StoredOffer } from './offers-codec.ts';
 import * as store from './store.ts';
 
 /** The most funders one auto (waterfall) choice will try, and the default fan-out of parallel mode. */
@@ -109,8 +110,12 @@ export interface RoutingServiceOptions {
   usageCacheMs?: number;
 }
 
-/** An offer as stored with its decision: the offered terms, fees included (no pricing totals). */
-export type StoredOffer = Omit<Offer, 'totals'> & { fees: readonly FeeLine[] };
+export type { StoredOffer } from './offers-codec.ts';
+
+/** The offers stored with a decision row. */
+function offersOf(row: Pick<store.DecisionRow, 'offers' | 'features'>): StoredOffer[] {
+  return decodeOffers(row.offers, row.features);
+}
 
 export type Choice =
   | { productId: string }
@@ -171,6 +176,13 @@ export class RoutingService {
     fees: Map<string, readonly FeeLine[]>;
   } | null = null;
   private usageCache: { month: string; rows: store.UsageRow[]; loadedAt: number } | null = null;
+  /** the funder states built from the cached usage rows and trust (decide() only reads them) */
+  private statesMemo: {
+    rows: store.UsageRow[];
+    trust: Map<string, number>;
+    config: RoutingConfig;
+    states: Map<string, FunderState>;
+  } | null = null;
   private readonly usageCacheMs: number;
   /** snapshots read back for explanations, by version (a handful: one per catalogue change) */
   private readonly snapshots = new Map<string, SnapshotProduct[]>();
@@ -309,10 +321,14 @@ export class RoutingService {
     month: string,
     trust: Map<string, number>,
   ): Promise<Map<string, FunderState>> {
+    const rows = await this.usageRows(tx, month);
+    // The same rows and trust give the same states: built once per usage refresh, not per decision.
+    const memo = this.statesMemo;
+    if (memo && memo.rows === rows && memo.trust === trust && memo.config === this.config) return memo.states;
     const states = new Map<string, FunderState>();
     for (const [funderId, value] of trust)
       states.set(funderId, { monthlyUsedFen: 0, exposureUsedByBand: {}, trust: value });
-    for (const row of await this.usageRows(tx, month)) {
+    for (const row of rows) {
       states.set(row.funderId, {
         monthlyUsedFen: row.bookedFen,
         exposureUsedByBand: row.exposure,
@@ -321,15 +337,16 @@ export class RoutingService {
         approvalRate: (row.approved + 10 * this.config.ranking.defaultApprovalRate) / (row.decided + 10),
       });
     }
+    this.statesMemo = { rows, trust, config: this.config, states };
     return states;
   }
 
   // ---- submission ----
 
   /**
-   * Submit an application through intake and route it in the same transaction, before intake
-   * stores it: the application is inserted directly in its routed status (offered or declined),
-   * with both events, rather than inserted, read back and moved.
+   * Submit an application through intake and route it before intake stores it: the application is
+   * inserted directly in its routed status (offered or declined), with both events and the
+   * decision row, in intake's one write statement.
    */
   async submitAndRoute(
     tx: Executor,
@@ -342,36 +359,73 @@ export class RoutingService {
     band: string;
     offers: number;
   }> {
-    let routed: { band: string; offers: number } | undefined;
-    const { application, customerCreated } = await this.deps.intake.submit(tx, input, async (tx, draft) => {
-      const decided = await this.route(tx, draft, input);
-      routed = decided;
-      return decided;
-    });
-    assert(routed, 'intake called the router');
+    const router = this.router(tx, input);
+    const { application, customerCreated } = await this.deps.intake.submit(tx, input, router);
+    assert(router.routed, 'intake called the router');
     assert(application.score !== null, 'a routed application has its score');
     return {
       application,
       customerCreated,
       status: application.status,
       score: application.score,
-      band: routed.band,
-      offers: routed.offers,
+      band: router.routed.band,
+      offers: router.routed.offers,
     };
   }
 
-  /** Score and route an application about to be stored; the decision row goes in the caller's transaction. */
+  /**
+   * The API's submission: intake's two-statement idempotent path (no transaction), routed. The
+   * answer is the application with its band, the number of offers and whether the customer is new.
+   */
+  async submitAndRouteIdempotent(
+    database: Database,
+    input: ApplicationInput,
+    idempotency: Omit<SubmitIdempotency, 'respond'>,
+  ): Promise<StoredResponse> {
+    const router = this.router(database.db, input);
+    return this.deps.intake.submitIdempotent(database.run, input, router, {
+      ...idempotency,
+      respond: (application, customerCreated) => {
+        assert(router.routed, 'intake called the router');
+        assert(application.score !== null, 'a routed application has its score');
+        return {
+          ...application,
+          band: router.routed.band,
+          offerCount: router.routed.offers,
+          customerCreated,
+        };
+      },
+    });
+  }
+
+  private router(
+    executor: Executor,
+    input: ApplicationInput,
+  ): SubmitRouter & { routed?: { band: string; offers: number } } {
+    const router: SubmitRouter & { routed?: { band: string; offers: number } } = {
+      lookup: (customerId) => store.lastFunderLookup(customerId),
+      route: async (draft, looked) => {
+        const decided = await this.route(executor, draft, input, (looked as string | null) ?? null);
+        router.routed = decided;
+        return decided;
+      },
+    };
+    return router;
+  }
+
+  /** Score and route an application about to be stored; the decision row goes in intake's statement. */
   private async route(
     tx: Executor,
     application: Application,
     input: ApplicationInput,
+    lastFunderId: string | null,
   ): Promise<{
     to: 'offered' | 'declined';
     score: number;
     reason: string;
     band: string;
     offers: number;
-    alongside: SQL;
+    alongside: (customer: CustomerRef) => SQL;
   }> {
     const now = application.createdAt;
     const parsed = parseIdNumber(input.applicant.idNumber, now);
@@ -380,7 +434,6 @@ export class RoutingService {
     const { table, trust } = cached;
     await this.ensureSnapshot(tx, cached);
     const funderStates = await this.funderStates(tx, monthOf(now), trust);
-    const lastFunderId = await store.lastFunder(tx, application.customerId);
     const routingInput = {
       applicant: {
         ageYears: ageAt(parsed.value, now),
@@ -397,19 +450,15 @@ export class RoutingService {
     };
     const decision = decide(table, routingInput);
     const offered = decision.offers.length > 0;
-    // Written in the same statement as the application (intake's submit), one round trip less.
-    const decisionRow = store.insertDecisionStatement({
+    // Written in intake's submit statement, one round trip for everything.
+    const decisionRow = {
       applicationId: application.id,
-      customerId: application.customerId,
       score: decision.score,
       scoreSource: decision.scoreSource,
       band: decision.band,
       // The totals are recomputed with the disclosure on read; stored offers stay small.
       // The offered terms include the fees, so the disclosure and the booking price what was offered.
-      offers: decision.offers.map(({ totals: _totals, ...offer }) => ({
-        ...offer,
-        fees: cached.fees.get(offer.productId) ?? [],
-      })),
+      offers: encodeOffers(decision.offers, application, (productId) => cached.fees.get(productId) ?? []),
       catalogVersion: cached.version,
       outcomes: encodeOutcomes(decision.outcomes),
       features: {
@@ -423,7 +472,7 @@ export class RoutingService {
       phase: offered ? 'offered' : 'declined',
       decidedAt: now,
       updatedAt: now,
-    });
+    } as const;
     return {
       to: offered ? 'offered' : 'declined',
       score: decision.score,
@@ -432,7 +481,8 @@ export class RoutingService {
         : `no eligible product: ${summarise(decision.outcomes)}`,
       band: decision.band,
       offers: decision.offers.length,
-      alongside: decisionRow,
+      alongside: (customer: CustomerRef) =>
+        store.insertDecisionStatement({ ...decisionRow, customerId: customer.id }),
     };
   }
 
@@ -449,7 +499,7 @@ export class RoutingService {
         capAnnual: this.config.pricing.capAnnual,
         sameFunderMarginAnnual: this.config.rotation.sameFunderMarginAnnual,
       },
-      row.offers as Offer[],
+      offersOf(row),
     );
   }
 
@@ -463,7 +513,7 @@ export class RoutingService {
   /** The ranked offers with the borrower's disclosure (schedule figures, annual cost) for each. */
   async offers(tx: Executor, applicationId: string) {
     const row = await this.decision(tx, applicationId);
-    const offers = row.offers as StoredOffer[];
+    const offers = offersOf(row);
     return offers.map((offer) => {
       const fees = offer.fees;
       const priced = quote({
@@ -497,7 +547,7 @@ export class RoutingService {
         'id',
       );
     }
-    const offers = row.offers as Offer[];
+    const offers = offersOf(row);
     let plan: string[];
     let mode: string;
     if ('productId' in choice) {
@@ -617,7 +667,7 @@ export class RoutingService {
       return null;
     }
     const take = row.mode === 'parallel' ? plan : plan.slice(0, 1);
-    const offers = row.offers as Offer[];
+    const offers = offersOf(row);
     const now = this.deps.clock.now();
     const month = monthOf(now);
     const prepared: Prepared[] = [];
@@ -701,7 +751,7 @@ export class RoutingService {
   private async recheck(
     tx: Executor,
     application: Application,
-    offer: Offer,
+    offer: StoredOffer,
     band: string,
     month: string,
   ): Promise<string | null> {
@@ -791,7 +841,7 @@ export class RoutingService {
     const application = await this.deps.intake.get(tx, applicationId);
     assert(application, 'a routed application exists');
     const dispatches = await store.dispatchesOf(tx, applicationId);
-    const offers = row.offers as Offer[];
+    const offers = offersOf(row);
     const rankOf = (d: store.DispatchRow) =>
       offers.find((o) => o.productId === d.productId)?.rank ?? Number.MAX_SAFE_INTEGER;
     const now = this.deps.clock.now();
@@ -848,7 +898,7 @@ export class RoutingService {
   /** The dispatches in the order they were sent (steps), and by offer rank within a parallel step. */
   async dispatches(tx: Executor, applicationId: string) {
     const row = await store.getDecision(tx, applicationId);
-    const rank = new Map(((row?.offers ?? []) as Offer[]).map((o) => [o.productId, o.rank]));
+    const rank = new Map((row ? offersOf(row) : []).map((o) => [o.productId, o.rank]));
     const rows = (await store.dispatchesOf(tx, applicationId)).sort(
       (a, b) =>
         a.createdAt.getTime() - b.createdAt.getTime() ||
@@ -939,7 +989,7 @@ export class RoutingService {
       row && application.funderId && application.productId,
       'an approved application has a decision, a funder and a product',
     );
-    const offer = (row.offers as StoredOffer[]).find((o) => o.productId === application.productId);
+    const offer = offersOf(row).find((o) => o.productId === application.productId);
     assert(offer, 'the approved product was offered');
     const dispatch = await store.dispatchTo(tx, application.id, application.funderId);
     const answer = (dispatch?.decision ?? {}) as { amountFen?: number; rateAnnual?: number };

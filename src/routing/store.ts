@@ -29,7 +29,12 @@ export type UsageRow = typeof routingFunderUsage.$inferSelect;
  * submission never sets (mode, plan, approved_at, explanations) keep their defaults.
  */
 export function insertDecisionStatement(
-  row: Omit<typeof routingDecisions.$inferInsert, 'mode' | 'plan' | 'approvedAt' | 'explanations'> & {
+  row: Omit<
+    typeof routingDecisions.$inferInsert,
+    'mode' | 'plan' | 'approvedAt' | 'explanations' | 'customerId'
+  > & {
+    /** an id, or an SQL expression for it (intake's SUBMITTED_CUSTOMER_ID) */
+    customerId: string | SQL;
     catalogVersion: string;
     outcomes: string;
     features: NonNullable<(typeof routingDecisions.$inferInsert)['features']>;
@@ -39,7 +44,7 @@ export function insertDecisionStatement(
     INSERT INTO routing_decisions (application_id, customer_id, score, score_source, band, offers,
       catalog_version, outcomes, features, last_funder_id, seed, phase, decided_at, updated_at)
     VALUES (${row.applicationId}, ${row.customerId}, ${row.score}, ${row.scoreSource}, ${row.band},
-      ${JSON.stringify(row.offers)}::jsonb, ${row.catalogVersion}, ${row.outcomes},
+      ${row.offers}, ${row.catalogVersion}, ${row.outcomes},
       ${JSON.stringify(row.features)}::jsonb, ${row.lastFunderId ?? null}, ${row.seed}, ${row.phase},
       ${row.decidedAt.toISOString()}::timestamptz, ${row.updatedAt.toISOString()}::timestamptz)`;
 }
@@ -149,11 +154,9 @@ export async function setTrust(tx: Executor, funderId: string, trust: number, at
     .onConflictDoUpdate({ target: routingFunderSettings.funderId, set: { trust, updatedAt: at } });
 }
 
-export async function lastFunder(tx: Executor, customerId: string): Promise<string | null> {
-  const result = (await tx.execute(
-    sql`SELECT funder_id FROM routing_customer_funders WHERE customer_id = ${customerId}`,
-  )) as unknown as { rows: Array<{ funder_id: string }> };
-  return result.rows[0]?.funder_id ?? null;
+/** The customer's last funder as a scalar subquery (NULL when none), for intake's lookup statement. */
+export function lastFunderLookup(customerId: SQL): SQL {
+  return sql`(SELECT funder_id FROM routing_customer_funders WHERE customer_id = ${customerId})`;
 }
 
 export async function setLastFunder(

@@ -1,0 +1,148 @@
+// Group commit for statements that are atomic on their own (intake's submission: one statement
+// writes everything). Under load, the statements waiting while earlier ones run share the next
+// one, each part under its own names (a group of CTEs, one answer row each, told apart by
+// `batch_index`), so PostgreSQL parses, plans, executes and commits (one WAL flush) once for the
+// group instead of once each, and a few connections carry the load. Nothing waits to form a group:
+// a statement that finds a free slot runs at once, alone (ADR 0034).
+//
+// A group is all or nothing, so one failing part (a concurrent repeat of an Idempotency-Key losing
+// the unique index, a constraint) would fail the others: a failed group is retried one part per
+// statement, and each gets its own answer. Parts that would touch the same row in one statement
+// (the same customer, the same Idempotency-Key) never share one: the later waits for the next group.
+import { type SQL, sql } from 'drizzle-orm';
+import type { Runner } from './client.ts';
+import { assert } from '../kernel/index.ts';
+
+/** One part of a grouped statement. */
+export interface StatementPart {
+  /** parts sharing any key never share a statement */
+  conflictKeys?: readonly string[];
+  /** the part's CTEs, every name suffixed with `tag` (no leading WITH or comma); none for a read */
+  ctes?(tag: string): SQL;
+  /** the SELECT of the part's answer row (exactly one), with `batch_index` = index */
+  select(tag: string, index: number): SQL;
+}
+
+export interface GroupOptions {
+  /** most parts in one statement (default 16) */
+  maxBatch?: number;
+  /** most statements in flight at once (default 2: one per core on the benchmark machine) */
+  maxInFlight?: number;
+}
+
+export const DEFAULT_MAX_BATCH = 16;
+export const DEFAULT_MAX_IN_FLIGHT = 2;
+
+/** The statement of a group: every part's CTEs, then one answer row each. */
+export function groupStatement(parts: readonly StatementPart[]): SQL {
+  assert(parts.length > 0, 'a group has a part');
+  const ctes = parts.flatMap((part, i) => (part.ctes ? [part.ctes(`_${i}`)] : []));
+  const selects = sql.join(
+    parts.map((part, i) => part.select(`_${i}`, i)),
+    sql` UNION ALL `,
+  );
+  return ctes.length > 0 ? sql`WITH ${sql.join(ctes, sql`, `)} ${selects}` : selects;
+}
+
+/** One part in a statement of its own (the same text as a group of one). */
+export async function runPart<R extends { batch_index: number }>(
+  run: Runner,
+  part: StatementPart,
+): Promise<R> {
+  const [row] = await run<R>(groupStatement([part]));
+  assert(row && Number(row.batch_index) === 0, 'the statement answers its part');
+  return row;
+}
+
+interface Waiting<R> {
+  part: StatementPart;
+  resolve: (row: R) => void;
+  reject: (error: unknown) => void;
+}
+
+export class StatementGroups<R extends { batch_index: number }> {
+  private readonly waiting: Waiting<R>[] = [];
+  private inFlight = 0;
+  private readonly maxBatch: number;
+  private readonly maxInFlight: number;
+  /** statements run and parts in them (for the benchmark's notes) */
+  readonly stats = { statements: 0, parts: 0, retriedAlone: 0 };
+
+  constructor(
+    private readonly runner: Runner,
+    options: GroupOptions = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
+    this.maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+    assert(Number.isInteger(this.maxBatch) && this.maxBatch >= 1, 'maxBatch is a positive integer');
+    assert(Number.isInteger(this.maxInFlight) && this.maxInFlight >= 1, 'maxInFlight is a positive integer');
+  }
+
+  run(part: StatementPart): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.waiting.push({ part, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.maxInFlight && this.waiting.length > 0) {
+      const group = this.takeGroup();
+      this.inFlight++;
+      void this.writeGroup(group).finally(() => {
+        this.inFlight--;
+        this.pump();
+      });
+    }
+  }
+
+  /** The oldest waiting parts that can share a statement, up to maxBatch, in arrival order. */
+  private takeGroup(): Waiting<R>[] {
+    const group: Waiting<R>[] = [];
+    const keys = new Set<string>();
+    for (let i = 0; i < this.waiting.length && group.length < this.maxBatch; ) {
+      const candidate = this.waiting[i]!;
+      const conflicts = candidate.part.conflictKeys ?? [];
+      if (conflicts.some((key) => keys.has(key))) {
+        i++;
+        continue;
+      }
+      for (const key of conflicts) keys.add(key);
+      group.push(candidate);
+      this.waiting.splice(i, 1);
+    }
+    return group;
+  }
+
+  private async writeGroup(group: Waiting<R>[]): Promise<void> {
+    this.stats.statements++;
+    this.stats.parts += group.length;
+    let rows: R[];
+    try {
+      rows = await this.runner<R>(groupStatement(group.map((w) => w.part)));
+    } catch (error) {
+      if (group.length === 1) {
+        group[0]!.reject(error);
+        return;
+      }
+      // All or nothing: nothing of the group was written. Each alone, each with its own answer.
+      this.stats.retriedAlone += group.length;
+      await Promise.all(
+        group.map(async (waiting) => {
+          try {
+            waiting.resolve(await runPart<R>(this.runner, waiting.part));
+          } catch (alone) {
+            waiting.reject(alone);
+          }
+        }),
+      );
+      return;
+    }
+    const byIndex = new Map(rows.map((row) => [Number(row.batch_index), row]));
+    group.forEach((waiting, i) => {
+      const row = byIndex.get(i);
+      if (row) waiting.resolve(row);
+      else waiting.reject(new Error(`the group statement returned no row for part ${i}`));
+    });
+  }
+}
