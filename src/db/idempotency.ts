@@ -1,6 +1,7 @@
 // Idempotent writes (STYLE §3): the idempotency record and the write commit in one transaction.
 // Same key + same body → the first answer again; same key + different body → idempotency_key_reused.
 // A rejected request rolls back entirely, key included, so a corrected retry may reuse the key.
+import { plainSql } from './render.ts';
 import { and, eq, type SQL, sql } from 'drizzle-orm';
 import { canonicalJson, type Clock, DomainError, sha256Hex } from '../kernel/index.ts';
 import type { Db, Tx } from './client.ts';
@@ -41,7 +42,7 @@ export interface IdempotencyRecord {
  * statement on their own (intake's submit) and read before they write, without a transaction.
  */
 export function recordLookup(scope: string, key: string): SQL {
-  return sql`(SELECT json_build_object('hash', request_hash, 'status', response_status, 'body', response_body)
+  return plainSql`(SELECT json_build_object('hash', request_hash, 'status', response_status, 'body', response_body)
     FROM idempotency_keys WHERE scope = ${scope} AND key = ${key})`;
 }
 
@@ -58,7 +59,7 @@ export function recordInsert(
   body: SQL,
   at: Date,
 ): SQL {
-  return sql`INSERT INTO idempotency_keys (scope, key, request_hash, response_status, response_body, created_at)
+  return plainSql`INSERT INTO idempotency_keys (scope, key, request_hash, response_status, response_body, created_at)
     VALUES (${scope}, ${key}, ${hash}, ${status}, ${body}, ${at.toISOString()}::timestamptz)`;
 }
 

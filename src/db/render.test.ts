@@ -1,11 +1,11 @@
 // renderSql must give exactly drizzle's text and parameters, or step aside (undefined).
-import { type SQL, sql } from 'drizzle-orm';
+import { SQL, sql } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { describe, expect, it } from 'vitest';
 import { applicationBody } from '../../test/support/fixtures.ts';
 import { createHarness } from '../../test/support/harness.ts';
 import { applications } from '../intake/schema.ts';
-import { renderSql } from './render.ts';
+import { plainSql, renderSql } from './render.ts';
 
 const dialect = new PgDialect();
 const drizzles = (statement: SQL) => {
@@ -27,6 +27,18 @@ describe('renderSql', () => {
       sql``,
     ];
     for (const statement of statements) expect(renderSql(statement)).toEqual(drizzles(statement));
+  });
+
+  it('plainSql builds the same statements as sql, and drizzle renders them the same', () => {
+    const build = (tag: typeof sql | typeof plainSql) => {
+      const inner = tag`(SELECT id FROM ${tag.raw('customer_0')} WHERE key = ${'k'})`;
+      return tag`WITH ${tag.join([tag`a AS (SELECT ${1})`, tag`b AS (SELECT ${null})`], tag`, `)} SELECT ${inner}, ${tag.param(['x'])}::text[]`;
+    };
+    const ours = build(plainSql);
+    const theirs = build(sql);
+    expect(ours).toBeInstanceOf(SQL);
+    expect(drizzles(ours)).toEqual(drizzles(theirs));
+    expect(renderSql(ours)).toEqual(drizzles(theirs));
   });
 
   it('steps aside for what it does not render: tables, columns, inlined parameters, lists, dates', () => {

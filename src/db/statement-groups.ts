@@ -9,7 +9,8 @@
 // the unique index, a constraint) would fail the others: a failed group is retried one part per
 // statement, and each gets its own answer. Parts that would touch the same row in one statement
 // (the same customer, the same Idempotency-Key) never share one: the later waits for the next group.
-import { type SQL, sql } from 'drizzle-orm';
+import { plainSql } from './render.ts';
+import type { SQL } from 'drizzle-orm';
 import type { Runner } from './client.ts';
 import { assert } from '../kernel/index.ts';
 
@@ -37,11 +38,11 @@ export const DEFAULT_MAX_IN_FLIGHT = 2;
 export function groupStatement(parts: readonly StatementPart[]): SQL {
   assert(parts.length > 0, 'a group has a part');
   const ctes = parts.flatMap((part, i) => (part.ctes ? [part.ctes(`_${i}`)] : []));
-  const selects = sql.join(
+  const selects = plainSql.join(
     parts.map((part, i) => part.select(`_${i}`, i)),
-    sql` UNION ALL `,
+    plainSql` UNION ALL `,
   );
-  return ctes.length > 0 ? sql`WITH ${sql.join(ctes, sql`, `)} ${selects}` : selects;
+  return ctes.length > 0 ? plainSql`WITH ${plainSql.join(ctes, plainSql`, `)} ${selects}` : selects;
 }
 
 /** One part in a statement of its own (the same text as a group of one). */

@@ -1,7 +1,8 @@
 // Identity use cases: validate an applicant, find-or-create the customer by customer key with PII
 // encrypted, and keep per-funder consents.
+import { plainSql } from '../db/render.ts';
 import './errors.ts';
-import { and, desc, eq, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import {
   type Clock,
@@ -105,7 +106,7 @@ export class IdentityService {
   ): SQL {
     const now = at.toISOString();
     const vault = this.deps.vault;
-    return sql`
+    return plainSql`
       INSERT INTO customers (id, customer_key, name_enc, id_number_enc, phone_enc, phone_key, birth_date,
         gender, region_code, created_at, updated_at)
       VALUES (${id}, ${key}, ${vault.encrypt(applicant.name, `customer:${key}:name`)},

@@ -1,5 +1,6 @@
 // Application intake: validate, upsert the customer, store the application and its first event,
 // all in one transaction (with the caller's idempotency record).
+import { plainSql } from '../db/render.ts';
 import './errors.ts';
 import { and, asc, eq, type SQL, sql } from 'drizzle-orm';
 import { type Executor, type Runner, runnerOf } from '../db/client.ts';
@@ -39,8 +40,8 @@ export interface CustomerRef {
 }
 
 export function customerRef(tag: string): CustomerRef {
-  const name = sql.raw(`customer${tag}`);
-  return { id: sql`(SELECT id FROM ${name})`, created: sql`(SELECT created FROM ${name})` };
+  const name = plainSql.raw(`customer${tag}`);
+  return { id: plainSql`(SELECT id FROM ${name})`, created: plainSql`(SELECT created FROM ${name})` };
 }
 
 /**
@@ -252,7 +253,7 @@ export class IntakeService {
       // now be refused (the applicant has had a birthday, the platform limit moved).
       if (!(idempotency && error instanceof DomainError)) throw error;
       const [row] = await run<{ record: IdempotencyRecord | null }>(
-        sql`SELECT ${recordLookup(idempotency.scope, idempotency.key)} AS record`,
+        plainSql`SELECT ${recordLookup(idempotency.scope, idempotency.key)} AS record`,
       );
       if (!row?.record) throw error;
       return { replayed: true, response: replay(row.record, idempotency.hash) };
@@ -260,10 +261,10 @@ export class IntakeService {
     // Statement 1: what is known already.
     const customerKey = identity.customerKey(applicant.idNumber.normalised);
     const lookup: StatementPart = {
-      select: (_tag, index) => sql`
+      select: (_tag, index) => plainSql`
         SELECT ${index}::integer AS batch_index, c.id AS customer_id,
-          ${route?.lookup ? route.lookup(sql`c.id`) : sql`NULL`} AS looked,
-          ${idempotency ? recordLookup(idempotency.scope, idempotency.key) : sql`NULL`} AS record
+          ${route?.lookup ? route.lookup(plainSql`c.id`) : plainSql`NULL`} AS looked,
+          ${idempotency ? recordLookup(idempotency.scope, idempotency.key) : plainSql`NULL`} AS record
         FROM (SELECT 1) AS one LEFT JOIN customers c ON c.customer_key = ${customerKey}`,
     };
     const known = await (idempotency
@@ -319,18 +320,18 @@ export class IntakeService {
       ],
       ctes(tag) {
         const customer = customerRef(tag);
-        const name = (base: string) => sql.raw(`${base}${tag}`);
-        const submitted = sql`jsonb_build_object('applicationId', ${id}::text, 'customerId', ${customer.id},
+        const name = (base: string) => plainSql.raw(`${base}${tag}`);
+        const submitted = plainSql`jsonb_build_object('applicationId', ${id}::text, 'customerId', ${customer.id},
           'customerCreated', ${customer.created})`;
         // The history keeps every status with its time: 'submitted', then the routed status (same time).
         const events = routed
-          ? sql`(${id}, NULL, 'submitted', NULL, ${at}::timestamptz),
+          ? plainSql`(${id}, NULL, 'submitted', NULL, ${at}::timestamptz),
                 (${id}, 'submitted', ${status}, ${routed.reason}, ${at}::timestamptz)`
-          : sql`(${id}, NULL, 'submitted', NULL, ${at}::timestamptz)`;
+          : plainSql`(${id}, NULL, 'submitted', NULL, ${at}::timestamptz)`;
         const outboxRows = routed
-          ? sql`('application.submitted', ${id}, ${submitted}, ${at}::timestamptz),
+          ? plainSql`('application.submitted', ${id}, ${submitted}, ${at}::timestamptz),
                 (${`application.${status}`}, ${id}, ${JSON.stringify({ applicationId: id, from: 'submitted', to: status })}::jsonb, ${at}::timestamptz)`
-          : sql`('application.submitted', ${id}, ${submitted}, ${at}::timestamptz)`;
+          : plainSql`('application.submitted', ${id}, ${submitted}, ${at}::timestamptz)`;
         const alongside = [
           ...(routed?.alongside ? [routed.alongside(customer)] : []),
           ...origination.map((hook) =>
@@ -343,14 +344,14 @@ export class IntakeService {
                   idempotency.key,
                   idempotency.hash,
                   201,
-                  sql`${bodyJson}::jsonb || jsonb_build_object('customerId', ${customer.id},
+                  plainSql`${bodyJson}::jsonb || jsonb_build_object('customerId', ${customer.id},
                     'customerCreated', ${customer.created})`,
                   now,
                 ),
               ]
             : []),
         ];
-        return sql`${name('customer')} AS (${upsert}),
+        return plainSql`${name('customer')} AS (${upsert}),
           ${name('inserted')} AS (
             INSERT INTO applications (id, customer_id, status, amount_fen, term_months, purpose, channel,
               employer_enc, monthly_income_fen, score, created_at, updated_at)
@@ -364,11 +365,11 @@ export class IntakeService {
             INSERT INTO application_events (application_id, from_status, to_status, reason, at) VALUES ${events}
           ), ${name('emitted')} AS (
             INSERT INTO outbox (topic, aggregate_id, payload, created_at) VALUES ${outboxRows}
-          )${sql.join(alongside.map((statement, i) => sql`, ${name(`alongside_${i}_`)} AS (${statement})`))}`;
+          )${plainSql.join(alongside.map((statement, i) => plainSql`, ${name(`alongside_${i}_`)} AS (${statement})`))}`;
       },
       select(tag, index) {
-        const name = (base: string) => sql.raw(`${base}${tag}`);
-        return sql`SELECT ${index}::integer AS batch_index, i.*, c.created AS customer_created
+        const name = (base: string) => plainSql.raw(`${base}${tag}`);
+        return plainSql`SELECT ${index}::integer AS batch_index, i.*, c.created AS customer_created
           FROM ${name('inserted')} AS i, ${name('customer')} AS c`;
       },
     };

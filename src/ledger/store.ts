@@ -1,5 +1,6 @@
 // Ledger queries. Raw SQL where batching matters (multi-row inserts, one-query proof reads); every
 // read of a growing table is bounded (STYLE §8).
+import { plainSql } from '../db/render.ts';
 import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import { assert } from '../kernel/index.ts';
@@ -51,16 +52,16 @@ export async function insertEntries(executor: Executor, rows: EntryRow[]): Promi
 export function insertEntriesStatement(chunk: EntryRow[], when?: SQL): SQL {
   assert(chunk.length <= INSERT_CHUNK_ROWS, 'one statement holds at most INSERT_CHUNK_ROWS entries');
   // Column arrays as single parameters (unnest): one statement of any size, no parameter limit.
-  return sql`
+  return plainSql`
       INSERT INTO ledger_entries (entry_id, kind, funder_id, customer_id, body, leaf_hash, created_at)
       SELECT id, kind, funder, customer, body, decode(hash, 'hex'), created
       FROM unnest(
-        ${sql.param(chunk.map((r) => r.entryId))}::text[], ${sql.param(chunk.map((r) => r.kind))}::text[],
-        ${sql.param(chunk.map((r) => r.funderId))}::text[], ${sql.param(chunk.map((r) => r.customerId))}::text[],
-        ${sql.param(chunk.map((r) => r.body))}::text[], ${sql.param(chunk.map((r) => r.leafHash.toString('hex')))}::text[],
-        ${sql.param(chunk.map((r) => r.createdAt.toISOString()))}::timestamptz[]
+        ${plainSql.param(chunk.map((r) => r.entryId))}::text[], ${plainSql.param(chunk.map((r) => r.kind))}::text[],
+        ${plainSql.param(chunk.map((r) => r.funderId))}::text[], ${plainSql.param(chunk.map((r) => r.customerId))}::text[],
+        ${plainSql.param(chunk.map((r) => r.body))}::text[], ${plainSql.param(chunk.map((r) => r.leafHash.toString('hex')))}::text[],
+        ${plainSql.param(chunk.map((r) => r.createdAt.toISOString()))}::timestamptz[]
       ) WITH ORDINALITY AS t(id, kind, funder, customer, body, hash, created, position)
-      ${when ? sql`WHERE ${when}` : sql``}
+      ${when ? plainSql`WHERE ${when}` : plainSql``}
       ORDER BY position`;
 }
 

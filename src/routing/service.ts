@@ -656,7 +656,7 @@ export class RoutingService {
   /** Step (1): take the next funder(s) of the plan, share, record, mark sent. null: nothing to do. */
   private async prepare(tx: Executor, applicationId: string): Promise<Prepared[] | null> {
     const row = await store.getDecision(tx, applicationId, true);
-    if (!row || row.phase !== 'dispatching') return null;
+    if (row?.phase !== 'dispatching') return null;
     const dispatches = await store.dispatchesOf(tx, applicationId);
     if (dispatches.some((d) => d.status === 'pending' || d.status === 'awaiting_callback')) return null;
     const plan = row.plan ?? [];
@@ -756,7 +756,7 @@ export class RoutingService {
     month: string,
   ): Promise<string | null> {
     const funder = await this.deps.catalog.getFunder(tx, offer.funderId);
-    if (!funder || funder.status !== 'active') return 'funder_suspended';
+    if (funder?.status !== 'active') return 'funder_suspended';
     if (!(await this.deps.identity.findLiveConsent(tx, application.customerId, offer.funderId)))
       return 'consent_missing';
     const usage = await store.usageOf(tx, offer.funderId, month);

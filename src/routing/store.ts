@@ -1,4 +1,5 @@
 // Routing's queries. Every read of a growing table is bounded (STYLE §8).
+import { plainSql } from '../db/render.ts';
 import { and, asc, eq, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import type { SnapshotProduct } from './decide.ts';
@@ -40,7 +41,7 @@ export function insertDecisionStatement(
     features: NonNullable<(typeof routingDecisions.$inferInsert)['features']>;
   },
 ): SQL {
-  return sql`
+  return plainSql`
     INSERT INTO routing_decisions (application_id, customer_id, score, score_source, band, offers,
       catalog_version, outcomes, features, last_funder_id, seed, phase, decided_at, updated_at)
     VALUES (${row.applicationId}, ${row.customerId}, ${row.score}, ${row.scoreSource}, ${row.band},
@@ -156,7 +157,7 @@ export async function setTrust(tx: Executor, funderId: string, trust: number, at
 
 /** The customer's last funder as a scalar subquery (NULL when none), for intake's lookup statement. */
 export function lastFunderLookup(customerId: SQL): SQL {
-  return sql`(SELECT funder_id FROM routing_customer_funders WHERE customer_id = ${customerId})`;
+  return plainSql`(SELECT funder_id FROM routing_customer_funders WHERE customer_id = ${customerId})`;
 }
 
 export async function setLastFunder(
