@@ -3,6 +3,7 @@
 // (created once, one origination entry), and every answer kept for a key is the answer sent.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoCatalog } from '../../src/catalog/demo.ts';
+import { auditLedger } from '../../src/ledger/audit.ts';
 import { ENGINES } from '../support/engines.ts';
 import { applicationBody, makeIdNumber } from '../support/fixtures.ts';
 import { createHarness, type Harness } from '../support/harness.ts';
@@ -64,6 +65,16 @@ describe.each(ENGINES)('concurrent submissions on %s', (engine) => {
               (SELECT count(*)::int FROM ledger_entries WHERE kind = 'origination') AS originations`,
     );
     expect(counts).toEqual({ apps: 24, customers: 22, originations: 22 });
+    // entries written several to a statement (one transaction id) integrate into one consistent tree
+    const integrated = await h.services.ledger.integrate();
+    expect(integrated.treeSize).toBe(
+      (await h.database.query<{ n: number }>('SELECT count(*)::int AS n FROM ledger_entries'))[0]!.n,
+    );
+    const audit = await auditLedger(h.database.db, h.services.ledger);
+    expect(audit.problems).toEqual([]);
+    expect(audit.ok).toBe(true);
+    expect(audit.treeSize).toBe(integrated.treeSize);
+    expect(audit.leavesChecked).toBeGreaterThanOrEqual(22);
     const grouped = h.services.intake.groupingStats(h.database.run);
     expect(grouped!.writes.parts).toBeGreaterThanOrEqual(22);
     // PostgreSQL answers asynchronously, so submissions queue behind the two statements in flight
