@@ -99,6 +99,12 @@ export interface RoutingServiceOptions {
   choiceWaitMs?: number;
   /** a funder that answered "pending" and sent no callback within this long is a timeout (default 24 h) */
   callbackTtlMs?: number;
+  /**
+   * parallel mode: once an approval is in hand, wait at most this long (from the fan-out) for the
+   * funders still deciding, then keep the best approval so far (default 2 min); later answers are
+   * recorded, and a later approval is superseded
+   */
+  parallelWindowMs?: number;
   /** offers left unanswered this long expire (default 7 days) */
   offerTtlMs?: number;
   webhook?: Partial<WebhookOptions>;
@@ -160,6 +166,7 @@ export class RoutingService {
   private readonly approvalTtlMs: number;
   private readonly choiceWaitMs: number;
   private readonly callbackTtlMs: number;
+  private readonly parallelWindowMs: number;
   private readonly offerTtlMs: number;
   private readonly webhook: WebhookAdapter;
   private readonly simulated: SimulatedFunderAdapter | null;
@@ -198,6 +205,7 @@ export class RoutingService {
     this.approvalTtlMs = options.approvalTtlMs ?? 72 * HOUR_MS;
     this.choiceWaitMs = options.choiceWaitMs ?? 10_000;
     this.callbackTtlMs = options.callbackTtlMs ?? 24 * HOUR_MS;
+    this.parallelWindowMs = options.parallelWindowMs ?? 2 * 60_000;
     this.offerTtlMs = options.offerTtlMs ?? 7 * 24 * HOUR_MS;
     this.webhook = new WebhookAdapter(deps.clock, { ...DEFAULT_WEBHOOK_OPTIONS, ...options.webhook });
     this.simulated =
@@ -853,8 +861,12 @@ export class RoutingService {
       return false;
     }
     const approved = dispatches.filter((d) => d.status === 'approved').sort((a, b) => rankOf(a) - rankOf(b));
-    const waiting = dispatches.some((d) => d.status === 'pending' || d.status === 'awaiting_callback');
-    if (approved.length > 0 && (!waiting || row.mode !== 'parallel')) {
+    const undecided = dispatches.filter((d) => d.status === 'pending' || d.status === 'awaiting_callback');
+    const waiting = undecided.length > 0;
+    // Parallel: wait for the funders still deciding, but not past the window once one has approved.
+    const windowOver =
+      waiting && undecided.every((d) => now.getTime() - d.createdAt.getTime() >= this.parallelWindowMs);
+    if (approved.length > 0 && (!waiting || row.mode !== 'parallel' || windowOver)) {
       const best = approved[0]!;
       for (const d of approved.slice(1)) await store.updateDispatch(tx, d.id, { status: 'superseded' });
       await this.deps.intake.transition(tx, applicationId, 'approved', {
@@ -1064,7 +1076,7 @@ export class RoutingService {
    * nobody confirmed within approvalTtlMs, and offers nobody answered within
    * offerTtlMs. One batch per kind per call; the timer calls it, tests call it with a ManualClock.
    */
-  async expireStale(): Promise<{ expired: number; callbacksTimedOut: number }> {
+  async expireStale(): Promise<{ expired: number; callbacksTimedOut: number; parallelSettled: number }> {
     const now = this.deps.clock.now();
     let expired = 0;
     // A funder that promised a callback and never sent one counts as a timeout: the waterfall moves on.
@@ -1091,6 +1103,15 @@ export class RoutingService {
       callbacksTimedOut++;
       if (more) await this.drive(stale.applicationId);
     }
+    // Parallel fan-outs holding an approval whose window is over: keep the best approval so far.
+    let parallelSettled = 0;
+    for (const applicationId of await store.parallelPastWindow(
+      this.deps.database.db,
+      new Date(now.getTime() - this.parallelWindowMs),
+    )) {
+      await this.deps.database.db.transaction((tx) => this.settle(tx, applicationId));
+      parallelSettled++;
+    }
     for (const [phase, ttl] of [
       ['approved', this.approvalTtlMs],
       ['offered', this.offerTtlMs],
@@ -1113,7 +1134,7 @@ export class RoutingService {
         if (done) expired++;
       }
     }
-    return { expired, callbacksTimedOut };
+    return { expired, callbacksTimedOut, parallelSettled };
   }
 
   start(intervalMs: number, onError: (error: unknown) => void = () => {}): void {

@@ -273,6 +273,24 @@ export async function staleAwaiting(
     .limit(EXPIRY_BATCH);
 }
 
+/**
+ * Parallel fan-outs still dispatching that hold an approval while some funder, sent to before
+ * `before`, has not answered: their decision window is over.
+ */
+export async function parallelPastWindow(tx: Executor, before: Date): Promise<string[]> {
+  const result = (await tx.execute(sql`
+    SELECT r.application_id FROM routing_decisions r
+    WHERE r.phase = 'dispatching' AND r.mode = 'parallel'
+      AND EXISTS (SELECT 1 FROM routing_dispatches a
+        WHERE a.application_id = r.application_id AND a.status = 'approved')
+      AND EXISTS (SELECT 1 FROM routing_dispatches w
+        WHERE w.application_id = r.application_id AND w.status IN ('awaiting_callback', 'pending')
+          AND w.created_at < ${before.toISOString()}::timestamptz)
+    ORDER BY r.application_id
+    LIMIT ${EXPIRY_BATCH}`)) as unknown as { rows: Array<{ application_id: string }> };
+  return result.rows.map((row) => row.application_id);
+}
+
 export async function activeConfig(
   tx: Executor,
 ): Promise<{ config: RoutingConfig; version: number } | undefined> {

@@ -352,6 +352,55 @@ describe.each(ENGINES)('routing and dispatch on %s', (engine) => {
     ]);
   });
 
+  it('in parallel, keeps the best approval once the window is over, and supersedes a late approval', async () => {
+    behave({ 'fund-a': 'pending', 'fund-c': 'decline' });
+    const application = await submit();
+    await consentAll(application.id);
+    const chosen = await h.call('POST', `/v1/applications/${application.id}/choose`, {
+      mode: 'parallel',
+      funders: 3,
+    });
+    // fund-b approved, fund-a is still deciding: the fan-out waits for it, inside the window
+    expect(chosen.body.application.status).toBe('sent');
+    h.clock.advance(60_000);
+    expect((await h.services.routing.expireStale()).parallelSettled).toBe(0);
+    expect((await h.call('GET', `/v1/applications/${application.id}`)).body.status).toBe('sent');
+    h.clock.advance(60_001); // past the 2-minute default window
+    expect((await h.services.routing.expireStale()).parallelSettled).toBe(1);
+    const decided = (await h.call('GET', `/v1/applications/${application.id}`)).body;
+    expect(decided).toMatchObject({ status: 'approved', funderId: 'fund-b' });
+
+    // fund-a approves late: its answer is recorded and superseded; the borrower keeps fund-b
+    const ref = funders.get('fund-a')!.received.at(-1)!.body.applicationRef as string;
+    const keyA = (
+      await h.services.access.issueKey(h.database.db, { role: 'funder', funderId: 'fund-a', label: 'late' })
+    ).secret;
+    const late = signedCallback(funders.get('fund-a')!.secret, h.clock.now(), {
+      applicationRef: ref,
+      decision: 'approved',
+    });
+    const answered = await h.call('POST', '/v1/funder/decisions', undefined, {
+      key: keyA,
+      raw: late.raw,
+      headers: late.headers,
+    });
+    expect(answered.status).toBe(200);
+    expect((await h.call('GET', `/v1/applications/${application.id}`)).body).toMatchObject({
+      status: 'approved',
+      funderId: 'fund-b',
+    });
+    const dispatches = (await h.call('GET', `/v1/applications/${application.id}/routing`)).body;
+    expect(
+      (dispatches.dispatches as Array<{ funderId: string; status: string }>)
+        .map((d) => [d.funderId, d.status])
+        .sort(),
+    ).toEqual([
+      ['fund-a', 'superseded'],
+      ['fund-b', 'approved'],
+      ['fund-c', 'declined'],
+    ]);
+  });
+
   it('takes a decision by signed callback, and refuses bad, replayed, foreign and unknown callbacks', async () => {
     behave({ 'fund-a': 'pending' });
     const application = await submit();
