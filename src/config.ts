@@ -14,6 +14,12 @@ export interface Config {
   ledgerOrigin: string;
   /** how often the ledger integrates appended entries and signs a checkpoint (issue 4: at least once a second) */
   ledgerIntegrateIntervalMs: number;
+  /**
+   * SHOUJIA_RELAY_MINT: mint synthetic relay addresses (forwarding nowhere) when the relay pool is
+   * empty. undefined: the command decides (on for `demo`, off for `serve`, where a funder must
+   * never receive an address that reaches no one).
+   */
+  relayMint: boolean | undefined;
   logLevel: string;
 }
 
@@ -66,6 +72,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `SHOUJIA_LEDGER_INTEGRATE_MS must be 10..60000, got ${env.SHOUJIA_LEDGER_INTEGRATE_MS}`,
     );
   }
+  const relayMintText = env.SHOUJIA_RELAY_MINT;
+  if (relayMintText !== undefined && relayMintText !== '0' && relayMintText !== '1')
+    throw new ConfigError(`SHOUJIA_RELAY_MINT must be 0 or 1, got ${relayMintText}`);
   return {
     port,
     host: env.HOST || '127.0.0.1',
@@ -76,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bootstrapAdminKey,
     ledgerOrigin: env.SHOUJIA_LEDGER_ORIGIN || 'shoujia.local/ledger',
     ledgerIntegrateIntervalMs,
+    relayMint: relayMintText === undefined ? undefined : relayMintText === '1',
     logLevel: env.LOG_LEVEL || 'info',
   };
 }

@@ -31,6 +31,13 @@ export interface ServiceOptions {
   submissionGrouping?: GroupOptions;
   /** how long a verified API key is trusted without a database lookup (default 2 s; 0: never) */
   apiKeyCacheMs?: number;
+  /**
+   * with the built-in relay pool: mint synthetic addresses when it is empty (default true: tests
+   * and the demo; `shoujia serve` turns it off unless SHOUJIA_RELAY_MINT=1)
+   */
+  relayMintWhenEmpty?: boolean;
+  /** how long a released relay address rests before another (customer, funder) may lease it (default 90 days) */
+  relayQuarantineMs?: number;
   /** relay contact points (a virtual-number service); absent: the built-in pool, minting demo addresses when empty */
   relayProvider?: RelayProvider;
   /** routing configuration, adapters and expiry times; routingExpireIntervalMs runs the expiry timer (servers) */
@@ -83,7 +90,12 @@ export function createServices(options: ServiceOptions): Services {
     identity,
     intake,
     ledger,
-    relay: options.relayProvider ?? new PoolRelayProvider(clock, { mintWhenEmpty: true }),
+    relay:
+      options.relayProvider ??
+      new PoolRelayProvider(clock, {
+        mintWhenEmpty: options.relayMintWhenEmpty ?? true,
+        ...(options.relayQuarantineMs === undefined ? {} : { quarantineMs: options.relayQuarantineMs }),
+      }),
   });
   const services: Services = {
     database: options.database,

@@ -12,6 +12,7 @@ const ENVIRONMENT = `Environment:
   SHOUJIA_BOOTSTRAP_ADMIN_KEY   if set, an admin API key with exactly this secret exists after start
   SHOUJIA_LEDGER_ORIGIN         ledger checkpoint origin line (default shoujia.local/ledger)
   SHOUJIA_LEDGER_INTEGRATE_MS   ledger integration and checkpoint interval in ms (default 1000)
+  SHOUJIA_RELAY_MINT            1: mint synthetic relay addresses when the pool is empty (default: demo 1, serve 0)
   LOG_LEVEL                     pino level (default info)`;
 
 async function run(demo: boolean): Promise<number> {

@@ -41,6 +41,9 @@ export async function startServer(
     masterKey: config.masterKey,
     ledgerOrigin: config.ledgerOrigin,
     ledgerIntegrateIntervalMs: config.ledgerIntegrateIntervalMs,
+    // A served platform leases relay points from its pool (POST /v1/relay-pool) or a provider; only
+    // the demo, or an explicit SHOUJIA_RELAY_MINT=1, invents addresses that forward nowhere.
+    relayMintWhenEmpty: config.relayMint ?? options.demo,
     onLedgerError: (error) =>
       logger.error({ err: error }, 'ledger integration failed; retrying on the next tick'),
     simulationPollIntervalMs: 1000,

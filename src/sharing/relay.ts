@@ -3,7 +3,7 @@
 // from a provider behind this interface: a virtual-number service in production, the built-in pool
 // (a table the admin fills) for the demo and tests.
 import { randomBytes } from 'node:crypto';
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, isNull, lte, or } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import type { Clock } from '../kernel/index.ts';
 import { relayPool } from './schema.ts';
@@ -32,8 +32,15 @@ export interface PoolOptions {
    * a filled pool with minting off, so a funder never receives an address that reaches no one.
    */
   mintWhenEmpty?: boolean;
+  /**
+   * How long a released address rests before it is leased again (default 90 days): a funder that
+   * kept the old address and calls it must not reach, or be attributed to, another borrower.
+   */
+  quarantineMs?: number;
   random?: (bytes: number) => Uint8Array;
 }
+
+export const DEFAULT_RELAY_QUARANTINE_MS = 90 * 24 * 60 * 60 * 1000;
 
 /** Attempts to mint an address not yet in the pool (random collisions are rare; bounded anyway). */
 const MINT_ATTEMPTS = 8;
@@ -53,7 +60,13 @@ export class PoolRelayProvider implements RelayProvider {
     const [row] = await tx
       .select({ address: relayPool.address })
       .from(relayPool)
-      .where(and(eq(relayPool.channel, channel), eq(relayPool.status, 'free')))
+      .where(
+        and(
+          eq(relayPool.channel, channel),
+          eq(relayPool.status, 'free'),
+          or(isNull(relayPool.restUntil), lte(relayPool.restUntil, this.clock.now())),
+        ),
+      )
       .orderBy(asc(relayPool.address))
       .limit(ACQUIRE_CANDIDATES)
       .for('update', { skipLocked: true });
@@ -81,8 +94,12 @@ export class PoolRelayProvider implements RelayProvider {
     return null;
   }
 
+  /** The address returns to the pool, resting for quarantineMs before anyone may lease it again. */
   async release(tx: Executor, address: string): Promise<void> {
-    await tx.update(relayPool).set({ status: 'free' }).where(eq(relayPool.address, address));
+    const restUntil = new Date(
+      this.clock.now().getTime() + (this.options.quarantineMs ?? DEFAULT_RELAY_QUARANTINE_MS),
+    );
+    await tx.update(relayPool).set({ status: 'free', restUntil }).where(eq(relayPool.address, address));
   }
 
   /** Add addresses to the pool (admin); existing ones are left as they are. Returns how many were new. */

@@ -63,6 +63,8 @@ export const relayPool = pgTable(
     /** free | leased */
     status: text('status').notNull(),
     addedAt: timestamp('added_at', { withTimezone: true, mode: 'date' }).notNull(),
+    /** a released address is not leased again before this time (quarantine); null: never leased */
+    restUntil: timestamp('rest_until', { withTimezone: true, mode: 'date' }),
   },
   (t) => [index('relay_pool_free').on(t.channel, t.status, t.address)],
 );

@@ -1,0 +1,1 @@
+ALTER TABLE "relay_pool" ADD COLUMN "rest_until" timestamp with time zone;
