@@ -8,6 +8,7 @@ import type { GroupOptions } from './db/statement-groups.ts';
 import { IntakeService } from './intake/service.ts';
 import { type Clock, type IdGenerator, Vault, createIdGenerator, systemClock } from './kernel/index.ts';
 import { LedgerService } from './ledger/service.ts';
+import { Pseudonymiser } from './sharing/pseudonym.ts';
 import { PoolRelayProvider, type RelayProvider } from './sharing/relay.ts';
 import { SharingService } from './sharing/service.ts';
 import { SimulationService } from './simulation/service.ts';
@@ -74,11 +75,15 @@ export function createServices(options: ServiceOptions): Services {
   const base = { clock, ids, vault, masterKey: options.masterKey };
   const identity = new IdentityService(base);
   const ledgerOrigin = options.ledgerOrigin ?? 'shoujia.local/ledger';
+  // One pseudonymiser for the sharing gateway's payloads and the ledger's funder-facing entries:
+  // a funder meets the same customerRef and applicationRef in both.
+  const pseudonyms = new Pseudonymiser(options.masterKey);
   const ledger = new LedgerService({
     database: options.database,
     clock,
     masterKey: options.masterKey,
     origin: ledgerOrigin,
+    blinding: pseudonyms,
   });
   const intake = new IntakeService({ ...base, identity, grouping: options.submissionGrouping });
   const catalog = new CatalogService(base);

@@ -27,11 +27,48 @@ export function leafHashOfEntry(entry: LedgerEntry): Buffer {
   return leafHashOfBody(canonicalJson(entry));
 }
 
+/**
+ * Per-funder pseudonyms of the platform's ids (the sharing gateway's, so an entry names the
+ * customer and application as the funder's payloads do).
+ */
+export interface EntryBlinding {
+  customerRef(funderId: string, customerId: string): string;
+  applicationRef(funderId: string, applicationId: string): string;
+}
+
+/**
+ * Kinds that name a funder, which that funder reads (with the salt) to check its proofs. Their
+ * bodies carry the funder's pseudonyms instead of the platform's customer and application ids:
+ * two funders comparing their entries cannot link a customer (or an application sent to both)
+ * through the ledger. A commitment to each id lets the platform prove the link to an arbiter.
+ */
+export const FUNDER_FACING_KINDS: ReadonlySet<string> = new Set([
+  'consent-granted',
+  'consent-withdrawn',
+  'exposure',
+  'decision',
+  'booking',
+  'conversion',
+]);
+
+/**
+ * The commitment to an id inside a salted entry: hex SHA-256 of
+ * `shoujia-ledger/id-commitment/v1 NUL <salt, base64> NUL <field> NUL <id>`. Opening it means
+ * revealing the id: anyone holding the entry body recomputes it. Platform ids carry 80 random bits
+ * and every entry its own salt, so a commitment neither reveals the id nor matches another entry's.
+ */
+export function idCommitment(saltBase64: string, field: 'customerId' | 'applicationId', id: string): string {
+  return createHash('sha256')
+    .update(`shoujia-ledger/id-commitment/v1\u0000${saltBase64}\u0000${field}\u0000${id}`, 'utf8')
+    .digest('hex');
+}
+
 /** Build the committed body: the input, the time it was recorded and the salt. */
 export function commitEntry(
   input: LedgerEntryInput,
   now: Date,
   salt: Uint8Array,
+  blinding?: EntryBlinding,
 ): { entry: LedgerEntry; body: string; leafHash: Buffer } {
   assert(
     (ENTRY_KINDS as readonly string[]).includes(input.kind),
@@ -39,10 +76,12 @@ export function commitEntry(
   );
   assert(salt.length === SALT_BYTES, 'ledger salt must be 16 bytes');
   const { at, ...rest } = input;
+  const saltBase64 = Buffer.from(salt).toString('base64');
+  const fields = blinding && FUNDER_FACING_KINDS.has(input.kind) ? blind(rest, saltBase64, blinding) : rest;
   const entry = {
-    ...rest,
+    ...fields,
     at: (at ?? now).toISOString(),
-    salt: Buffer.from(salt).toString('base64'),
+    salt: saltBase64,
   } as LedgerEntry;
   const body = canonicalJson(entry);
   assert(
@@ -50,6 +89,27 @@ export function commitEntry(
     `ledger entry body above ${MAX_ENTRY_BODY_BYTES} bytes`,
   );
   return { entry, body, leafHash: leafHashOfBody(body) };
+}
+
+/** The funder-facing body: the platform's ids replaced by the funder's pseudonyms and commitments. */
+function blind(
+  fields: Record<string, unknown>,
+  saltBase64: string,
+  blinding: EntryBlinding,
+): Record<string, unknown> {
+  const { customerId, applicationId, ...rest } = fields;
+  const funderId = fields.funderId;
+  assert(typeof funderId === 'string', 'a funder-facing entry names its funder');
+  const out: Record<string, unknown> = { ...rest };
+  if (typeof customerId === 'string') {
+    out.customerRef = blinding.customerRef(funderId, customerId);
+    out.customerCommitment = idCommitment(saltBase64, 'customerId', customerId);
+  }
+  if (typeof applicationId === 'string') {
+    out.applicationRef = blinding.applicationRef(funderId, applicationId);
+    out.applicationCommitment = idCommitment(saltBase64, 'applicationId', applicationId);
+  }
+  return out;
 }
 
 /** Who an entry is about, for scoping reads (funder keys see only entries naming them). */

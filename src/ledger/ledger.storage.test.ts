@@ -378,7 +378,9 @@ describe.skipIf(!ENGINES.includes('postgres'))('two processes on one PostgreSQL'
       const rows = await database.query<{ body: string }>(
         'SELECT e.body FROM ledger_leaves l JOIN ledger_entries e USING (entry_id) ORDER BY l.leaf_index LIMIT 10',
       );
-      expect(rows.map((r) => JSON.parse(r.body).applicationId)).toEqual(['app_1', 'app_2']);
+      // decision entries name the application by the funder's pseudonym (entry.ts FUNDER_FACING_KINDS)
+      const refOf = (app: string) => services.sharing.pseudonyms.applicationRef('fund-a', app);
+      expect(rows.map((r) => JSON.parse(r.body).applicationRef)).toEqual([refOf('app_1'), refOf('app_2')]);
     } finally {
       await database.close();
     }

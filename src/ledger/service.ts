@@ -7,7 +7,7 @@ import { and, desc, eq, type SQL } from 'drizzle-orm';
 import type { Principal } from '../access/model.ts';
 import type { Database, Executor } from '../db/client.ts';
 import { type Clock, DomainError, assert, deriveKey, secureRandomBytes } from '../kernel/index.ts';
-import { commitEntry, entryIdOf, entrySubjects, SALT_BYTES } from './entry.ts';
+import { commitEntry, type EntryBlinding, entryIdOf, entrySubjects, SALT_BYTES } from './entry.ts';
 import {
   consistencyRanges,
   EMPTY_ROOT,
@@ -60,6 +60,11 @@ export interface LedgerOptions {
   batchSize?: number;
   /** salt source; tests may pass a seeded one */
   salt?: (bytes: number) => Uint8Array;
+  /**
+   * the funders' pseudonyms for funder-facing entries (entry.ts FUNDER_FACING_KINDS); absent: bodies
+   * keep the platform's ids (unit tests of the tree alone)
+   */
+  blinding?: EntryBlinding;
 }
 
 export class LedgerService {
@@ -119,6 +124,7 @@ export class LedgerService {
         input,
         now,
         salts.subarray(i * SALT_BYTES, (i + 1) * SALT_BYTES),
+        this.deps.blinding,
       );
       const { funderId, customerId } = entrySubjects(input);
       return {

@@ -7,6 +7,7 @@ import type { LiveConsent } from '../identity/model.ts';
 import { createServices, type Services } from '../services.ts';
 import { ENGINES, freshDatabase, type TestDatabase } from '../../test/support/engines.ts';
 import { applicationBody, makeIdNumber } from '../../test/support/fixtures.ts';
+import { idCommitment } from '../ledger/entry.ts';
 import { PoolRelayProvider } from './relay.ts';
 import { integratedIndex } from './test-ledger.ts';
 
@@ -83,11 +84,18 @@ describe.each(ENGINES)('sharing gateway on %s', (engine) => {
     expect(entry.entry).toMatchObject({
       kind: 'exposure',
       funderId: 'bank-a',
-      customerId: application.customerId,
+      // the funder's pseudonyms, as in its payload, and commitments the platform can open
+      customerRef: result.payload.fields.customerRef,
+      customerCommitment: idCommitment(entry.entry.salt, 'customerId', application.customerId),
+      applicationRef: result.payload.fields.applicationRef,
+      applicationCommitment: idCommitment(entry.entry.salt, 'applicationId', application.id),
       stage: 'application',
       fields: result.fields,
       payloadHash: result.payloadHash,
     });
+    const body = JSON.stringify(entry.entry);
+    expect(body).not.toContain(application.customerId);
+    expect(body).not.toContain(application.id);
   });
 
   it('leases one relay point per (customer, funder): the same again for the same funder, another for another', async () => {

@@ -186,7 +186,8 @@ export class SharingService {
       payloadHash,
       consentId: live.id,
       applicationId,
-      details: { customerRef, applicationRef, policyVersion: policy.version },
+      // the ledger's body names the customer and application by this funder's pseudonyms itself
+      details: { policyVersion: policy.version },
       at: now,
     });
     await store.insertShare(tx, {

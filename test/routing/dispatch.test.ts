@@ -203,11 +203,17 @@ describe.each(ENGINES)('routing and dispatch on %s', (engine) => {
       'confirmed',
       'booked',
     ]);
-    const kinds = await h.database.query<{ kind: string }>(
-      `SELECT kind FROM ledger_entries WHERE body::jsonb->>'applicationId' = $1 ORDER BY created_at`,
-      [application.id],
+    // Funder-facing entries name the application by the funder's pseudonym (what its payloads carry)
+    const applicationRef = h.services.sharing.pseudonyms.applicationRef('fund-b', application.id);
+    const kinds = await h.database.query<{ kind: string; body: string }>(
+      `SELECT kind, body FROM ledger_entries WHERE body::jsonb->>'applicationRef' = $1 ORDER BY created_at`,
+      [applicationRef],
     );
     expect(kinds.map((k) => k.kind)).toEqual(expect.arrayContaining(['exposure', 'decision', 'booking']));
+    for (const { body } of kinds) {
+      expect(body).not.toContain(application.id);
+      expect(body).not.toContain(application.customerId);
+    }
   });
 
   it('sends the funder only what the sharing gateway produced: a masked or withheld amount stays so', async () => {
