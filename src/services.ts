@@ -2,9 +2,10 @@
 // the CLI and the tests all start here, so they run the same wiring.
 import { AccessService } from './access/service.ts';
 import { CatalogService } from './catalog/service.ts';
-import type { Database } from './db/client.ts';
-import { IdentityService } from './identity/service.ts';
+import type { Database, Executor } from './db/client.ts';
+import { listenForNotices, notice } from './db/notices.ts';
 import type { GroupOptions } from './db/statement-groups.ts';
+import { IdentityService } from './identity/service.ts';
 import { IntakeService } from './intake/service.ts';
 import { type Clock, type IdGenerator, Vault, createIdGenerator, systemClock } from './kernel/index.ts';
 import { LedgerService } from './ledger/service.ts';
@@ -30,6 +31,12 @@ export interface ServiceOptions {
   onSimulationError?: (error: unknown) => void;
   /** how concurrent submissions share statements (src/db/statement-groups.ts; default ≤ 16 a statement, 2 in flight) */
   submissionGrouping?: GroupOptions;
+  /**
+   * PostgreSQL: hear other API processes' catalogue changes and key revocations (LISTEN on a
+   * connection of its own; default true)
+   */
+  crossProcessNotices?: boolean;
+  onNoticeError?: (error: unknown) => void;
   /** how long a verified API key is trusted without a database lookup (default 2 s; 0: never) */
   apiKeyCacheMs?: number;
   /**
@@ -125,11 +132,43 @@ export function createServices(options: ServiceOptions): Services {
     services.simulation.start(options.simulationPollIntervalMs, options.onSimulationError);
   services.stopHooks.push(() => services.simulation.stop());
   wireRouting(services, options.routingExpireIntervalMs, options.onRoutingError);
+  wireNotices(services, options.crossProcessNotices ?? true, options.onNoticeError);
   if (options.ledgerIntegrateIntervalMs !== undefined) {
     ledger.start(options.ledgerIntegrateIntervalMs, options.onLedgerError);
     services.stopHooks.push(() => ledger.stop());
   }
   return services;
+}
+
+/**
+ * Cache notices between API processes (PostgreSQL only; PGlite is one process): catalogue changes
+ * and key revocations made elsewhere reach this process's caches when they commit.
+ */
+function wireNotices(services: Services, enabled: boolean, onError?: (error: unknown) => void): void {
+  const { database, access, routing } = services;
+  if (!database.url) return;
+  const revoke = access.revoke.bind(access);
+  access.revoke = async (tx, keyId) => {
+    await revoke(tx, keyId);
+    await notice(tx, `key:${keyId}`);
+  };
+  if (!enabled) return;
+  const listener = listenForNotices(
+    database.url,
+    (payload) => {
+      if (payload === 'catalog') routing.invalidateCatalog();
+      else if (payload.startsWith('key:')) access.forget(payload.slice(4));
+    },
+    {
+      ...(onError ? { onError } : {}),
+      // notices sent while disconnected are lost: start again from the database
+      onReconnect: () => {
+        routing.invalidateCatalog();
+        access.forgetAll();
+      },
+    },
+  );
+  services.stopHooks.push(() => listener.stop());
 }
 
 /**
@@ -176,9 +215,10 @@ function wireLedger(services: Services): void {
 }
 
 /**
- * Routing keeps the active catalogue compiled in memory: catalogue changes made through this process
- * drop it at once (other processes' changes within the cache time, ADR 0031). The expiry timer runs
- * on servers; tests call routing.expireStale() with their manual clock.
+ * Routing keeps the active catalogue compiled in memory: catalogue, trust and configuration
+ * changes made through this process drop it at once, and on PostgreSQL a notice drops it in the
+ * other processes when the change commits (the cache time remains the fallback, ADR 0031). The
+ * expiry timer runs on servers; tests call routing.expireStale() with their manual clock.
  */
 function wireRouting(
   services: Services,
@@ -186,13 +226,24 @@ function wireRouting(
   onError?: (error: unknown) => void,
 ): void {
   const { catalog, routing } = services;
-  for (const method of ['createFunder', 'setFunderStatus', 'createProduct', 'createContract'] as const) {
-    const original = catalog[method].bind(catalog) as (...args: unknown[]) => Promise<unknown>;
-    (catalog as unknown as Record<string, unknown>)[method] = async (...args: unknown[]) => {
-      const result = await original(...args);
-      routing.invalidateCatalog();
-      return result;
-    };
+  const crossProcess = services.database.url !== undefined;
+  const changes = [
+    [catalog, ['createFunder', 'setFunderStatus', 'createProduct', 'createContract']],
+    [routing, ['setTrust', 'setConfiguration']],
+  ] as const;
+  for (const [target, methods] of changes) {
+    for (const method of methods) {
+      const original = (target as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[
+        method
+      ]!.bind(target);
+      (target as unknown as Record<string, unknown>)[method] = async (...args: unknown[]) => {
+        const result = await original(...args);
+        routing.invalidateCatalog();
+        // other API processes drop theirs when this transaction commits (args[0] is its executor)
+        if (crossProcess) await notice(args[0] as Executor, 'catalog');
+        return result;
+      };
+    }
   }
   if (expireIntervalMs !== undefined) routing.start(expireIntervalMs, onError);
   services.stopHooks.push(() => routing.stop());

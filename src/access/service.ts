@@ -106,6 +106,11 @@ export class AccessService {
     this.forget(keyId);
   }
 
+  /** Forget every verified key (the notices from other processes may have been missed). */
+  forgetAll(): void {
+    this.verified.clear();
+  }
+
   /** Drop a key from this process's memory of verified keys (revocation). */
   forget(keyId: string): void {
     for (const [hash, entry] of this.verified)

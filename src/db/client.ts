@@ -58,6 +58,8 @@ export interface Database {
    * open (one connection: it would wait for the transaction forever).
    */
   run: Runner;
+  /** PostgreSQL: the server's URL (for connections of a module's own, e.g. LISTEN); PGlite: undefined */
+  url?: string;
   close(): Promise<void>;
 }
 
@@ -100,6 +102,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
         const result = await runPool.query({ ...(name ? { name } : {}), text, values: params });
         return result.rows as T[];
       },
+      url: options.url,
       close: async () => {
         await Promise.all([pool.end(), runPool.end()]);
       },

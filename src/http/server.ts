@@ -50,6 +50,11 @@ export async function startServer(
     routingExpireIntervalMs: 60_000,
     onRoutingError: (error) =>
       logger.error({ err: error }, 'routing expiry failed; retrying on the next tick'),
+    onNoticeError: (error) =>
+      logger.warn(
+        { err: error },
+        'cache notices connection lost; reconnecting (caches fall back to their time limits)',
+      ),
     onSimulationError: (error) =>
       logger.error({ err: error }, 'simulation runner failed; retrying on the next tick'),
   });

@@ -64,6 +64,7 @@ export async function createHarness(
     async close() {
       await services.routing.stop();
       await app.close();
+      for (const hook of services.stopHooks) await hook();
       await database.close();
     },
   };
