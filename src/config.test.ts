@@ -12,6 +12,15 @@ const env = (extra: Record<string, string> = {}) => ({
 });
 
 describe('loadConfig', () => {
+  it('takes the ledger signing key apart from the master key, or none', () => {
+    expect(loadConfig(env()).ledgerSigningSeed).toBeUndefined();
+    const seed = 'ab'.repeat(32);
+    expect(loadConfig(env({ SHOUJIA_LEDGER_SIGNING_KEY: seed })).ledgerSigningSeed).toEqual(
+      Buffer.from(seed, 'hex'),
+    );
+    expect(() => loadConfig(env({ SHOUJIA_LEDGER_SIGNING_KEY: 'abc' }))).toThrow(ConfigError);
+  });
+
   it('leaves relay minting to the command unless SHOUJIA_RELAY_MINT says 0 or 1', () => {
     expect(loadConfig(env()).relayMint).toBeUndefined();
     expect(loadConfig(env({ SHOUJIA_RELAY_MINT: '1' })).relayMint).toBe(true);

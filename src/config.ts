@@ -12,6 +12,12 @@ export interface Config {
   masterKeyGenerated: boolean;
   bootstrapAdminKey: string | undefined;
   ledgerOrigin: string;
+  /**
+   * SHOUJIA_LEDGER_SIGNING_KEY: the checkpoint key's Ed25519 seed (64 hex characters), kept apart
+   * from the master key so rotating one does not rotate the other; absent: derived from the master
+   * key (ADR 0020)
+   */
+  ledgerSigningSeed: Buffer | undefined;
   /** how often the ledger integrates appended entries and signs a checkpoint (issue 4: at least once a second) */
   ledgerIntegrateIntervalMs: number;
   /**
@@ -72,6 +78,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `SHOUJIA_LEDGER_INTEGRATE_MS must be 10..60000, got ${env.SHOUJIA_LEDGER_INTEGRATE_MS}`,
     );
   }
+  const seedText = env.SHOUJIA_LEDGER_SIGNING_KEY?.trim();
+  if (seedText !== undefined && seedText !== '' && !/^[0-9a-fA-F]{64}$/.test(seedText))
+    throw new ConfigError('SHOUJIA_LEDGER_SIGNING_KEY must be 64 hex characters (an Ed25519 seed)');
   const relayMintText = env.SHOUJIA_RELAY_MINT;
   if (relayMintText !== undefined && relayMintText !== '0' && relayMintText !== '1')
     throw new ConfigError(`SHOUJIA_RELAY_MINT must be 0 or 1, got ${relayMintText}`);
@@ -84,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     masterKeyGenerated,
     bootstrapAdminKey,
     ledgerOrigin: env.SHOUJIA_LEDGER_ORIGIN || 'shoujia.local/ledger',
+    ledgerSigningSeed: seedText ? Buffer.from(seedText, 'hex') : undefined,
     ledgerIntegrateIntervalMs,
     relayMint: relayMintText === undefined ? undefined : relayMintText === '1',
     logLevel: env.LOG_LEVEL || 'info',

@@ -29,6 +29,8 @@ export interface ServiceOptions {
   /** look for queued simulation runs every this many ms (servers); absent: tests call simulation.runPending() */
   simulationPollIntervalMs?: number;
   onSimulationError?: (error: unknown) => void;
+  /** the ledger checkpoint key's Ed25519 seed; absent: derived from the master key (ADR 0020) */
+  ledgerSigningSeed?: Buffer | undefined;
   /** how concurrent submissions share statements (src/db/statement-groups.ts; default ≤ 16 a statement, 2 in flight) */
   submissionGrouping?: GroupOptions;
   /**
@@ -89,6 +91,7 @@ export function createServices(options: ServiceOptions): Services {
     database: options.database,
     clock,
     masterKey: options.masterKey,
+    signingSeed: options.ledgerSigningSeed,
     origin: ledgerOrigin,
     blinding: pseudonyms,
   });

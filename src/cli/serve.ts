@@ -11,6 +11,7 @@ const ENVIRONMENT = `Environment:
   SHOUJIA_MASTER_KEY            64 hex characters; absent in embedded mode: generated once and stored in the data dir
   SHOUJIA_BOOTSTRAP_ADMIN_KEY   if set, an admin API key with exactly this secret exists after start
   SHOUJIA_LEDGER_ORIGIN         ledger checkpoint origin line (default shoujia.local/ledger)
+  SHOUJIA_LEDGER_SIGNING_KEY    ledger checkpoint key: 64 hex characters (Ed25519 seed); absent: derived from the master key
   SHOUJIA_LEDGER_INTEGRATE_MS   ledger integration and checkpoint interval in ms (default 1000)
   SHOUJIA_RELAY_MINT            1: mint synthetic relay addresses when the pool is empty (default: demo 1, serve 0)
   LOG_LEVEL                     pino level (default info)`;

@@ -40,6 +40,7 @@ export async function startServer(
     database,
     masterKey: config.masterKey,
     ledgerOrigin: config.ledgerOrigin,
+    ledgerSigningSeed: config.ledgerSigningSeed,
     ledgerIntegrateIntervalMs: config.ledgerIntegrateIntervalMs,
     // A served platform leases relay points from its pool (POST /v1/relay-pool) or a provider; only
     // the demo, or an explicit SHOUJIA_RELAY_MINT=1, invents addresses that forward nowhere.

@@ -144,6 +144,7 @@ async function audit(argv: string[]): Promise<number> {
       database,
       masterKey: config.masterKey,
       ledgerOrigin: config.ledgerOrigin,
+      ledgerSigningSeed: config.ledgerSigningSeed,
     });
     const started = performance.now();
     const report = await auditLedger(database.db, services.ledger, (done, total) => {

@@ -56,6 +56,8 @@ export interface LedgerOptions {
   database: Database;
   clock: Clock;
   masterKey: Buffer;
+  /** an explicit Ed25519 seed for the checkpoint key (32 bytes); absent: derived from masterKey */
+  signingSeed?: Buffer | undefined;
   origin: string;
   batchSize?: number;
   /** salt source; tests may pass a seeded one */
@@ -84,8 +86,15 @@ export class LedgerService {
     // signed-note key names may not contain '+' or spaces; the origin conventionally names the key.
     this.keyName = deps.origin.replace(/[\s+]/gu, '_');
     assert(isKeyName(this.keyName), 'ledger key name');
-    // ADR 0020: the checkpoint key is derived from the master key (HKDF purpose ledger/checkpoint/ed25519).
-    const { privateKey, publicKey } = ed25519FromSeed(deriveKey(deps.masterKey, 'ledger/checkpoint/ed25519'));
+    // ADR 0020: the checkpoint key is derived from the master key (HKDF purpose ledger/checkpoint/ed25519)
+    // unless an explicit seed is configured (SHOUJIA_LEDGER_SIGNING_KEY).
+    assert(
+      deps.signingSeed === undefined || deps.signingSeed.length === 32,
+      'ledger signing seed is 32 bytes',
+    );
+    const { privateKey, publicKey } = ed25519FromSeed(
+      deps.signingSeed ?? deriveKey(deps.masterKey, 'ledger/checkpoint/ed25519'),
+    );
     this.privateKey = privateKey;
     this.publicKey = publicKey;
     this.verifierKey = formatVerifierKey(this.keyName, SIGNATURE_TYPE_ED25519, publicKey);
