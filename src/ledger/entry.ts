@@ -42,14 +42,9 @@ export interface EntryBlinding {
  * two funders comparing their entries cannot link a customer (or an application sent to both)
  * through the ledger. A commitment to each id lets the platform prove the link to an arbiter.
  */
-export const FUNDER_FACING_KINDS: ReadonlySet<string> = new Set([
-  'consent-granted',
-  'consent-withdrawn',
-  'exposure',
-  'decision',
-  'booking',
-  'conversion',
-]);
+export const FUNDER_FACING_KINDS: ReadonlySet<string> = new Set(
+  ENTRY_KINDS.filter((kind) => kind !== 'origination'), // every kind but origination names a funder
+);
 
 /**
  * The commitment to an id inside a salted entry: hex SHA-256 of
