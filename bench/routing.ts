@@ -219,7 +219,15 @@ async function measureHttp(
   connections: number,
   processes: number,
   warmupSeconds: number,
-): Promise<{ perSecond: number; p99Ms: number; p50Ms: number; non2xx: number; cpuMsPerRequest: number }> {
+  rounds: number,
+): Promise<{
+  perSecond: number;
+  p99Ms: number;
+  p50Ms: number;
+  non2xx: number;
+  cpuMsPerRequest: number;
+  rounds: Array<{ rps50: number; p99: number }>;
+}> {
   const name = `shoujia_bench_routing_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: BASE_URL });
   await admin.connect();
@@ -296,6 +304,7 @@ async function measureHttp(
         String(seconds),
         String(connections),
         String(warmupSeconds),
+        String(rounds),
       ],
       { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] },
     );
@@ -338,6 +347,7 @@ async function measureHttp(
       p50: number;
       non2xx: number;
       total: number;
+      rounds: Array<{ rps50: number; p99: number }>;
     };
     return {
       perSecond: result.rps50,
@@ -345,6 +355,7 @@ async function measureHttp(
       p50Ms: result.p50,
       non2xx: result.non2xx,
       cpuMsPerRequest: cpuMicros / 1000 / Math.max(1, result.total),
+      rounds: result.rounds,
     };
   } finally {
     for (const worker of workers) worker.kill();
@@ -368,9 +379,10 @@ const area: BenchArea = {
         option(args, 'connections', 16),
         option(args, 'processes', 1),
         option(args, 'warmup', 2, true),
+        option(args, 'rounds', 3),
       );
       log(
-        `http: ${Math.round(http.perSecond)} applications/s (median second), p50 ${http.p50Ms} ms, p99 ${http.p99Ms} ms, non-2xx ${http.non2xx}, server CPU ${http.cpuMsPerRequest.toFixed(2)} ms per request`,
+        `http: ${Math.round(http.perSecond)} applications/s (median second of the median round), p50 ${http.p50Ms} ms, p99 ${http.p99Ms} ms, non-2xx ${http.non2xx}, server CPU ${http.cpuMsPerRequest.toFixed(2)} ms per request; rounds ${http.rounds.map((r) => `${r.rps50}/s p99 ${r.p99} ms`).join(', ')}`,
       );
       return [
         {
@@ -421,9 +433,10 @@ const area: BenchArea = {
       option(args, 'connections', 16),
       option(args, 'processes', 1),
       option(args, 'warmup', 2, true),
+      option(args, 'rounds', 3),
     );
     log(
-      `http: ${Math.round(http.perSecond)} applications/s (median second), p50 ${http.p50Ms} ms, p99 ${http.p99Ms} ms, non-2xx ${http.non2xx}`,
+      `http: ${Math.round(http.perSecond)} applications/s (median second of the median round), p50 ${http.p50Ms} ms, p99 ${http.p99Ms} ms, non-2xx ${http.non2xx}; rounds ${http.rounds.map((r) => `${r.rps50}/s p99 ${r.p99} ms`).join(', ')}`,
     );
     const results: BenchResult[] = [
       {
