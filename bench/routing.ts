@@ -368,32 +368,35 @@ async function measureHttp(
   }
 }
 
+/** The HTTP part with the command line's options, logged; its two results. */
+async function httpResults(log: (line: string) => void, args: string[]): Promise<BenchResult[]> {
+  const http = await measureHttp(
+    log,
+    option(args, 'seconds', 10),
+    option(args, 'connections', 16),
+    option(args, 'processes', 1),
+    option(args, 'warmup', 2, true),
+    option(args, 'rounds', 3),
+  );
+  log(
+    `http: ${Math.round(http.perSecond)} applications/s (median second of the median round), p50 ${http.p50Ms} ms, p99 ${http.p99Ms} ms, non-2xx ${http.non2xx}, server CPU ${http.cpuMsPerRequest.toFixed(2)} ms per request; rounds ${http.rounds.map((r) => `${r.rps50}/s p99 ${r.p99} ms`).join(', ')}`,
+  );
+  return [
+    {
+      name: 'http_applications_per_s',
+      value: Math.round(http.perSecond),
+      unit: 'applications/s',
+      note: 'goal ≥ 2,000',
+    },
+    { name: 'http_p99_ms', value: http.p99Ms, unit: 'ms', note: 'goal ≤ 25' },
+  ];
+}
+
 const area: BenchArea = {
   description:
     'routing decisions in process (vs zen-engine on the same eligibility) and POST /v1/applications over HTTP on PostgreSQL',
   async run({ log, args }) {
-    if (args.includes('--http-only')) {
-      const http = await measureHttp(
-        log,
-        option(args, 'seconds', 10),
-        option(args, 'connections', 16),
-        option(args, 'processes', 1),
-        option(args, 'warmup', 2, true),
-        option(args, 'rounds', 3),
-      );
-      log(
-        `http: ${Math.round(http.perSecond)} applications/s (median second of the median round), p50 ${http.p50Ms} ms, p99 ${http.p99Ms} ms, non-2xx ${http.non2xx}, server CPU ${http.cpuMsPerRequest.toFixed(2)} ms per request; rounds ${http.rounds.map((r) => `${r.rps50}/s p99 ${r.p99} ms`).join(', ')}`,
-      );
-      return [
-        {
-          name: 'http_applications_per_s',
-          value: Math.round(http.perSecond),
-          unit: 'applications/s',
-          note: 'goal ≥ 2,000',
-        },
-        { name: 'http_p99_ms', value: http.p99Ms, unit: 'ms', note: 'goal ≤ 25' },
-      ];
-    }
+    if (args.includes('--http-only')) return httpResults(log, args);
     const catalog = randomCatalog(SEED, 50, 10);
     const random = new SeededRandom(SEED);
     const states = randomFunderStates(random, catalog.funders);
@@ -427,17 +430,7 @@ const area: BenchArea = {
       `zen-engine: ${Math.round(zen.sequential).toLocaleString('en-US')}/s sequential, ${Math.round(zen.inFlight8).toLocaleString('en-US')}/s with 8 in flight; same eligible set as decide() on ${(zen.agreement * 100).toFixed(0)}% of a 200-applicant sample`,
     );
     log(`ratio: ${(inProcess.perSecond / zen.sequential).toFixed(1)}× (goal ≥ 20×)`);
-    const http = await measureHttp(
-      log,
-      option(args, 'seconds', 10),
-      option(args, 'connections', 16),
-      option(args, 'processes', 1),
-      option(args, 'warmup', 2, true),
-      option(args, 'rounds', 3),
-    );
-    log(
-      `http: ${Math.round(http.perSecond)} applications/s (median second of the median round), p50 ${http.p50Ms} ms, p99 ${http.p99Ms} ms, non-2xx ${http.non2xx}; rounds ${http.rounds.map((r) => `${r.rps50}/s p99 ${r.p99} ms`).join(', ')}`,
-    );
+    const http = await httpResults(log, args);
     const results: BenchResult[] = [
       {
         name: 'inprocess_decisions_per_s',
@@ -451,13 +444,7 @@ const area: BenchArea = {
         unit: 'decisions/s',
         note: 'peer, eligibility only, sequential',
       },
-      {
-        name: 'http_applications_per_s',
-        value: Math.round(http.perSecond),
-        unit: 'applications/s',
-        note: 'goal ≥ 2,000',
-      },
-      { name: 'http_p99_ms', value: http.p99Ms, unit: 'ms', note: 'goal ≤ 25' },
+      ...http,
     ];
     return results;
   },
