@@ -1,8 +1,9 @@
-// Application intake: validate, upsert the customer, store the application and its first event,
-// all in one transaction (with the caller's idempotency record).
+// Application intake: validate, upsert the customer, store the application and its first events.
+// A submission is two statements: a read of what is known, then one statement that writes it all,
+// atomically (ADR 0034); concurrent submissions share those statements.
 import { plainSql } from '../db/render.ts';
 import './errors.ts';
-import { and, asc, eq, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, type SQL } from 'drizzle-orm';
 import { type Executor, type Runner, runnerOf } from '../db/client.ts';
 import { type GroupOptions, runPart, StatementGroups, type StatementPart } from '../db/statement-groups.ts';
 import {
@@ -155,6 +156,17 @@ function fromRow(row: ApplicationRow): Application {
   };
 }
 
+/** The answer kept for an Idempotency-Key, if any. */
+async function storedAnswer(
+  run: Runner,
+  key: { scope: string; key: string },
+): Promise<IdempotencyRecord | null> {
+  const [row] = await run<{ record: IdempotencyRecord | null }>(
+    plainSql`SELECT ${recordLookup(key.scope, key.key)} AS record`,
+  );
+  return row?.record ?? null;
+}
+
 type Submitted =
   | { replayed: false; application: Application; customerCreated: boolean; body?: Record<string, unknown> }
   | { replayed: true; response: StoredResponse };
@@ -212,12 +224,10 @@ export class IntakeService {
       result = await this.submitWith(run, input, route, idempotency);
     } catch (error) {
       if (!isClaimConflict(error)) throw error;
-      const [row] = await run<{ record: IdempotencyRecord | null }>(
-        sql`SELECT ${recordLookup(idempotency.scope, idempotency.key)} AS record`,
-      );
-      if (!row?.record)
+      const record = await storedAnswer(run, idempotency);
+      if (!record)
         throw new DomainError('conflict', 'a concurrent request with this Idempotency-Key failed; retry');
-      return replay(row.record, idempotency.hash);
+      return replay(record, idempotency.hash);
     }
     if (result.replayed) return result.response;
     assert(result.body, 'an idempotent submission has its answer');
@@ -252,11 +262,9 @@ export class IntakeService {
       // A repeat of a request that was answered keeps its first answer, even if the same body would
       // now be refused (the applicant has had a birthday, the platform limit moved).
       if (!(idempotency && error instanceof DomainError)) throw error;
-      const [row] = await run<{ record: IdempotencyRecord | null }>(
-        plainSql`SELECT ${recordLookup(idempotency.scope, idempotency.key)} AS record`,
-      );
-      if (!row?.record) throw error;
-      return { replayed: true, response: replay(row.record, idempotency.hash) };
+      const record = await storedAnswer(run, idempotency);
+      if (!record) throw error;
+      return { replayed: true, response: replay(record, idempotency.hash) };
     }
     // Statement 1: what is known already.
     const customerKey = identity.customerKey(applicant.idNumber.normalised);
