@@ -172,8 +172,20 @@ export class LedgerService {
     const head = await store.latestHead(tx);
     const oldSize = head?.treeSize ?? 0;
     const horizon = await store.integrationHorizon(tx);
-    const taken = await store.takeNext(tx, head?.watermark ?? store.START_WATERMARK, horizon, this.batchSize);
+    const watermark = head?.watermark ?? store.START_WATERMARK;
+    const taken = await store.takeNext(tx, watermark, horizon, this.batchSize);
     if (taken.length === 0) return { treeSize: oldSize, integrated: 0 };
+    // The watermark is the batch's last entry, so the batch must be in strict numeric (xid, seq)
+    // order after the old one: checked before anything is written (a text-ordered batch once
+    // took entries twice or skipped them, ADR 0025).
+    let previous = watermark;
+    for (const t of taken) {
+      assert(
+        store.watermarkBefore(previous, t),
+        `ledger batch out of (xid, seq) order: (${t.xid}, ${t.seq}) after (${previous.xid}, ${previous.seq})`,
+      );
+      previous = t;
+    }
     const frontierIds = frontier(oldSize);
     const frontierNodes = await store.readNodes(tx, frontierIds);
     assert(frontierNodes.size === frontierIds.length, `ledger frontier incomplete at size ${oldSize}`);

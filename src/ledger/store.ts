@@ -138,6 +138,13 @@ export async function integrationHorizon(executor: Executor): Promise<string> {
  * The next entries to integrate, in (xid, seq) order after the watermark, only from
  * transactions below the horizon: those have all committed or aborted, so nothing can later
  * appear behind the new watermark (no gap, nothing skipped, nothing twice).
+ *
+ * ORDER BY names the table's columns (`e.xid`), never an output alias: an alias `xid` for
+ * `xid::text` made PostgreSQL sort by the text ("10000" < "9999"), so a batch spanning a power
+ * of ten in xids ended on the wrong watermark — the upper side was taken twice, or with a full
+ * batch the lower side was skipped for ever (ADR 0025). The text form is aliased apart. Entries
+ * that already have a leaf are left out (NOT EXISTS): a log whose stored watermark that bug left
+ * behind its own leaves resumes instead of failing on the same duplicate at every tick.
  */
 export async function takeNext(
   executor: Executor,
@@ -147,17 +154,25 @@ export async function takeNext(
 ): Promise<Array<{ entryId: string; leafHash: Buffer; xid: string; seq: number }>> {
   const rows = await run(
     executor,
-    sql`SELECT entry_id, leaf_hash, xid::text AS xid, seq FROM ledger_entries
-        WHERE (xid, seq) > (${after.xid}::xid8, ${after.seq}::bigint)
-          AND xid < ${horizon}::xid8
-        ORDER BY xid, seq LIMIT ${limit}`,
+    sql`SELECT e.entry_id, e.leaf_hash, e.xid::text AS xid_text, e.seq FROM ledger_entries e
+        WHERE (e.xid, e.seq) > (${after.xid}::xid8, ${after.seq}::bigint)
+          AND e.xid < ${horizon}::xid8
+          AND NOT EXISTS (SELECT 1 FROM ledger_leaves l WHERE l.entry_id = e.entry_id)
+        ORDER BY e.xid, e.seq LIMIT ${limit}`,
   );
   return rows.map((r) => ({
     entryId: String(r.entry_id),
     leafHash: toBuffer(r.leaf_hash),
-    xid: String(r.xid),
+    xid: String(r.xid_text),
     seq: Number(r.seq),
   }));
+}
+
+/** Strict (xid, seq) order, compared as numbers: xid8 is 64-bit, so BigInt, never text. */
+export function watermarkBefore(a: Watermark, b: Watermark): boolean {
+  const ax = BigInt(a.xid);
+  const bx = BigInt(b.xid);
+  return ax < bx || (ax === bx && a.seq < b.seq);
 }
 
 /** Fetch the given complete-subtree nodes in one indexed query. */
