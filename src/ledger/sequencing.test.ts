@@ -119,6 +119,24 @@ describe.each(ENGINES)('ledger sequencing across a power of ten in transaction i
     expectNumericOrder(leaves);
   });
 
+  it('resumes a log whose stored watermark the text-order bug left behind its own leaves', async () => {
+    database = await freshDatabase(engine);
+    const boundary = powerOfTenBelow(await currentXid(database));
+    for (const [i, xid] of [boundary - 1n, boundary, boundary + 1n].entries())
+      await insertEntryWithXid(database, i, xid);
+    const service = ledger(database, 100);
+    await service.integrate();
+    // What the old code stored after that batch: the text-last xid, below two of its own leaves.
+    await database.query('ALTER TABLE ledger_checkpoints DISABLE TRIGGER ledger_checkpoints_append_only');
+    await database.query(`UPDATE ledger_checkpoints SET watermark_xid = '${boundary - 1n}'::xid8`);
+    await database.query('ALTER TABLE ledger_checkpoints ENABLE TRIGGER ledger_checkpoints_append_only');
+    const late = await insertEntryWithXid(database, 3, boundary + 2n);
+    expect(await service.integrate()).toEqual({ treeSize: 4, integrated: 1 });
+    const leaves = await treeLeaves(database);
+    expect(leaves[3]!.entryId).toBe(late);
+    expect(new Set(leaves.map((l) => l.entryId)).size).toBe(4);
+  });
+
   it('integrates real single-entry transactions whose ids cross the next power of ten exactly once', async (context) => {
     database = await freshDatabase(engine);
     const start = await currentXid(database);
