@@ -300,7 +300,7 @@ describe('shoujia ledger audit', () => {
       const good = await run(['audit']);
       expect(good.code).toBe(0);
       expect(good.out).toMatch(
-        /^valid: shoujia\.local\/ledger tree size 40, root .* from 40 stored leaves and 38 stored nodes matches the latest signed checkpoint/,
+        /^valid: shoujia\.local\/ledger tree size 40, root .* from 40 stored leaves and 38 stored nodes matches the latest signed checkpoint; 40 committed entries checked: every one the checkpoint covers is in the tree exactly once, 0 awaiting integration/,
       );
 
       const tamper = await openDatabase({ dataDir: join(dir, 'pg') });
@@ -310,6 +310,17 @@ describe('shoujia ledger audit', () => {
       const bad = await run(['audit']);
       expect(bad.code).toBe(1);
       expect(bad.out).toMatch(/node 3:2: stored hash differs/);
+
+      // An entry committed behind the checkpoint's watermark that never got a leaf (skipped).
+      const skip = await openDatabase({ dataDir: join(dir, 'pg') });
+      await skip.query(
+        `INSERT INTO ledger_entries (entry_id, kind, body, leaf_hash, created_at, xid)
+         VALUES ('led_skipped', 'exposure', '{}', sha256('{}'::bytea), now(), '1'::xid8)`,
+      );
+      await skip.close();
+      const skipped = await run(['audit']);
+      expect(skipped.code).toBe(1);
+      expect(skipped.out).toMatch(/entry led_skipped: missing from the tree/);
       expect((await run(['audit', 'extra'])).code).toBe(2);
     } finally {
       process.env = saved;

@@ -159,7 +159,7 @@ async function audit(argv: string[]): Promise<number> {
       return 1;
     }
     console.log(
-      `valid: ${config.ledgerOrigin} tree size ${report.treeSize}, root ${report.rootHash.toString('base64')} recomputed from ${report.leavesChecked} stored leaves and ${report.nodesChecked} stored nodes matches the latest signed checkpoint (${seconds} s)`,
+      `valid: ${config.ledgerOrigin} tree size ${report.treeSize}, root ${report.rootHash.toString('base64')} recomputed from ${report.leavesChecked} stored leaves and ${report.nodesChecked} stored nodes matches the latest signed checkpoint; ${report.entriesChecked} committed entries checked: every one the checkpoint covers is in the tree exactly once, ${report.entriesPending} awaiting integration (${seconds} s)`,
     );
     return 0;
   } finally {
