@@ -50,7 +50,9 @@ export async function auditLedger(
   ): Promise<AuditReport> => {
     const coverage = await auditCoverage(
       executor,
-      head ? { treeSize: head.treeSize, watermark: head.watermark } : { treeSize: 0, watermark: START_WATERMARK },
+      head
+        ? { treeSize: head.treeSize, watermark: head.watermark }
+        : { treeSize: 0, watermark: START_WATERMARK },
       problems,
     );
     return {
@@ -155,7 +157,9 @@ async function auditCoverage(
   executor: Executor,
   head: { treeSize: number; watermark: Watermark },
   problems: string[],
-): Promise<Pick<AuditReport, 'entriesChecked' | 'entriesMissing' | 'entriesWithSeveralLeaves' | 'entriesPending'>> {
+): Promise<
+  Pick<AuditReport, 'entriesChecked' | 'entriesMissing' | 'entriesWithSeveralLeaves' | 'entriesPending'>
+> {
   const problem = (text: string) => {
     if (problems.length < MAX_AUDIT_PROBLEMS) problems.push(text);
   };
@@ -164,7 +168,9 @@ async function auditCoverage(
     sql`SELECT count(*) AS n FROM pg_indexes WHERE tablename = 'ledger_leaves' AND indexname = ${LEAF_ENTRY_UNIQUE_INDEX}`,
   );
   if (Number(index!.n) !== 1)
-    problem(`ledger_leaves: the unique index ${LEAF_ENTRY_UNIQUE_INDEX} is missing (one leaf per entry is not enforced)`);
+    problem(
+      `ledger_leaves: the unique index ${LEAF_ENTRY_UNIQUE_INDEX} is missing (one leaf per entry is not enforced)`,
+    );
   const horizon = await integrationHorizon(executor);
   const watermarkXid = BigInt(head.watermark.xid);
   const counts = { entriesChecked: 0, entriesMissing: 0, entriesWithSeveralLeaves: 0, entriesPending: 0 };

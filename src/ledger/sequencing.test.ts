@@ -55,7 +55,9 @@ async function currentXid(database: TestDatabase): Promise<bigint> {
 }
 
 /** The tree's leaves in index order with their entries' xids, checking there is no gap. */
-async function treeLeaves(database: TestDatabase): Promise<Array<{ entryId: string; xid: bigint; seq: bigint }>> {
+async function treeLeaves(
+  database: TestDatabase,
+): Promise<Array<{ entryId: string; xid: bigint; seq: bigint }>> {
   const rows = await database.query<{ leaf_index: string; entry_id: string; xid: string; seq: string }>(
     `SELECT l.leaf_index, l.entry_id, e.xid::text AS xid, e.seq FROM ledger_leaves l JOIN ledger_entries e USING (entry_id)
      ORDER BY l.leaf_index LIMIT 100000`,
@@ -68,7 +70,10 @@ function expectNumericOrder(leaves: Array<{ xid: bigint; seq: bigint }>): void {
   for (let i = 1; i < leaves.length; i++) {
     const a = leaves[i - 1]!;
     const b = leaves[i]!;
-    expect(a.xid < b.xid || (a.xid === b.xid && a.seq < b.seq), `leaf ${i} after leaf ${i - 1} in (xid, seq)`).toBe(true);
+    expect(
+      a.xid < b.xid || (a.xid === b.xid && a.seq < b.seq),
+      `leaf ${i} after leaf ${i - 1} in (xid, seq)`,
+    ).toBe(true);
   }
 }
 
@@ -151,10 +156,19 @@ describe.each(ENGINES)('ledger sequencing across a power of ten in transaction i
     const service = ledger(database, 100);
     await service.integrate();
     const clean = await auditLedger(database.db, service);
-    expect(clean).toMatchObject({ ok: true, entriesChecked: 3, entriesMissing: 0, entriesWithSeveralLeaves: 0 });
+    expect(clean).toMatchObject({
+      ok: true,
+      entriesChecked: 3,
+      entriesMissing: 0,
+      entriesWithSeveralLeaves: 0,
+    });
     // Appended after the last integration: waiting, not missing.
     await database.db.transaction((tx) => service.append(tx, decision(10)));
-    expect(await auditLedger(database.db, service)).toMatchObject({ ok: true, entriesChecked: 4, entriesPending: 1 });
+    expect(await auditLedger(database.db, service)).toMatchObject({
+      ok: true,
+      entriesChecked: 4,
+      entriesPending: 1,
+    });
     await service.integrate();
 
     // A skipped entry: committed, behind the watermark, never in the tree (what a text-ordered
@@ -191,7 +205,12 @@ describe.each(ENGINES)('ledger sequencing across a power of ten in transaction i
     const [last] = await database.query<{ xid: string }>('SELECT max(xid)::text AS xid FROM ledger_entries');
     const skipped = await insertEntryWithXid(database, total, BigInt(last!.xid) - 1n);
     const report = await auditLedger(database.db, service);
-    expect(report).toMatchObject({ ok: false, entriesChecked: total + 1, entriesMissing: 1, leavesChecked: total });
+    expect(report).toMatchObject({
+      ok: false,
+      entriesChecked: total + 1,
+      entriesMissing: 1,
+      leavesChecked: total,
+    });
     expect(report.problems.join('\n')).toMatch(new RegExp(`entry ${skipped}: missing`));
   }, 120_000);
 
