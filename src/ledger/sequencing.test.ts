@@ -62,7 +62,7 @@ async function treeLeaves(
     `SELECT l.leaf_index, l.entry_id, e.xid::text AS xid, e.seq FROM ledger_leaves l JOIN ledger_entries e USING (entry_id)
      ORDER BY l.leaf_index LIMIT 100000`,
   );
-  rows.forEach((r, i) => expect(Number(r.leaf_index)).toBe(i));
+  for (const [i, r] of rows.entries()) expect(Number(r.leaf_index)).toBe(i);
   return rows.map((r) => ({ entryId: r.entry_id, xid: BigInt(r.xid), seq: BigInt(r.seq) }));
 }
 
