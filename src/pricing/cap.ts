@@ -56,7 +56,8 @@ export interface CapSettings {
 export type CapSettingError = Extract<PricingErrorCode, 'cap_above_legal_maximum' | 'cap_invalid'>;
 type CapError = CapSettingError | 'cap_above_configured';
 
-const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+const isFiniteNumber = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isFinite(value);
 
 /** The cost figure a cap applies to. */
 export function costOn(apr: Apr, basis: CapBasis): number {
@@ -76,7 +77,8 @@ export function checkCapRate(
   const field = fields.rate;
   if (basis !== 'nominal' && basis !== 'effective')
     return err('cap_invalid', 'cap basis must be nominal or effective', fields.basis);
-  if (!isFiniteNumber(rate) || rate <= 0) return err('cap_invalid', 'a cap rate must be a number above 0', field);
+  if (!isFiniteNumber(rate) || rate <= 0)
+    return err('cap_invalid', 'a cap rate must be a number above 0', field);
   if (rate > LEGAL_CAP_ANNUAL) {
     return err(
       'cap_above_legal_maximum',
@@ -121,14 +123,17 @@ export function capPolicyOf(settings: CapSettings): CapPolicy {
   return {
     cap: boundCap({ rate: settings.capAnnual, basis: settings.capBasis }),
     defaultPenaltyRateAnnual:
-      isFiniteNumber(penalty) && penalty >= 0 ? Math.min(penalty, LEGAL_CAP_ANNUAL) : DEFAULT_PENALTY_RATE_ANNUAL,
+      isFiniteNumber(penalty) && penalty >= 0
+        ? Math.min(penalty, LEGAL_CAP_ANNUAL)
+        : DEFAULT_PENALTY_RATE_ANNUAL,
   };
 }
 
 /** A cap no looser than the legal line (a non-finite or non-positive rate means the legal line). */
 export function boundCap(cap: Cap): Cap {
   const basis: CapBasis = cap.basis === 'effective' ? 'effective' : 'nominal';
-  const rate = isFiniteNumber(cap.rate) && cap.rate > 0 ? Math.min(cap.rate, LEGAL_CAP_ANNUAL) : LEGAL_CAP_ANNUAL;
+  const rate =
+    isFiniteNumber(cap.rate) && cap.rate > 0 ? Math.min(cap.rate, LEGAL_CAP_ANNUAL) : LEGAL_CAP_ANNUAL;
   return rate === cap.rate && basis === cap.basis ? cap : { rate, basis };
 }
 
