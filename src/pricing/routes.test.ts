@@ -112,8 +112,16 @@ describe.each(ENGINES)('pricing over HTTP on %s', (engine) => {
       funderId: 'webank-micro',
       penaltyRateAnnual: 0,
     });
-    expect(lowered.body.judicialCheck).toMatchObject({ source: 'contract', penaltyRateAnnual: 0.03, ok: false });
-    const raised = await h.call('POST', '/v1/quotes', { ...loan, funderId: 'webank-micro', penaltyRateAnnual: 0.1 });
+    expect(lowered.body.judicialCheck).toMatchObject({
+      source: 'contract',
+      penaltyRateAnnual: 0.03,
+      ok: false,
+    });
+    const raised = await h.call('POST', '/v1/quotes', {
+      ...loan,
+      funderId: 'webank-micro',
+      penaltyRateAnnual: 0.1,
+    });
     expect(raised.body.judicialCheck).toMatchObject({ source: 'request', penaltyRateAnnual: 0.1, ok: false });
   });
 
