@@ -97,9 +97,14 @@ export function createServices(options: ServiceOptions): Services {
   });
   const intake = new IntakeService({ ...base, identity, grouping: options.submissionGrouping });
   const catalog = new CatalogService(base);
-  const pricing = new PricingService({ catalog });
+  // Quotes and product vetting use routing's configured cap, read in the caller's transaction
+  // (ADR 0065); routing is built below, so the source looks it up when called.
+  const pricing = new PricingService({
+    catalog,
+    capPolicy: (tx) => services.routing.capPolicy(tx),
+  });
   // A product whose cheapest configuration is already above the cost cap cannot be created.
-  catalog.setProductVetter((product) => pricing.vetProduct(product));
+  catalog.setProductVetter((tx, product) => pricing.vetProduct(tx, product));
   const sharing = new SharingService({
     ...base,
     identity,

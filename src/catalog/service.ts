@@ -48,8 +48,11 @@ export interface ProductInput {
   minScore: number;
 }
 
-/** Hook through which pricing vets a product before it is stored (throws DomainError to refuse). */
-export type ProductVetter = (product: ProductInput) => void;
+/**
+ * Hook through which pricing vets a product before it is stored (throws DomainError to refuse). It
+ * gets the transaction so it reads the cap in force (routing's configuration) as of this write.
+ */
+export type ProductVetter = (tx: Executor, product: ProductInput) => Promise<void> | void;
 
 function toFunder(row: typeof funders.$inferSelect): Funder {
   return {
@@ -176,7 +179,7 @@ export class CatalogService {
         );
       }
     });
-    this.vetProduct({ ...input, fees });
+    await this.vetProduct(tx, { ...input, fees });
     const row = {
       id: input.id ?? this.deps.ids.next('prd'),
       funderId,

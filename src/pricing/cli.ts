@@ -4,11 +4,11 @@
 import type { Command } from '../cli/main.ts';
 import type { FeeLine } from '../catalog/model.ts';
 import { formatYuan } from '../kernel/index.ts';
+import { DEFAULT_CAP } from './cap.ts';
 import { disclosure } from './disclosure.ts';
 import {
   CAP_BASES,
   type CapBasis,
-  DEFAULT_CAP,
   FEE_LINES_MAX,
   type QuoteInput,
   REPAYMENT_METHODS,

@@ -6,6 +6,21 @@ export const pricingErrors = defineErrors('pricing', {
     status: 400,
     meaning: 'An amount, term, rate, method, fee or cap is out of range; `field` names it.',
   },
+  cap_invalid: {
+    status: 400,
+    meaning:
+      'A cap setting is out of range (a cap rate not above 0, a basis other than nominal/effective, a default penalty rate outside 0..24%); `field` names it.',
+  },
+  cap_above_legal_maximum: {
+    status: 400,
+    meaning:
+      'A cap above the legal 24% a year (on either basis) was asked for; a cap may only be lowered (ADR 0065). Nothing is stored.',
+  },
+  cap_above_configured: {
+    status: 400,
+    meaning:
+      'A quote asked for a cap looser than the routing configuration’s; a request may only lower it. details.configured names the cap in force.',
+  },
   fees_exceed_principal: {
     status: 400,
     meaning: 'Upfront fees leave nothing to disburse, so no annual cost exists.',

@@ -10,13 +10,7 @@ export { REPAYMENT_METHODS } from '../catalog/model.ts';
 export const CAP_BASES = ['nominal', 'effective'] as const;
 export type CapBasis = (typeof CAP_BASES)[number];
 
-/**
- * The default cap: 24% a year on the nominal figure. Courts may cut interest + fees above 24% a year
- * (最高人民法院 2017 《关于进一步加强金融审判工作的若干意见》 art. 2; 金规〔2025〕9号 art. 6 as reported).
- */
-export const DEFAULT_CAP: Cap = { rate: 0.24, basis: 'nominal' };
-/** The judicial ceiling that interest, fees and penalty interest together must respect (same opinion). */
-export const JUDICIAL_CEILING_ANNUAL = 0.24;
+// The cap itself (the 24% legal line, the default cap, the judicial ceiling) lives in cap.ts.
 
 export const TERM_MONTHS_MAX = 360;
 /** At most this many fee lines per quote (STYLE §8). */
@@ -90,6 +84,9 @@ export interface Quote {
 /** Expected rejections of the pricing core, in order of precedence (STYLE §1). */
 export type PricingErrorCode =
   | 'quote_invalid'
+  | 'cap_invalid'
+  | 'cap_above_legal_maximum'
+  | 'cap_above_configured'
   | 'fees_exceed_principal'
   | 'apr_unsolvable'
   | 'apr_exceeds_cap'

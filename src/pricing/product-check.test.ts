@@ -94,8 +94,9 @@ describe('checkProductCap', () => {
       rateAnnualMax: 0.1,
       methods: ['bullet' as const],
     };
-    expect(() =>
-      pricing.vetProduct({
+    const tx = {} as Parameters<typeof pricing.vetProduct>[0]; // the default cap source reads nothing
+    await expect(
+      pricing.vetProduct(tx, {
         ...product,
         minAmountFen: 1_000,
         maxAmountFen: 2_000,
@@ -103,9 +104,9 @@ describe('checkProductCap', () => {
         rateAnnualMin: 0.1,
         fees: [{ kind: 'upfront', amountFen: 5_000 }],
       }),
-    ).toThrow(expect.objectContaining({ code: 'product_invalid', field: 'fees' }));
-    expect(() =>
-      pricing.vetProduct({
+    ).rejects.toThrow(expect.objectContaining({ code: 'product_invalid', field: 'fees' }));
+    await expect(
+      pricing.vetProduct(tx, {
         ...product,
         minAmountFen: 1_000,
         maxAmountFen: 2_000,
@@ -113,7 +114,7 @@ describe('checkProductCap', () => {
         rateAnnualMin: 0.3,
         fees: [],
       }),
-    ).toThrow(
+    ).rejects.toThrow(
       expect.objectContaining({ code: 'apr_exceeds_cap', details: expect.objectContaining({ cap: 0.24 }) }),
     );
   });

@@ -2,8 +2,10 @@
 // make a lawful offer, so it may not be created.
 import type { FeeLine, RepaymentMethod } from '../catalog/model.ts';
 import { type Result, assert, err, ok } from '../kernel/index.ts';
-import { type Apr, type Cap, DEFAULT_CAP, type PricingErrorCode } from './model.ts';
-import { CAP_TOLERANCE, costOn, percent, quote } from './quote.ts';
+import { boundCap, costOn, DEFAULT_CAP, withinCap } from './cap.ts';
+import { percent } from './format.ts';
+import type { Apr, Cap, PricingErrorCode } from './model.ts';
+import { quote } from './quote.ts';
 
 /** What pricing needs of a product (both catalog's Product and ProductInput fit). */
 export interface PricedProduct {
@@ -81,15 +83,16 @@ export function checkProductCap(
   product: PricedProduct,
   cap: Cap = DEFAULT_CAP,
 ): Result<CheapestConfiguration, PricingErrorCode> {
-  const cheapest = cheapestApr(product, cap.basis);
+  const bounded = boundCap(cap);
+  const cheapest = cheapestApr(product, bounded.basis);
   if (!cheapest.ok) return cheapest;
-  const cost = costOn(cheapest.value.apr, cap.basis);
-  if (cost <= cap.rate + CAP_TOLERANCE) return cheapest;
+  if (withinCap(cheapest.value.apr, bounded)) return cheapest;
+  const cost = costOn(cheapest.value.apr, bounded.basis);
   const c = cheapest.value;
   return err(
     'apr_exceeds_cap',
-    `even the cheapest configuration (${c.principalFen} fen, ${c.termMonths} months, ${c.method}, rate ${c.rateAnnual}) costs ${percent(cost)} a year (${cap.basis}), above the cap of ${percent(cap.rate)}`,
+    `even the cheapest configuration (${c.principalFen} fen, ${c.termMonths} months, ${c.method}, rate ${c.rateAnnual}) costs ${percent(cost)} a year (${bounded.basis}), above the cap of ${percent(bounded.rate)}`,
     'rateAnnualMin',
-    { apr: cost, cap: cap.rate, basis: cap.basis, cheapest: c },
+    { apr: cost, cap: bounded.rate, basis: bounded.basis, cheapest: c },
   );
 }

@@ -381,13 +381,22 @@ describe('bad input names the field', () => {
       { fees: [{ kind: 'upfront', amountFen: 1, rate: 0.1 } as FeeLine] },
       'fees.0.rate',
     ],
-    ['cap rate', { cap: { rate: 0, basis: 'nominal' } }, 'cap.rate'],
-    ['cap basis', { cap: { rate: 0.24, basis: 'simple' } }, 'cap.basis'],
     ['totals beyond MAX_FEN', { principalFen: MAX_FEN, termMonths: 360, rateAnnual: 0.5 }, 'principalFen'],
   ];
   it.each(cases)('%s', (_name, change, field) => {
     const result = quote({ ...good, ...change } as QuoteInput);
     expect(result).toMatchObject({ ok: false, code: 'quote_invalid', field });
+  });
+  // The cap's own codes (src/pricing/cap.ts): a cap may lower the legal 24%, never raise it.
+  const capCases: Array<[string, unknown, string, string]> = [
+    ['cap rate 0', { rate: 0, basis: 'nominal' }, 'cap_invalid', 'cap.rate'],
+    ['cap basis', { rate: 0.24, basis: 'simple' }, 'cap_invalid', 'cap.basis'],
+    ['cap 36% nominal', { rate: 0.36, basis: 'nominal' }, 'cap_above_legal_maximum', 'cap.rate'],
+    ['cap 24.01% effective', { rate: 0.2401, basis: 'effective' }, 'cap_above_legal_maximum', 'cap.rate'],
+  ];
+  it.each(capCases)('%s', (_name, cap, code, field) => {
+    const result = quote({ ...good, cap } as QuoteInput);
+    expect(result).toMatchObject({ ok: false, code, field });
   });
 });
 

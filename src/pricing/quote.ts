@@ -3,13 +3,10 @@
 // Pure: the same input always gives the same quote.
 import type { FeeLine } from '../catalog/model.ts';
 import { MAX_FEN, type Result, err, ok } from '../kernel/index.ts';
+import { checkCap, checkCapRate, DEFAULT_CAP } from './cap.ts';
 import { UNSOLVABLE, solvePeriodRate } from './irr.ts';
 import {
   type Apr,
-  CAP_BASES,
-  type Cap,
-  type CapCheck,
-  DEFAULT_CAP,
   FEE_LINES_MAX,
   type PricingErrorCode,
   type Quote,
@@ -20,12 +17,6 @@ import {
   TERM_MONTHS_MAX,
 } from './model.ts';
 import { allocateColumns, fillPayments, fillSchedule } from './schedule.ts';
-
-/**
- * Float noise allowed when comparing a cost with a cap: a loan priced at exactly the cap solves to
- * 0.24 ± 1e-16, which must pass. Anything a fen of rounding adds is far above this and counts.
- */
-export const CAP_TOLERANCE = 1e-9;
 
 const columns = allocateColumns();
 
@@ -108,7 +99,7 @@ export function validateFees(
 }
 
 const METHODS: ReadonlySet<unknown> = new Set(REPAYMENT_METHODS);
-const BASES: ReadonlySet<unknown> = new Set(CAP_BASES);
+const CAP_FIELDS = { rate: 'cap.rate', basis: 'cap.basis' };
 
 /** Validate a quote input; the field names match the API body and the messages the CLI shows. */
 export function validateQuoteInput(input: QuoteInput): Invalid | null {
@@ -135,11 +126,9 @@ export function validateQuoteInput(input: QuoteInput): Invalid | null {
   if (input.cap !== undefined) {
     const cap = input.cap;
     if (typeof cap !== 'object' || cap === null) return invalid('cap', 'cap must be { rate, basis }');
-    if (typeof cap.rate !== 'number' || !Number.isFinite(cap.rate) || cap.rate <= 0 || cap.rate > 10) {
-      return invalid('cap.rate', 'cap rate must be in (0, 10]');
-    }
-    if (cap.basis !== 'nominal' && cap.basis !== 'effective' && !BASES.has(cap.basis))
-      return invalid('cap.basis', 'cap basis must be nominal or effective');
+    // A cap may lower the legal line, never raise it (cap.ts).
+    const checked = checkCapRate(cap.rate, cap.basis, CAP_FIELDS);
+    if (!checked.ok) return checked;
   }
   // Every amount must stay within MAX_FEN. Total interest is at most P·r·n for every method (a
   // level installment never exceeds the first equal-principal one), plus a fen of rounding a period.
@@ -171,15 +160,6 @@ export function validateQuoteInput(input: QuoteInput): Invalid | null {
     );
   }
   return null;
-}
-
-/** The cost figure a cap applies to. */
-export function costOn(apr: Apr, basis: Cap['basis']): number {
-  return basis === 'nominal' ? apr.nominal : apr.effective;
-}
-
-export function checkCap(apr: Apr, cap: Cap = DEFAULT_CAP): CapCheck {
-  return { cap: cap.rate, basis: cap.basis, ok: costOn(apr, cap.basis) <= cap.rate + CAP_TOLERANCE };
 }
 
 /** Annual figures from a period rate; never NaN or Infinity for the rates the solver returns. */
@@ -252,41 +232,6 @@ export function quote(input: QuoteInput, options: QuoteOptions = {}): Result<Quo
   });
 }
 
-/** Refuse a quote above its cap: `apr_exceeds_cap` with both figures (the cost and the cap). */
-export function enforceCap(priced: Quote): Result<Quote, PricingErrorCode> {
-  if (priced.capCheck.ok) return ok(priced);
-  const cost = costOn(priced.apr, priced.capCheck.basis);
-  return err(
-    'apr_exceeds_cap',
-    `comprehensive annual cost ${percent(cost)} (${priced.capCheck.basis}) is above the cap of ${percent(priced.capCheck.cap)}`,
-    'rateAnnual',
-    { apr: cost, cap: priced.capCheck.cap, basis: priced.capCheck.basis },
-  );
-}
-
-/**
- * The judicial check: the cost plus the contract's maximum penalty interest (罚息) must stay within
- * the 24% a year the courts uphold for interest, penalty interest and fees together (最高人民法院
- * 2017 opinion art. 2). Checked on the nominal figure, the one disclosed.
- */
-export function checkJudicialCeiling(
-  apr: Apr,
-  maxPenaltyRateAnnual: number,
-  ceiling = 0.24,
-): Result<{ total: number; ceiling: number }, PricingErrorCode> {
-  if (!isRate(maxPenaltyRateAnnual)) return invalid('maxPenaltyRateAnnual', 'penalty rate must be in [0, 1)');
-  const total = apr.nominal + maxPenaltyRateAnnual;
-  if (total <= ceiling + CAP_TOLERANCE) return ok({ total, ceiling });
-  return err(
-    'judicial_ceiling_exceeded',
-    `annual cost ${percent(apr.nominal)} plus penalty interest ${percent(maxPenaltyRateAnnual)} is ${percent(total)}, above the judicial ceiling of ${percent(ceiling)}`,
-    'maxPenaltyRateAnnual',
-    { apr: apr.nominal, penaltyRateAnnual: maxPenaltyRateAnnual, total, ceiling },
-  );
-}
-
-/** 0.2134… → "21.34%" (half-up on the hundredth of a percent). */
-export function percent(rate: number): string {
-  const hundredths = Math.round(rate * 1e4 * 1e6) / 1e6; // snap float noise before rounding
-  return `${(Math.floor(hundredths + 0.5) / 100).toFixed(2)}%`;
-}
+// The cap rules (checkCap, enforceCap, the judicial check) are in cap.ts; re-exported for callers.
+export { checkCap, checkJudicialCeiling, costOn, enforceCap } from './cap.ts';
+export { percent } from './format.ts';

@@ -51,7 +51,13 @@ describe.each(ENGINES)('pricing over HTTP on %s', (engine) => {
     });
     expect(response.body.capCheck).toEqual({ cap: 0.24, basis: 'nominal', ok: true });
     expect(response.body.disclosure.text).toContain('年化利率 18.00%');
-    expect(response.body.judicialCheck).toBeNull();
+    // no funder named: the judicial check assumes the platform default penalty (8%, cap.ts)
+    expect(response.body.judicialCheck).toMatchObject({
+      source: 'platform-default',
+      penaltyRateAnnual: 0.08,
+      ceiling: 0.24,
+      ok: false,
+    });
     // the response schema serialises the answer: it must drop nothing the service returns
     const direct = await h.services.pricing.quoteWithChecks(h.database.db, {
       ...loan,
@@ -97,8 +103,26 @@ describe.each(ENGINES)('pricing over HTTP on %s', (engine) => {
     });
     expect(enforced.status).toBe(422);
     expect(enforced.body.error.code).toBe('judicial_ceiling_exceeded');
-    const fine = await h.call('POST', '/v1/quotes', { ...loan, penaltyRateAnnual: 0.05 });
-    expect(fine.body.judicialCheck).toMatchObject({ source: 'request', ok: true });
+    // a request may raise the penalty for a what-if, never lower the contract's
+    const fine = await h.call('POST', '/v1/quotes', { ...loan, funderId: 'webank-micro' });
+    expect(fine.body.judicialCheck).toMatchObject({ source: 'contract', penaltyRateAnnual: 0.03, ok: true });
+    const lowered = await h.call('POST', '/v1/quotes', {
+      ...loan,
+      rateAnnual: 0.22,
+      funderId: 'webank-micro',
+      penaltyRateAnnual: 0,
+    });
+    expect(lowered.body.judicialCheck).toMatchObject({
+      source: 'contract',
+      penaltyRateAnnual: 0.03,
+      ok: false,
+    });
+    const raised = await h.call('POST', '/v1/quotes', {
+      ...loan,
+      funderId: 'webank-micro',
+      penaltyRateAnnual: 0.1,
+    });
+    expect(raised.body.judicialCheck).toMatchObject({ source: 'request', penaltyRateAnnual: 0.1, ok: false });
   });
 
   it('lets a funder quote against its own contract only; another’s answers as absent', async () => {

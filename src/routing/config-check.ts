@@ -1,10 +1,12 @@
 // Validation of a routing configuration an operator submits (PUT /v1/routing/config): the shapes
 // are checked by the route's schema; these are the rules between fields, as a Result (STYLE §1).
 import { err, ok, type Result } from '../kernel/index.ts';
+import { type CapSettingError, checkCapSettings } from '../pricing/cap.ts';
 import type { RoutingConfig } from './model.ts';
 import { SCORE_MAX } from './scorecard.ts';
 
-export type ConfigError = 'routing_config_invalid';
+/** routing_config_invalid for rules between fields; the cap's own codes from pricing (cap.ts). */
+export type ConfigError = 'routing_config_invalid' | CapSettingError;
 
 export function checkRoutingConfig(config: RoutingConfig): Result<RoutingConfig, ConfigError> {
   const bad = (field: string, message: string) => err('routing_config_invalid' as const, message, field);
@@ -25,6 +27,9 @@ export function checkRoutingConfig(config: RoutingConfig): Result<RoutingConfig,
     if (!bands.some((b) => b.band === band))
       return bad(`rotation.exposureBudgetPerMonth.${band}`, `no band ${band}`);
   }
+  // The legal cap: checked first among the pricing rules, by the one module that owns it.
+  const cap = checkCapSettings(config.pricing, 'pricing');
+  if (!cap.ok) return cap;
   if (config.pricing.preferredMethods.length === 0)
     return bad('pricing.preferredMethods', 'at least one method');
   const ages = config.scorecard.agePoints;

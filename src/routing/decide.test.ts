@@ -63,15 +63,19 @@ function referenceOutcomes(
           rateAnnual: rateForScore(p, score),
           method,
           fees: p.fees,
-          cap: { rate: config.pricing.capAnnual, basis: config.pricing.capBasis },
         },
         { schedule: false },
       );
-      const penalty = funder.maxPenaltyRateAnnual;
+      // The cap: the configured one, never above the legal 24% nominal; the judicial check: the
+      // contract's penalty, or the configured default (8% when absent) without a contract.
+      const capRate = Math.min(config.pricing.capAnnual, 0.24);
+      const cost = q.ok ? q.value.apr[config.pricing.capBasis] : Number.NaN;
+      const penalty = funder.maxPenaltyRateAnnual ?? config.pricing.defaultPenaltyRateAnnual ?? 0.08;
       if (
         !q.ok ||
-        !q.value.capCheck.ok ||
-        (penalty !== undefined && q.value.apr.nominal + penalty > 0.24 + 1e-12)
+        !(cost <= capRate + 1e-9) ||
+        !(q.value.apr.nominal <= 0.24 + 1e-9) ||
+        q.value.apr.nominal + penalty > 0.24 + 1e-9
       )
         code = 'apr_exceeds_cap';
       else {

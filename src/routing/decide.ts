@@ -2,7 +2,7 @@
 // ranked offers and a per-product outcome. The service and the simulator both call decide() on a
 // RoutingTable compiled once per catalogue version, so what the simulator measures is what runs.
 import { assert, rateOfFen } from '../kernel/index.ts';
-import { checkJudicialCeiling } from '../pricing/index.ts';
+import { type CapPolicy, capPolicyOf, offerCostRefusal } from '../pricing/cap.ts';
 import { capacityLeft, compileRegions, exposureLeft, OUTCOME } from './eligibility.ts';
 import {
   compileIntervals,
@@ -46,6 +46,8 @@ interface CompiledProduct {
 
 export interface RoutingTable {
   readonly config: RoutingConfig;
+  /** the configuration's cap, bounded by the legal line (src/pricing/cap.ts): what every offer must pass */
+  readonly capPolicy: CapPolicy;
   readonly funders: readonly CompiledFunder[];
   readonly products: readonly CompiledProduct[];
   readonly quote: QuoteFunction;
@@ -197,7 +199,8 @@ export function compileRoutingTable(
     exposureOk: new Uint8Array(funders.length),
     states: new Array(funders.length).fill(NO_STATE),
   };
-  return { config, funders, products, quote, funderIndex, columns, masks, scratch };
+  const capPolicy = capPolicyOf(config.pricing);
+  return { config, capPolicy, funders, products, quote, funderIndex, columns, masks, scratch };
 }
 
 /**
@@ -308,7 +311,8 @@ export function decide(table: RoutingTable, input: RoutingInput): RoutingDecisio
   // Funder-level facts as the decision first needs them: most funders' products fail above.
   funderRule.fill(UNKNOWN);
   exposureOk.fill(UNKNOWN);
-  const cap = { rate: config.pricing.capAnnual, basis: config.pricing.capBasis };
+  const capPolicy = table.capPolicy;
+  const cap = capPolicy.cap;
   const candidates: Candidate[] = [];
   const funderOf = table.columns.funderOf;
   for (let w = 0; w < passing.length; w++) {
@@ -357,11 +361,10 @@ export function decide(table: RoutingTable, input: RoutingInput): RoutingDecisio
         continue;
       }
       const value = quoted.value;
-      const penaltyRate = table.funders[f]!.funder.maxPenaltyRateAnnual;
-      if (
-        !value.capCheck.ok ||
-        (penaltyRate !== undefined && !checkJudicialCeiling(value.apr, penaltyRate).ok)
-      ) {
+      // The cap and the judicial check (the contract's penalty, or the platform default without a
+      // contract) by the one module that owns them, on the figures, not on the quote's own verdict
+      // (the quote function is injected: the simulator memoises it).
+      if (offerCostRefusal(value.apr, capPolicy, table.funders[f]!.funder.maxPenaltyRateAnnual) !== null) {
         outcomes[i] = OUTCOME.apr_exceeds_cap;
         continue;
       }
@@ -652,7 +655,7 @@ export function explainDecision(
       applicant: input.applicant,
       score: decision.score,
       band: decision.band,
-      capAnnual: table.config.pricing.capAnnual,
+      capAnnual: table.capPolicy.cap.rate,
       sameFunderMarginAnnual: table.config.rotation.sameFunderMarginAnnual,
     },
     decision.offers,

@@ -46,7 +46,8 @@ export type RoutingFunder = Pick<Funder, 'id' | 'status' | 'licensedRegions' | '
    * The contract's maximum penalty interest (annual). Interest, fees and penalty interest together
    * must stay within the judicial 24% ceiling (金规〔2025〕9号 art. 6 with the Supreme People's
    * Court's 2017 opinion), so an offer whose cost plus this rate passes it fails `apr_exceeds_cap`.
-   * Absent = no contract, no penalty allowed.
+   * Absent = no contract in force: the configuration's `pricing.defaultPenaltyRateAnnual` is used
+   * instead (src/pricing/cap.ts, ADR 0065).
    */
   maxPenaltyRateAnnual?: number | undefined;
 };
@@ -108,10 +109,18 @@ export interface RoutingConfig {
   scorecard: ScorecardConfig;
   bands: ScoreBand[];
   pricing: {
-    /** comprehensive annual cost ceiling (最高人民法院 2017 opinion, 24%); passed to pricing as the cap */
+    /**
+     * comprehensive annual cost ceiling: at most the legal 24% (最高人民法院 2017 opinion; LEGAL_CAP_ANNUAL
+     * in src/pricing/cap.ts), lower if the operator wants; routing, quotes and product vetting all use it
+     */
     capAnnual: number;
     /** which pricing figure the cap applies to: the displayed nominal (period IRR × 12) or the effective one */
     capBasis: 'nominal' | 'effective';
+    /**
+     * penalty interest (annual) the judicial check assumes for a funder with no contract in force;
+     * absent: DEFAULT_PENALTY_RATE_ANNUAL (8%, reasoning in src/pricing/cap.ts); within 0..24%
+     */
+    defaultPenaltyRateAnnual?: number | undefined;
     /** the first of these that a product supports is quoted */
     preferredMethods: RepaymentMethod[];
   };

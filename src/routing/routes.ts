@@ -100,8 +100,10 @@ const RoutingConfigBody = Type.Object(
     ),
     pricing: Type.Object(
       {
-        capAnnual: Type.Number({ exclusiveMinimum: 0, maximum: 0.36 }),
+        // No upper bound here: above the legal 24% answers cap_above_legal_maximum (src/pricing/cap.ts).
+        capAnnual: Type.Number({ exclusiveMinimum: 0 }),
         capBasis: Type.Union([Type.Literal('nominal'), Type.Literal('effective')]),
+        defaultPenaltyRateAnnual: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
         preferredMethods: Type.Array(Method, { minItems: 1, maxItems: 4, uniqueItems: true }),
       },
       { additionalProperties: false },

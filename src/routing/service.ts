@@ -25,7 +25,7 @@ import {
   canonicalJson,
   sha256Hex,
 } from '../kernel/index.ts';
-import { disclosure, quote } from '../pricing/index.ts';
+import { type CapPolicy, capPolicyOf, disclosure, offerCostRefusal, quote } from '../pricing/index.ts';
 import '../pricing/errors.ts';
 import type { ShareResult } from '../sharing/model.ts';
 import type { LiveConsent } from '../identity/model.ts';
@@ -226,6 +226,16 @@ export class RoutingService {
   async configuration(tx: Executor): Promise<{ version: number; config: RoutingConfig }> {
     await this.routingTable(tx);
     return this.current;
+  }
+
+  /**
+   * The cap in force, read from the stored configuration in the caller's transaction (not the
+   * compiled table's copy), so quotes and product vetting use the configuration as of their own
+   * write, in any process (ADR 0065).
+   */
+  async capPolicy(tx: Executor): Promise<CapPolicy> {
+    const stored = await store.activeConfig(tx);
+    return capPolicyOf((stored?.config ?? this.baseConfig).pricing);
   }
 
   /** Replace the routing configuration; new decisions use it at once (in this process). */
@@ -504,7 +514,7 @@ export class RoutingService {
         applicant: row.features,
         score: row.score,
         band: row.band,
-        capAnnual: this.config.pricing.capAnnual,
+        capAnnual: capPolicyOf(this.config.pricing).cap.rate,
         sameFunderMarginAnnual: this.config.rotation.sameFunderMarginAnnual,
       },
       offersOf(row),
@@ -522,6 +532,7 @@ export class RoutingService {
   async offers(tx: Executor, applicationId: string) {
     const row = await this.decision(tx, applicationId);
     const offers = offersOf(row);
+    const cap = capPolicyOf(this.config.pricing).cap;
     return offers.map((offer) => {
       const fees = offer.fees;
       const priced = quote({
@@ -530,7 +541,7 @@ export class RoutingService {
         rateAnnual: offer.rateAnnual,
         method: offer.method,
         fees,
-        cap: { rate: this.config.pricing.capAnnual, basis: this.config.pricing.capBasis },
+        cap,
       });
       assert(priced.ok, `offer ${offer.productId} was quoted at routing time`);
       return { ...offer, disclosure: disclosure(priced.value) };
@@ -1008,17 +1019,21 @@ export class RoutingService {
     // The funder may approve less, or a lower rate, never more than offered.
     const principalFen = Math.min(answer.amountFen ?? offer.amountFen, offer.amountFen);
     const rateAnnual = Math.min(answer.rateAnnual ?? offer.rateAnnual, offer.rateAnnual);
+    const policy = await this.capPolicy(tx);
     const priced = quote({
       principalFen,
       termMonths: offer.termMonths,
       rateAnnual,
       method: offer.method,
       fees: offer.fees,
-      cap: { rate: this.config.pricing.capAnnual, basis: this.config.pricing.capBasis },
+      cap: policy.cap,
     });
     if (!priced.ok) throw new DomainError(priced.code, priced.message, priced.field);
-    if (!priced.value.capCheck.ok)
-      throw new DomainError('apr_exceeds_cap', 'the approved terms exceed the annual cost cap', 'id');
+    // The booking passes the same rule as the offer, with the contract in force now.
+    const contract = await this.deps.catalog.currentContract(tx, application.funderId);
+    const refusal = offerCostRefusal(priced.value.apr, policy, contract?.terms.maxPenaltyRateAnnual);
+    if (refusal !== null)
+      throw new DomainError(refusal, 'the approved terms exceed the annual cost cap', 'id');
     const now = this.deps.clock.now();
     await this.deps.intake.transition(tx, application.id, 'confirmed', { reason: 'borrower confirmed' });
     const loan = {
