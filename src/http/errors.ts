@@ -38,7 +38,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
     }
     if (error.validation) {
       const field = validationField(error);
-      return reply.status(400).send(errorBody('invalid_request', error.message, field));
+      // The text and decimal rules (text.ts, validation.ts) say which rule failed, e.g. 'nul'.
+      const rule = (error.validation[0] as { params?: { rule?: unknown } } | undefined)?.params?.rule;
+      const details = typeof rule === 'string' ? { rule } : undefined;
+      return reply.status(400).send(errorBody('invalid_request', error.message, field, details));
     }
     switch (error.code) {
       case 'FST_ERR_CTP_INVALID_JSON_BODY':
