@@ -16,11 +16,21 @@ export function errorBody(
   return { error: { code, message, ...(field ? { field } : {}), ...(details ? { details } : {}) } };
 }
 
+type ValidationIssue = { keyword?: string; instancePath?: string; params?: Record<string, unknown> };
+
+/**
+ * The error that names what is wrong. In a union (anyOf) Ajv reports every branch; a branch that
+ * failed only on its discriminating constant (fees.0.kind is not 'upfront') is not the one meant.
+ */
+function primaryIssue(error: FastifyError): ValidationIssue | undefined {
+  const issues = (error.validation ?? []) as ValidationIssue[];
+  if (!issues.some((issue) => issue.keyword === 'anyOf')) return issues[0];
+  return issues.find((issue) => issue.keyword !== 'const' && issue.keyword !== 'anyOf') ?? issues[0];
+}
+
 /** '/applicant/idNumber' + missingProperty → 'applicant.idNumber' */
 function validationField(error: FastifyError): string | undefined {
-  const first = error.validation?.[0] as
-    | { instancePath?: string; params?: Record<string, unknown> }
-    | undefined;
+  const first = primaryIssue(error);
   if (!first) return undefined;
   const path = (first.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
   const extra = (first.params?.missingProperty ?? first.params?.additionalProperty) as string | undefined;
@@ -39,7 +49,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (error.validation) {
       const field = validationField(error);
       // The text and decimal rules (text.ts, validation.ts) say which rule failed, e.g. 'nul'.
-      const rule = (error.validation[0] as { params?: { rule?: unknown } } | undefined)?.params?.rule;
+      const rule = primaryIssue(error)?.params?.rule;
       const details = typeof rule === 'string' ? { rule } : undefined;
       return reply.status(400).send(errorBody('invalid_request', error.message, field, details));
     }
