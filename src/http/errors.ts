@@ -39,6 +39,31 @@ function validationField(error: FastifyError): string | undefined {
   return joined || context || undefined;
 }
 
+/** Fastify's default: a path parameter longer than this is refused before routing. */
+export const PATH_PARAM_MAX_LENGTH = 100;
+
+/**
+ * Errors Fastify raises before any route or error handler runs: a URL that is not valid
+ * percent-encoding (/v1/applications/%zz) or a path parameter longer than PATH_PARAM_MAX_LENGTH.
+ * They still get the one error shape (Fastify's own is {error,code,message,statusCode}).
+ */
+export function answerFrameworkError(
+  error: FastifyError,
+  _request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  if (error.code === 'FST_ERR_BAD_URL') {
+    reply.status(400).send(errorBody('invalid_request', 'the URL is not valid percent-encoded UTF-8', 'url'));
+    return;
+  }
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    const message = `a path parameter is longer than ${PATH_PARAM_MAX_LENGTH} characters`;
+    reply.status(400).send(errorBody('invalid_request', message, 'url'));
+    return;
+  }
+  reply.status(500).send(errorBody('internal', 'internal error; the request changed nothing'));
+}
+
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const domain = error as unknown;
