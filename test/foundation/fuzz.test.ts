@@ -11,7 +11,7 @@ import { createHarness, type Harness } from '../support/harness.ts';
 import { tableRows } from '../support/rows.ts';
 
 /** Requests per route and engine; bounded so the file stays well under a minute. */
-const RUNS_PER_ROUTE = Number(process.env.FUZZ_RUNS ?? 30);
+const RUNS_PER_ROUTE = Number(process.env.FUZZ_RUNS ?? 20);
 /** Mutations per known-valid body (the three busiest write routes get these on top). */
 const RUNS_PER_VALID_BODY = Number(process.env.FUZZ_RUNS ?? 60);
 /** One seed for the whole file; each route derives its own from it. */
