@@ -3,14 +3,14 @@ import { Type } from 'typebox';
 import type { App } from '../http/app.ts';
 import { principalOf } from '../http/auth.ts';
 import { write } from '../http/idempotent.ts';
-import { Fen, PageQuery, PositiveFen, Rate, ShortText, Slug } from '../http/schemas.ts';
+import { Fen, PageQuery, PositiveFen, Rate, ShortText, Slug, Token } from '../http/schemas.ts';
 import { canSeeFunder } from '../access/model.ts';
 import { DomainError } from '../kernel/index.ts';
 import { FUNDER_STATUSES, FUNDER_TYPES, REPAYMENT_METHODS, TRANSPORTS } from './model.ts';
 
 const Enum = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
 
-const RegionPrefix = Type.String({ pattern: '^(\\*|\\d{2}|\\d{4}|\\d{6})$', maxLength: 6 });
+const RegionPrefix = Token({ pattern: '^(\\*|\\d{2}|\\d{4}|\\d{6})$', maxLength: 6 });
 export const FunderBody = Type.Object(
   {
     id: Slug,
@@ -19,9 +19,12 @@ export const FunderBody = Type.Object(
     status: Type.Optional(Enum(FUNDER_STATUSES)),
     licensedRegions: Type.Array(RegionPrefix, { minItems: 1, maxItems: 500 }),
     webhookUrl: Type.Optional(
-      Type.Union([Type.String({ format: 'uri', maxLength: 500, pattern: '^https?://' }), Type.Null()]),
+      Type.Union([Token({ format: 'uri', maxLength: 500, pattern: '^https?://' }), Type.Null()]),
     ),
-    webhookSecret: Type.Optional(Type.Union([Type.String({ minLength: 16, maxLength: 200 }), Type.Null()])),
+    // A shared HMAC secret: exact (never trimmed), printable ASCII so both sides type the same bytes.
+    webhookSecret: Type.Optional(
+      Type.Union([Token({ minLength: 16, maxLength: 200, pattern: '^[\\x21-\\x7e]+$' }), Type.Null()]),
+    ),
     transport: Type.Optional(Enum(TRANSPORTS)),
     monthlyQuotaFen: Type.Optional(Type.Union([PositiveFen, Type.Null()])),
   },

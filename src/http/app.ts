@@ -6,7 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { errorCatalog } from '../kernel/index.ts';
 import type { Services } from '../services.ts';
 import { registerAuth } from './auth.ts';
-import { registerErrorHandling } from './errors.ts';
+import { answerFrameworkError, PATH_PARAM_MAX_LENGTH, registerErrorHandling } from './errors.ts';
 import { createLogger } from './logger.ts';
 import { MODULE_ROUTES } from './modules.ts';
 import { registerValidation } from './validation.ts';
@@ -41,6 +41,10 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { removeAdditional: false } },
+    // A URL that is not valid percent-encoding (/v1/applications/%zz) fails before any route or
+    // error handler runs; it still gets the one error shape (issue 11: every refusal is 4xx JSON).
+    routerOptions: { maxParamLength: PATH_PARAM_MAX_LENGTH },
+    frameworkErrors: answerFrameworkError,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   app.decorate('shoujia', services);

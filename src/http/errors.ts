@@ -16,17 +16,52 @@ export function errorBody(
   return { error: { code, message, ...(field ? { field } : {}), ...(details ? { details } : {}) } };
 }
 
+type ValidationIssue = { keyword?: string; instancePath?: string; params?: Record<string, unknown> };
+
+/**
+ * The error that names what is wrong. In a union (anyOf) Ajv reports every branch; a branch that
+ * failed only on its discriminating constant (fees.0.kind is not 'upfront') is not the one meant.
+ */
+function primaryIssue(error: FastifyError): ValidationIssue | undefined {
+  const issues = (error.validation ?? []) as ValidationIssue[];
+  if (!issues.some((issue) => issue.keyword === 'anyOf')) return issues[0];
+  return issues.find((issue) => issue.keyword !== 'const' && issue.keyword !== 'anyOf') ?? issues[0];
+}
+
 /** '/applicant/idNumber' + missingProperty → 'applicant.idNumber' */
 function validationField(error: FastifyError): string | undefined {
-  const first = error.validation?.[0] as
-    | { instancePath?: string; params?: Record<string, unknown> }
-    | undefined;
+  const first = primaryIssue(error);
   if (!first) return undefined;
   const path = (first.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
   const extra = (first.params?.missingProperty ?? first.params?.additionalProperty) as string | undefined;
   const joined = [path, extra].filter(Boolean).join('.');
   const context = (error as FastifyError & { validationContext?: string }).validationContext;
   return joined || context || undefined;
+}
+
+/** Fastify's default: a path parameter longer than this is refused before routing. */
+export const PATH_PARAM_MAX_LENGTH = 100;
+
+/**
+ * Errors Fastify raises before any route or error handler runs: a URL that is not valid
+ * percent-encoding (/v1/applications/%zz) or a path parameter longer than PATH_PARAM_MAX_LENGTH.
+ * They still get the one error shape (Fastify's own is {error,code,message,statusCode}).
+ */
+export function answerFrameworkError(
+  error: FastifyError,
+  _request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  if (error.code === 'FST_ERR_BAD_URL') {
+    reply.status(400).send(errorBody('invalid_request', 'the URL is not valid percent-encoded UTF-8', 'url'));
+    return;
+  }
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    const message = `a path parameter is longer than ${PATH_PARAM_MAX_LENGTH} characters`;
+    reply.status(400).send(errorBody('invalid_request', message, 'url'));
+    return;
+  }
+  reply.status(500).send(errorBody('internal', 'internal error; the request changed nothing'));
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {
@@ -38,7 +73,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
     }
     if (error.validation) {
       const field = validationField(error);
-      return reply.status(400).send(errorBody('invalid_request', error.message, field));
+      // The text and decimal rules (text.ts, validation.ts) say which rule failed, e.g. 'nul'.
+      const rule = primaryIssue(error)?.params?.rule;
+      const details = typeof rule === 'string' ? { rule } : undefined;
+      return reply.status(400).send(errorBody('invalid_request', error.message, field, details));
     }
     switch (error.code) {
       case 'FST_ERR_CTP_INVALID_JSON_BODY':

@@ -1,6 +1,10 @@
-// Schema pieces shared by routes. Every string and array has an explicit limit (STYLE §8).
+// Schema pieces shared by routes. Every string and array has an explicit limit (STYLE §8); every
+// request string is a Text (./text.ts, ADR 0060): normalised, trimmed, free of control characters.
 import { Type } from 'typebox';
 import { MAX_FEN } from '../kernel/index.ts';
+import { Text, Token } from './text.ts';
+
+export { Text, Token, TEXT_KEYWORD, TEXT_RULES, type TextOptions } from './text.ts';
 
 export const ErrorResponse = Type.Object({
   error: Type.Object({
@@ -19,14 +23,18 @@ export const errorResponses = {
   409: ErrorResponse,
 };
 
-export const Slug = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$', maxLength: 63 });
-export const ResourceId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
+export const Slug = Token({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$', maxLength: 63 });
+export const ResourceId = Token({ maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
 export const Fen = Type.Integer({ minimum: 0, maximum: MAX_FEN });
 export const PositiveFen = Type.Integer({ minimum: 1, maximum: MAX_FEN });
 export const Rate = Type.Number({ minimum: 0, exclusiveMaximum: 1 });
-export const ShortText = (maxLength = 100) => Type.String({ minLength: 1, maxLength });
+/** A one-line human text: a name, a label, a purpose (bidi overrides refused, spaces trimmed). */
+export const ShortText = (maxLength = 100) => Text({ maxLength });
+/** Free text a person or a provider writes (notes, summaries): tab and newlines allowed, may be empty. */
+export const FreeText = (maxLength: number) => Text({ maxLength, minLength: 0, multiline: true });
 export const IdParams = Type.Object({ id: ResourceId });
 export const PageQuery = Type.Object({
-  after: Type.Optional(Type.String({ maxLength: 64 })),
+  /** the last id of the previous page */
+  after: Type.Optional(ResourceId),
   limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
 });

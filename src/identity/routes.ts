@@ -3,7 +3,7 @@
 import { Type } from 'typebox';
 import type { App } from '../http/app.ts';
 import { write } from '../http/idempotent.ts';
-import { IdParams, ShortText, Slug } from '../http/schemas.ts';
+import { IdParams, ShortText, Slug, Token } from '../http/schemas.ts';
 import { loadVisibleApplication } from '../intake/routes.ts';
 import { DomainError } from '../kernel/index.ts';
 
@@ -13,7 +13,7 @@ const ConsentBody = Type.Object(
     purpose: ShortText(200),
     dataCategories: Type.Array(ShortText(50), { minItems: 1, maxItems: 30 }),
     /** SHA-256 hex of the consent text version the borrower saw. */
-    textVersionHash: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+    textVersionHash: Token({ pattern: '^[0-9a-f]{64}$', maxLength: 64 }),
     channel: ShortText(50),
   },
   { additionalProperties: false },

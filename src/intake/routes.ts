@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { principalOf } from '../http/auth.ts';
 import type { App } from '../http/app.ts';
 import { checkIdempotencyKey, requestHash } from '../db/idempotency.ts';
-import { Fen, IdParams, PositiveFen, ShortText } from '../http/schemas.ts';
+import { Fen, IdParams, PositiveFen, ShortText, Text } from '../http/schemas.ts';
 import { DomainError } from '../kernel/index.ts';
 import type { Executor } from '../db/client.ts';
 import type { Application } from './model.ts';
@@ -14,9 +14,10 @@ export const ApplicationBody = Type.Object(
     applicant: Type.Object(
       {
         name: ShortText(50),
-        idNumber: Type.String({ minLength: 1, maxLength: 32 }),
-        phone: Type.String({ minLength: 1, maxLength: 20 }),
-        employer: Type.Optional(Type.String({ maxLength: 100 })),
+        // The identity validators (GB 11643, mainland mobile) run after these shared text rules.
+        idNumber: Text({ maxLength: 32 }),
+        phone: Text({ maxLength: 20 }),
+        employer: Type.Optional(Text({ maxLength: 100, minLength: 0 })),
         monthlyIncomeFen: Fen,
       },
       { additionalProperties: false },

@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { principalOf } from '../http/auth.ts';
 import type { App } from '../http/app.ts';
 import { write } from '../http/idempotent.ts';
-import { errorResponses } from '../http/schemas.ts';
+import { errorResponses, Text, Token } from '../http/schemas.ts';
 import { DomainError } from '../kernel/index.ts';
 import { MAX_TREE_SIZE } from './merkle.ts';
 
@@ -138,8 +138,9 @@ export async function ledgerRoutes(app: App): Promise<void> {
         body: Type.Object(
           {
             treeSize: Type.Integer({ minimum: 1, maximum: MAX_TREE_SIZE }),
-            verifierKey: Type.String({ minLength: 1, maxLength: 300 }),
-            cosignature: Type.String({ minLength: 1, maxLength: 400 }),
+            verifierKey: Token({ maxLength: 300 }),
+            // a C2SP signature line, which ends in a newline; the service parses it exactly
+            cosignature: Text({ maxLength: 400, trim: false, multiline: true }),
           },
           { additionalProperties: false },
         ),

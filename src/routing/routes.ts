@@ -6,7 +6,7 @@ import { type Static, Type } from 'typebox';
 import { principalOf } from '../http/auth.ts';
 import type { App } from '../http/app.ts';
 import { write } from '../http/idempotent.ts';
-import { IdParams, ResourceId, Slug } from '../http/schemas.ts';
+import { FreeText, IdParams, ResourceId, Slug, Token } from '../http/schemas.ts';
 import type { Application } from '../intake/model.ts';
 import { loadVisibleApplication } from '../intake/routes.ts';
 import type { Executor } from '../db/client.ts';
@@ -27,19 +27,19 @@ const ChooseBody = Type.Object(
 
 const DecisionBody = Type.Object(
   {
-    applicationRef: Type.String({ minLength: 1, maxLength: 128 }),
+    applicationRef: Token({ maxLength: 128 }),
     decision: Type.Union([Type.Literal('approved'), Type.Literal('declined')]),
     amountFen: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000_000_000 })),
     rateAnnual: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1 })),
-    reference: Type.Optional(Type.String({ maxLength: 200 })),
-    reason: Type.Optional(Type.String({ maxLength: 200 })),
+    reference: Type.Optional(Token({ maxLength: 200, minLength: 0 })),
+    reason: Type.Optional(FreeText(200)),
   },
   { additionalProperties: false },
 );
 
 const Points = Type.Integer({ minimum: -1000, maximum: 1000 });
 const Fraction = Type.Number({ minimum: 0, maximum: 1 });
-const BandName = Type.String({ pattern: '^[A-Za-z0-9]{1,8}$' });
+const BandName = Token({ pattern: '^[A-Za-z0-9]{1,8}$', maxLength: 8 });
 const Employer = Type.Object(
   { government: Points, 'state-owned': Points, private: Points, 'self-employed': Points, unknown: Points },
   { additionalProperties: false },
@@ -84,7 +84,7 @@ const RoutingConfigBody = Type.Object(
         ),
         debtToIncomeReferenceRateAnnual: Type.Number({ minimum: 0, maximum: 0.36 }),
         employerPoints: Employer,
-        regionPoints: Type.Record(Type.String({ pattern: '^(\\d{2}|\\d{4}|\\d{6})$' }), Points, {
+        regionPoints: Type.Record(Token({ pattern: '^(\\d{2}|\\d{4}|\\d{6})$', maxLength: 6 }), Points, {
           maxProperties: 500,
         }),
         regionDefaultPoints: Points,

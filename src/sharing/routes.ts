@@ -5,7 +5,7 @@ import { canSeeFunder } from '../access/model.ts';
 import type { App } from '../http/app.ts';
 import { principalOf } from '../http/auth.ts';
 import { write } from '../http/idempotent.ts';
-import { IdParams, Slug } from '../http/schemas.ts';
+import { FreeText, IdParams, Slug, Text, Token } from '../http/schemas.ts';
 import { normalisePhone } from '../identity/phone.ts';
 import { DomainError } from '../kernel/index.ts';
 import { CONTACT_CATEGORIES } from './contact-purpose.ts';
@@ -30,7 +30,7 @@ const EMAIL = /^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,20}$/;
 const RelayPoolBody = Type.Object(
   {
     channel: Enum(['phone', 'email'] as const),
-    addresses: Type.Array(Type.String({ minLength: 3, maxLength: 254 }), {
+    addresses: Type.Array(Text({ minLength: 3, maxLength: 254 }), {
       minItems: 1,
       maxItems: RELAY_POOL_BATCH_MAX,
     }),
@@ -41,12 +41,13 @@ const RelayPoolBody = Type.Object(
 /** What the relay provider posts for each inbound call, SMS or email to a relay point. */
 const ContactEventBody = Type.Object(
   {
-    relayPoint: Type.String({ minLength: 3, maxLength: 254 }),
-    occurredAt: Type.String({ format: 'date-time', maxLength: 40 }),
+    relayPoint: Text({ minLength: 3, maxLength: 254 }),
+    occurredAt: Token({ format: 'date-time', maxLength: 40 }),
     channel: Enum(CONTACT_CHANNELS),
-    caller: Type.String({ minLength: 1, maxLength: 254 }),
-    summary: Type.String({ maxLength: 2000 }),
-    providerEventId: Type.String({ minLength: 1, maxLength: 200 }),
+    caller: Text({ maxLength: 254 }),
+    /** a transcript summary or message excerpt: free text, newlines kept */
+    summary: FreeText(2000),
+    providerEventId: Token({ maxLength: 200 }),
     /** the provider's (or the borrower's) tag for the contact, when it has one */
     category: Type.Optional(Enum(CONTACT_CATEGORIES)),
   },
@@ -64,7 +65,7 @@ const FunderParams = Type.Object({ funderId: Slug });
 /** A 100M-entry set is 1.6 GB; uploads above this go through the CLI import instead. */
 export const PRESCREEN_UPLOAD_MAX_BYTES = 256 * 1024 * 1024;
 const PrescreenUploadQuery = Type.Object({
-  endpointUrl: Type.String({ format: 'uri', pattern: '^https?://', maxLength: 500 }),
+  endpointUrl: Token({ format: 'uri', pattern: '^https?://', maxLength: 500 }),
 });
 
 export async function sharingRoutes(app: App): Promise<void> {
