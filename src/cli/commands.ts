@@ -10,7 +10,10 @@ import { demoCommand, serveCommand } from './serve.ts';
 export const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
   demo: demoCommand,
-  ledger: ledgerCommand,
+  ledger: {
+    ...ledgerCommand,
+    whileServing: 'GET /v1/ledger/checkpoint, /v1/ledger/proofs/inclusion, /v1/ledger/proofs/consistency',
+  },
   price: priceCommand,
   route: routeCommand,
   simulate: simulateCommand,

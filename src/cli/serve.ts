@@ -1,6 +1,7 @@
 // `shoujia serve` (no demo data) and `shoujia demo` (what `npm start` runs).
 import { ConfigError, loadConfig } from '../config.ts';
-import { startServer } from '../http/server.ts';
+import { DataDirLockedError } from '../db/lock.ts';
+import { PortUnavailableError, startServer } from '../http/server.ts';
 import type { Command } from './main.ts';
 
 const ENVIRONMENT = `Environment:
@@ -27,7 +28,23 @@ async function run(demo: boolean): Promise<number> {
     }
     throw error;
   }
-  const server = await startServer(config, { demo, handleSignals: true });
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer(config, { demo, handleSignals: true });
+  } catch (error) {
+    // Expected refusals: one line and exit 1, nothing opened or written (ADR 0067).
+    if (error instanceof DataDirLockedError) {
+      console.error(
+        `shoujia: ${error.message}; stop it first, or set SHOUJIA_DATA_DIR to another directory`,
+      );
+      return 1;
+    }
+    if (error instanceof PortUnavailableError) {
+      console.error(`shoujia: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
   const lines = [
     '',
     `  守家 Shoujia is running at ${server.url}  (${server.services.database.engine})`,
