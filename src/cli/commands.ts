@@ -1,5 +1,6 @@
 // The command table. Add a line when a module gains a command.
 import type { Command } from './main.ts';
+import { keysCommand } from '../access/cli.ts';
 import { ledgerCommand } from '../ledger/cli.ts';
 import { priceCommand } from '../pricing/cli.ts';
 import { routeCommand } from '../routing/cli.ts';
@@ -18,4 +19,5 @@ export const COMMANDS: Record<string, Command> = {
   route: routeCommand,
   simulate: simulateCommand,
   funder: funderCommand,
+  keys: keysCommand,
 };

@@ -34,9 +34,7 @@ async function run(demo: boolean): Promise<number> {
   } catch (error) {
     // Expected refusals: one line and exit 1, nothing opened or written (ADR 0067).
     if (error instanceof DataDirLockedError) {
-      console.error(
-        `shoujia: ${error.message}; stop it first, or set SHOUJIA_DATA_DIR to another directory`,
-      );
+      console.error(`shoujia: ${error.message}; stop it first, or set SHOUJIA_DATA_DIR to another directory`);
       return 1;
     }
     if (error instanceof PortUnavailableError) {
@@ -55,6 +53,10 @@ async function run(demo: boolean): Promise<number> {
     lines.push(
       `  Admin API key: ${server.adminKey}`,
       `  Try: curl -H "Authorization: Bearer ${server.adminKey}" ${server.url}/v1/funders`,
+    );
+  else if (!(await server.services.access.hasLiveAdmin(server.services.database.db)))
+    lines.push(
+      `  No admin API key yet (SHOUJIA_BOOTSTRAP_ADMIN_KEY is unset): create one with \`shoujia keys create --role admin\`${server.services.database.engine === 'pglite' ? ' after stopping the service (the embedded store takes one process)' : ''}, or set SHOUJIA_BOOTSTRAP_ADMIN_KEY and restart`,
     );
   console.log(lines.join('\n') + '\n');
   // Keep running until a signal stops the server.

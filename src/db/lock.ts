@@ -155,7 +155,11 @@ function askHolder(name: string): Promise<LockHolder | undefined> {
 function parseHolder(text: string): LockHolder | undefined {
   try {
     const value = JSON.parse(text) as Partial<LockHolder>;
-    if (!Number.isInteger(value.pid) || typeof value.command !== 'string' || typeof value.startedAt !== 'string')
+    if (
+      !Number.isInteger(value.pid) ||
+      typeof value.command !== 'string' ||
+      typeof value.startedAt !== 'string'
+    )
       return undefined;
     return value as LockHolder;
   } catch {

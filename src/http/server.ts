@@ -60,8 +60,7 @@ export async function startServer(
   // second start on the same directory or port fails having opened and written nothing.
   const pgDir = join(config.dataDir, 'pg');
   let lock: DataDirLock | undefined;
-  if (!config.databaseUrl)
-    lock = await lockDataDir(pgDir, { command: options.demo ? 'demo' : 'serve' });
+  if (!config.databaseUrl) lock = await lockDataDir(pgDir, { command: options.demo ? 'demo' : 'serve' });
   try {
     await checkPortFree(config.port, config.host);
   } catch (error) {
