@@ -33,12 +33,25 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/**
+ * Where the data lives, and nothing else: for commands that need the store but not the master key
+ * (`shoujia keys create`). The embedded PGlite directory is `<dataDir>/pg`.
+ */
+export function storeLocation(env: NodeJS.ProcessEnv = process.env): {
+  databaseUrl: string | undefined;
+  dataDir: string;
+} {
+  return {
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: resolve(env.SHOUJIA_DATA_DIR || './.shoujia/data'),
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = env.PORT === undefined ? 8080 : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new ConfigError(`PORT must be 0..65535, got ${env.PORT}`);
-  const databaseUrl = env.DATABASE_URL || undefined;
-  const dataDir = resolve(env.SHOUJIA_DATA_DIR || './.shoujia/data');
+  const { databaseUrl, dataDir } = storeLocation(env);
   let masterKeyGenerated = false;
   let masterKeyText = env.SHOUJIA_MASTER_KEY;
   if (!masterKeyText) {

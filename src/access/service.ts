@@ -55,6 +55,16 @@ export class AccessService {
     return { id, secret, role: input.role, funderId: input.funderId ?? null };
   }
 
+  /** Whether any unrevoked admin key exists: `serve` tells an operator without one how to get one. */
+  async hasLiveAdmin(tx: Executor): Promise<boolean> {
+    const rows = await tx
+      .select({ id: apiKeys.id })
+      .from(apiKeys)
+      .where(and(eq(apiKeys.role, 'admin'), isNull(apiKeys.revokedAt)))
+      .limit(1);
+    return rows.length > 0;
+  }
+
   /** Make sure a key with exactly this secret exists as admin (SHOUJIA_BOOTSTRAP_ADMIN_KEY). */
   async ensureBootstrapAdmin(tx: Executor, secret: string): Promise<void> {
     const [existing] = await tx

@@ -1,6 +1,7 @@
 // `shoujia serve` (no demo data) and `shoujia demo` (what `npm start` runs).
 import { ConfigError, loadConfig } from '../config.ts';
-import { startServer } from '../http/server.ts';
+import { DataDirLockedError } from '../db/lock.ts';
+import { PortUnavailableError, startServer } from '../http/server.ts';
 import type { Command } from './main.ts';
 
 const ENVIRONMENT = `Environment:
@@ -27,7 +28,21 @@ async function run(demo: boolean): Promise<number> {
     }
     throw error;
   }
-  const server = await startServer(config, { demo, handleSignals: true });
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer(config, { demo, handleSignals: true });
+  } catch (error) {
+    // Expected refusals: one line and exit 1, nothing opened or written (ADR 0067).
+    if (error instanceof DataDirLockedError) {
+      console.error(`shoujia: ${error.message}; stop it first, or set SHOUJIA_DATA_DIR to another directory`);
+      return 1;
+    }
+    if (error instanceof PortUnavailableError) {
+      console.error(`shoujia: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
   const lines = [
     '',
     `  守家 Shoujia is running at ${server.url}  (${server.services.database.engine})`,
@@ -38,6 +53,10 @@ async function run(demo: boolean): Promise<number> {
     lines.push(
       `  Admin API key: ${server.adminKey}`,
       `  Try: curl -H "Authorization: Bearer ${server.adminKey}" ${server.url}/v1/funders`,
+    );
+  else if (!(await server.services.access.hasLiveAdmin(server.services.database.db)))
+    lines.push(
+      `  No admin API key yet (SHOUJIA_BOOTSTRAP_ADMIN_KEY is unset): create one with \`shoujia keys create --role admin\`${server.services.database.engine === 'pglite' ? ' after stopping the service (the embedded store takes one process)' : ''}, or set SHOUJIA_BOOTSTRAP_ADMIN_KEY and restart`,
     );
   console.log(lines.join('\n') + '\n');
   // Keep running until a signal stops the server.

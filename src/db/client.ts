@@ -12,6 +12,7 @@ import { type PgDatabase, PgDialect, type PgQueryResultHKT, type PgTransaction }
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { type DataDirLock, lockDataDir } from './lock.ts';
 import { renderSql } from './render.ts';
 import * as schema from './schema.ts';
 
@@ -75,6 +76,16 @@ export interface DatabaseOptions {
    * connection prepares and plans them once and serves them from then on.
    */
   runPoolMax?: number;
+  /**
+   * PGlite data directory: the lock already taken on it (the service takes it before checking its
+   * port); the database releases it on close. Absent: openDatabase takes it itself.
+   */
+  lock?: DataDirLock;
+}
+
+/** What a lock holder is running, for the message another process gets: `demo`, `ledger audit`. */
+function commandLine(): string {
+  return process.argv.slice(2).join(' ').slice(0, 100) || 'node';
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
@@ -109,11 +120,22 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     };
   }
   const dataDir = options.dataDir ?? 'memory://';
-  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  let lock: DataDirLock | undefined;
+  if (!dataDir.startsWith('memory://')) {
+    mkdirSync(dataDir, { recursive: true });
+    // Before PGlite touches the directory: a second process must write nothing (ADR 0067).
+    lock = options.lock ?? (await lockDataDir(dataDir, { command: commandLine() }));
+  }
   const client = new PGlite(dataDir);
-  await client.waitReady;
-  const db = drizzlePglite(client, { schema }) as unknown as Db;
-  await migratePglite(db as never, { migrationsFolder: MIGRATIONS_DIR });
+  let db: Db;
+  try {
+    await client.waitReady;
+    db = drizzlePglite(client, { schema }) as unknown as Db;
+    await migratePglite(db as never, { migrationsFolder: MIGRATIONS_DIR });
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   return {
     db,
     engine: 'pglite',
@@ -125,6 +147,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       const { sql: text, params } = renderSql(query) ?? dialect.sqlToQuery(query);
       return (await client.query(text, params)).rows as T[];
     },
-    close: () => client.close(),
+    close: async () => {
+      try {
+        await client.close();
+      } finally {
+        lock?.release();
+      }
+    },
   };
 }

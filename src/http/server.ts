@@ -1,9 +1,11 @@
 // Starts the service: config → database (migrated) → services → app → listen. SIGTERM/SIGINT stop
 // taking requests, finish in-flight ones, run stop hooks, and close the database.
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { seedDemoCatalog } from '../catalog/demo.ts';
 import type { Config } from '../config.ts';
 import { openDatabase } from '../db/client.ts';
+import { type DataDirLock, lockDataDir } from '../db/lock.ts';
 import { deriveKey } from '../kernel/index.ts';
 import { createServices, type Services } from '../services.ts';
 import { type App, buildApp } from './app.ts';
@@ -22,11 +24,49 @@ export function demoAdminKey(masterKey: Buffer): string {
   return `sj_demo_${deriveKey(masterKey, 'demo-admin-key', 24).toString('base64url')}`;
 }
 
+/** The configured port is taken (or not ours to bind): found before the database is opened. */
+export class PortUnavailableError extends Error {
+  override name = 'PortUnavailableError';
+}
+
+/**
+ * Bind the port and let it go again, so a busy port is a one-line message before anything is
+ * opened or written, not an EADDRINUSE after migrations. Another process could still take the
+ * port between this check and the real listen; then the listen fails as before.
+ */
+export async function checkPortFree(port: number, host: string): Promise<void> {
+  if (port === 0) return; // the kernel picks a free one
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (error: NodeJS.ErrnoException) => {
+      const reason =
+        error.code === 'EADDRINUSE'
+          ? 'is already in use (another shoujia, or another program)'
+          : error.code === 'EACCES'
+            ? 'needs privileges this process does not have'
+            : `cannot be bound (${error.code ?? error.message})`;
+      reject(new PortUnavailableError(`port ${port} on ${host} ${reason}; set PORT to another port`));
+    });
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
 export async function startServer(
   config: Config,
   options: { demo: boolean; handleSignals?: boolean },
 ): Promise<RunningServer> {
   const logger = createLogger({ level: config.logLevel });
+  // Order matters (ADR 0067): the data directory's lock, then the port, then the database, so a
+  // second start on the same directory or port fails having opened and written nothing.
+  const pgDir = join(config.dataDir, 'pg');
+  let lock: DataDirLock | undefined;
+  if (!config.databaseUrl) lock = await lockDataDir(pgDir, { command: options.demo ? 'demo' : 'serve' });
+  try {
+    await checkPortFree(config.port, config.host);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   if (config.masterKeyGenerated) {
     logger.warn(
       { dataDir: config.dataDir },
@@ -34,7 +74,7 @@ export async function startServer(
     );
   }
   const database = await openDatabase(
-    config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.dataDir, 'pg') },
+    config.databaseUrl ? { url: config.databaseUrl } : { dataDir: pgDir, ...(lock ? { lock } : {}) },
   );
   const services = createServices({
     database,
@@ -74,6 +114,7 @@ export async function startServer(
   const app = await buildApp(services, { logger, isReady: () => ready });
   const address = await app.listen({ port: config.port, host: config.host });
   const url = address.replace('[::1]', 'localhost');
+  lock?.setUrl(url);
 
   let stopping: Promise<void> | undefined;
   const stop = () => {

@@ -48,14 +48,18 @@ export function encodeInputs(secretKey: Uint8Array, inputs: readonly string[]): 
   return packed;
 }
 
-const WORKER_URL = new URL('./prescreen-encode.worker.ts', import.meta.url).href;
-const WORKER_BOOTSTRAP = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL)}); });`;
+/** Built (dist/, ADR 0067): the worker is JavaScript beside this file; from the sources: TypeScript. */
+const COMPILED = import.meta.url.endsWith('.js');
+const WORKER_URL = new URL(`./prescreen-encode.worker.${COMPILED ? 'js' : 'ts'}`, import.meta.url);
+const WORKER_BOOTSTRAP = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}); });`;
 
 function encodeInWorker(secretKey: Uint8Array, inputs: string[]): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     // The worker is TypeScript: a small bootstrap registers tsx in the worker, then loads it (on
     // Node 20 `execArgv: ['--import', 'tsx']` does not apply to a worker's entry module).
-    const worker = new Worker(WORKER_BOOTSTRAP, { eval: true, workerData: { secretKey, inputs } });
+    const worker = COMPILED
+      ? new Worker(WORKER_URL, { workerData: { secretKey, inputs } })
+      : new Worker(WORKER_BOOTSTRAP, { eval: true, workerData: { secretKey, inputs } });
     worker.once('message', (packed: Uint8Array) =>
       resolve(Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength)),
     );
