@@ -58,8 +58,9 @@ export interface MockFunder {
   /** every request received: idempotency key, whether the signature verified, the parsed body */
   received: Array<{ key: string; signed: boolean; body: any }>;
   /**
-   * the credit decisions this funder made, by idempotency key: a real funder decides once per key
-   * and answers every repeat with that decision, so more than one entry per key is a bug on our side
+   * the credit decisions this funder made, by the application reference in the message: a real
+   * funder decides once per idempotency key and answers every repeat with that decision, so a
+   * second entry for one application means we sent it under a second key
    */
   decisions: Map<string, string[]>;
   close(): Promise<void>;
@@ -81,10 +82,11 @@ export async function mockFunder(clock: ManualClock, behaviour: FunderBehaviour)
     decisions: new Map(),
     close: async () => {},
   };
+  let applicationRef = '';
   const decide = (key: string, decision: string, status: number, body: unknown) => {
     const text = JSON.stringify(body);
     answered.set(key, { status, text });
-    mock.decisions.set(key, [...(mock.decisions.get(key) ?? []), decision]);
+    mock.decisions.set(applicationRef, [...(mock.decisions.get(applicationRef) ?? []), decision]);
     return text;
   };
   const server: Server = createServer((request, response) => {
@@ -99,7 +101,9 @@ export async function mockFunder(clock: ManualClock, behaviour: FunderBehaviour)
         raw,
         clock.now(),
       ).ok;
-      mock.received.push({ key, signed, body: JSON.parse(raw) });
+      const body = JSON.parse(raw);
+      mock.received.push({ key, signed, body });
+      applicationRef = String(body.applicationRef ?? '');
       const send = (status: number, text: string, delayMs = 0) => {
         const write = () => {
           if (!response.destroyed)
