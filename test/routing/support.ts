@@ -63,6 +63,8 @@ export interface MockFunder {
    * second entry for one application means we sent it under a second key
    */
   decisions: Map<string, string[]>;
+  /** how long it takes to decide and answer (0: at once) */
+  delayMs: number;
   close(): Promise<void>;
 }
 
@@ -80,6 +82,7 @@ export async function mockFunder(clock: ManualClock, behaviour: FunderBehaviour)
     behaviour,
     received: [],
     decisions: new Map(),
+    delayMs: 0,
     close: async () => {},
   };
   let applicationRef = '';
@@ -104,7 +107,7 @@ export async function mockFunder(clock: ManualClock, behaviour: FunderBehaviour)
       const body = JSON.parse(raw);
       mock.received.push({ key, signed, body });
       applicationRef = String(body.applicationRef ?? '');
-      const send = (status: number, text: string, delayMs = 0) => {
+      const send = (status: number, text: string, delayMs = mock.delayMs) => {
         const write = () => {
           if (!response.destroyed)
             response.writeHead(status, { 'content-type': 'application/json' }).end(text);
