@@ -4,7 +4,8 @@
 // recorded once, and the application ends where an uninterrupted dispatch ends.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.ts';
-import { DISPATCH_BOUNDARIES, type DispatchBoundary } from '../../src/routing/dispatch.ts';
+import { readFileSync } from 'node:fs';
+import { DISPATCH_BOUNDARIES, type DispatchBoundary, MAX_RESUMED_SENDS } from '../../src/routing/dispatch.ts';
 import type { RoutingServiceOptions } from '../../src/routing/service.ts';
 import { createServices, type Services } from '../../src/services.ts';
 import { ENGINES } from '../support/engines.ts';
@@ -314,6 +315,70 @@ describe.each(ENGINES)('dispatch resumes after a crash at every step boundary on
       expect(steps).toEqual([]);
     } finally {
       current = '';
+      await second.close();
+    }
+  });
+  /** Submit, consent to a and b, choose the waterfall, and stop the process at `boundary` #1. */
+  const crashedWaterfall = async (boundary: DispatchBoundary) => {
+    for (const [id, mock] of funders) mock.behaviour = id === 'fund-a' ? 'decline' : 'approve';
+    sequence += 2;
+    const submitted = await h.call(
+      'POST',
+      '/v1/applications',
+      applicationBody({ idNumber: makeIdNumber('310104', '19880521', String(sequence)), score: 720 }),
+      { headers: { 'idempotency-key': `crash-${engine}-${sequence}` } },
+    );
+    const applicationId = submitted.body.id as string;
+    for (const id of ['fund-a', 'fund-b'])
+      await h.call('POST', `/v1/applications/${applicationId}/consents`, consentBody(id));
+    crash = new Crash(boundary, 1);
+    current = applicationId;
+    await h.call('POST', `/v1/applications/${applicationId}/choose`, { mode: 'auto' });
+    await h.services.routing.idle();
+    expect(crash.dead).toBe(true);
+    current = '';
+    return applicationId;
+  };
+
+  it('resumes an application stranded before migration 0011 (dispatching, no dispatch, no step)', async () => {
+    const applicationId = await crashedWaterfall('chosen');
+    // What today's main leaves behind: the choice committed, nothing else.
+    await h.database.query('DELETE FROM routing_dispatch_steps WHERE application_id = $1', [applicationId]);
+    const migration = readFileSync(new URL('../../drizzle/0011_dispatch_steps.sql', import.meta.url), 'utf8');
+    const backfill = migration.split('--> statement-breakpoint').at(-1)!;
+    expect(backfill).toContain('INSERT INTO "routing_dispatch_steps"');
+    await h.database.query(backfill);
+    const second = await restart();
+    try {
+      expect((await second.services.routing.sweepDispatches()).resumed).toBe(1);
+      expect(await second.services.intake.get(h.database.db, applicationId)).toMatchObject({
+        status: 'approved',
+        funderId: 'fund-b',
+      });
+    } finally {
+      await second.close();
+    }
+  });
+
+  it(`gives up a send taken up more than ${MAX_RESUMED_SENDS} times and moves down the waterfall`, async () => {
+    const applicationId = await crashedWaterfall('prepared');
+    // As if MAX_RESUMED_SENDS processes had died during this send; the next claim is one more.
+    await h.database.query('UPDATE routing_dispatch_steps SET attempts = $2 WHERE application_id = $1', [
+      applicationId,
+      MAX_RESUMED_SENDS,
+    ]);
+    const second = await restart();
+    try {
+      h.clock.advance(LEASE_MS + 1);
+      expect((await second.services.routing.sweepDispatches()).resumed).toBe(1);
+      const dispatches = await second.services.routing.dispatches(h.database.db, applicationId);
+      expect(dispatches.map((d) => [d.funderId, d.status])).toEqual([
+        ['fund-a', 'error'],
+        ['fund-b', 'approved'],
+      ]);
+      const refA = second.services.sharing.pseudonyms.applicationRef('fund-a', applicationId);
+      expect(funders.get('fund-a')!.decisions.get(refA)).toBeUndefined(); // never asked again
+    } finally {
       await second.close();
     }
   });
