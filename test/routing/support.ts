@@ -118,7 +118,9 @@ export async function mockFunder(clock: ManualClock, behaviour: FunderBehaviour)
       if (!signed) return send(401, '{"error":"bad signature"}');
       // A real funder answers a repeated idempotency key with its first decision, never a new one.
       const previous = answered.get(key);
-      if (previous) return send(previous.status, previous.text);
+      // A stalling funder is slow at everything, repeats included.
+      if (previous)
+        return send(previous.status, previous.text, mock.behaviour === 'stall' ? STALL_MS : mock.delayMs);
       switch (mock.behaviour) {
         case 'approve':
           return send(
@@ -134,7 +136,7 @@ export async function mockFunder(clock: ManualClock, behaviour: FunderBehaviour)
         case 'always-500':
           return send(500, '{"error":"down"}');
         case 'stall':
-          // Decides at once, answers too late for our timeout; a repeat gets the decision at once.
+          // Decides at once, answers too late for our timeout, every time.
           return send(200, decide(key, 'approved', 200, { decision: 'approved' }), STALL_MS);
         case 'pending':
           return send(202, decide(key, 'pending', 202, { decision: 'pending' }));
