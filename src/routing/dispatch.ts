@@ -893,7 +893,9 @@ export class DispatchWorkflow {
           this.sweeping = undefined;
         });
     };
-    tick();
+    // The first sweep waits for the next turn of the event loop after the caller's start-up
+    // statements are queued (on PGlite's one connection a sweep raced the demo's seeding).
+    setImmediate(tick);
     this.timer = setInterval(tick, intervalMs);
     this.timer.unref();
   }
