@@ -130,7 +130,7 @@ export function createServices(options: ServiceOptions): Services {
     pricing,
     simulation: new SimulationService({ database: options.database, clock, ids }),
     routing: new RoutingService(
-      { database: options.database, clock, ids, catalog, identity, intake, sharing, ledger },
+      { database: options.database, clock, ids, vault, catalog, identity, intake, sharing, ledger },
       options.routing,
     ),
     stopHooks: [],

@@ -73,11 +73,39 @@ export const routingDispatches = pgTable(
     band: text('band').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
     decidedAt: timestamp('decided_at', { withTimezone: true, mode: 'date' }),
+    /**
+     * the message sent to the funder, sealed with the vault (it carries the gateway's payload, PII
+     * included where the policy lets it leave): a resumed send repeats exactly these bytes, which
+     * the exposure receipt hashed; null for rows from before migration 0011 and unsent rows
+     */
+    messageSealed: text('message_sealed'),
   },
   (t) => [
     unique('routing_dispatches_app_funder').on(t.applicationId, t.funderId),
     index('routing_dispatches_status').on(t.status, t.createdAt),
   ],
+);
+
+/**
+ * The dispatch step machine's cursor (ADR 0035): one row per application while its dispatch is
+ * unfinished, written in the same transaction as the state it follows from, before the step runs.
+ * The per-funder half of the state is the dispatch row (`pending`: the send is the next step).
+ */
+export const routingDispatchSteps = pgTable(
+  'routing_dispatch_steps',
+  {
+    applicationId: text('application_id').primaryKey(),
+    /** prepare | send | await (dispatch.ts DISPATCH_STEPS) */
+    step: text('step').notNull(),
+    /** times this step was taken up, interrupted ones included; back to 0 when the step changes */
+    attempts: integer('attempts').notNull().default(0),
+    /** the process running the step (its lease), null when nobody holds it */
+    owner: text('owner'),
+    /** when the sweeper may take the step up: now, the end of the owner's lease, or the await deadline */
+    dueAt: timestamp('due_at', { withTimezone: true, mode: 'date' }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [index('routing_dispatch_steps_due').on(t.dueAt)],
 );
 
 export const routingFunderUsage = pgTable(

@@ -3,9 +3,8 @@
 // to funder adapters (waterfall or parallel), record decisions (synchronous or by signed callback),
 // book the loan with its pricing schedule, and expire approvals nobody confirmed.
 //
-// Each dispatch step is two short transactions around the network call: (1) consent re-checked,
-// payload built and receipted by the gateway, dispatch row and exposure recorded, application
-// `sent`; (2) the answer recorded. No transaction is held open while a funder thinks.
+// The choice, the dispatch and the funders' answers are the persisted step machine in dispatch.ts
+// (ADR 0035); this service delegates to it.
 import type { SQL } from 'drizzle-orm';
 import type { FeeLine } from '../catalog/model.ts';
 import type { CatalogService } from '../catalog/service.ts';
@@ -16,30 +15,21 @@ import type { ApplicationInput, Application } from '../intake/model.ts';
 import type { IntakeService, CustomerRef, SubmitIdempotency, SubmitRouter } from '../intake/service.ts';
 import type { StoredResponse } from '../db/idempotency.ts';
 import type { ApplicationStatus } from '../intake/status.ts';
-import type { LedgerEntryInput } from '../ledger/model.ts';
 import {
   type Clock,
   DomainError,
   type IdGenerator,
+  type Vault,
   assert,
   canonicalJson,
   sha256Hex,
 } from '../kernel/index.ts';
 import { type CapPolicy, capPolicyOf, disclosure, offerCostRefusal, quote } from '../pricing/index.ts';
 import '../pricing/errors.ts';
-import type { ShareResult } from '../sharing/model.ts';
-import type { LiveConsent } from '../identity/model.ts';
 import {
   DEFAULT_SIMULATED_FUNDER,
   DEFAULT_WEBHOOK_OPTIONS,
-  type DispatchMessage,
-  type DispatchOutcome,
-  type FunderAdapter,
-  type FunderAnswer,
-  parseAnswer,
-  SimulatedFunderAdapter,
   type SimulatedFunderConfig,
-  WebhookAdapter,
   type WebhookOptions,
 } from './adapters.ts';
 import {
@@ -54,7 +44,6 @@ import {
 } from './decide.ts';
 import { checkRoutingConfig } from './config-check.ts';
 import { DEFAULT_ROUTING_CONFIG } from './defaults.ts';
-import { exposureLeft } from './eligibility.ts';
 import './errors.ts';
 import {
   type FunderState,
@@ -67,29 +56,27 @@ import {
 } from './model.ts';
 import { seedOf } from './rotation.ts';
 import { classifyEmployer } from './scorecard.ts';
-import { verifySignature } from './signature.ts';
 import { decodeOffers, encodeOffers, type StoredOffer } from './offers-codec.ts';
 import * as store from './store.ts';
+import {
+  type Choice,
+  type DecisionLedger,
+  DEFAULT_DISPATCH_LEASE_MS,
+  DISPATCH_SWEEP_INTERVAL_MS,
+  type DispatchOptions,
+  DispatchWorkflow,
+  monthOf,
+  type SharingGateway,
+} from './dispatch.ts';
 
-/** The most funders one auto (waterfall) choice will try, and the default fan-out of parallel mode. */
-export const MAX_PLAN = 20;
-export const DEFAULT_PARALLEL_FUNDERS = 3;
-/** A drive never runs more steps than this (each step is one funder, or one parallel fan-out). */
-const MAX_DRIVE_STEPS = MAX_PLAN + 2;
-
-/** What routing needs of the sharing gateway (src/sharing/service.ts). */
-export interface SharingGateway {
-  share(
-    tx: Executor,
-    request: { consent: LiveConsent; funderId: string; stage: 'application'; applicationId: string },
-  ): Promise<ShareResult>;
-  pseudonyms: { applicationRef(funderId: string, applicationId: string): string };
-  resolveApplicationRef(tx: Executor, funderId: string, applicationRef: string): Promise<string | undefined>;
-}
-
-export interface DecisionLedger {
-  append(tx: Executor, entry: LedgerEntryInput): Promise<unknown>;
-}
+export {
+  type Choice,
+  type DecisionLedger,
+  DEFAULT_PARALLEL_FUNDERS,
+  MAX_PLAN,
+  monthOf,
+  type SharingGateway,
+} from './dispatch.ts';
 
 export interface RoutingServiceOptions {
   config?: RoutingConfig;
@@ -114,6 +101,10 @@ export interface RoutingServiceOptions {
   catalogCacheMs?: number;
   /** how long this month's quota and exposure usage is reused for new offers (dispatch always reads it fresh) */
   usageCacheMs?: number;
+  /** how long a process holds a dispatch step before a sweeper may take it over (default DEFAULT_DISPATCH_LEASE_MS) */
+  dispatchLeaseMs?: number;
+  /** test seam: called at every dispatch step boundary (DISPATCH_BOUNDARIES); a throw stops the drive there */
+  onDispatchBoundary?: DispatchOptions['onBoundary'];
 }
 
 export type { StoredOffer } from './offers-codec.ts';
@@ -123,15 +114,11 @@ function offersOf(row: Pick<store.DecisionRow, 'offers' | 'features'>): StoredOf
   return decodeOffers(row.offers, row.features);
 }
 
-export type Choice =
-  | { productId: string }
-  | { mode: 'auto' }
-  | { mode: 'parallel'; funders?: number | undefined };
-
 interface Deps {
   database: Database;
   clock: Clock;
   ids: IdGenerator;
+  vault: Vault;
   catalog: CatalogService;
   identity: IdentityService;
   intake: IntakeService;
@@ -139,23 +126,7 @@ interface Deps {
   ledger: DecisionLedger;
 }
 
-interface Prepared {
-  dispatchId: string;
-  funderId: string;
-  productId: string;
-  rank: number;
-  adapter: FunderAdapter;
-  message: DispatchMessage;
-  target: Parameters<FunderAdapter['send']>[0];
-}
-
 const HOUR_MS = 3_600_000;
-const UTC8_OFFSET_MS = 8 * HOUR_MS;
-
-/** The calendar month in China Standard Time (UTC+8), 'YYYY-MM': quotas and budgets reset with it. */
-export function monthOf(at: Date): string {
-  return new Date(at.getTime() + UTC8_OFFSET_MS).toISOString().slice(0, 7);
-}
 
 export const pricingQuote: QuoteFunction = (request) => quote(request, { schedule: false });
 
@@ -164,12 +135,9 @@ export class RoutingService {
   private current: { config: RoutingConfig; version: number };
   private readonly baseConfig: RoutingConfig;
   private readonly approvalTtlMs: number;
-  private readonly choiceWaitMs: number;
-  private readonly callbackTtlMs: number;
-  private readonly parallelWindowMs: number;
   private readonly offerTtlMs: number;
-  private readonly webhook: WebhookAdapter;
-  private readonly simulated: SimulatedFunderAdapter | null;
+  /** the choice, the sends and the answers: the dispatch step machine */
+  private readonly dispatch: DispatchWorkflow;
   private readonly catalogCacheMs: number;
   private cached: {
     table: RoutingTable;
@@ -193,7 +161,6 @@ export class RoutingService {
   private readonly usageCacheMs: number;
   /** snapshots read back for explanations, by version (a handful: one per catalogue change) */
   private readonly snapshots = new Map<string, SnapshotProduct[]>();
-  private readonly inFlight = new Set<Promise<unknown>>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -203,15 +170,29 @@ export class RoutingService {
     this.baseConfig = options.config ?? DEFAULT_ROUTING_CONFIG;
     this.current = { config: this.baseConfig, version: 0 };
     this.approvalTtlMs = options.approvalTtlMs ?? 72 * HOUR_MS;
-    this.choiceWaitMs = options.choiceWaitMs ?? 10_000;
-    this.callbackTtlMs = options.callbackTtlMs ?? 24 * HOUR_MS;
-    this.parallelWindowMs = options.parallelWindowMs ?? 2 * 60_000;
     this.offerTtlMs = options.offerTtlMs ?? 7 * 24 * HOUR_MS;
-    this.webhook = new WebhookAdapter(deps.clock, { ...DEFAULT_WEBHOOK_OPTIONS, ...options.webhook });
-    this.simulated =
-      options.simulatedFunder === null
-        ? null
-        : new SimulatedFunderAdapter(options.simulatedFunder ?? DEFAULT_SIMULATED_FUNDER);
+    this.dispatch = new DispatchWorkflow(
+      {
+        ...deps,
+        routing: {
+          config: () => this.config,
+          trust: async (tx) => (await this.routingTable(tx)).trust,
+          usageChanged: () => {
+            this.usageCache = null;
+          },
+        },
+      },
+      {
+        choiceWaitMs: options.choiceWaitMs ?? 10_000,
+        callbackTtlMs: options.callbackTtlMs ?? 24 * HOUR_MS,
+        parallelWindowMs: options.parallelWindowMs ?? 2 * 60_000,
+        webhook: { ...DEFAULT_WEBHOOK_OPTIONS, ...options.webhook },
+        simulatedFunder:
+          options.simulatedFunder === null ? null : (options.simulatedFunder ?? DEFAULT_SIMULATED_FUNDER),
+        leaseMs: options.dispatchLeaseMs ?? DEFAULT_DISPATCH_LEASE_MS,
+        onBoundary: options.onDispatchBoundary,
+      },
+    );
     this.catalogCacheMs = options.catalogCacheMs ?? 30_000;
     this.usageCacheMs = options.usageCacheMs ?? 1_000;
   }
@@ -548,453 +529,56 @@ export class RoutingService {
     });
   }
 
-  // ---- choice and dispatch ----
+  // ---- choice and dispatch: the step machine in dispatch.ts ----
 
-  /** Record the borrower's choice (consent required for each funder tried) and plan the dispatch. */
-  async choose(
-    tx: Executor,
-    application: Application,
-    choice: Choice,
-  ): Promise<{ plan: string[]; mode: string }> {
-    const row = await store.getDecision(tx, application.id, true);
-    if (!row)
-      throw new DomainError('routing_not_found', `application ${application.id} has not been routed`, 'id');
-    if (application.status !== 'offered' || row.phase !== 'offered') {
-      throw new DomainError(
-        'choice_not_allowed',
-        `the application is ${application.status}, not waiting for a choice`,
-        'id',
-      );
-    }
-    const offers = offersOf(row);
-    let plan: string[];
-    let mode: string;
-    if ('productId' in choice) {
-      const offer = offers.find((o) => o.productId === choice.productId);
-      if (!offer)
-        throw new DomainError(
-          'product_not_offered',
-          `product ${choice.productId} was not offered for this application`,
-          'productId',
-        );
-      await this.deps.identity.requireLiveConsent(tx, application.customerId, offer.funderId);
-      plan = [offer.productId];
-      mode = 'product';
-    } else {
-      // One product per funder (the best), in rank order, among funders the borrower consented to.
-      const seen = new Set<string>();
-      plan = [];
-      for (const offer of offers) {
-        if (plan.length >= MAX_PLAN || seen.has(offer.funderId)) continue;
-        seen.add(offer.funderId);
-        if (await this.deps.identity.findLiveConsent(tx, application.customerId, offer.funderId))
-          plan.push(offer.productId);
-      }
-      if (plan.length === 0)
-        throw new DomainError(
-          'consent_missing',
-          'no offered funder has a live separate consent yet',
-          'funderId',
-        );
-      mode = choice.mode;
-      if (choice.mode === 'parallel')
-        plan = plan.slice(0, Math.max(1, Math.min(choice.funders ?? DEFAULT_PARALLEL_FUNDERS, MAX_PLAN)));
-    }
-    await this.deps.intake.transition(tx, application.id, 'consented', {
-      reason: `choice ${mode}: ${plan.join(', ')}`,
-    });
-    await store.updateDecision(tx, application.id, {
-      phase: 'dispatching',
-      mode,
-      plan,
-      updatedAt: this.deps.clock.now(),
-    });
-    return { plan, mode };
+  /** Record the borrower's choice (consent required for each funder tried), plan, and record the first step. */
+  choose(tx: Executor, application: Application, choice: Choice): Promise<{ plan: string[]; mode: string }> {
+    return this.dispatch.choose(tx, application, choice);
   }
 
-  /**
-   * Run the planned dispatches until a funder approves, the plan runs out, or an answer is awaited
-   * by callback. Idempotent: with nothing planned or everything in flight it does nothing.
-   */
-  async drive(applicationId: string): Promise<void> {
-    const { db } = this.deps.database;
-    for (let step = 0; step < MAX_DRIVE_STEPS; step++) {
-      const prepared = await db.transaction((tx) => this.prepare(tx, applicationId));
-      if (prepared === null) return;
-      const outcomes = await Promise.all(prepared.map((p) => p.adapter.send(p.target, p.message)));
-      const more = await db.transaction((tx) => this.record(tx, applicationId, prepared, outcomes));
-      if (!more) return;
-    }
+  /** Run the application's dispatch steps held by this process (see DispatchWorkflow.drive). */
+  drive(applicationId: string): Promise<void> {
+    return this.dispatch.drive(applicationId);
   }
 
   /** Continue a drive in the background (after a callback); shutdown and tests wait with idle(). */
   resume(applicationId: string): void {
-    this.track(this.drive(applicationId));
+    this.dispatch.resume(applicationId);
   }
 
-  private track(running: Promise<void>): void {
-    const settled = running.catch(() => {}); // a failed step leaves its state for the next resume
-    this.inFlight.add(settled);
-    void settled.finally(() => this.inFlight.delete(settled));
+  /** Drive for at most choiceWaitMs; false when the drive goes on in the background. */
+  driveWithin(applicationId: string): Promise<boolean> {
+    return this.dispatch.driveWithin(applicationId);
   }
 
-  /**
-   * Drive for at most choiceWaitMs, then let it finish in the background: a waterfall over slow
-   * funders (timeouts × retries × funders) must not hold the borrower's request for minutes.
-   * Returns false when the drive is still running.
-   */
-  async driveWithin(applicationId: string): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const running = this.drive(applicationId);
-    this.track(running);
-    // A failure within the wait reaches the caller (a 500 that changed nothing past the last step).
-    const finished = await Promise.race([
-      running.then(() => true),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), this.choiceWaitMs);
-      }),
-    ]);
-    clearTimeout(timer);
-    return finished;
+  /** Resume every dispatch step that is due (one batch); servers run it on a timer. */
+  sweepDispatches(): Promise<{ resumed: number }> {
+    return this.dispatch.sweep();
   }
 
-  async idle(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
-  }
-
-  private adapterFor(webhookUrl: string | null): FunderAdapter | null {
-    if (webhookUrl) return this.webhook;
-    return this.simulated;
-  }
-
-  private async addUsage(...args: Parameters<typeof store.addUsage>): Promise<void> {
-    await store.addUsage(...args);
-    this.usageCache = null;
-  }
-
-  /** Step (1): take the next funder(s) of the plan, share, record, mark sent. null: nothing to do. */
-  private async prepare(tx: Executor, applicationId: string): Promise<Prepared[] | null> {
-    const row = await store.getDecision(tx, applicationId, true);
-    if (row?.phase !== 'dispatching') return null;
-    const dispatches = await store.dispatchesOf(tx, applicationId);
-    if (dispatches.some((d) => d.status === 'pending' || d.status === 'awaiting_callback')) return null;
-    const plan = row.plan ?? [];
-    const application = await this.deps.intake.get(tx, applicationId);
-    assert(application, 'a routed application exists');
-    if (plan.length === 0) {
-      await this.finishDeclined(tx, application, row);
-      return null;
-    }
-    const take = row.mode === 'parallel' ? plan : plan.slice(0, 1);
-    const offers = offersOf(row);
-    const now = this.deps.clock.now();
-    const month = monthOf(now);
-    const prepared: Prepared[] = [];
-    for (const productId of take) {
-      const offer = offers.find((o) => o.productId === productId);
-      assert(offer, 'planned products come from the offers');
-      const skip = await this.recheck(tx, application, offer, row.band, month);
-      const dispatchId = this.deps.ids.next('dsp');
-      if (skip) {
-        await store.insertDispatch(tx, {
-          id: dispatchId,
-          applicationId,
-          funderId: offer.funderId,
-          productId,
-          adapter: 'none',
-          status: 'skipped',
-          lastError: skip,
-          band: row.band,
-          createdAt: now,
-          decidedAt: now,
-        });
-        continue;
-      }
-      const funder = await this.deps.catalog.getFunder(tx, offer.funderId);
-      const adapter = this.adapterFor(funder?.webhookUrl ?? null);
-      const consent = await this.deps.identity.requireLiveConsent(tx, application.customerId, offer.funderId);
-      const fresh = await store.insertDispatch(tx, {
-        id: dispatchId,
-        applicationId,
-        funderId: offer.funderId,
-        productId,
-        adapter: adapter?.name ?? 'none',
-        status: adapter ? 'pending' : 'error',
-        lastError: adapter ? null : 'no adapter',
-        band: row.band,
-        createdAt: now,
-        decidedAt: adapter ? null : now,
-      });
-      if (!fresh || !adapter) continue;
-      // The gateway builds the minimum payload and writes the exposure receipt in this transaction.
-      const shared = await this.deps.sharing.share(tx, {
-        consent,
-        funderId: offer.funderId,
-        stage: 'application',
-        applicationId,
-      });
-      await this.addUsage(tx, offer.funderId, month, { band: row.band });
-      const applicationRef = this.deps.sharing.pseudonyms.applicationRef(offer.funderId, applicationId);
-      prepared.push({
-        dispatchId,
-        funderId: offer.funderId,
-        productId,
-        rank: offer.rank,
-        adapter,
-        target: {
-          funderId: offer.funderId,
-          webhookUrl: funder?.webhookUrl ?? null,
-          secret: funder?.webhookUrl ? await this.deps.catalog.webhookSecret(tx, offer.funderId) : null,
-          idempotencyKey: applicationRef,
-          score: row.score,
-        },
-        message: {
-          type: 'application.dispatched',
-          applicationRef,
-          productId,
-          offer: { rateAnnual: offer.rateAnnual, method: offer.method, aprNominal: offer.apr.nominal },
-          payload: shared.payload,
-        },
-      });
-    }
-    await store.updateDecision(tx, applicationId, { plan: plan.slice(take.length), updatedAt: now });
-    if (prepared.length > 0) {
-      await this.deps.intake.transition(tx, applicationId, 'sent', {
-        reason: `sent to ${prepared.map((p) => p.funderId).join(', ')}`,
-      });
-    }
-    return prepared;
-  }
-
-  /** Rules that can change between the offer and the send: funder status, consent, exposure budget. */
-  private async recheck(
-    tx: Executor,
-    application: Application,
-    offer: StoredOffer,
-    band: string,
-    month: string,
-  ): Promise<string | null> {
-    const funder = await this.deps.catalog.getFunder(tx, offer.funderId);
-    if (funder?.status !== 'active') return 'funder_suspended';
-    if (!(await this.deps.identity.findLiveConsent(tx, application.customerId, offer.funderId)))
-      return 'consent_missing';
-    const usage = await store.usageOf(tx, offer.funderId, month);
-    const { trust } = await this.routingTable(tx);
-    const state: FunderState = {
-      monthlyUsedFen: usage?.bookedFen ?? 0,
-      exposureUsedByBand: usage?.exposure ?? {},
-      trust: trust.get(offer.funderId) ?? 1,
-    };
-    if (!exposureLeft(this.config.rotation, offer.funderId, band, state)) return 'exposure_budget_exhausted';
-    if (funder.monthlyQuotaFen !== null && state.monthlyUsedFen + offer.amountFen > funder.monthlyQuotaFen)
-      return 'funder_capacity_exhausted';
-    return null;
-  }
-
-  /** Step (2): record the answers and move the application. Returns true when the waterfall goes on. */
-  private async record(
-    tx: Executor,
-    applicationId: string,
-    prepared: Prepared[],
-    outcomes: DispatchOutcome[],
-  ): Promise<boolean> {
-    for (let i = 0; i < prepared.length; i++) {
-      await this.recordAnswer(
-        tx,
-        applicationId,
-        prepared[i]!.funderId,
-        prepared[i]!.dispatchId,
-        outcomes[i]!.answer,
-        outcomes[i]!.attempts,
-        null,
-      );
-    }
-    return this.settle(tx, applicationId);
-  }
-
-  private async recordAnswer(
-    tx: Executor,
-    applicationId: string,
-    funderId: string,
-    dispatchId: string,
-    answer: FunderAnswer,
-    attempts: number,
-    callbackSignature: string | null,
-  ): Promise<void> {
-    const now = this.deps.clock.now();
-    const status = answer.kind === 'pending' ? 'awaiting_callback' : answer.kind;
-    // A funder may call back while its synchronous answer is still on the way: whichever is
-    // recorded first stands, so the answer only lands on a dispatch still waiting for one.
-    const landed = await store.updateDispatch(
-      tx,
-      dispatchId,
-      {
-        status,
-        attempts,
-        lastError: answer.kind === 'error' ? answer.message : null,
-        decision: { ...answer, ...(callbackSignature ? { callbackSignature } : {}) },
-        decidedAt: answer.kind === 'pending' ? null : now,
-      },
-      ['pending', 'awaiting_callback'],
-    );
-    if (!landed || answer.kind === 'pending') return;
-    await this.addUsage(tx, funderId, monthOf(now), {
-      decided: 1,
-      approved: answer.kind === 'approved' ? 1 : 0,
-    });
-    const application = await this.deps.intake.get(tx, applicationId);
-    await this.deps.ledger.append(tx, {
-      kind: 'decision',
-      funderId,
-      applicationId,
-      decision: answer.kind,
-      ...(application ? { customerId: application.customerId } : {}),
-      at: now,
-    });
-  }
-
-  /** Move the application from the dispatches' states. Returns true when another step should run. */
-  private async settle(tx: Executor, applicationId: string): Promise<boolean> {
-    const row = await store.getDecision(tx, applicationId, true);
-    assert(row, 'a dispatched application has a routing decision');
-    const application = await this.deps.intake.get(tx, applicationId);
-    assert(application, 'a routed application exists');
-    const dispatches = await store.dispatchesOf(tx, applicationId);
-    const offers = offersOf(row);
-    const rankOf = (d: store.DispatchRow) =>
-      offers.find((o) => o.productId === d.productId)?.rank ?? Number.MAX_SAFE_INTEGER;
-    const now = this.deps.clock.now();
-    if (row.phase !== 'dispatching') {
-      // Already approved elsewhere (parallel) or closed: a late approval is superseded.
-      for (const d of dispatches)
-        if (d.status === 'approved' && d.funderId !== application.funderId)
-          await store.updateDispatch(tx, d.id, { status: 'superseded' });
-      return false;
-    }
-    const approved = dispatches.filter((d) => d.status === 'approved').sort((a, b) => rankOf(a) - rankOf(b));
-    const undecided = dispatches.filter((d) => d.status === 'pending' || d.status === 'awaiting_callback');
-    const waiting = undecided.length > 0;
-    // Parallel: wait for the funders still deciding, but not past the window once one has approved.
-    const windowOver =
-      waiting && undecided.every((d) => now.getTime() - d.createdAt.getTime() >= this.parallelWindowMs);
-    if (approved.length > 0 && (!waiting || row.mode !== 'parallel' || windowOver)) {
-      const best = approved[0]!;
-      for (const d of approved.slice(1)) await store.updateDispatch(tx, d.id, { status: 'superseded' });
-      await this.deps.intake.transition(tx, applicationId, 'approved', {
-        funderId: best.funderId,
-        productId: best.productId,
-        reason: `approved by ${best.funderId}`,
-      });
-      await store.updateDecision(tx, applicationId, { phase: 'approved', approvedAt: now, updatedAt: now });
-      return false;
-    }
-    if (waiting) return false;
-    const last = dispatches.filter((d) => d.status !== 'skipped').at(-1);
-    if (application.status === 'sent') {
-      await this.deps.intake.transition(tx, applicationId, 'declined', {
-        reason: `${last?.funderId ?? 'funder'}: ${last?.status ?? 'declined'}`,
-      });
-    }
-    if ((row.plan ?? []).length > 0) return true;
-    await this.finishDeclined(tx, application, row);
-    return false;
-  }
-
-  private async finishDeclined(
-    tx: Executor,
-    application: Application,
-    row: store.DecisionRow,
-  ): Promise<void> {
-    const now = this.deps.clock.now();
-    // A plan whose every funder was skipped never left `consented`: close it as declined too.
-    if (application.status === 'consented')
-      await this.deps.intake.transition(tx, application.id, 'sent', { reason: 'no funder could be sent to' });
-    const current = await this.deps.intake.get(tx, application.id);
-    if (current?.status === 'sent')
-      await this.deps.intake.transition(tx, application.id, 'declined', {
-        reason: 'every planned funder declined or was skipped',
-      });
-    if (row.phase === 'dispatching')
-      await store.updateDecision(tx, application.id, { phase: 'declined', updatedAt: now });
+  idle(): Promise<void> {
+    return this.dispatch.idle();
   }
 
   /** The dispatches in the order they were sent (steps), and by offer rank within a parallel step. */
-  async dispatches(tx: Executor, applicationId: string) {
-    const row = await store.getDecision(tx, applicationId);
-    const rank = new Map((row ? offersOf(row) : []).map((o) => [o.productId, o.rank]));
-    const rows = (await store.dispatchesOf(tx, applicationId)).sort(
-      (a, b) =>
-        a.createdAt.getTime() - b.createdAt.getTime() ||
-        (rank.get(a.productId) ?? 0) - (rank.get(b.productId) ?? 0),
-    );
-    return rows.map(({ decision, ...d }) => {
-      const { callbackSignature: _s, ...answer } = (decision ?? {}) as Record<string, unknown>;
-      return { ...d, answer: decision ? answer : null };
-    });
+  dispatches(tx: Executor, applicationId: string) {
+    return this.dispatch.dispatches(tx, applicationId);
   }
 
-  // ---- the funder's signed callback ----
-
-  /**
-   * Record a decision the funder sends later (POST /v1/funder/decisions). The signature is checked
-   * against the raw body with the funder's webhook secret; the application is found through the
-   * funder's own pseudonymous reference, so another funder's application is simply not found.
-   */
-  async recordCallback(
+  /** Record a decision the funder sends later (POST /v1/funder/decisions); see DispatchWorkflow. */
+  recordCallback(
     tx: Executor,
     funderId: string,
     rawBody: string,
     signature: string | undefined,
     body: { applicationRef: string; decision: string },
   ): Promise<{ applicationId: string; continueDispatch: boolean; status: string }> {
-    const secret = await this.deps.catalog.webhookSecret(tx, funderId);
-    if (!secret)
-      throw new DomainError(
-        'signature_invalid',
-        'the funder has no webhook secret to sign with',
-        'Shoujia-Signature',
-      );
-    const verified = verifySignature(secret, signature, rawBody, this.deps.clock.now());
-    if (!verified.ok) throw new DomainError(verified.code, verified.message, verified.field);
-    const applicationId = await this.deps.sharing.resolveApplicationRef(tx, funderId, body.applicationRef);
-    const dispatch = applicationId ? await store.dispatchTo(tx, applicationId, funderId) : undefined;
-    if (!applicationId || !dispatch)
-      throw new DomainError(
-        'application_not_found',
-        'no application with this reference was sent to you',
-        'applicationRef',
-      );
-    if (
-      (dispatch.decision as { callbackSignature?: string } | null)?.callbackSignature ===
-      verified.value.signature
-    ) {
-      throw new DomainError(
-        'signature_replayed',
-        'this signed callback was received before',
-        'Shoujia-Signature',
-      );
-    }
-    if (dispatch.status !== 'awaiting_callback' && dispatch.status !== 'pending') {
-      throw new DomainError(
-        'decision_already_recorded',
-        `a decision (${dispatch.status}) is already recorded for this application`,
-        'applicationRef',
-      );
-    }
-    const answer = parseAnswer(body);
-    if (answer.kind !== 'approved' && answer.kind !== 'declined')
-      throw new DomainError('invalid_request', 'decision must be approved or declined', 'decision');
-    await this.recordAnswer(
-      tx,
-      applicationId,
-      funderId,
-      dispatch.id,
-      answer,
-      dispatch.attempts,
-      verified.value.signature,
-    );
-    const more = await this.settle(tx, applicationId);
-    return { applicationId, continueDispatch: more, status: answer.kind };
+    return this.dispatch.recordCallback(tx, funderId, rawBody, signature, body);
+  }
+
+  private async addUsage(...args: Parameters<typeof store.addUsage>): Promise<void> {
+    await store.addUsage(...args);
+    this.usageCache = null;
   }
 
   // ---- confirmation, abandonment, expiry ----
@@ -1094,39 +678,7 @@ export class RoutingService {
   async expireStale(): Promise<{ expired: number; callbacksTimedOut: number; parallelSettled: number }> {
     const now = this.deps.clock.now();
     let expired = 0;
-    // A funder that promised a callback and never sent one counts as a timeout: the waterfall moves on.
-    let callbacksTimedOut = 0;
-    for (const stale of await store.staleAwaiting(
-      this.deps.database.db,
-      new Date(now.getTime() - this.callbackTtlMs),
-    )) {
-      const more = await this.deps.database.db.transaction(async (tx) => {
-        const dispatch = await store.dispatchTo(tx, stale.applicationId, stale.funderId);
-        if (dispatch?.status !== 'awaiting_callback' && dispatch?.status !== 'pending') return null;
-        await this.recordAnswer(
-          tx,
-          stale.applicationId,
-          stale.funderId,
-          dispatch.id,
-          { kind: 'timeout' },
-          dispatch.attempts,
-          null,
-        );
-        return this.settle(tx, stale.applicationId);
-      });
-      if (more === null) continue;
-      callbacksTimedOut++;
-      if (more) await this.drive(stale.applicationId);
-    }
-    // Parallel fan-outs holding an approval whose window is over: keep the best approval so far.
-    let parallelSettled = 0;
-    for (const applicationId of await store.parallelPastWindow(
-      this.deps.database.db,
-      new Date(now.getTime() - this.parallelWindowMs),
-    )) {
-      await this.deps.database.db.transaction((tx) => this.settle(tx, applicationId));
-      parallelSettled++;
-    }
+    const { callbacksTimedOut, parallelSettled } = await this.dispatch.expireAwaiting();
     for (const [phase, ttl] of [
       ['approved', this.approvalTtlMs],
       ['offered', this.offerTtlMs],
@@ -1152,14 +704,16 @@ export class RoutingService {
     return { expired, callbacksTimedOut, parallelSettled };
   }
 
+  /** Servers: the expiry timer, and the dispatch sweeper (a sweep at once, then every DISPATCH_SWEEP_INTERVAL_MS). */
   start(intervalMs: number, onError: (error: unknown) => void = () => {}): void {
     this.timer = setInterval(() => void this.expireStale().catch(onError), intervalMs);
     this.timer.unref();
+    this.dispatch.startSweeper(DISPATCH_SWEEP_INTERVAL_MS, onError);
   }
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    await this.idle();
+    await this.dispatch.stop();
   }
 
   // ---- settings ----

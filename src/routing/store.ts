@@ -10,6 +10,7 @@ import {
   routingConfig,
   routingCustomerFunders,
   routingDecisions,
+  routingDispatchSteps,
   routingDispatches,
   routingFunderSettings,
   routingFunderUsage,
@@ -21,6 +22,7 @@ export const EXPIRY_BATCH = 500;
 
 export type DecisionRow = typeof routingDecisions.$inferSelect;
 export type DispatchRow = typeof routingDispatches.$inferSelect;
+export type StepRow = typeof routingDispatchSteps.$inferSelect;
 export type LoanRow = typeof bookedLoans.$inferSelect;
 export type UsageRow = typeof routingFunderUsage.$inferSelect;
 
@@ -223,6 +225,67 @@ export async function updateDispatch(
     .where(condition)
     .returning({ id: routingDispatches.id });
   return rows.length === 1;
+}
+
+// ---- the dispatch step machine (dispatch.ts, ADR 0035) ----
+
+/** The application's next dispatch step, locked for this transaction. */
+export async function lockStep(tx: Executor, applicationId: string): Promise<StepRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(routingDispatchSteps)
+    .where(eq(routingDispatchSteps.applicationId, applicationId))
+    .for('update');
+  return row;
+}
+
+/**
+ * Record the next step before it is taken. A new step starts at 0 attempts; the same step again
+ * (a refreshed lease) keeps its count.
+ */
+export async function scheduleStep(
+  tx: Executor,
+  row: { applicationId: string; step: string; owner: string | null; dueAt: Date; updatedAt: Date },
+): Promise<void> {
+  await tx
+    .insert(routingDispatchSteps)
+    .values({ ...row, attempts: 0 })
+    .onConflictDoUpdate({
+      target: routingDispatchSteps.applicationId,
+      set: {
+        step: row.step,
+        owner: row.owner,
+        dueAt: row.dueAt,
+        updatedAt: row.updatedAt,
+        attempts: sql`CASE WHEN ${routingDispatchSteps.step} = ${row.step} THEN ${routingDispatchSteps.attempts} ELSE 0 END`,
+      },
+    });
+}
+
+export async function deleteStep(tx: Executor, applicationId: string): Promise<void> {
+  await tx.delete(routingDispatchSteps).where(eq(routingDispatchSteps.applicationId, applicationId));
+}
+
+/**
+ * Take up to `limit` steps that are due (oldest first) for `owner` until `leaseUntil`, counting the
+ * attempt, in one statement. SKIP LOCKED: two sweepers never take the same step.
+ */
+export async function claimDueSteps(
+  tx: Executor,
+  claim: { now: Date; owner: string; leaseUntil: Date; limit: number; applicationId?: string },
+): Promise<Array<{ applicationId: string; step: string; attempts: number }>> {
+  const only = claim.applicationId ? sql`AND application_id = ${claim.applicationId}` : sql``;
+  const result = (await tx.execute(sql`
+    UPDATE routing_dispatch_steps SET owner = ${claim.owner}, attempts = attempts + 1,
+      due_at = ${claim.leaseUntil.toISOString()}::timestamptz, updated_at = ${claim.now.toISOString()}::timestamptz
+    WHERE application_id IN (
+      SELECT application_id FROM routing_dispatch_steps
+      WHERE due_at <= ${claim.now.toISOString()}::timestamptz ${only}
+      ORDER BY due_at, application_id LIMIT ${claim.limit} FOR UPDATE SKIP LOCKED)
+    RETURNING application_id, step, attempts`)) as unknown as {
+    rows: Array<{ application_id: string; step: string; attempts: number }>;
+  };
+  return result.rows.map((r) => ({ applicationId: r.application_id, step: r.step, attempts: r.attempts }));
 }
 
 /** The primary key on application_id is what makes a second booking fail. */

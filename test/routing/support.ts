@@ -1,6 +1,7 @@
 // A Shoujia with routing options of the test's choosing, and a real local HTTP server playing a
-// funder: it verifies our signatures, deduplicates by idempotency key, and can approve, decline,
-// fail, stall past our timeout, or answer later through the signed callback.
+// funder: it verifies our signatures, decides once per idempotency key and answers repeats with
+// that decision, and can approve, decline, fail, stall past our timeout, lose its answer after
+// deciding, or answer later through the signed callback.
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -46,7 +47,9 @@ export type FunderBehaviour =
   | 'fail-once-then-approve'
   | 'always-500'
   | 'stall'
-  | 'pending';
+  | 'pending'
+  /** decides (approves), then its answer is lost: a 500 the first time, the decision on a repeat */
+  | 'approve-then-lose-answer';
 
 export interface MockFunder {
   url: string;
@@ -54,14 +57,41 @@ export interface MockFunder {
   behaviour: FunderBehaviour;
   /** every request received: idempotency key, whether the signature verified, the parsed body */
   received: Array<{ key: string; signed: boolean; body: any }>;
+  /**
+   * the credit decisions this funder made, by the application reference in the message: a real
+   * funder decides once per idempotency key and answers every repeat with that decision, so a
+   * second entry for one application means we sent it under a second key
+   */
+  decisions: Map<string, string[]>;
+  /** how long it takes to decide and answer (0: at once) */
+  delayMs: number;
   close(): Promise<void>;
 }
 
+/** How long a stalling funder takes to answer (past the tests' webhook timeouts). */
+const STALL_MS = 1000;
+
 export async function mockFunder(clock: ManualClock, behaviour: FunderBehaviour): Promise<MockFunder> {
   const secret = randomBytes(16).toString('hex');
-  const answered = new Map<string, string>();
+  // key → the answer given for it (status and body), kept from the moment the decision is made
+  const answered = new Map<string, { status: number; text: string }>();
   let failures = 0;
-  const mock: MockFunder = { url: '', secret, behaviour, received: [], close: async () => {} };
+  const mock: MockFunder = {
+    url: '',
+    secret,
+    behaviour,
+    received: [],
+    decisions: new Map(),
+    delayMs: 0,
+    close: async () => {},
+  };
+  let applicationRef = '';
+  const decide = (key: string, decision: string, status: number, body: unknown) => {
+    const text = JSON.stringify(body);
+    answered.set(key, { status, text });
+    mock.decisions.set(applicationRef, [...(mock.decisions.get(applicationRef) ?? []), decision]);
+    return text;
+  };
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (c) => chunks.push(c));
@@ -74,36 +104,55 @@ export async function mockFunder(clock: ManualClock, behaviour: FunderBehaviour)
         raw,
         clock.now(),
       ).ok;
-      mock.received.push({ key, signed, body: JSON.parse(raw) });
-      if (!signed) return void response.writeHead(401).end('{"error":"bad signature"}');
-      // A real funder answers a repeated idempotency key with its first answer.
-      const previous = answered.get(key);
-      if (previous) return void response.writeHead(200, { 'content-type': 'application/json' }).end(previous);
-      const answer = (status: number, body: unknown) => {
-        const text = JSON.stringify(body);
-        if (status === 200) answered.set(key, text);
-        response.writeHead(status, { 'content-type': 'application/json' }).end(text);
+      const body = JSON.parse(raw);
+      mock.received.push({ key, signed, body });
+      applicationRef = String(body.applicationRef ?? '');
+      const send = (status: number, text: string, delayMs = mock.delayMs) => {
+        const write = () => {
+          if (!response.destroyed)
+            response.writeHead(status, { 'content-type': 'application/json' }).end(text);
+        };
+        if (delayMs > 0) setTimeout(write, delayMs);
+        else write();
       };
+      if (!signed) return send(401, '{"error":"bad signature"}');
+      // A real funder answers a repeated idempotency key with its first decision, never a new one.
+      const previous = answered.get(key);
+      // A stalling funder is slow at everything, repeats included.
+      if (previous)
+        return send(previous.status, previous.text, mock.behaviour === 'stall' ? STALL_MS : mock.delayMs);
       switch (mock.behaviour) {
         case 'approve':
-          return answer(200, { decision: 'approved', reference: `ref-${answered.size + 1}` });
+          return send(
+            200,
+            decide(key, 'approved', 200, { decision: 'approved', reference: `ref-${answered.size + 1}` }),
+          );
         case 'decline':
-          return answer(200, { decision: 'declined', reason: 'policy' });
+          return send(200, decide(key, 'declined', 200, { decision: 'declined', reason: 'policy' }));
         case 'fail-once-then-approve':
-          if (failures++ === 0) return answer(503, { error: 'busy' });
-          return answer(200, { decision: 'approved' });
+          // Busy before deciding: nothing is decided, a retry is a first request.
+          if (failures++ === 0) return send(503, '{"error":"busy"}');
+          return send(200, decide(key, 'approved', 200, { decision: 'approved' }));
         case 'always-500':
-          return answer(500, { error: 'down' });
+          return send(500, '{"error":"down"}');
         case 'stall':
-          return void setTimeout(() => answer(200, { decision: 'approved' }), 1000);
+          // Decides at once, answers too late for our timeout, every time.
+          return send(200, decide(key, 'approved', 200, { decision: 'approved' }), STALL_MS);
         case 'pending':
-          return answer(202, { decision: 'pending' });
+          return send(202, decide(key, 'pending', 202, { decision: 'pending' }));
+        case 'approve-then-lose-answer':
+          decide(key, 'approved', 200, { decision: 'approved', reference: 'ref-lost' });
+          return send(500, '{"error":"answer lost"}');
       }
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   mock.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/decisions`;
-  mock.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  mock.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
   return mock;
 }
 
