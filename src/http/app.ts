@@ -2,12 +2,12 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { errorCatalog } from '../kernel/index.ts';
 import type { Services } from '../services.ts';
 import { registerAuth } from './auth.ts';
 import { registerErrorHandling } from './errors.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, scrubUrl } from './logger.ts';
 import { MODULE_ROUTES } from './modules.ts';
 import { registerValidation } from './validation.ts';
 
@@ -40,6 +40,9 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Fastify's own two lines per request ('incoming request', 'request completed') carry the raw URL;
+    // the onResponse hook below writes the one line per request instead.
+    logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
@@ -47,6 +50,20 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   // The API speaks JSON only: a text/plain body is refused with 415 rather than validated as a string.
   app.removeContentTypeParser('text/plain');
   registerValidation(app);
+  // One line per request, written when the answer is sent: the URL is scrubbed because paths and
+  // query strings can carry an ID or phone number (GET /v1/applications/13812345678). The request
+  // id comes from the child logger's binding (reqId).
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        url: scrubUrl(request.url),
+        statusCode: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 100) / 100,
+      },
+      'request completed',
+    );
+  });
   registerErrorHandling(app);
   registerAuth(app, services);
 
