@@ -9,6 +9,7 @@ import { registerAuth } from './auth.ts';
 import { registerErrorHandling } from './errors.ts';
 import { createLogger, scrubUrl } from './logger.ts';
 import { MODULE_ROUTES } from './modules.ts';
+import { ERROR_BODY_ID, registerErrorDocs } from './openapi.ts';
 import { registerValidation } from './validation.ts';
 
 export const BODY_LIMIT_BYTES = 256 * 1024;
@@ -66,6 +67,10 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   });
   registerErrorHandling(app);
   registerAuth(app, services);
+  registerErrorDocs(app);
+  // Response schemas document the answers (the OpenAPI test checks real answers against them); they
+  // never reshape one: fast-json-stringify would drop a field a schema forgot, silently.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 
   await app.register(swagger, {
     openapi: {
@@ -80,6 +85,10 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
+    },
+    // shared schemas keep their $id as their name in components.schemas (#/components/schemas/ErrorBody)
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id === ERROR_BODY_ID ? ERROR_BODY_ID : `def-${i}`),
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
