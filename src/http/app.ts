@@ -2,6 +2,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { errorCatalog } from '../kernel/index.ts';
 import type { Services } from '../services.ts';
@@ -88,7 +89,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     },
     // shared schemas keep their $id as their name in components.schemas (#/components/schemas/ErrorBody)
     refResolver: {
-      buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id === ERROR_BODY_ID ? ERROR_BODY_ID : `def-${i}`),
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        json.$id === ERROR_BODY_ID ? ERROR_BODY_ID : `def-${i}`,
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -101,9 +103,31 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     await services.database.query('SELECT 1');
     return { status: 'ready', engine: services.database.engine };
   });
-  app.get('/v1/errors', { config: { roles: ['public'] }, schema: { tags: ['meta'] } }, async () => ({
-    errors: errorCatalog(),
-  }));
+  app.get(
+    '/v1/errors',
+    {
+      config: { roles: ['public'] },
+      schema: {
+        tags: ['meta'],
+        summary: 'The error catalog: every code with its status and meaning',
+        response: {
+          200: Type.Object({
+            errors: Type.Array(
+              Type.Object({
+                code: Type.String(),
+                status: Type.Integer(),
+                meaning: Type.String(),
+                module: Type.String(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async () => ({
+      errors: errorCatalog(),
+    }),
+  );
 
   for (const register of MODULE_ROUTES) await register(app);
   await app.ready();

@@ -50,7 +50,8 @@ export function errorCodesOf(route: {
   if (BODY_METHODS.has(route.method) && schema.body) {
     codes.add('malformed_json').add('body_too_large').add('unsupported_media_type');
   }
-  if (route.method !== 'GET') codes.add('idempotency_key_invalid').add('idempotency_key_reused').add('conflict');
+  if (route.method !== 'GET')
+    codes.add('idempotency_key_invalid').add('idempotency_key_reused').add('conflict');
   const modules = new Set((schema.tags ?? []).flatMap((tag) => ERROR_MODULES_BY_TAG[tag] ?? []));
   for (const entry of errorCatalog()) if (modules.has(entry.module)) codes.add(entry.code);
   return [...codes];

@@ -57,7 +57,11 @@ const PHONE_VISIBLE_POSITIONS = new Set([0, 1, 2, 7, 8, 9, 10]);
 const idNumberArbitrary = fc
   .tuple(
     fc.stringMatching(/^[1-6]\d{5}$/),
-    fc.date({ min: new Date('1930-01-01T00:00:00Z'), max: new Date('2008-12-31T00:00:00Z'), noInvalidDate: true }),
+    fc.date({
+      min: new Date('1930-01-01T00:00:00Z'),
+      max: new Date('2008-12-31T00:00:00Z'),
+      noInvalidDate: true,
+    }),
     fc.stringMatching(/^\d{3}$/),
   )
   .map(([region, birth, sequence]) => {

@@ -53,7 +53,12 @@ describe.each(ENGINES)('auth and funder scoping on %s', (engine) => {
       (
         await h.call('POST', '/v1/funders/funder-a/contracts', {
           serviceFee: { basis: 'disbursed', rate: 0.02 },
-          noBackflow: { enabled: true, penaltyPerCustomerFen: 100_000, serviceFeeMultiple: 3, terminationThreshold: 5 },
+          noBackflow: {
+            enabled: true,
+            penaltyPerCustomerFen: 100_000,
+            serviceFeeMultiple: 3,
+            terminationThreshold: 5,
+          },
           conversionFeeFen: 0,
           maxPenaltyRateAnnual: 0.05,
           auditRights: { creditReportCrossCheck: true, canaries: true, relayContacts: true },
@@ -113,9 +118,17 @@ describe.each(ENGINES)('auth and funder scoping on %s', (engine) => {
         funderId: 'funder-a',
       },
       // a decision on an application funder B was never sent
-      'POST /v1/funder/decisions': { applicationRef: applicationId, decision: 'approved', amountFen: 1_000_000 },
+      'POST /v1/funder/decisions': {
+        applicationRef: applicationId,
+        decision: 'approved',
+        amountFen: 1_000_000,
+      },
       // a cosignature that does not verify: refused, nothing stored
-      'POST /v1/ledger/cosignatures': { treeSize: 1, verifierKey: 'funder-a+00000000+AAAA', cosignature: 'AAAA' },
+      'POST /v1/ledger/cosignatures': {
+        treeSize: 1,
+        verifierKey: 'funder-a+00000000+AAAA',
+        cosignature: 'AAAA',
+      },
     };
     const funderRoutes = h.app.routeTable.filter((r) => r.roles.includes('funder'));
     expect(funderRoutes.filter((r) => r.method !== 'GET').length).toBeGreaterThanOrEqual(3);
@@ -135,7 +148,12 @@ describe.each(ENGINES)('auth and funder scoping on %s', (engine) => {
     const before = await snapshot();
     for (const route of funderRoutes) {
       const name = `${route.method} ${route.url}`;
-      const url = fill(route.url, { funderId: 'funder-a', id: applicationId, productId: 'funder-a-loan', index: '0' });
+      const url = fill(route.url, {
+        funderId: 'funder-a',
+        id: applicationId,
+        productId: 'funder-a-loan',
+        index: '0',
+      });
       const write = route.method !== 'GET';
       if (write) expect(samples[name], `add a sample body for ${name} to this test`).toBeDefined();
       const body = write ? JSON.stringify(samples[name]) : undefined;
@@ -145,9 +163,14 @@ describe.each(ENGINES)('auth and funder scoping on %s', (engine) => {
       });
       const text = JSON.stringify(asB.body);
       expect(asB.status, `${name}: ${text.slice(0, 200)}`).toBeLessThan(500);
-      if (/:(funderId|id|productId)\b/.test(route.url) || name in samples && name !== 'POST /v1/ledger/cosignatures') {
+      if (
+        /:(funderId|id|productId)\b/.test(route.url) ||
+        (name in samples && name !== 'POST /v1/ledger/cosignatures')
+      ) {
         // a resource of funder A (or an application B was not sent): absent or forbidden, as the design says
-        expect([403, 404], `${name} answered funder B ${asB.status}: ${text.slice(0, 200)}`).toContain(asB.status);
+        expect([403, 404], `${name} answered funder B ${asB.status}: ${text.slice(0, 200)}`).toContain(
+          asB.status,
+        );
       }
       if (write) expect(asB.status, `${name} accepted a write from funder B`).toBeGreaterThanOrEqual(400);
       const leaked = asB.status < 400 && (text.includes('funder-a') || text.includes(applicationId));

@@ -149,7 +149,10 @@ describe.each(ENGINES)('PII at rest and in logs on %s', (engine) => {
       `customer ${ID_NUMBER} phone +86${PHONE}`,
     );
     app.log.warn(
-      { attempt: new ContactAttempt(PHONE, { holder: ID_NUMBER_X }), calls: [[{ a: { b: { c: { d: { e: { f: { g: [GROUPED] } } } } } } }]] },
+      {
+        attempt: new ContactAttempt(PHONE, { holder: ID_NUMBER_X }),
+        calls: [[{ a: { b: { c: { d: { e: { f: { g: [GROUPED] } } } } } } }]],
+      },
       'contact attempt',
     );
     const failure = new Error(`no customer for ${ID_NUMBER} / ${PHONE}`);
