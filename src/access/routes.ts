@@ -22,7 +22,17 @@ export async function accessRoutes(app: App): Promise<void> {
 
   app.post(
     '/v1/api-keys',
-    { config: { roles: ['admin'] }, schema: { tags: ['access'], body: KeyBody } },
+    {
+      config: { roles: ['admin'] },
+      schema: {
+        tags: ['access'],
+        summary: 'Issue an API key (the secret is shown once)',
+        response: {
+          201: Type.Object({}, { additionalProperties: true, description: 'The new key with its secret.' }),
+        },
+        body: KeyBody,
+      },
+    },
     (request, reply) =>
       write(request, reply, async (tx) => {
         const { role, funderId, customerId, label } = request.body;
@@ -57,7 +67,17 @@ export async function accessRoutes(app: App): Promise<void> {
 
   app.delete(
     '/v1/api-keys/:id',
-    { config: { roles: ['admin'] }, schema: { tags: ['access'], params: IdParams } },
+    {
+      config: { roles: ['admin'] },
+      schema: {
+        tags: ['access'],
+        summary: 'Revoke an API key',
+        response: {
+          200: Type.Object({}, { additionalProperties: true, description: '`{id, revoked: true}`.' }),
+        },
+        params: IdParams,
+      },
+    },
     (request, reply) =>
       write(request, reply, async (tx) => {
         await access.revoke(tx, request.params.id);

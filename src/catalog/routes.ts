@@ -101,7 +101,20 @@ export async function catalogRoutes(app: App): Promise<void> {
 
   app.post(
     '/v1/funders',
-    { config: { roles: ['admin'] }, schema: { tags: ['catalog'], body: FunderBody } },
+    {
+      config: { roles: ['admin'] },
+      schema: {
+        tags: ['catalog'],
+        summary: 'Register a funder',
+        response: {
+          201: Type.Object(
+            {},
+            { additionalProperties: true, description: 'The funder (without its webhook secret).' },
+          ),
+        },
+        body: FunderBody,
+      },
+    },
     (request, reply) =>
       write(request, reply, async (tx) => ({
         status: 201,
@@ -113,7 +126,14 @@ export async function catalogRoutes(app: App): Promise<void> {
     '/v1/funders',
     {
       config: { roles: ['admin', 'analyst', 'funder'] },
-      schema: { tags: ['catalog'], querystring: PageQuery },
+      schema: {
+        tags: ['catalog'],
+        summary: 'List funders (a funder key: its own only)',
+        response: {
+          200: Type.Object({}, { additionalProperties: true, description: '`{funders: Funder[]}`.' }),
+        },
+        querystring: PageQuery,
+      },
     },
     async (request) => {
       const principal = principalOf(request);
@@ -137,7 +157,12 @@ export async function catalogRoutes(app: App): Promise<void> {
     '/v1/funders/:funderId',
     {
       config: { roles: ['admin', 'analyst', 'funder'] },
-      schema: { tags: ['catalog'], params: FunderParams },
+      schema: {
+        tags: ['catalog'],
+        summary: 'Read a funder',
+        response: { 200: Type.Object({}, { additionalProperties: true, description: 'The funder.' }) },
+        params: FunderParams,
+      },
     },
     (request) => visibleFunder(request, request.params.funderId),
   );
@@ -148,6 +173,13 @@ export async function catalogRoutes(app: App): Promise<void> {
       config: { roles: ['admin'] },
       schema: {
         tags: ['catalog'],
+        summary: 'Activate or suspend a funder',
+        response: {
+          200: Type.Object(
+            {},
+            { additionalProperties: true, description: 'The funder with its new status.' },
+          ),
+        },
         params: FunderParams,
         body: Type.Object({ status: Enum(FUNDER_STATUSES) }, { additionalProperties: false }),
       },
@@ -161,7 +193,16 @@ export async function catalogRoutes(app: App): Promise<void> {
 
   app.post(
     '/v1/funders/:funderId/products',
-    { config: { roles: ['admin'] }, schema: { tags: ['catalog'], params: FunderParams, body: ProductBody } },
+    {
+      config: { roles: ['admin'] },
+      schema: {
+        tags: ['catalog'],
+        summary: 'Add a product to a funder (checked against the cap)',
+        response: { 201: Type.Object({}, { additionalProperties: true, description: 'The product.' }) },
+        params: FunderParams,
+        body: ProductBody,
+      },
+    },
     (request, reply) =>
       write(request, reply, async (tx) => ({
         status: 201,
@@ -173,7 +214,14 @@ export async function catalogRoutes(app: App): Promise<void> {
     '/v1/funders/:funderId/products',
     {
       config: { roles: ['admin', 'analyst', 'funder'] },
-      schema: { tags: ['catalog'], params: FunderParams },
+      schema: {
+        tags: ['catalog'],
+        summary: "List a funder's products",
+        response: {
+          200: Type.Object({}, { additionalProperties: true, description: '`{products: Product[]}`.' }),
+        },
+        params: FunderParams,
+      },
     },
     async (request) => {
       await visibleFunder(request, request.params.funderId);
@@ -189,6 +237,10 @@ export async function catalogRoutes(app: App): Promise<void> {
       config: { roles: ['admin', 'analyst'] },
       schema: {
         tags: ['catalog'],
+        summary: 'List every product',
+        response: {
+          200: Type.Object({}, { additionalProperties: true, description: '`{products: Product[]}`.' }),
+        },
         querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 5000, default: 1000 }) }),
       },
     },
@@ -199,7 +251,18 @@ export async function catalogRoutes(app: App): Promise<void> {
 
   app.post(
     '/v1/funders/:funderId/contracts',
-    { config: { roles: ['admin'] }, schema: { tags: ['catalog'], params: FunderParams, body: ContractBody } },
+    {
+      config: { roles: ['admin'] },
+      schema: {
+        tags: ['catalog'],
+        summary: 'Record a contract in force for a funder',
+        response: {
+          201: Type.Object({}, { additionalProperties: true, description: 'The contract with its terms.' }),
+        },
+        params: FunderParams,
+        body: ContractBody,
+      },
+    },
     (request, reply) =>
       write(request, reply, async (tx) => ({
         status: 201,
@@ -211,7 +274,14 @@ export async function catalogRoutes(app: App): Promise<void> {
     '/v1/funders/:funderId/contract',
     {
       config: { roles: ['admin', 'analyst', 'funder'] },
-      schema: { tags: ['catalog'], params: FunderParams },
+      schema: {
+        tags: ['catalog'],
+        summary: "Read a funder's contract in force",
+        response: {
+          200: Type.Object({}, { additionalProperties: true, description: 'The contract with its terms.' }),
+        },
+        params: FunderParams,
+      },
     },
     async (request) => {
       await visibleFunder(request, request.params.funderId);

@@ -2,13 +2,15 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { errorCatalog } from '../kernel/index.ts';
 import type { Services } from '../services.ts';
 import { registerAuth } from './auth.ts';
 import { answerFrameworkError, PATH_PARAM_MAX_LENGTH, registerErrorHandling } from './errors.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, scrubUrl } from './logger.ts';
 import { MODULE_ROUTES } from './modules.ts';
+import { ERROR_BODY_ID, registerErrorDocs } from './openapi.ts';
 import { registerValidation } from './validation.ts';
 
 export const BODY_LIMIT_BYTES = 256 * 1024;
@@ -40,6 +42,9 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Fastify's own two lines per request ('incoming request', 'request completed') carry the raw URL;
+    // the onResponse hook below writes the one line per request instead.
+    logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false } },
     // A URL that is not valid percent-encoding (/v1/applications/%zz) fails before any route or
     // error handler runs; it still gets the one error shape (issue 11: every refusal is 4xx JSON).
@@ -51,8 +56,26 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   // The API speaks JSON only: a text/plain body is refused with 415 rather than validated as a string.
   app.removeContentTypeParser('text/plain');
   registerValidation(app);
+  // One line per request, written when the answer is sent: the URL is scrubbed because paths and
+  // query strings can carry an ID or phone number (GET /v1/applications/13812345678). The request
+  // id comes from the child logger's binding (reqId).
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        url: scrubUrl(request.url),
+        statusCode: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 100) / 100,
+      },
+      'request completed',
+    );
+  });
   registerErrorHandling(app);
   registerAuth(app, services);
+  registerErrorDocs(app);
+  // Response schemas document the answers (the OpenAPI test checks real answers against them); they
+  // never reshape one: fast-json-stringify would drop a field a schema forgot, silently.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 
   await app.register(swagger, {
     openapi: {
@@ -68,6 +91,11 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
+    // shared schemas keep their $id as their name in components.schemas (#/components/schemas/ErrorBody)
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        json.$id === ERROR_BODY_ID ? ERROR_BODY_ID : `def-${i}`,
+    },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
@@ -79,9 +107,31 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     await services.database.query('SELECT 1');
     return { status: 'ready', engine: services.database.engine };
   });
-  app.get('/v1/errors', { config: { roles: ['public'] }, schema: { tags: ['meta'] } }, async () => ({
-    errors: errorCatalog(),
-  }));
+  app.get(
+    '/v1/errors',
+    {
+      config: { roles: ['public'] },
+      schema: {
+        tags: ['meta'],
+        summary: 'The error catalog: every code with its status and meaning',
+        response: {
+          200: Type.Object({
+            errors: Type.Array(
+              Type.Object({
+                code: Type.String(),
+                status: Type.Integer(),
+                meaning: Type.String(),
+                module: Type.String(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async () => ({
+      errors: errorCatalog(),
+    }),
+  );
 
   for (const register of MODULE_ROUTES) await register(app);
   await app.ready();

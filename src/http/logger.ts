@@ -1,30 +1,67 @@
-// pino with PII redaction: known PII fields are censored by path, and every string that looks like
-// a resident ID number or a mobile number is masked anywhere in a log line (defence in depth).
+// pino with PII redaction: known PII fields are censored by path, and every finished log line is
+// scrubbed of anything that looks like a resident ID number or a mobile number (issue 11 item 3).
 import pino, { type Logger } from 'pino';
 
-const ID_NUMBER = /(?<!\d)\d{17}[\dXx](?!\d)/g;
-const PHONE = /(?<!\d)(?:\+?86)?1[3-9]\d{9}(?!\d)/g;
+/**
+ * 居民身份证号 (GB 11643-1999): 17 digits and a check character (digit or X), written in one run or
+ * grouped 6-8-4 with spaces or hyphens. A percent-escape (`%20`) counts as a boundary, so an
+ * encoded URL (`?q=%2011010519491231002X`) is caught too.
+ */
+const BEFORE = String.raw`(?:(?<!\d)|(?<=%[0-9A-Fa-f]{2}))`;
+const ID_NUMBER = new RegExp(String.raw`${BEFORE}\d{6}([ -]?)\d{8}\1\d{3}[\dXx](?!\d)`, 'g');
+/** Mainland mobile numbers: 1[3-9] and 9 more digits, optionally +86/86, grouped 3-4-4 or not. */
+const PHONE = new RegExp(String.raw`${BEFORE}(?:\+?86[ -]?)?1[3-9]\d([ -]?)\d{4}\1\d{4}(?!\d)`, 'g');
 
 export function scrub(text: string): string {
   return text.replace(ID_NUMBER, '[id-number]').replace(PHONE, '[phone]');
 }
 
-function scrubDeep(value: unknown, depth = 0): unknown {
+function mayHoldPii(text: string): boolean {
+  ID_NUMBER.lastIndex = 0;
+  PHONE.lastIndex = 0;
+  return ID_NUMBER.test(text) || PHONE.test(text);
+}
+
+/** Scrub every string, and every number whose digits look like a phone or ID number, at any depth. */
+function scrubJson(value: unknown): unknown {
   if (typeof value === 'string') return scrub(value);
-  if (depth > 6 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((item) => scrubDeep(item, depth + 1));
-  if (value instanceof Error)
-    return {
-      type: value.name,
-      message: scrub(value.message),
-      stack: value.stack ? scrub(value.stack) : undefined,
-    };
-  // Leave class instances (requests, responses) to pino's serializers, which run after this.
-  const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return value;
+  if (typeof value === 'number') {
+    const digits = String(value);
+    return mayHoldPii(digits) ? scrub(digits) : value;
+  }
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(scrubJson);
   const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) out[key] = scrubDeep(item, depth + 1);
+  for (const [key, item] of Object.entries(value)) out[scrub(key)] = scrubJson(item);
   return out;
+}
+
+/**
+ * The last step before a line leaves the process: pino has already run every serializer (requests,
+ * errors with message and stack, class instances through their toJSON or own fields), so whatever
+ * was logged is in this text. A line with no match passes unchanged; one with a match is parsed and
+ * scrubbed value by value so it stays valid JSON (a number matching becomes the string '[phone]').
+ */
+export function scrubLine(line: string): string {
+  if (!mayHoldPii(line)) return line;
+  const newline = line.endsWith('\n') ? '\n' : '';
+  try {
+    return JSON.stringify(scrubJson(JSON.parse(line))) + newline;
+  } catch {
+    // Not JSON (cannot happen with pino's own formatting): scrub it as text.
+    return scrub(line);
+  }
+}
+
+/** Scrub a request URL for the log: decoded first so an escaped digit run cannot hide a number. */
+export function scrubUrl(url: string): string {
+  let decoded = url;
+  try {
+    decoded = decodeURIComponent(url);
+  } catch {
+    // a malformed escape: scrub the raw text (BEFORE treats escapes as boundaries)
+  }
+  return scrub(decoded);
 }
 
 export const REDACT_PATHS = [
@@ -42,16 +79,9 @@ export function createLogger(options: { level?: string; destination?: pino.Desti
   return pino(
     {
       level: options.level ?? process.env.LOG_LEVEL ?? 'info',
+      // Names cannot be recognised by their shape: they are censored by path where they are known.
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      formatters: { log: (object) => scrubDeep(object) as Record<string, unknown> },
-      hooks: {
-        logMethod(args, method) {
-          method.apply(
-            this,
-            args.map((arg) => (typeof arg === 'string' ? scrub(arg) : arg)) as Parameters<typeof method>,
-          );
-        },
-      },
+      hooks: { streamWrite: scrubLine },
     },
     options.destination,
   );

@@ -26,7 +26,13 @@ export async function identityRoutes(app: App): Promise<void> {
     '/v1/applications/:id/consents',
     {
       config: { roles: ['admin', 'system'] },
-      schema: { tags: ['consents'], params: IdParams, body: ConsentBody },
+      schema: {
+        tags: ['consents'],
+        summary: 'Record a separate consent (PIPL art. 23) to share with a funder',
+        response: { 201: Type.Object({}, { additionalProperties: true, description: 'The consent.' }) },
+        params: IdParams,
+        body: ConsentBody,
+      },
     },
     (request, reply) =>
       write(request, reply, async (tx) => {
@@ -46,7 +52,17 @@ export async function identityRoutes(app: App): Promise<void> {
     '/v1/applications/:id/consents/:funderId',
     {
       config: { roles: ['admin', 'system'] },
-      schema: { tags: ['consents'], params: Type.Object({ id: IdParams.properties.id, funderId: Slug }) },
+      schema: {
+        tags: ['consents'],
+        summary: 'Withdraw the consent for a funder',
+        response: {
+          200: Type.Object(
+            {},
+            { additionalProperties: true, description: '`{withdrawn: number}`: live consents withdrawn.' },
+          ),
+        },
+        params: Type.Object({ id: IdParams.properties.id, funderId: Slug }),
+      },
     },
     (request, reply) =>
       write(request, reply, async (tx) => {

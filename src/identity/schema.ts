@@ -10,6 +10,8 @@ export const customers = pgTable('customers', {
   phoneEnc: text('phone_enc').notNull(),
   /** HMAC of the normalised phone, so a phone can be matched (relay, reports) without decrypting. */
   phoneKey: text('phone_key').notNull(),
+  // In clear on purpose (ADR 0062): read only by the sharing gateway, through getProfile, so a
+  // pre-screen payload (birth year, province) needs no decryption. Together a quasi-identifier.
   birthDate: date('birth_date', { mode: 'string' }).notNull(),
   gender: text('gender').notNull(), // male | female
   regionCode: text('region_code').notNull(), // GB/T 2260 six digits from the ID number

@@ -70,6 +70,17 @@ export async function intakeRoutes(app: App): Promise<void> {
       config: { roles: ['admin', 'system'] },
       schema: {
         tags: ['applications'],
+        summary: 'Submit an application; it is scored and routed at once',
+        response: {
+          201: Type.Object(
+            {},
+            {
+              additionalProperties: true,
+              description:
+                'The application with its routing outcome (status offered or declined, offerCount); a replay of the same Idempotency-Key answers the first answer with `Idempotent-Replayed: true`.',
+            },
+          ),
+        },
         body: ApplicationBody,
         headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
       },
@@ -86,7 +97,7 @@ export async function intakeRoutes(app: App): Promise<void> {
         }),
       });
       if (result.replayed) reply.header('Idempotent-Replayed', 'true');
-      reply.status(result.status);
+      reply.status(result.status as 201); // a submission and its replays answer 201 (intake.submitIdempotent)
       return result.body;
     },
   );
@@ -95,7 +106,12 @@ export async function intakeRoutes(app: App): Promise<void> {
     '/v1/applications/:id',
     {
       config: { roles: ['admin', 'analyst', 'system', 'funder'] },
-      schema: { tags: ['applications'], params: IdParams },
+      schema: {
+        tags: ['applications'],
+        summary: 'Read an application (a funder key: only one sent to it, a reduced view)',
+        response: { 200: Type.Object({}, { additionalProperties: true, description: 'The application.' }) },
+        params: IdParams,
+      },
     },
     async (request) => {
       const application = await loadVisibleApplication(request, request.params.id);
@@ -107,7 +123,14 @@ export async function intakeRoutes(app: App): Promise<void> {
     '/v1/applications/:id/events',
     {
       config: { roles: ['admin', 'analyst', 'system'] },
-      schema: { tags: ['applications'], params: IdParams },
+      schema: {
+        tags: ['applications'],
+        summary: "An application's status history",
+        response: {
+          200: Type.Object({}, { additionalProperties: true, description: '`{events: Event[]}`.' }),
+        },
+        params: IdParams,
+      },
     },
     async (request) => {
       await loadVisibleApplication(request, request.params.id);

@@ -23,6 +23,7 @@ export async function ledgerRoutes(app: App): Promise<void> {
       config: { roles: READERS },
       schema: {
         tags: ['ledger'],
+        summary: 'The latest signed checkpoint (C2SP signed note)',
         description: 'The latest C2SP signed checkpoint, with funders’ cosignatures.',
         response: { 200: Type.String(), ...errorResponses },
       },
@@ -39,6 +40,7 @@ export async function ledgerRoutes(app: App): Promise<void> {
       config: { roles: ['public'] },
       schema: {
         tags: ['ledger'],
+        summary: "The ledger's verifier key",
         description:
           'The checkpoint verifier key, `<name>+<hex key id>+<base64(0x01 || Ed25519 public key)>`.',
         response: { 200: Type.String() },
@@ -56,6 +58,7 @@ export async function ledgerRoutes(app: App): Promise<void> {
       config: { roles: READERS },
       schema: {
         tags: ['ledger'],
+        summary: 'Inclusion proof of an entry in a tree size',
         querystring: Type.Object({ index: Index, treeSize: Index }, { additionalProperties: false }),
         response: {
           200: Type.Object({
@@ -85,6 +88,7 @@ export async function ledgerRoutes(app: App): Promise<void> {
       config: { roles: READERS },
       schema: {
         tags: ['ledger'],
+        summary: 'Consistency proof between two tree sizes',
         querystring: Type.Object({ from: Index, to: Index }, { additionalProperties: false }),
         response: {
           200: Type.Object({
@@ -108,6 +112,7 @@ export async function ledgerRoutes(app: App): Promise<void> {
       config: { roles: ['admin', 'analyst', 'funder'] },
       schema: {
         tags: ['ledger'],
+        summary: 'An integrated ledger entry with its salt',
         description:
           'An integrated entry with its salt. A funder key sees only entries about that funder (others answer 404).',
         params: Type.Object({ index: Index }, { additionalProperties: false }),
@@ -133,6 +138,7 @@ export async function ledgerRoutes(app: App): Promise<void> {
       config: { roles: ['funder'] },
       schema: {
         tags: ['ledger'],
+        summary: "Submit a funder's cosignature of a checkpoint",
         description:
           'A funder’s C2SP tlog-cosignature (cosignature/v1, Ed25519) of the checkpoint of `treeSize`. Malformed or wrongly signed: 400, nothing stored.',
         body: Type.Object(

@@ -126,6 +126,7 @@ export async function pricingRoutes(app: App): Promise<void> {
       config: { roles: ['admin', 'analyst', 'system', 'funder'] },
       schema: {
         tags: ['pricing'],
+        summary: 'Price a loan: schedule, annual cost, disclosure and cap checks',
         body: QuoteBody,
         response: { 200: QuoteResponse, ...errorResponses, 422: ErrorResponse },
       },

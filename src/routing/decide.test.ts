@@ -4,9 +4,17 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '../kernel/index.ts';
 import { quote } from '../pricing/index.ts';
-import { compileRoutingTable, decide, explainDecision, rateForScore, sortByRank } from './decide.ts';
+import {
+  compileRoutingTable,
+  decide,
+  decodeOutcomes,
+  encodeOutcomes,
+  explainDecision,
+  rateForScore,
+  sortByRank,
+} from './decide.ts';
 import { DEFAULT_ROUTING_CONFIG } from './defaults.ts';
-import { exposureBudget } from './eligibility.ts';
+import { exposureBudget, OUTCOME } from './eligibility.ts';
 import {
   type ApplicantFeatures,
   type FunderState,
@@ -174,6 +182,16 @@ describe('decide against the reference model', () => {
 });
 
 describe('outcomes', () => {
+  it('number the codes from the one list: 0 eligible, then 1 + the index in INELIGIBILITY_CODES', () => {
+    expect(Object.entries(OUTCOME)).toEqual([
+      ['eligible', 0],
+      ...INELIGIBILITY_CODES.map((code, index) => [code, index + 1]),
+    ]);
+    // every outcome survives the one-character-per-product encoding the service stores
+    const all = Uint8Array.from(Object.values(OUTCOME));
+    expect([...decodeOutcomes(encodeOutcomes(all))]).toEqual([...all]);
+  });
+
   it('are never overwritten by later decisions (they share slabs)', () => {
     const catalog = randomCatalog(11, 30, 10);
     const table = compileRoutingTable(catalog, DEFAULT_ROUTING_CONFIG, pricing);

@@ -3,23 +3,27 @@
 // funders it needs; the product-level ones (region, age, amount, term, score) are bitsets compiled
 // once per table (eligibility-masks.ts), with decide()'s loop over flat columns for odd inputs.
 import type { Fen } from '../kernel/index.ts';
-import type { FunderState, RoutingConfig, RoutingFunder } from './model.ts';
+import {
+  type FunderState,
+  INELIGIBILITY_CODES,
+  type IneligibilityCode,
+  type RoutingConfig,
+  type RoutingFunder,
+} from './model.ts';
 
-/** Outcome codes as numbers (1 + index in INELIGIBILITY_CODES); 0 is eligible. */
-export const OUTCOME = {
-  eligible: 0,
-  region_not_licensed: 1,
-  age_out_of_range: 2,
-  amount_out_of_range: 3,
-  term_unsupported: 4,
-  score_below_minimum: 5,
-  funder_suspended: 6,
-  funder_capacity_exhausted: 7,
-  apr_exceeds_cap: 8,
-  exposure_budget_exhausted: 9,
-  rotation_deferred: 10,
-  consent_missing: 11,
-} as const;
+/**
+ * Outcome codes as numbers, derived from INELIGIBILITY_CODES (model.ts), the one list: 0 is
+ * eligible, code i is 1 + its index there. Stored outcome strings (decide.ts encodeOutcomes) hold
+ * these numbers, so codes are only ever appended to that list (never reordered or removed).
+ */
+export const OUTCOME: { readonly eligible: 0 } & { readonly [Code in IneligibilityCode]: number } =
+  Object.freeze({
+    eligible: 0 as const,
+    ...(Object.fromEntries(INELIGIBILITY_CODES.map((code, index) => [code, index + 1])) as Record<
+      IneligibilityCode,
+      number
+    >),
+  });
 
 export const NATIONWIDE = '*';
 

@@ -165,7 +165,23 @@ export async function routingRoutes(app: App): Promise<void> {
 
   app.get(
     '/v1/applications/:id/offers',
-    { config: { roles: READERS }, schema: { tags: ['routing'], params: IdParams } },
+    {
+      config: { roles: READERS },
+      schema: {
+        tags: ['routing'],
+        summary: 'The offers made for an application',
+        response: {
+          200: Type.Object(
+            {},
+            {
+              additionalProperties: true,
+              description: "`{applicationId, offers: Offer[]}` with each offer's disclosure.",
+            },
+          ),
+        },
+        params: IdParams,
+      },
+    },
     async (request) => {
       const application = await readable(request, request.params.id);
       return {
@@ -178,7 +194,23 @@ export async function routingRoutes(app: App): Promise<void> {
 
   app.get(
     '/v1/applications/:id/routing',
-    { config: { roles: READERS }, schema: { tags: ['routing'], params: IdParams } },
+    {
+      config: { roles: READERS },
+      schema: {
+        tags: ['routing'],
+        summary: 'The routing decision and its explanation, product by product',
+        response: {
+          200: Type.Object(
+            {},
+            {
+              additionalProperties: true,
+              description: 'The decision: score, band, offers and one explanation per product.',
+            },
+          ),
+        },
+        params: IdParams,
+      },
+    },
     async (request) => {
       const application = await readable(request, request.params.id);
       const row = await routing.decision(database.db, application.id);
@@ -198,7 +230,31 @@ export async function routingRoutes(app: App): Promise<void> {
 
   app.post(
     '/v1/applications/:id/choose',
-    { config: { roles: WRITERS }, schema: { tags: ['routing'], params: IdParams, body: ChooseBody } },
+    {
+      config: { roles: WRITERS },
+      schema: {
+        tags: ['routing'],
+        summary: 'Choose an offer: the application is sent to its funder',
+        response: {
+          200: Type.Object(
+            {},
+            {
+              additionalProperties: true,
+              description: 'Dispatch finished within the request: the dispatch outcome.',
+            },
+          ),
+          202: Type.Object(
+            {},
+            {
+              additionalProperties: true,
+              description: 'Dispatch continues in the background: the dispatch state so far.',
+            },
+          ),
+        },
+        params: IdParams,
+        body: ChooseBody,
+      },
+    },
     async (request, reply) => {
       const { productId, mode, funders } = request.body;
       if ((productId === undefined) === (mode === undefined))
@@ -231,7 +287,15 @@ export async function routingRoutes(app: App): Promise<void> {
 
   app.post(
     '/v1/applications/:id/confirm',
-    { config: { roles: WRITERS }, schema: { tags: ['routing'], params: IdParams } },
+    {
+      config: { roles: WRITERS },
+      schema: {
+        tags: ['routing'],
+        summary: 'Confirm an approved loan: it is booked',
+        response: { 201: Type.Object({}, { additionalProperties: true, description: 'The booked loan.' }) },
+        params: IdParams,
+      },
+    },
     (request, reply) =>
       loadVisibleApplication(request, request.params.id).then(() =>
         write(request, reply, async (tx) => ({
@@ -243,7 +307,20 @@ export async function routingRoutes(app: App): Promise<void> {
 
   app.post(
     '/v1/applications/:id/abandon',
-    { config: { roles: WRITERS }, schema: { tags: ['routing'], params: IdParams } },
+    {
+      config: { roles: WRITERS },
+      schema: {
+        tags: ['routing'],
+        summary: 'The borrower abandons an approved loan',
+        response: {
+          200: Type.Object(
+            {},
+            { additionalProperties: true, description: 'The application, now abandoned.' },
+          ),
+        },
+        params: IdParams,
+      },
+    },
     (request, reply) =>
       loadVisibleApplication(request, request.params.id).then(() =>
         write(request, reply, async (tx) => ({
@@ -255,7 +332,15 @@ export async function routingRoutes(app: App): Promise<void> {
 
   app.get(
     '/v1/applications/:id/loan',
-    { config: { roles: [...READERS, 'funder'] }, schema: { tags: ['routing'], params: IdParams } },
+    {
+      config: { roles: [...READERS, 'funder'] },
+      schema: {
+        tags: ['routing'],
+        summary: 'The booked loan of an application',
+        response: { 200: Type.Object({}, { additionalProperties: true, description: 'The loan.' }) },
+        params: IdParams,
+      },
+    },
     async (request) => {
       const application = await readable(request, request.params.id);
       const loan = await routing.loan(database.db, application.id);
@@ -270,6 +355,10 @@ export async function routingRoutes(app: App): Promise<void> {
       config: { roles: ['admin'] },
       schema: {
         tags: ['routing'],
+        summary: "Set a funder's routing trust (0–1)",
+        response: {
+          200: Type.Object({}, { additionalProperties: true, description: 'The funder id with its trust.' }),
+        },
         params: Type.Object({ id: Slug }),
         body: Type.Object(
           { trust: Type.Number({ minimum: 0, maximum: 1 }) },
@@ -286,13 +375,35 @@ export async function routingRoutes(app: App): Promise<void> {
 
   app.get(
     '/v1/routing/config',
-    { config: { roles: ['admin', 'analyst'] }, schema: { tags: ['routing'] } },
+    {
+      config: { roles: ['admin', 'analyst'] },
+      schema: {
+        tags: ['routing'],
+        summary: 'The routing configuration in force',
+        response: {
+          200: Type.Object({}, { additionalProperties: true, description: 'The routing configuration.' }),
+        },
+      },
+    },
     async () => routing.configuration(database.db),
   );
 
   app.put(
     '/v1/routing/config',
-    { config: { roles: ['admin'] }, schema: { tags: ['routing'], body: RoutingConfigBody } },
+    {
+      config: { roles: ['admin'] },
+      schema: {
+        tags: ['routing'],
+        summary: 'Replace the routing configuration',
+        response: {
+          200: Type.Object(
+            {},
+            { additionalProperties: true, description: 'The routing configuration now in force.' },
+          ),
+        },
+        body: RoutingConfigBody,
+      },
+    },
     (request, reply) =>
       write(request, reply, async (tx) => ({
         status: 200,
@@ -317,6 +428,13 @@ export async function routingRoutes(app: App): Promise<void> {
         config: { roles: ['funder'] },
         schema: {
           tags: ['routing'],
+          summary: "A funder's signed decision on an application sent to it",
+          response: {
+            200: Type.Object(
+              {},
+              { additionalProperties: true, description: '`{recorded}`: what was recorded.' },
+            ),
+          },
           body: DecisionBody,
           headers: Type.Object({ [SIGNATURE_HEADER]: Type.Optional(Type.String({ maxLength: 300 })) }),
         },

@@ -12,6 +12,7 @@ import {
   mergePolicy,
   validatePolicy,
 } from './disclosure.ts';
+import { checkCharacter } from '../identity/id-number.ts';
 import { DATA_CATEGORIES, FIELDS, type ShareSource, STAGES } from './model.ts';
 import { Pseudonymiser } from './pseudonym.ts';
 
@@ -42,6 +43,64 @@ describe('masking', () => {
     expect(maskName('李')).toBe('*');
     expect(bandFen(1_234_567, 500_000)).toBe('[1000000,1500000)');
     expect(bandFen(0, 500_000)).toBe('[0,500000)');
+  });
+});
+
+/**
+ * What a masked ID number (居民身份证号) and phone may show: the 6-digit region code and the last 4
+ * characters of the ID; the first 3 and last 4 digits of the phone. Everything else is '*'.
+ */
+const ID_VISIBLE_POSITIONS = new Set([0, 1, 2, 3, 4, 5, 14, 15, 16, 17]);
+const PHONE_VISIBLE_POSITIONS = new Set([0, 1, 2, 7, 8, 9, 10]);
+
+/** Random valid ID numbers (correct check character, X included) and mobile numbers. */
+const idNumberArbitrary = fc
+  .tuple(
+    fc.stringMatching(/^[1-6]\d{5}$/),
+    fc.date({
+      min: new Date('1930-01-01T00:00:00Z'),
+      max: new Date('2008-12-31T00:00:00Z'),
+      noInvalidDate: true,
+    }),
+    fc.stringMatching(/^\d{3}$/),
+  )
+  .map(([region, birth, sequence]) => {
+    const first17 = `${region}${birth.toISOString().slice(0, 10).replace(/-/g, '')}${sequence}`;
+    return first17 + checkCharacter(first17);
+  });
+const phoneArbitrary = fc.stringMatching(/^1[3-9]\d{9}$/);
+
+function expectMaskedLike(maskedValue: unknown, clear: string, visible: ReadonlySet<number>): void {
+  expect(typeof maskedValue).toBe('string');
+  const text = maskedValue as string;
+  expect(text).not.toContain(clear);
+  expect(text).toHaveLength(clear.length);
+  for (let i = 0; i < clear.length; i++) expect(text[i]).toBe(visible.has(i) ? clear[i] : '*');
+  expect(text.replace(/[^\dX]/g, '').length).toBeLessThanOrEqual(visible.size);
+}
+
+describe('masked fields through disclose()', () => {
+  // disclose() picks each field's masked form (masked()); the helpers above are tested on their own,
+  // this checks that a payload's masked ID number and phone are really the masked forms.
+  const policy = { ...DEFAULT_POLICY.application, idNumber: 'masked', phone: 'masked' } as const;
+
+  it('a masked ID number or phone never carries the clear number nor more than the allowed digits (property)', () => {
+    fc.assert(
+      fc.property(idNumberArbitrary, phoneArbitrary, (idNumber, phone) => {
+        const { fields } = disclose({ ...source, idNumber, phone }, policy, ALL, (_f, v) => `ps_${v.length}`);
+        expectMaskedLike(fields.idNumber, idNumber, ID_VISIBLE_POSITIONS);
+        expectMaskedLike(fields.phone, phone, PHONE_VISIBLE_POSITIONS);
+        const payload = JSON.stringify(fields);
+        expect(payload).not.toContain(idNumber);
+        expect(payload).not.toContain(phone);
+      }),
+      { seed: 11_003, numRuns: 500 },
+    );
+  });
+
+  it('masks an ID number ending in X', () => {
+    const { fields } = disclose(source, policy, ALL, (_f, v) => `ps_${v.length}`);
+    expect(fields.idNumber).toBe('110105********002X');
   });
 });
 

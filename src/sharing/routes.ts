@@ -86,7 +86,14 @@ export async function sharingRoutes(app: App): Promise<void> {
     '/v1/funders/:funderId/sharing-policy',
     {
       config: { roles: ['admin', 'analyst', 'funder'] },
-      schema: { tags: ['sharing'], params: FunderParams },
+      schema: {
+        tags: ['sharing'],
+        summary: "A funder's sharing policy, stage by stage",
+        response: {
+          200: Type.Object({}, { additionalProperties: true, description: 'The policy with its version.' }),
+        },
+        params: FunderParams,
+      },
     },
     async (request) => {
       await requireFunder(request, request.params.funderId);
@@ -98,7 +105,15 @@ export async function sharingRoutes(app: App): Promise<void> {
     '/v1/funders/:funderId/sharing-policy',
     {
       config: { roles: ['admin'] },
-      schema: { tags: ['sharing'], params: FunderParams, body: PolicyChanges },
+      schema: {
+        tags: ['sharing'],
+        summary: "Change fields of a funder's sharing policy",
+        response: {
+          200: Type.Object({}, { additionalProperties: true, description: 'The policy now in force.' }),
+        },
+        params: FunderParams,
+        body: PolicyChanges,
+      },
     },
     (request, reply) =>
       write(request, reply, async (tx) => {
@@ -115,7 +130,20 @@ export async function sharingRoutes(app: App): Promise<void> {
 
   app.post(
     '/v1/relay-pool',
-    { config: { roles: ['admin'] }, schema: { tags: ['sharing'], body: RelayPoolBody } },
+    {
+      config: { roles: ['admin'] },
+      schema: {
+        tags: ['sharing'],
+        summary: 'Add relay contact points to the pool',
+        response: {
+          201: Type.Object(
+            {},
+            { additionalProperties: true, description: '`{channel, added, alreadyPresent}`.' },
+          ),
+        },
+        body: RelayPoolBody,
+      },
+    },
     (request, reply) =>
       write(request, reply, async (tx) => {
         const { channel } = request.body;
@@ -137,7 +165,23 @@ export async function sharingRoutes(app: App): Promise<void> {
 
   app.post(
     '/v1/contact-events',
-    { config: { roles: ['system'] }, schema: { tags: ['sharing'], body: ContactEventBody } },
+    {
+      config: { roles: ['system'] },
+      schema: {
+        tags: ['sharing'],
+        summary: 'Report a contact event from the relay provider',
+        response: {
+          202: Type.Object(
+            {},
+            {
+              additionalProperties: true,
+              description: 'Accepted (always; de-duplicated by the provider event id).',
+            },
+          ),
+        },
+        body: ContactEventBody,
+      },
+    },
     (request, reply) =>
       write(request, reply, async (tx) => {
         const body = request.body;
@@ -172,7 +216,15 @@ export async function sharingRoutes(app: App): Promise<void> {
       {
         config: { roles: ['admin'] },
         bodyLimit: PRESCREEN_UPLOAD_MAX_BYTES,
-        schema: { tags: ['sharing'], params: FunderParams, querystring: PrescreenUploadQuery },
+        schema: {
+          tags: ['sharing'],
+          summary: "Upload a funder's OPRF pre-screen set",
+          response: {
+            201: Type.Object({}, { additionalProperties: true, description: 'What was imported.' }),
+          },
+          params: FunderParams,
+          querystring: PrescreenUploadQuery,
+        },
       },
       (request, reply) =>
         write(request, reply, async (tx) => {
@@ -201,7 +253,14 @@ export async function sharingRoutes(app: App): Promise<void> {
     '/v1/funders/:funderId/prescreen-set',
     {
       config: { roles: ['admin', 'analyst', 'funder'] },
-      schema: { tags: ['sharing'], params: FunderParams },
+      schema: {
+        tags: ['sharing'],
+        summary: "About a funder's pre-screen set",
+        response: {
+          200: Type.Object({}, { additionalProperties: true, description: "The set's size and version." }),
+        },
+        params: FunderParams,
+      },
     },
     async (request) => {
       await requireFunder(request, request.params.funderId);
@@ -215,6 +274,10 @@ export async function sharingRoutes(app: App): Promise<void> {
       config: { roles: ['admin', 'system'] },
       schema: {
         tags: ['sharing'],
+        summary: "Pre-screen an application against a funder's set",
+        response: {
+          200: Type.Object({}, { additionalProperties: true, description: 'The pre-screen outcome.' }),
+        },
         params: IdParams,
         body: Type.Object({ funderId: Slug }, { additionalProperties: false }),
       },
@@ -227,7 +290,17 @@ export async function sharingRoutes(app: App): Promise<void> {
 
   app.get(
     '/v1/contact-events',
-    { config: { roles: ['admin', 'analyst'] }, schema: { tags: ['sharing'], querystring: ContactQuery } },
+    {
+      config: { roles: ['admin', 'analyst'] },
+      schema: {
+        tags: ['sharing'],
+        summary: 'Contact events, judged against the consented purpose',
+        response: {
+          200: Type.Object({}, { additionalProperties: true, description: '`{events: ContactEvent[]}`.' }),
+        },
+        querystring: ContactQuery,
+      },
+    },
     async (request) => ({ events: await sharing.contactEvents(database.db, request.query) }),
   );
 }

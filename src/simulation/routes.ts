@@ -64,6 +64,7 @@ export async function simulationRoutes(app: App): Promise<void> {
       config: { roles: [...roles] },
       schema: {
         tags: ['simulation'],
+        summary: 'Start a market simulation run',
         body: SimulationBody,
         response: { 202: RunView, ...errorResponses, 422: ErrorResponse, 429: ErrorResponse },
       },
@@ -81,6 +82,7 @@ export async function simulationRoutes(app: App): Promise<void> {
       config: { roles: [...roles] },
       schema: {
         tags: ['simulation'],
+        summary: 'List simulation runs',
         querystring: ListQuery,
         response: { 200: Type.Object({ items: Type.Array(RunView) }), ...errorResponses },
       },
@@ -92,7 +94,12 @@ export async function simulationRoutes(app: App): Promise<void> {
     '/v1/simulations/:id',
     {
       config: { roles: [...roles] },
-      schema: { tags: ['simulation'], params: IdParams, response: { 200: RunWithReport, ...errorResponses } },
+      schema: {
+        tags: ['simulation'],
+        summary: 'A simulation run with its report',
+        params: IdParams,
+        response: { 200: RunWithReport, ...errorResponses },
+      },
     },
     async (request) => {
       const run = await simulation.get(database.db, request.params.id);
@@ -103,7 +110,15 @@ export async function simulationRoutes(app: App): Promise<void> {
 
   app.get(
     '/v1/simulations/:id/report.json',
-    { config: { roles: [...roles] }, schema: { tags: ['simulation'], params: IdParams } },
+    {
+      config: { roles: [...roles] },
+      schema: {
+        tags: ['simulation'],
+        summary: "A run's report as JSON",
+        response: { 200: Type.Object({}, { additionalProperties: true, description: 'The report.' }) },
+        params: IdParams,
+      },
+    },
     async (request, reply) => {
       const text = await simulation.reportText(database.db, request.params.id);
       reply.type('application/json; charset=utf-8');
@@ -113,7 +128,15 @@ export async function simulationRoutes(app: App): Promise<void> {
 
   app.get(
     '/v1/simulations/:id/report.html',
-    { config: { roles: [...roles] }, schema: { tags: ['simulation'], params: IdParams } },
+    {
+      config: { roles: [...roles] },
+      schema: {
+        tags: ['simulation'],
+        summary: "A run's report as HTML",
+        response: { 200: Type.String({ description: 'The report page (text/html).' }) },
+        params: IdParams,
+      },
+    },
     async (request, reply) => {
       const text = await simulation.reportText(database.db, request.params.id);
       reply.type('text/html; charset=utf-8');

@@ -3,8 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../support/engines.ts';
 import { applicationBody } from '../support/fixtures.ts';
 import { createHarness, type Harness } from '../support/harness.ts';
+import { SIGNATURE_HEADER, signatureHeader } from '../../src/routing/signature.ts';
 
 const FUNDER = (id: string) => ({ id, name: `资方 ${id}`, type: 'bank', licensedRegions: ['*'] });
+/** Funder B's webhook secret: its decision callbacks are properly signed, so only scoping can refuse them. */
+const SECRET_B = 'funder-b-webhook-secret-0123456789';
 
 function fill(url: string, values: Record<string, string>): string {
   return url.replace(/:([A-Za-z]+)/g, (_m, name: string) => values[name] ?? 'unknown-id');
@@ -18,8 +21,16 @@ describe.each(ENGINES)('auth and funder scoping on %s', (engine) => {
   let applicationId: string;
   beforeAll(async () => {
     h = await createHarness(engine);
-    for (const id of ['funder-a', 'funder-b'])
-      expect((await h.call('POST', '/v1/funders', FUNDER(id))).status).toBe(201);
+    expect((await h.call('POST', '/v1/funders', FUNDER('funder-a'))).status).toBe(201);
+    expect(
+      (
+        await h.call('POST', '/v1/funders', {
+          ...FUNDER('funder-b'),
+          webhookUrl: 'https://funder-b.example/hook',
+          webhookSecret: SECRET_B,
+        })
+      ).status,
+    ).toBe(201);
     expect(
       (
         await h.call('POST', '/v1/funders/funder-a/products', {
@@ -34,6 +45,23 @@ describe.each(ENGINES)('auth and funder scoping on %s', (engine) => {
           ageMin: 18,
           ageMax: 60,
           minScore: 500,
+        })
+      ).status,
+    ).toBe(201);
+    // A contract in force, so a quote against funder A's terms has something to read.
+    expect(
+      (
+        await h.call('POST', '/v1/funders/funder-a/contracts', {
+          serviceFee: { basis: 'disbursed', rate: 0.02 },
+          noBackflow: {
+            enabled: true,
+            penaltyPerCustomerFen: 100_000,
+            serviceFeeMultiple: 3,
+            terminationThreshold: 5,
+          },
+          conversionFeeFen: 0,
+          maxPenaltyRateAnnual: 0.05,
+          auditRights: { creditReportCrossCheck: true, canaries: true, relayContacts: true },
         })
       ).status,
     ).toBe(201);
@@ -77,16 +105,83 @@ describe.each(ENGINES)('auth and funder scoping on %s', (engine) => {
     }
   });
 
-  it('funder-scoped routes never show funder A’s data to funder B', async () => {
-    const scoped = h.app.routeTable.filter((r) => r.roles.includes('funder') && r.method === 'GET');
-    expect(scoped.length).toBeGreaterThan(3);
-    for (const route of scoped) {
-      const url = fill(route.url, { funderId: 'funder-a', id: applicationId, productId: 'funder-a-loan' });
-      const asB = await h.call(route.method, url, undefined, { key: keyB });
+  it('every route a funder key may call, whatever its method, never reads or changes funder A’s data as funder B', async () => {
+    // The walk is over the app's own route table (collected by an onRoute hook), so a new route is
+    // covered the day it is added; a new funder write route fails here until it has a sample body.
+    const samples: Record<string, unknown> = {
+      // a quote against funder A's contract
+      'POST /v1/quotes': {
+        principalFen: 1_000_000,
+        termMonths: 12,
+        rateAnnual: 0.12,
+        method: 'equal-installment',
+        funderId: 'funder-a',
+      },
+      // a decision on an application funder B was never sent
+      'POST /v1/funder/decisions': {
+        applicationRef: applicationId,
+        decision: 'approved',
+        amountFen: 1_000_000,
+      },
+      // a cosignature that does not verify: refused, nothing stored
+      'POST /v1/ledger/cosignatures': {
+        treeSize: 1,
+        verifierKey: 'funder-a+00000000+AAAA',
+        cosignature: 'AAAA',
+      },
+    };
+    const funderRoutes = h.app.routeTable.filter((r) => r.roles.includes('funder'));
+    expect(funderRoutes.filter((r) => r.method !== 'GET').length).toBeGreaterThanOrEqual(3);
+    const snapshot = async () => {
+      const tables = await h.database.query<{ table_name: string }>(
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> 'api_keys' ORDER BY table_name`,
+      );
+      const parts: string[] = [];
+      for (const { table_name } of tables) {
+        const rows = await h.database.query<{ text: string }>(
+          `SELECT row_to_json(t)::text AS text FROM "${table_name}" t ORDER BY 1 LIMIT 10000`,
+        );
+        parts.push(table_name, ...rows.map((r) => r.text));
+      }
+      return parts.join('\n');
+    };
+    const before = await snapshot();
+    for (const route of funderRoutes) {
+      const name = `${route.method} ${route.url}`;
+      const url = fill(route.url, {
+        funderId: 'funder-a',
+        id: applicationId,
+        productId: 'funder-a-loan',
+        index: '0',
+      });
+      const write = route.method !== 'GET';
+      if (write) expect(samples[name], `add a sample body for ${name} to this test`).toBeDefined();
+      const body = write ? JSON.stringify(samples[name]) : undefined;
+      const asB = await h.call(route.method, url, body, {
+        key: keyB,
+        ...(body ? { headers: { [SIGNATURE_HEADER]: signatureHeader(SECRET_B, h.clock.now(), body) } } : {}),
+      });
       const text = JSON.stringify(asB.body);
+      expect(asB.status, `${name}: ${text.slice(0, 200)}`).toBeLessThan(500);
+      if (
+        /:(funderId|id|productId)\b/.test(route.url) ||
+        (name in samples && name !== 'POST /v1/ledger/cosignatures')
+      ) {
+        // a resource of funder A (or an application B was not sent): absent or forbidden, as the design says
+        expect([403, 404], `${name} answered funder B ${asB.status}: ${text.slice(0, 200)}`).toContain(
+          asB.status,
+        );
+      }
+      if (write) expect(asB.status, `${name} accepted a write from funder B`).toBeGreaterThanOrEqual(400);
       const leaked = asB.status < 400 && (text.includes('funder-a') || text.includes(applicationId));
-      expect(leaked, `${route.method} ${url} leaked to funder B: ${text.slice(0, 200)}`).toBe(false);
+      expect(leaked, `${name} leaked to funder B: ${text.slice(0, 200)}`).toBe(false);
     }
+    // nothing anywhere changed (api_keys aside: authenticating a key may touch its row)
+    expect(await snapshot()).toBe(before);
+    // and the quote sample is meaningful: funder A's own key gets the judicial check from its contract
+    const own = await h.call('POST', '/v1/quotes', samples['POST /v1/quotes'], { key: keyA });
+    expect(own.status).toBe(200);
+    expect(own.body.judicialCheck.source).toBe('contract');
     // and funder A does see its own
     expect((await h.call('GET', '/v1/funders/funder-a', undefined, { key: keyA })).status).toBe(200);
     expect(
