@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The `shoujia` command: runs the JavaScript that `npm install` / `npm run build` compiled into
-// dist/ (ADR 0067). Without dist/, or with a dist/ older than src/, it says so on stderr and runs
-// the TypeScript sources through tsx (correct, slower to start).
+// The `shoujia` command: runs the JavaScript compiled into dist/ (ADR 0067). Without dist/, or with a
+// dist/ older than src/ (a fresh clone: .npmrc's ignore-scripts skips `prepare`), it builds dist/
+// once (a few seconds); only if that is impossible does it run the sources through tsx.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 
 const root = new URL('../', import.meta.url);
@@ -18,12 +19,20 @@ function newestSourceMs() {
   return newest;
 }
 
+function staleReason() {
+  if (!existsSync(built)) return 'dist/ is missing';
+  if (statSync(built).mtimeMs < newestSourceMs()) return 'dist/ is older than src/';
+  return undefined;
+}
+
 let main;
-const reason = !existsSync(built)
-  ? 'dist/ is missing'
-  : statSync(built).mtimeMs < newestSourceMs()
-    ? 'dist/ is older than src/'
-    : undefined;
+let reason = staleReason();
+const buildScript = new URL('scripts/build.mjs', root);
+if (reason !== undefined && existsSync(buildScript)) {
+  console.error(`shoujia: ${reason}; building it once (npm run build)`);
+  spawnSync(process.execPath, [buildScript.pathname], { stdio: ['ignore', 'ignore', 'inherit'] });
+  reason = staleReason();
+}
 if (reason === undefined) {
   ({ main } = await import(new URL('dist/cli/main.js', root).href));
 } else {

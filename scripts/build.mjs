@@ -1,7 +1,7 @@
 // `npm run build` (and `prepare`, so npm install and npm ci run it): src/**/*.ts → dist/**/*.js,
 // one file at a time with TypeScript's transpiler (no type check: `npm run typecheck` does that).
 // dist/ mirrors src/ at the same depth, so paths like '../../drizzle' resolve alike (ADR 0067).
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,7 +19,9 @@ try {
 }
 
 const started = performance.now();
-rmSync(dist, { recursive: true, force: true });
+// Written beside dist/ and renamed into place, so a process starting meanwhile never sees half a build.
+const staging = join(root, `.dist-${process.pid}`);
+rmSync(staging, { recursive: true, force: true });
 const files = readdirSync(src, { recursive: true, withFileTypes: true })
   .filter((entry) => entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts'))
   .map((entry) => join(entry.parentPath, entry.name));
@@ -41,10 +43,12 @@ for (const file of files) {
     console.error(`build: ${relative(root, file)}: ${ts.flattenDiagnosticMessageText(diagnostics[0].messageText, '\n')}`);
     process.exit(1);
   }
-  const out = join(dist, relative(src, file)).replace(/\.ts$/, '.js');
+  const out = join(staging, relative(src, file)).replace(/\.ts$/, '.js');
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, outputText);
 }
 // The newest source this build saw: bin/shoujia.js refuses a dist/ older than src/.
-writeFileSync(join(dist, 'BUILD'), `${JSON.stringify({ files: files.length, builtAt: new Date().toISOString() })}\n`);
+writeFileSync(join(staging, 'BUILD'), `${JSON.stringify({ files: files.length, builtAt: new Date().toISOString() })}\n`);
+rmSync(dist, { recursive: true, force: true });
+renameSync(staging, dist);
 console.error(`build: ${files.length} files → dist/ in ${Math.round(performance.now() - started)} ms`);

@@ -13,6 +13,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { type DataDirLock, lockDataDir } from './lock.ts';
+import { initialiseDataDirInChild, needsInitdb, PGLITE_EMBEDDED_CONF } from './pglite-memory.ts';
 import { renderSql } from './render.ts';
 import * as schema from './schema.ts';
 
@@ -126,7 +127,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     // Before PGlite touches the directory: a second process must write nothing (ADR 0067).
     lock = options.lock ?? (await lockDataDir(dataDir, { command: commandLine() }));
   }
-  const client = new PGlite(dataDir);
+  const onDisk = !dataDir.startsWith('memory://');
+  let client: PGlite;
+  try {
+    // initdb in a child gives its memory back; our instance runs with small buffers (ADR 0068).
+    if (onDisk && needsInitdb(dataDir)) initialiseDataDirInChild(dataDir);
+    client = new PGlite(dataDir, onDisk ? { postgresqlconf: PGLITE_EMBEDDED_CONF } : {});
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   let db: Db;
   try {
     await client.waitReady;
