@@ -1,13 +1,22 @@
 // The audit: recompute the whole tree from the stored entry bodies, page by page, and compare
 // every leaf hash, every stored complete subtree and the root with the latest signed checkpoint;
 // then walk the committed entries and check that each one the checkpoint covers has exactly one leaf.
-import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import { leafHashOfBody } from './entry.ts';
 import { EMPTY_ROOT, extendTree, frontier, nodeKey } from './merkle.ts';
 import { parseVerifierKey, verifyCheckpointNote } from './note.ts';
 import type { LedgerService } from './service.ts';
-import { integrationHorizon, latestHead, run, START_WATERMARK, toBuffer, type Watermark } from './store.ts';
+import {
+  auditLeavesPage,
+  auditNodesRange,
+  entryCoveragePage,
+  integrationHorizon,
+  latestHead,
+  leavesIndexExists,
+  START_WATERMARK,
+  type Watermark,
+  watermarkBefore,
+} from './store.ts';
 
 /** Leaves per page: bounds memory and statement size whatever the log's length. */
 export const AUDIT_PAGE_LEAVES = 20_000;
@@ -80,22 +89,18 @@ export async function auditLedger(
   let nodesChecked = 0;
   while (size < head.treeSize && problems.length < MAX_AUDIT_PROBLEMS) {
     const limit = Math.min(AUDIT_PAGE_LEAVES, head.treeSize - size);
-    const rows = await run(
-      executor,
-      sql`SELECT l.leaf_index, l.leaf_hash AS tree_leaf, e.body, e.leaf_hash FROM ledger_leaves l JOIN ledger_entries e ON e.entry_id = l.entry_id
-          WHERE l.leaf_index >= ${size} AND l.leaf_index < ${size + limit} ORDER BY l.leaf_index LIMIT ${limit}`,
-    );
+    const rows = await auditLeavesPage(executor, size, limit);
     const leaves: Buffer[] = [];
     for (const [i, row] of rows.entries()) {
       const index = size + i;
-      if (Number(row.leaf_index) !== index) {
+      if (row.leafIndex !== index) {
         problems.push(`leaf ${index}: missing (gap in the log)`);
         break;
       }
-      const stored = toBuffer(row.leaf_hash);
-      if (!leafHashOfBody(String(row.body)).equals(stored))
+      const stored = row.leafHash;
+      if (!leafHashOfBody(row.body).equals(stored))
         problems.push(`leaf ${index}: entry body does not match its leaf hash`);
-      if (!toBuffer(row.tree_leaf).equals(stored))
+      if (!row.treeLeaf.equals(stored))
         problems.push(`leaf ${index}: the tree's leaf differs from the entry's leaf hash`);
       leaves.push(stored);
     }
@@ -116,20 +121,17 @@ export async function auditLedger(
     }
     const computed = new Map(extended.nodes.map((n) => [nodeKey(n), n.hash]));
     for (const [level, span] of byLevel) {
-      const stored = await run(
-        executor,
-        sql`SELECT idx, hash FROM ledger_nodes WHERE level = ${level} AND idx >= ${span.from} AND idx <= ${span.to} ORDER BY idx LIMIT ${span.to - span.from + 1}`,
-      );
+      const stored = await auditNodesRange(executor, level, span.from, span.to);
       if (stored.length !== span.to - span.from + 1)
         problems.push(
           `level ${level}: ${span.to - span.from + 1 - stored.length} stored nodes missing in [${span.from}, ${span.to}]`,
         );
       for (const row of stored) {
         nodesChecked++;
-        const expected = computed.get(`${level}:${Number(row.idx)}`);
-        if (!expected?.equals(toBuffer(row.hash))) {
+        const expected = computed.get(`${level}:${row.index}`);
+        if (!expected?.equals(row.hash)) {
           if (problems.length < MAX_AUDIT_PROBLEMS)
-            problems.push(`node ${level}:${Number(row.idx)}: stored hash differs from the recomputed one`);
+            problems.push(`node ${level}:${row.index}: stored hash differs from the recomputed one`);
         }
       }
     }
@@ -163,44 +165,22 @@ async function auditCoverage(
   const problem = (text: string) => {
     if (problems.length < MAX_AUDIT_PROBLEMS) problems.push(text);
   };
-  const [index] = await run(
-    executor,
-    sql`SELECT count(*) AS n FROM pg_indexes WHERE tablename = 'ledger_leaves' AND indexname = ${LEAF_ENTRY_UNIQUE_INDEX}`,
-  );
-  if (Number(index!.n) !== 1)
+  if (!(await leavesIndexExists(executor, LEAF_ENTRY_UNIQUE_INDEX)))
     problem(
       `ledger_leaves: the unique index ${LEAF_ENTRY_UNIQUE_INDEX} is missing (one leaf per entry is not enforced)`,
     );
   const horizon = await integrationHorizon(executor);
-  const watermarkXid = BigInt(head.watermark.xid);
   const counts = { entriesChecked: 0, entriesMissing: 0, entriesWithSeveralLeaves: 0, entriesPending: 0 };
   let after: Watermark = START_WATERMARK;
   for (;;) {
-    // The page is cut by the (xid, seq) index first; each entry's leaves are then counted through
-    // the unique index on entry_id. ORDER BY names columns, never the text alias (ADR 0025).
-    const rows = await run(
-      executor,
-      sql`SELECT p.entry_id, p.xid_text, p.seq, c.leaves, c.in_tree, c.indexes
-          FROM (SELECT e.entry_id, e.xid, e.xid::text AS xid_text, e.seq FROM ledger_entries e
-                WHERE (e.xid, e.seq) > (${after.xid}::xid8, ${after.seq}::bigint) AND e.xid < ${horizon}::xid8
-                ORDER BY e.xid, e.seq LIMIT ${AUDIT_PAGE_ENTRIES}) p
-          CROSS JOIN LATERAL (
-            SELECT count(*) AS leaves, count(*) FILTER (WHERE l.leaf_index < ${head.treeSize}) AS in_tree,
-                   string_agg(l.leaf_index::text, ', ' ORDER BY l.leaf_index) AS indexes
-            FROM ledger_leaves l WHERE l.entry_id = p.entry_id) c
-          ORDER BY p.xid, p.seq`,
-    );
-    for (const row of rows) {
+    const rows = await entryCoveragePage(executor, after, horizon, head.treeSize, AUDIT_PAGE_ENTRIES);
+    for (const { entryId, xid, seq, leaves, inTree, indexes } of rows) {
       counts.entriesChecked++;
-      const entryId = String(row.entry_id);
-      const xid = BigInt(String(row.xid_text));
-      const seq = Number(row.seq);
-      const leaves = Number(row.leaves);
-      const inTree = Number(row.in_tree);
-      const covered = xid < watermarkXid || (xid === watermarkXid && seq <= head.watermark.seq);
+      // At or before the checkpoint's watermark: the integrator will never take it again.
+      const covered = !watermarkBefore(head.watermark, { xid, seq });
       if (leaves > 1) {
         counts.entriesWithSeveralLeaves++;
-        problem(`entry ${entryId}: ${leaves} leaves (indexes ${String(row.indexes)}): taken more than once`);
+        problem(`entry ${entryId}: ${leaves} leaves (indexes ${indexes}): taken more than once`);
       } else if (covered && inTree === 0) {
         counts.entriesMissing++;
         problem(
@@ -208,13 +188,13 @@ async function auditCoverage(
         );
       } else if (!covered && inTree > 0) {
         problem(
-          `entry ${entryId}: in the tree at index ${String(row.indexes)} but after the checkpoint's watermark (xid ${head.watermark.xid}, seq ${head.watermark.seq})`,
+          `entry ${entryId}: in the tree at index ${indexes} but after the checkpoint's watermark (xid ${head.watermark.xid}, seq ${head.watermark.seq})`,
         );
       } else if (!covered) counts.entriesPending++;
     }
     if (rows.length < AUDIT_PAGE_ENTRIES) break;
     const last = rows[rows.length - 1]!;
-    after = { xid: String(last.xid_text), seq: Number(last.seq) };
+    after = { xid: last.xid, seq: last.seq };
   }
   return counts;
 }

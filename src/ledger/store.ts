@@ -272,3 +272,84 @@ function toEntryRow(row: Row): EntryRow & { index: number } {
     createdAt: new Date(row.created_at as string),
   };
 }
+
+// ---- reads for the audit (audit.ts): every query stays in the store (DESIGN principle 8) ----
+
+/** Leaves [from, from + limit): the tree's leaf hash beside its entry's body and stored leaf hash, in index order. */
+export async function auditLeavesPage(
+  executor: Executor,
+  from: number,
+  limit: number,
+): Promise<Array<{ leafIndex: number; treeLeaf: Buffer; body: string; leafHash: Buffer }>> {
+  const rows = await run(
+    executor,
+    sql`SELECT l.leaf_index, l.leaf_hash AS tree_leaf, e.body, e.leaf_hash FROM ledger_leaves l JOIN ledger_entries e ON e.entry_id = l.entry_id
+        WHERE l.leaf_index >= ${from} AND l.leaf_index < ${from + limit} ORDER BY l.leaf_index LIMIT ${limit}`,
+  );
+  return rows.map((r) => ({
+    leafIndex: Number(r.leaf_index),
+    treeLeaf: toBuffer(r.tree_leaf),
+    body: String(r.body),
+    leafHash: toBuffer(r.leaf_hash),
+  }));
+}
+
+/** Stored nodes of one level with index in [from, to], in index order. */
+export async function auditNodesRange(
+  executor: Executor,
+  level: number,
+  from: number,
+  to: number,
+): Promise<Array<{ index: number; hash: Buffer }>> {
+  const rows = await run(
+    executor,
+    sql`SELECT idx, hash FROM ledger_nodes WHERE level = ${level} AND idx >= ${from} AND idx <= ${to} ORDER BY idx LIMIT ${to - from + 1}`,
+  );
+  return rows.map((r) => ({ index: Number(r.idx), hash: toBuffer(r.hash) }));
+}
+
+/** Whether the named index exists on ledger_leaves (the audit checks one leaf per entry is enforced). */
+export async function leavesIndexExists(executor: Executor, indexName: string): Promise<boolean> {
+  const [row] = await run(
+    executor,
+    sql`SELECT count(*) AS n FROM pg_indexes WHERE tablename = 'ledger_leaves' AND indexname = ${indexName}`,
+  );
+  return Number(row!.n) === 1;
+}
+
+/**
+ * The next page of committed entries below the horizon after `after`, in (xid, seq) order, each with
+ * how many leaves it has, how many of them lie below `treeSize`, and their indexes. The page is cut
+ * by the (xid, seq) index first; leaves are then counted through the unique index on entry_id.
+ * ORDER BY names columns, never the text alias (ADR 0025).
+ */
+export async function entryCoveragePage(
+  executor: Executor,
+  after: Watermark,
+  horizon: string,
+  treeSize: number,
+  limit: number,
+): Promise<
+  Array<{ entryId: string; xid: string; seq: number; leaves: number; inTree: number; indexes: string }>
+> {
+  const rows = await run(
+    executor,
+    sql`SELECT p.entry_id, p.xid_text, p.seq, c.leaves, c.in_tree, c.indexes
+        FROM (SELECT e.entry_id, e.xid, e.xid::text AS xid_text, e.seq FROM ledger_entries e
+              WHERE (e.xid, e.seq) > (${after.xid}::xid8, ${after.seq}::bigint) AND e.xid < ${horizon}::xid8
+              ORDER BY e.xid, e.seq LIMIT ${limit}) p
+        CROSS JOIN LATERAL (
+          SELECT count(*) AS leaves, count(*) FILTER (WHERE l.leaf_index < ${treeSize}) AS in_tree,
+                 string_agg(l.leaf_index::text, ', ' ORDER BY l.leaf_index) AS indexes
+          FROM ledger_leaves l WHERE l.entry_id = p.entry_id) c
+        ORDER BY p.xid, p.seq`,
+  );
+  return rows.map((r) => ({
+    entryId: String(r.entry_id),
+    xid: String(r.xid_text),
+    seq: Number(r.seq),
+    leaves: Number(r.leaves),
+    inTree: Number(r.in_tree),
+    indexes: String(r.indexes),
+  }));
+}
