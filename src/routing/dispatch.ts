@@ -101,7 +101,8 @@ export type Choice =
   | { mode: 'auto' }
   | { mode: 'parallel'; funders?: number | undefined };
 
-export interface DispatchDeps {
+/** What routing is built on: the service and its dispatch workflow share these. */
+export interface RoutingDeps {
   database: Database;
   clock: Clock;
   ids: IdGenerator;
@@ -111,6 +112,9 @@ export interface DispatchDeps {
   intake: IntakeService;
   sharing: SharingGateway;
   ledger: DecisionLedger;
+}
+
+export interface DispatchDeps extends RoutingDeps {
   /** the routing configuration in force, the funders' trust, and a hook for usage changes (its cache) */
   routing: {
     config(): RoutingConfig;

@@ -7,23 +7,13 @@
 // (ADR 0035); this service delegates to it.
 import type { SQL } from 'drizzle-orm';
 import type { FeeLine } from '../catalog/model.ts';
-import type { CatalogService } from '../catalog/service.ts';
 import type { Database, Executor } from '../db/client.ts';
 import { ageAt, parseIdNumber } from '../identity/id-number.ts';
-import type { IdentityService } from '../identity/service.ts';
 import type { ApplicationInput, Application } from '../intake/model.ts';
-import type { IntakeService, CustomerRef, SubmitIdempotency, SubmitRouter } from '../intake/service.ts';
+import type { CustomerRef, SubmitIdempotency, SubmitRouter } from '../intake/service.ts';
 import type { StoredResponse } from '../db/idempotency.ts';
 import type { ApplicationStatus } from '../intake/status.ts';
-import {
-  type Clock,
-  DomainError,
-  type IdGenerator,
-  type Vault,
-  assert,
-  canonicalJson,
-  sha256Hex,
-} from '../kernel/index.ts';
+import { DomainError, assert, canonicalJson, sha256Hex } from '../kernel/index.ts';
 import { type CapPolicy, capPolicyOf, disclosure, offerCostRefusal, quote } from '../pricing/index.ts';
 import '../pricing/errors.ts';
 import {
@@ -60,13 +50,12 @@ import { decodeOffers, encodeOffers, type StoredOffer } from './offers-codec.ts'
 import * as store from './store.ts';
 import {
   type Choice,
-  type DecisionLedger,
   DEFAULT_DISPATCH_LEASE_MS,
   DISPATCH_SWEEP_INTERVAL_MS,
   type DispatchOptions,
   DispatchWorkflow,
   monthOf,
-  type SharingGateway,
+  type RoutingDeps,
 } from './dispatch.ts';
 
 export {
@@ -114,17 +103,7 @@ function offersOf(row: Pick<store.DecisionRow, 'offers' | 'features'>): StoredOf
   return decodeOffers(row.offers, row.features);
 }
 
-interface Deps {
-  database: Database;
-  clock: Clock;
-  ids: IdGenerator;
-  vault: Vault;
-  catalog: CatalogService;
-  identity: IdentityService;
-  intake: IntakeService;
-  sharing: SharingGateway;
-  ledger: DecisionLedger;
-}
+type Deps = RoutingDeps;
 
 const HOUR_MS = 3_600_000;
 
