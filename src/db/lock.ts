@@ -113,12 +113,22 @@ async function lockWithSocket(dataDir: string, holder: LockHolder): Promise<Data
   // Informational copy for people and for a holder that does not answer; the socket is the lock.
   const file = lockFilePath(dataDir);
   writeFileSync(file, JSON.stringify(holder), { mode: 0o600 });
+  return heldLock(dataDir, file, holder, () => server.close());
+}
+
+/** The lock this process holds: released once, on release() or at exit, removing our lock file. */
+function heldLock(
+  dataDir: string,
+  file: string,
+  holder: LockHolder,
+  onRelease: () => void = () => {},
+): DataDirLock {
   let released = false;
   const release = () => {
     if (released) return;
     released = true;
     process.off('exit', release);
-    server.close();
+    onRelease();
     removeIfOurs(file);
   };
   process.once('exit', release);
@@ -209,22 +219,7 @@ function lockWithFile(dataDir: string, holder: LockHolder): DataDirLock {
     }
     writeSync(fd, JSON.stringify(holder));
     closeSync(fd);
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      process.off('exit', release);
-      removeIfOurs(file);
-    };
-    process.once('exit', release);
-    return {
-      dataDir,
-      setUrl(url) {
-        holder.url = url;
-        writeFileSync(file, JSON.stringify(holder), { mode: 0o600 });
-      },
-      release,
-    };
+    return heldLock(dataDir, file, holder);
   }
   throw new DataDirLockedError(dataDir, readHolder(file));
 }
