@@ -5,7 +5,10 @@ import { CatalogService } from './catalog/service.ts';
 import type { Database, Executor } from './db/client.ts';
 import { listenForNotices, notice } from './db/notices.ts';
 import type { GroupOptions } from './db/statement-groups.ts';
+import { EventBus, Units } from './db/unit-of-work.ts';
+import type { IdentityEvent } from './identity/model.ts';
 import { IdentityService } from './identity/service.ts';
+import type { IntakeEvent } from './intake/model.ts';
 import { IntakeService } from './intake/service.ts';
 import { type Clock, type IdGenerator, Vault, createIdGenerator, systemClock } from './kernel/index.ts';
 import { LedgerService } from './ledger/service.ts';
@@ -57,8 +60,14 @@ export interface ServiceOptions {
   onRoutingError?: (error: unknown) => void;
 }
 
+/** Every domain event a module raises (ADR 0069); subscribers are wired below. */
+export type DomainEvents = IdentityEvent | IntakeEvent;
+
 export interface Services {
   database: Database;
+  /** opens units of work: every write that raises events goes through one */
+  units: Units;
+  events: EventBus<DomainEvents>;
   clock: Clock;
   ids: IdGenerator;
   vault: Vault;
@@ -82,6 +91,8 @@ export function createServices(options: ServiceOptions): Services {
   const ids = options.ids ?? createIdGenerator(clock);
   const vault = new Vault(options.masterKey);
   const base = { clock, ids, vault, masterKey: options.masterKey };
+  const events = new EventBus<DomainEvents>();
+  const units = new Units(options.database.db, events);
   const identity = new IdentityService(base);
   const ledgerOrigin = options.ledgerOrigin ?? 'shoujia.local/ledger';
   // One pseudonymiser for the sharing gateway's payloads and the ledger's funder-facing entries:
@@ -95,7 +106,7 @@ export function createServices(options: ServiceOptions): Services {
     origin: ledgerOrigin,
     blinding: pseudonyms,
   });
-  const intake = new IntakeService({ ...base, identity, grouping: options.submissionGrouping });
+  const intake = new IntakeService({ ...base, identity, units, grouping: options.submissionGrouping });
   const catalog = new CatalogService(base);
   // Quotes and product vetting use routing's configured cap, read in the caller's transaction
   // (ADR 0065); routing is built below, so the source looks it up when called.
@@ -119,6 +130,8 @@ export function createServices(options: ServiceOptions): Services {
   });
   const services: Services = {
     database: options.database,
+    units,
+    events,
     ...base,
     ledgerOrigin,
     access: new AccessService({ ...base, keyCacheMs: options.apiKeyCacheMs }),
@@ -180,28 +193,26 @@ function wireNotices(services: Services, enabled: boolean, onError?: (error: unk
 }
 
 /**
- * The ledger records origination and consent in the same transaction as the change it records:
- * intake's origination hook, and identity's consent calls wrapped here so identity stays unaware
- * of the ledger (dependencies point downward).
+ * The ledger records what other modules raise, in the same unit of work as the change it records
+ * (ADR 0069): origination (only when the submission created the customer) and consent.
  */
 function wireLedger(services: Services): void {
-  const { ledger, identity, intake } = services;
-  intake.onOrigination((event) =>
-    ledger.appendStatement(
+  const { ledger, events } = services;
+  events.on('application.submitted', (unit, event) =>
+    ledger.record(
+      unit,
       {
         kind: 'origination',
-        customerId: event.customerId,
-        applicationId: event.applicationId,
-        channel: event.channel,
+        customerId: event.customer.drawnId,
+        applicationId: event.application.id,
+        channel: event.application.channel,
         at: event.at,
       },
       event.customer.created,
     ),
   );
-  const grantConsent = identity.grantConsent.bind(identity);
-  identity.grantConsent = async (tx, input) => {
-    const consent = await grantConsent(tx, input);
-    await ledger.append(tx, {
+  events.on('consent.granted', (unit, { consent }) =>
+    ledger.record(unit, {
       kind: 'consent-granted',
       customerId: consent.customerId,
       funderId: consent.funderId,
@@ -210,16 +221,11 @@ function wireLedger(services: Services): void {
       dataCategories: consent.dataCategories,
       textVersionHash: consent.textVersionHash,
       at: consent.grantedAt,
-    });
-    return consent;
-  };
-  const withdrawConsent = identity.withdrawConsent.bind(identity);
-  identity.withdrawConsent = async (tx, customerId, funderId) => {
-    const withdrawnCount = await withdrawConsent(tx, customerId, funderId);
-    if (withdrawnCount > 0)
-      await ledger.append(tx, { kind: 'consent-withdrawn', customerId, funderId, withdrawnCount });
-    return withdrawnCount;
-  };
+    }),
+  );
+  events.on('consent.withdrawn', (unit, { payload }) =>
+    ledger.record(unit, { kind: 'consent-withdrawn', ...payload }),
+  );
 }
 
 /**

@@ -35,12 +35,12 @@ export async function identityRoutes(app: App): Promise<void> {
       },
     },
     (request, reply) =>
-      write(request, reply, async (tx) => {
+      write(request, reply, async (tx, unit) => {
         const application = await loadVisibleApplication(request, request.params.id, tx);
         if (!(await catalog.getFunder(tx, request.body.funderId))) {
           throw new DomainError('funder_not_found', `no funder ${request.body.funderId}`, 'funderId');
         }
-        const consent = await identity.grantConsent(tx, {
+        const consent = await identity.grantConsent(unit, {
           ...request.body,
           customerId: application.customerId,
         });
@@ -65,9 +65,13 @@ export async function identityRoutes(app: App): Promise<void> {
       },
     },
     (request, reply) =>
-      write(request, reply, async (tx) => {
+      write(request, reply, async (tx, unit) => {
         const application = await loadVisibleApplication(request, request.params.id, tx);
-        const withdrawn = await identity.withdrawConsent(tx, application.customerId, request.params.funderId);
+        const withdrawn = await identity.withdrawConsent(
+          unit,
+          application.customerId,
+          request.params.funderId,
+        );
         return { status: 200, body: { withdrawn } };
       }),
   );

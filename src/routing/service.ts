@@ -5,12 +5,12 @@
 //
 // The choice, the dispatch and the funders' answers are the persisted step machine in dispatch.ts
 // (ADR 0035); this service delegates to it.
-import type { SQL } from 'drizzle-orm';
 import type { FeeLine } from '../catalog/model.ts';
 import type { Database, Executor } from '../db/client.ts';
 import { ageAt, parseIdNumber } from '../identity/id-number.ts';
 import type { ApplicationInput, Application } from '../intake/model.ts';
-import type { CustomerRef, SubmitIdempotency, SubmitRouter } from '../intake/service.ts';
+import type { SubmitIdempotency, SubmitRouter } from '../intake/service.ts';
+import type { Ref, UnitOfWork } from '../db/unit-of-work.ts';
 import type { StoredResponse } from '../db/idempotency.ts';
 import type { ApplicationStatus } from '../intake/status.ts';
 import { DomainError, assert, canonicalJson, sha256Hex } from '../kernel/index.ts';
@@ -381,7 +381,7 @@ export class RoutingService {
     input: ApplicationInput,
   ): SubmitRouter & { routed?: { band: string; offers: number } } {
     const router: SubmitRouter & { routed?: { band: string; offers: number } } = {
-      lookup: (customerId) => store.lastFunderLookup(customerId),
+      lookup: (lookups, customerId) => store.lastFunderOf(lookups, customerId),
       route: async (draft, looked) => {
         const decided = await this.route(executor, draft, input, (looked as string | null) ?? null);
         router.routed = decided;
@@ -403,7 +403,7 @@ export class RoutingService {
     reason: string;
     band: string;
     offers: number;
-    alongside: (customer: CustomerRef) => SQL;
+    alongside: (unit: UnitOfWork, customer: { id: Ref<string> }) => void;
   }> {
     const now = application.createdAt;
     const parsed = parseIdNumber(input.applicant.idNumber, now);
@@ -459,8 +459,7 @@ export class RoutingService {
         : `no eligible product: ${summarise(decision.outcomes)}`,
       band: decision.band,
       offers: decision.offers.length,
-      alongside: (customer: CustomerRef) =>
-        store.insertDecisionStatement({ ...decisionRow, customerId: customer.id }),
+      alongside: (unit, customer) => store.addDecision(unit, { ...decisionRow, customerId: customer.id }),
     };
   }
 

@@ -34,13 +34,14 @@ describe.each(ENGINES)('sharing gateway on %s', (engine) => {
   afterAll(async () => database.close());
 
   async function applicant(sequence: string, categories = ALL_CATEGORIES) {
-    return database.db.transaction(async (tx) => {
+    return services.units.run(async (unit) => {
+      const tx = unit.tx;
       const { application } = await services.intake.submit(
         tx,
         applicationBody({ idNumber: makeIdNumber('110105', '19900307', sequence) }),
       );
       for (const funderId of ['bank-a', 'bank-b']) {
-        await services.identity.grantConsent(tx, {
+        await services.identity.grantConsent(unit, {
           customerId: application.customerId,
           funderId,
           purpose: 'credit application',
@@ -155,8 +156,8 @@ describe.each(ENGINES)('sharing gateway on %s', (engine) => {
   it('refuses without a live consent and records nothing', async () => {
     const application = await applicant('104');
     const consent = await services.identity.requireLiveConsent(database.db, application.customerId, 'bank-a');
-    await database.db.transaction((tx) =>
-      services.identity.withdrawConsent(tx, application.customerId, 'bank-a'),
+    await services.units.run((unit) =>
+      services.identity.withdrawConsent(unit, application.customerId, 'bank-a'),
     );
     const before = await database.query<{ n: string }>('SELECT count(*) AS n FROM shares');
     const leasesBefore = await database.query<{ n: string }>('SELECT count(*) AS n FROM relay_leases');
@@ -234,12 +235,13 @@ describe.each(ENGINES)('sharing gateway on %s', (engine) => {
       clock,
       relayProvider: new PoolRelayProvider(clock),
     });
-    const other = await database.db.transaction(async (tx) => {
+    const other = await strict.units.run(async (unit) => {
+      const tx = unit.tx;
       const { application } = await strict.intake.submit(
         tx,
         applicationBody({ idNumber: makeIdNumber('110105', '19900307', '108') }),
       );
-      await strict.identity.grantConsent(tx, {
+      await strict.identity.grantConsent(unit, {
         customerId: application.customerId,
         funderId: 'bank-c',
         purpose: 'credit application',

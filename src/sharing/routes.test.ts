@@ -110,12 +110,13 @@ describe.each(ENGINES)('sharing routes on %s', (engine) => {
 
   it('attributes relay contacts to the funder, judges the purpose, keeps unknown ones unattributed', async () => {
     const { services, database, clock } = h;
-    const application = await database.db.transaction(async (tx) => {
+    const application = await services.units.run(async (unit) => {
+      const tx = unit.tx;
       const { application } = await services.intake.submit(
         tx,
         applicationBody({ idNumber: makeIdNumber('110105', '19850101', '201') }),
       );
-      await services.identity.grantConsent(tx, {
+      await services.identity.grantConsent(unit, {
         customerId: application.customerId,
         funderId: 'bank-a',
         purpose: 'credit application',
