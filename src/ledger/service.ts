@@ -3,7 +3,7 @@
 // checkpoints, proofs, entries (scoped to the caller) and funders' cosignatures.
 import './errors.ts';
 import type { KeyObject } from 'node:crypto';
-import { and, desc, eq, type SQL } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import type { Principal } from '../access/model.ts';
 import type { Database, Executor } from '../db/client.ts';
 import type { Ref, UnitOfWork } from '../db/unit-of-work.ts';

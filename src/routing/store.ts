@@ -1,8 +1,7 @@
 // Routing's queries. Every read of a growing table is bounded (STYLE §8).
 import type { LookupRef, Lookups } from '../db/lookups.ts';
 import type { Ref, UnitOfWork } from '../db/unit-of-work.ts';
-import { plainSql } from '../db/render.ts';
-import { and, asc, eq, inArray, lt, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import type { SnapshotProduct } from './decide.ts';
 import type { RoutingConfig } from './model.ts';
