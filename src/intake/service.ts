@@ -333,7 +333,10 @@ export class IntakeService {
     const stored = toApplication(written.row(application) as store.ApplicationRow);
     assert(stored.id === id, 'the submit statement returns the application');
     const customerCreated = written.value(customerRef.created);
-    await runAfterCommit(unit);
+    // The grouped statement committed on its own; inside a caller's transaction (submit), hooks
+    // would run before that commits, so none may be added there (none are today).
+    if (idempotency) await runAfterCommit(unit);
+    else assert(unit.hooks.length === 0, 'a submission inside a transaction has no after-commit hooks');
     if (idempotency && (customerCreated !== predictedCreated || stored.customerId !== customerId))
       body = idempotency.respond(stored, customerCreated);
     return { replayed: false, application: stored, customerCreated, ...(body ? { body } : {}) };
