@@ -1,4 +1,5 @@
 // API keys: "sj_<random>" secrets shown once; only SHA-256(secret) is stored.
+import './errors.ts';
 import { randomBytes } from 'node:crypto';
 import type { Executor } from '../db/client.ts';
 import { type Clock, DomainError, type IdGenerator, assert, sha256Hex } from '../kernel/index.ts';
