@@ -3,6 +3,8 @@
 import './errors.ts';
 import type { Executor } from '../db/client.ts';
 import { emit } from '../db/outbox.ts';
+import type { Principal } from '../access/model.ts';
+import { canSeeFunder, isStaff } from '../access/visibility.ts';
 import { type Clock, DomainError, type IdGenerator, type Vault } from '../kernel/index.ts';
 import { lookupRegion } from '../identity/regions.ts';
 import type {
@@ -143,6 +145,24 @@ export class CatalogService {
   async getFunder(tx: Executor, funderId: string): Promise<Funder | undefined> {
     const row = await getFunderRow(tx, funderId);
     return row ? toFunder(row) : undefined;
+  }
+
+  /** The funder if this principal may see it (access/visibility.ts); otherwise the answer for a missing one. */
+  async getVisibleFunder(tx: Executor, principal: Principal, funderId: string): Promise<Funder> {
+    const funder = canSeeFunder(principal, funderId) ? await this.getFunder(tx, funderId) : undefined;
+    if (!funder) throw new DomainError('funder_not_found', `no funder ${funderId}`, 'funderId');
+    return funder;
+  }
+
+  /** The funders this principal may see: staff a page of all, a funder key its own only. */
+  async listVisibleFunders(
+    tx: Executor,
+    principal: Principal,
+    page: { after?: string; limit: number },
+  ): Promise<Funder[]> {
+    if (isStaff(principal)) return this.listFunders(tx, page);
+    const own = principal.funderId === null ? undefined : await this.getFunder(tx, principal.funderId);
+    return own && canSeeFunder(principal, own.id) ? [own] : [];
   }
 
   async webhookSecret(tx: Executor, funderId: string): Promise<string | null> {
