@@ -1,5 +1,5 @@
-// Who is calling: a principal resolved from an API key. Funder-scoped data is filtered by funderId
-// in the service layer, not only in routes.
+// Who is calling: a principal resolved from an API key. What it may see is decided in the services,
+// by the rules in visibility.ts; this type is all they know of a request.
 export const ROLES = ['admin', 'analyst', 'funder', 'borrower', 'system'] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -12,8 +12,3 @@ export interface Principal {
 
 /** What a route accepts: 'public' needs no key. */
 export type RouteRole = Role | 'public';
-
-export function canSeeFunder(principal: Principal, funderId: string): boolean {
-  if (principal.role === 'admin' || principal.role === 'analyst' || principal.role === 'system') return true;
-  return principal.role === 'funder' && principal.funderId === funderId;
-}

@@ -1,10 +1,16 @@
 // API keys: "sj_<random>" secrets shown once; only SHA-256(secret) is stored.
+import './errors.ts';
 import { randomBytes } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import { type Clock, DomainError, type IdGenerator, assert, sha256Hex } from '../kernel/index.ts';
 import type { Principal, Role } from './model.ts';
-import { apiKeys } from './schema.ts';
+import {
+  hasLiveKeyWithRole,
+  insertApiKey,
+  keyIdBySecretHash,
+  liveKeyBySecretHash,
+  revokeKey,
+} from './store.ts';
 
 export interface IssuedKey {
   id: string;
@@ -43,7 +49,7 @@ export class AccessService {
     );
     const secret = input.secret ?? `sj_${randomBytes(32).toString('base64url')}`;
     const id = this.deps.ids.next('key');
-    await tx.insert(apiKeys).values({
+    await insertApiKey(tx, {
       id,
       secretHash: sha256Hex(secret),
       role: input.role,
@@ -57,21 +63,13 @@ export class AccessService {
 
   /** Whether any unrevoked admin key exists: `serve` tells an operator without one how to get one. */
   async hasLiveAdmin(tx: Executor): Promise<boolean> {
-    const rows = await tx
-      .select({ id: apiKeys.id })
-      .from(apiKeys)
-      .where(and(eq(apiKeys.role, 'admin'), isNull(apiKeys.revokedAt)))
-      .limit(1);
-    return rows.length > 0;
+    return hasLiveKeyWithRole(tx, 'admin');
   }
 
   /** Make sure a key with exactly this secret exists as admin (SHOUJIA_BOOTSTRAP_ADMIN_KEY). */
   async ensureBootstrapAdmin(tx: Executor, secret: string): Promise<void> {
-    const [existing] = await tx
-      .select({ id: apiKeys.id })
-      .from(apiKeys)
-      .where(eq(apiKeys.secretHash, sha256Hex(secret)));
-    if (!existing) await this.issueKey(tx, { role: 'admin', label: 'bootstrap admin', secret });
+    const existing = await keyIdBySecretHash(tx, sha256Hex(secret));
+    if (existing === undefined) await this.issueKey(tx, { role: 'admin', label: 'bootstrap admin', secret });
   }
 
   /**
@@ -85,10 +83,7 @@ export class AccessService {
     const now = this.deps.clock.now().getTime();
     const known = this.verified.get(hash);
     if (known && known.until > now) return known.principal;
-    const [row] = await tx
-      .select()
-      .from(apiKeys)
-      .where(and(eq(apiKeys.secretHash, hash), isNull(apiKeys.revokedAt)));
+    const row = await liveKeyBySecretHash(tx, hash);
     if (!row) {
       this.verified.delete(hash);
       return null;
@@ -107,12 +102,8 @@ export class AccessService {
   }
 
   async revoke(tx: Executor, keyId: string): Promise<void> {
-    const rows = await tx
-      .update(apiKeys)
-      .set({ revokedAt: this.deps.clock.now() })
-      .where(eq(apiKeys.id, keyId))
-      .returning({ id: apiKeys.id });
-    if (rows.length === 0) throw new DomainError('not_found', 'no such key', 'keyId');
+    if (!(await revokeKey(tx, keyId, this.deps.clock.now())))
+      throw new DomainError('not_found', 'no such key', 'keyId');
     this.forget(keyId);
   }
 

@@ -4,7 +4,6 @@ import type { App } from '../http/app.ts';
 import { principalOf } from '../http/auth.ts';
 import { write } from '../http/idempotent.ts';
 import { Fen, PageQuery, PositiveFen, Rate, ShortText, Slug, Token } from '../http/schemas.ts';
-import { canSeeFunder } from '../access/model.ts';
 import { DomainError } from '../kernel/index.ts';
 import { FUNDER_STATUSES, FUNDER_TYPES, REPAYMENT_METHODS, TRANSPORTS } from './model.ts';
 
@@ -136,22 +135,12 @@ export async function catalogRoutes(app: App): Promise<void> {
       },
     },
     async (request) => {
-      const principal = principalOf(request);
-      if (principal.role === 'funder') {
-        const own = await catalog.getFunder(database.db, principal.funderId!);
-        return { funders: own ? [own] : [] };
-      }
-      return { funders: await catalog.listFunders(database.db, request.query) };
+      return { funders: await catalog.listVisibleFunders(database.db, principalOf(request), request.query) };
     },
   );
 
-  const visibleFunder = async (request: import('fastify').FastifyRequest, funderId: string) => {
-    const funder = canSeeFunder(principalOf(request), funderId)
-      ? await catalog.getFunder(database.db, funderId)
-      : undefined;
-    if (!funder) throw new DomainError('funder_not_found', `no funder ${funderId}`, 'funderId');
-    return funder;
-  };
+  const visibleFunder = (request: import('fastify').FastifyRequest, funderId: string) =>
+    catalog.getVisibleFunder(database.db, principalOf(request), funderId);
 
   app.get(
     '/v1/funders/:funderId',

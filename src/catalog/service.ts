@@ -1,9 +1,10 @@
 // Catalog use cases: funders, products and contracts. Product creation is where a product whose
 // cheapest configuration already breaks the cost cap is refused (through the pricing core).
 import './errors.ts';
-import { and, asc, eq, gt, isNull } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import { emit } from '../db/outbox.ts';
+import type { Principal } from '../access/model.ts';
+import { canSeeFunder, isStaff } from '../access/visibility.ts';
 import { type Clock, DomainError, type IdGenerator, type Vault } from '../kernel/index.ts';
 import { lookupRegion } from '../identity/regions.ts';
 import type {
@@ -17,9 +18,24 @@ import type {
   RepaymentMethod,
   Transport,
 } from './model.ts';
-import { contracts, funders, products } from './schema.ts';
+import {
+  endCurrentContract,
+  FUNDER_PAGE_MAX,
+  type FunderRow,
+  getCurrentContract,
+  getFunderRow,
+  getProductRow,
+  getWebhookSecretEnc,
+  insertContract,
+  insertFunder,
+  insertProduct,
+  listFunderRows,
+  listProductRows,
+  type ProductRow,
+  updateFunderStatus,
+} from './store.ts';
 
-export const LIST_LIMIT_MAX = 500;
+export const LIST_LIMIT_MAX = FUNDER_PAGE_MAX;
 
 export interface FunderInput {
   id: string;
@@ -54,7 +70,7 @@ export interface ProductInput {
  */
 export type ProductVetter = (tx: Executor, product: ProductInput) => Promise<void> | void;
 
-function toFunder(row: typeof funders.$inferSelect): Funder {
+function toFunder(row: FunderRow): Funder {
   return {
     id: row.id,
     name: row.name,
@@ -69,7 +85,7 @@ function toFunder(row: typeof funders.$inferSelect): Funder {
   };
 }
 
-function toProduct(row: typeof products.$inferSelect): Product {
+function toProduct(row: ProductRow): Product {
   return { ...row, status: row.status as Product['status'], methods: row.methods as RepaymentMethod[] };
 }
 
@@ -99,62 +115,63 @@ export class CatalogService {
   async createFunder(tx: Executor, input: FunderInput): Promise<Funder> {
     checkRegionPrefixes(input.licensedRegions);
     const now = this.deps.clock.now();
-    const inserted = await tx
-      .insert(funders)
-      .values({
-        id: input.id,
-        name: input.name,
-        type: input.type,
-        status: input.status ?? 'active',
-        licensedRegions: input.licensedRegions,
-        webhookUrl: input.webhookUrl ?? null,
-        webhookSecretEnc: input.webhookSecret
-          ? this.deps.vault.encrypt(input.webhookSecret, `funder:${input.id}:webhook`)
-          : null,
-        transport: input.transport ?? 'direct',
-        monthlyQuotaFen: input.monthlyQuotaFen ?? null,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .onConflictDoNothing()
-      .returning();
-    if (inserted.length === 0) throw new DomainError('funder_exists', `funder ${input.id} exists`, 'id');
+    const inserted = await insertFunder(tx, {
+      id: input.id,
+      name: input.name,
+      type: input.type,
+      status: input.status ?? 'active',
+      licensedRegions: input.licensedRegions,
+      webhookUrl: input.webhookUrl ?? null,
+      webhookSecretEnc: input.webhookSecret
+        ? this.deps.vault.encrypt(input.webhookSecret, `funder:${input.id}:webhook`)
+        : null,
+      transport: input.transport ?? 'direct',
+      monthlyQuotaFen: input.monthlyQuotaFen ?? null,
+      createdAt: now,
+      updatedAt: now,
+    });
+    if (!inserted) throw new DomainError('funder_exists', `funder ${input.id} exists`, 'id');
     await emit(tx, this.deps.clock, 'funder.created', input.id, { funderId: input.id });
-    return toFunder(inserted[0]!);
+    return toFunder(inserted);
   }
 
   async setFunderStatus(tx: Executor, funderId: string, status: FunderStatus): Promise<Funder> {
-    const rows = await tx
-      .update(funders)
-      .set({ status, updatedAt: this.deps.clock.now() })
-      .where(eq(funders.id, funderId))
-      .returning();
-    if (rows.length === 0) throw new DomainError('funder_not_found', `no funder ${funderId}`, 'funderId');
+    const row = await updateFunderStatus(tx, funderId, status, this.deps.clock.now());
+    if (!row) throw new DomainError('funder_not_found', `no funder ${funderId}`, 'funderId');
     await emit(tx, this.deps.clock, 'funder.status_changed', funderId, { funderId, status });
-    return toFunder(rows[0]!);
+    return toFunder(row);
   }
 
   async getFunder(tx: Executor, funderId: string): Promise<Funder | undefined> {
-    const [row] = await tx.select().from(funders).where(eq(funders.id, funderId));
+    const row = await getFunderRow(tx, funderId);
     return row ? toFunder(row) : undefined;
   }
 
+  /** The funder if this principal may see it (access/visibility.ts); otherwise the answer for a missing one. */
+  async getVisibleFunder(tx: Executor, principal: Principal, funderId: string): Promise<Funder> {
+    const funder = canSeeFunder(principal, funderId) ? await this.getFunder(tx, funderId) : undefined;
+    if (!funder) throw new DomainError('funder_not_found', `no funder ${funderId}`, 'funderId');
+    return funder;
+  }
+
+  /** The funders this principal may see: staff a page of all, a funder key its own only. */
+  async listVisibleFunders(
+    tx: Executor,
+    principal: Principal,
+    page: { after?: string; limit: number },
+  ): Promise<Funder[]> {
+    if (isStaff(principal)) return this.listFunders(tx, page);
+    const own = principal.funderId === null ? undefined : await this.getFunder(tx, principal.funderId);
+    return own && canSeeFunder(principal, own.id) ? [own] : [];
+  }
+
   async webhookSecret(tx: Executor, funderId: string): Promise<string | null> {
-    const [row] = await tx
-      .select({ enc: funders.webhookSecretEnc })
-      .from(funders)
-      .where(eq(funders.id, funderId));
-    return row?.enc ? this.deps.vault.decrypt(row.enc, `funder:${funderId}:webhook`) : null;
+    const enc = await getWebhookSecretEnc(tx, funderId);
+    return enc ? this.deps.vault.decrypt(enc, `funder:${funderId}:webhook`) : null;
   }
 
   async listFunders(tx: Executor, page: { after?: string; limit: number }): Promise<Funder[]> {
-    const rows = await tx
-      .select()
-      .from(funders)
-      .where(page.after ? gt(funders.id, page.after) : undefined)
-      .orderBy(asc(funders.id))
-      .limit(Math.min(page.limit, LIST_LIMIT_MAX));
-    return rows.map(toFunder);
+    return (await listFunderRows(tx, page)).map(toFunder);
   }
 
   async createProduct(tx: Executor, funderId: string, input: ProductInput): Promise<Product> {
@@ -197,30 +214,20 @@ export class CatalogService {
       minScore: input.minScore,
       createdAt: this.deps.clock.now(),
     };
-    const inserted = await tx.insert(products).values(row).onConflictDoNothing().returning();
-    if (inserted.length === 0) throw new DomainError('product_invalid', `product ${row.id} exists`, 'id');
-    return toProduct(inserted[0]!);
+    const inserted = await insertProduct(tx, row);
+    if (!inserted) throw new DomainError('product_invalid', `product ${row.id} exists`, 'id');
+    return toProduct(inserted);
   }
 
   async listProducts(
     tx: Executor,
     filter: { funderId?: string; activeOnly?: boolean; limit: number },
   ): Promise<Product[]> {
-    const conditions = [
-      filter.funderId ? eq(products.funderId, filter.funderId) : undefined,
-      filter.activeOnly ? eq(products.status, 'active') : undefined,
-    ];
-    const rows = await tx
-      .select()
-      .from(products)
-      .where(and(...conditions))
-      .orderBy(asc(products.id))
-      .limit(Math.min(filter.limit, 5000));
-    return rows.map(toProduct);
+    return (await listProductRows(tx, filter)).map(toProduct);
   }
 
   async getProduct(tx: Executor, productId: string): Promise<Product | undefined> {
-    const [row] = await tx.select().from(products).where(eq(products.id, productId));
+    const row = await getProductRow(tx, productId);
     return row ? toProduct(row) : undefined;
   }
 
@@ -235,10 +242,7 @@ export class CatalogService {
     const now = this.deps.clock.now();
     const from = effectiveFrom ?? now;
     // A new contract ends the current one where it begins: history stays, one contract is in force.
-    await tx
-      .update(contracts)
-      .set({ effectiveTo: from })
-      .where(and(eq(contracts.funderId, funderId), isNull(contracts.effectiveTo)));
+    await endCurrentContract(tx, funderId, from);
     const contract = {
       id: this.deps.ids.next('ctr'),
       funderId,
@@ -247,16 +251,11 @@ export class CatalogService {
       effectiveTo: null,
       createdAt: now,
     };
-    await tx.insert(contracts).values(contract);
+    await insertContract(tx, contract);
     return contract;
   }
 
   async currentContract(tx: Executor, funderId: string): Promise<Contract | undefined> {
-    const [row] = await tx
-      .select()
-      .from(contracts)
-      .where(and(eq(contracts.funderId, funderId), isNull(contracts.effectiveTo)))
-      .limit(1);
-    return row ?? undefined;
+    return getCurrentContract(tx, funderId);
   }
 }

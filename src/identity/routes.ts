@@ -2,9 +2,9 @@
 // platform's front end (system role) or an operator (admin).
 import { Type } from 'typebox';
 import type { App } from '../http/app.ts';
+import { principalOf } from '../http/auth.ts';
 import { write } from '../http/idempotent.ts';
 import { IdParams, ShortText, Slug, Token } from '../http/schemas.ts';
-import { loadVisibleApplication } from '../intake/routes.ts';
 import { DomainError } from '../kernel/index.ts';
 
 const ConsentBody = Type.Object(
@@ -20,7 +20,7 @@ const ConsentBody = Type.Object(
 );
 
 export async function identityRoutes(app: App): Promise<void> {
-  const { identity, catalog } = app.shoujia;
+  const { identity, catalog, intake } = app.shoujia;
 
   app.post(
     '/v1/applications/:id/consents',
@@ -36,7 +36,7 @@ export async function identityRoutes(app: App): Promise<void> {
     },
     (request, reply) =>
       write(request, reply, async (tx, unit) => {
-        const application = await loadVisibleApplication(request, request.params.id, tx);
+        const application = await intake.getVisible(tx, principalOf(request), request.params.id);
         if (!(await catalog.getFunder(tx, request.body.funderId))) {
           throw new DomainError('funder_not_found', `no funder ${request.body.funderId}`, 'funderId');
         }
@@ -66,12 +66,8 @@ export async function identityRoutes(app: App): Promise<void> {
     },
     (request, reply) =>
       write(request, reply, async (tx, unit) => {
-        const application = await loadVisibleApplication(request, request.params.id, tx);
-        const withdrawn = await identity.withdrawConsent(
-          unit,
-          application.customerId,
-          request.params.funderId,
-        );
+        const application = await intake.getVisible(tx, principalOf(request), request.params.id);
+        const withdrawn = await identity.withdrawConsent(unit, application.customerId, request.params.funderId);
         return { status: 200, body: { withdrawn } };
       }),
   );

@@ -30,6 +30,12 @@ export interface Application {
   updatedAt: Date;
 }
 
+/** What a funder may see of an application sent to it; the sharing gateway governs the rest. */
+export type FunderApplicationView = Pick<
+  Application,
+  'id' | 'status' | 'amountFen' | 'termMonths' | 'funderId' | 'productId' | 'createdAt' | 'updatedAt'
+>;
+
 export interface ApplicationEvent {
   fromStatus: ApplicationStatus | null;
   toStatus: ApplicationStatus;

@@ -1,13 +1,9 @@
 // Application intake HTTP. Submitting requires an Idempotency-Key (the app front end retries).
-import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { principalOf } from '../http/auth.ts';
 import type { App } from '../http/app.ts';
 import { checkIdempotencyKey, requestHash } from '../db/idempotency.ts';
 import { Fen, IdParams, PositiveFen, ShortText, Text } from '../http/schemas.ts';
-import { DomainError } from '../kernel/index.ts';
-import type { Executor } from '../db/client.ts';
-import type { Application } from './model.ts';
 
 export const ApplicationBody = Type.Object(
   {
@@ -35,31 +31,6 @@ export const ApplicationBody = Type.Object(
   },
   { additionalProperties: false },
 );
-
-/** What a funder may see of an application sent to it; the sharing gateway governs the rest. */
-function funderView(application: Application) {
-  const { id, status, amountFen, termMonths, funderId, productId, createdAt, updatedAt } = application;
-  return { id, status, amountFen, termMonths, funderId, productId, createdAt, updatedAt };
-}
-
-/**
- * Inside a transaction pass its `tx`: PGlite serves one connection, so a query on the database
- * handle while a transaction is open waits for that transaction forever.
- */
-export async function loadVisibleApplication(
-  request: FastifyRequest,
-  id: string,
-  executor?: Executor,
-): Promise<Application> {
-  const { intake, database } = request.server.shoujia;
-  const principal = principalOf(request);
-  const application = await intake.get(executor ?? database.db, id);
-  // A funder sees only applications dispatched to it; anything else is indistinguishable from absent.
-  if (!application || (principal.role === 'funder' && application.funderId !== principal.funderId)) {
-    throw new DomainError('application_not_found', `no application ${id}`, 'id');
-  }
-  return application;
-}
 
 export async function intakeRoutes(app: App): Promise<void> {
   const { intake, routing, database } = app.shoujia;
@@ -113,10 +84,7 @@ export async function intakeRoutes(app: App): Promise<void> {
         params: IdParams,
       },
     },
-    async (request) => {
-      const application = await loadVisibleApplication(request, request.params.id);
-      return principalOf(request).role === 'funder' ? funderView(application) : application;
-    },
+    async (request) => intake.view(database.db, principalOf(request), request.params.id),
   );
 
   app.get(
@@ -133,7 +101,7 @@ export async function intakeRoutes(app: App): Promise<void> {
       },
     },
     async (request) => {
-      await loadVisibleApplication(request, request.params.id);
+      await intake.getVisible(database.db, principalOf(request), request.params.id);
       return { events: await intake.events(database.db, request.params.id) };
     },
   );

@@ -23,6 +23,8 @@ import {
   type UnitOfWork,
   type Units,
 } from '../db/unit-of-work.ts';
+import type { Principal } from '../access/model.ts';
+import { canSeeApplication } from '../access/visibility.ts';
 import type { IdentityService } from '../identity/service.ts';
 import { type Clock, DomainError, type IdGenerator, type Vault, assert } from '../kernel/index.ts';
 import {
@@ -32,6 +34,7 @@ import {
   type ApplicationMoved,
   type ApplicationSubmitted,
   DEFAULT_MAX_REQUEST_FEN,
+  type FunderApplicationView,
 } from './model.ts';
 import * as store from './store.ts';
 import { type ApplicationStatus, canTransition } from './status.ts';
@@ -367,6 +370,27 @@ export class IntakeService {
   async get(tx: Executor, id: string): Promise<Application | undefined> {
     const row = await store.getApplication(tx, id);
     return row ? toApplication(row) : undefined;
+  }
+
+  /**
+   * The application if this principal may see it (access/visibility.ts); otherwise the answer for a
+   * missing one, so a funder cannot tell another funder's application from no application. Inside a
+   * transaction pass its `tx`: PGlite serves one connection, and a read on the database handle while
+   * a transaction is open waits for that transaction forever.
+   */
+  async getVisible(tx: Executor, principal: Principal, id: string): Promise<Application> {
+    const application = await this.get(tx, id);
+    if (!application || !canSeeApplication(principal, application))
+      throw new DomainError('application_not_found', `no application ${id}`, 'id');
+    return application;
+  }
+
+  /** What this principal reads of an application: a funder key the reduced view, staff all of it. */
+  async view(tx: Executor, principal: Principal, id: string): Promise<Application | FunderApplicationView> {
+    const application = await this.getVisible(tx, principal, id);
+    if (principal.role !== 'funder') return application;
+    const { status, amountFen, termMonths, funderId, productId, createdAt, updatedAt } = application;
+    return { id: application.id, status, amountFen, termMonths, funderId, productId, createdAt, updatedAt };
   }
 
   /** The employer as the borrower gave it (for the scorecard and the personnel check). Never logged. */

@@ -1,12 +1,10 @@
 // Pricing HTTP: POST /v1/quotes prices a loan (schedule, annual cost, cap check, disclosure). It
 // changes nothing, so it takes no Idempotency-Key; a funder may name only its own contract.
 import { Type } from 'typebox';
-import { canSeeFunder } from '../access/model.ts';
 import type { FeeLine } from '../catalog/model.ts';
 import type { App } from '../http/app.ts';
 import { principalOf } from '../http/auth.ts';
 import { ErrorResponse, errorResponses, Fen, PositiveFen, Rate, ShortText, Slug } from '../http/schemas.ts';
-import { DomainError } from '../kernel/index.ts';
 import { CAP_BASES, FEE_LINES_MAX, REPAYMENT_METHODS, TERM_MONTHS_MAX } from './model.ts';
 
 const Enum = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
@@ -132,15 +130,11 @@ export async function pricingRoutes(app: App): Promise<void> {
       },
     },
     async (request) => {
-      const principal = principalOf(request);
       const body = request.body;
       const funderId = body.funderId;
-      // Another funder's contract answers as if the funder did not exist.
-      if (funderId !== undefined && !canSeeFunder(principal, funderId)) {
-        throw new DomainError('funder_not_found', `no funder ${funderId}`, 'funderId');
-      }
       const fees = (body.fees ?? []) as FeeLine[]; // shapes per kind are checked by the core
-      return pricing.quoteWithChecks(database.db, {
+      // Another funder's contract answers as if the funder did not exist (the service decides).
+      return pricing.quoteFor(database.db, principalOf(request), {
         ...body,
         fees,
         ...(funderId === undefined ? {} : { funderId }),

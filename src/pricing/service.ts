@@ -2,6 +2,8 @@
 // platform default penalty) and the product vetter the catalog calls before storing a product. Both
 // use the cap in force, the routing configuration's (ADR 0065), read through `capPolicy` for each
 // call. Pricing has no tables: nothing is stored and nothing needs an idempotency key.
+import type { Principal } from '../access/model.ts';
+import { canSeeFunder } from '../access/visibility.ts';
 import type { CatalogService, ProductInput } from '../catalog/service.ts';
 import type { Executor } from '../db/client.ts';
 import { DomainError, unwrap } from '../kernel/index.ts';
@@ -57,6 +59,16 @@ export class PricingService {
   /** The cap settings in force (the routing configuration's, bounded by the legal line). */
   policy(tx: Executor): Promise<CapPolicy> {
     return this.capPolicy(tx);
+  }
+
+  /**
+   * quoteWithChecks as this principal sees it: another funder's contract answers as if that funder
+   * did not exist (access/visibility.ts), before anything else is checked.
+   */
+  async quoteFor(tx: Executor, principal: Principal, request: QuoteRequest): Promise<QuoteAnswer> {
+    if (request.funderId !== undefined && !canSeeFunder(principal, request.funderId))
+      throw new DomainError('funder_not_found', `no funder ${request.funderId}`, 'funderId');
+    return this.quoteWithChecks(tx, request);
   }
 
   /**

@@ -1,15 +1,11 @@
 // Routing HTTP: offers, the explanation of every product (PIPL art. 24), the borrower's choice and
 // the dispatch it starts, confirmation and abandonment, the funder's signed decision callback, and
 // the trust lever. Thin: the service does the work.
-import type { FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { principalOf } from '../http/auth.ts';
 import type { App } from '../http/app.ts';
 import { write } from '../http/idempotent.ts';
 import { FreeText, IdParams, ResourceId, Slug, Token } from '../http/schemas.ts';
-import type { Application } from '../intake/model.ts';
-import { loadVisibleApplication } from '../intake/routes.ts';
-import type { Executor } from '../db/client.ts';
 import { assert, DomainError } from '../kernel/index.ts';
 import type { RoutingConfig } from './model.ts';
 import { MAX_PLAN } from './service.ts';
@@ -139,29 +135,12 @@ const RoutingConfigBody = Type.Object(
 );
 
 const STAFF = ['admin', 'analyst', 'system'] as const;
-/** The borrower reads their own offers, explanation (PIPL art. 24) and loan. */
+/** The borrower reads their own offers, explanation (PIPL art. 24) and loan (intake.getVisible). */
 const READERS = [...STAFF, 'borrower'] as const;
-
-/** Intake's visibility (a funder sees only what was sent to it) plus: a borrower sees only their own. */
-async function readable(request: FastifyRequest, id: string): Promise<Application> {
-  const application = await loadVisibleApplication(request, id);
-  const principal = principalOf(request);
-  if (principal.role === 'borrower' && principal.customerId !== application.customerId) {
-    throw new DomainError('application_not_found', `no application ${id}`, 'id');
-  }
-  return application;
-}
 const WRITERS = ['admin', 'system'] as const;
 
 export async function routingRoutes(app: App): Promise<void> {
   const { routing, intake, database } = app.shoujia;
-  // Visibility is checked before the transaction (PGlite serves one connection: a read outside the
-  // open transaction would wait for it); the state is then read again inside it.
-  const current = async (tx: Executor, id: string) => {
-    const application = await intake.get(tx, id);
-    if (!application) throw new DomainError('application_not_found', `no application ${id}`, 'id');
-    return application;
-  };
 
   app.get(
     '/v1/applications/:id/offers',
@@ -183,7 +162,7 @@ export async function routingRoutes(app: App): Promise<void> {
       },
     },
     async (request) => {
-      const application = await readable(request, request.params.id);
+      const application = await intake.getVisible(database.db, principalOf(request), request.params.id);
       return {
         applicationId: application.id,
         status: application.status,
@@ -212,7 +191,7 @@ export async function routingRoutes(app: App): Promise<void> {
       },
     },
     async (request) => {
-      const application = await readable(request, request.params.id);
+      const application = await intake.getVisible(database.db, principalOf(request), request.params.id);
       const row = await routing.decision(database.db, application.id);
       return {
         applicationId: application.id,
@@ -265,9 +244,9 @@ export async function routingRoutes(app: App): Promise<void> {
         );
       if (funders !== undefined && mode !== 'parallel')
         throw new DomainError('invalid_request', 'funders applies to parallel mode only', 'funders');
-      await loadVisibleApplication(request, request.params.id);
+      // Visibility is read inside the transaction (with its tx: PGlite serves one connection).
       await write(request, reply, async (tx) => {
-        const application = await current(tx, request.params.id);
+        const application = await intake.getVisible(tx, principalOf(request), request.params.id);
         const choice =
           productId !== undefined
             ? { productId }
@@ -297,12 +276,10 @@ export async function routingRoutes(app: App): Promise<void> {
       },
     },
     (request, reply) =>
-      loadVisibleApplication(request, request.params.id).then(() =>
-        write(request, reply, async (tx) => ({
-          status: 201,
-          body: await routing.confirm(tx, await current(tx, request.params.id)),
-        })),
-      ),
+      write(request, reply, async (tx) => ({
+        status: 201,
+        body: await routing.confirm(tx, await intake.getVisible(tx, principalOf(request), request.params.id)),
+      })),
   );
 
   app.post(
@@ -322,12 +299,10 @@ export async function routingRoutes(app: App): Promise<void> {
       },
     },
     (request, reply) =>
-      loadVisibleApplication(request, request.params.id).then(() =>
-        write(request, reply, async (tx) => ({
-          status: 200,
-          body: await routing.abandon(tx, await current(tx, request.params.id)),
-        })),
-      ),
+      write(request, reply, async (tx) => ({
+        status: 200,
+        body: await routing.abandon(tx, await intake.getVisible(tx, principalOf(request), request.params.id)),
+      })),
   );
 
   app.get(
@@ -342,7 +317,7 @@ export async function routingRoutes(app: App): Promise<void> {
       },
     },
     async (request) => {
-      const application = await readable(request, request.params.id);
+      const application = await intake.getVisible(database.db, principalOf(request), request.params.id);
       const loan = await routing.loan(database.db, application.id);
       if (!loan) throw new DomainError('not_found', 'no loan is booked for this application', 'id');
       return loan;

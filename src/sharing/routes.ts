@@ -1,7 +1,6 @@
 // Sharing HTTP: field policies (admin edits, a funder reads its own), the relay pool, the relay
 // provider's contact webhook, contact evidence, and the OPRF pre-screen.
 import { Type } from 'typebox';
-import { canSeeFunder } from '../access/model.ts';
 import type { App } from '../http/app.ts';
 import { principalOf } from '../http/auth.ts';
 import { write } from '../http/idempotent.ts';
@@ -76,10 +75,7 @@ export async function sharingRoutes(app: App): Promise<void> {
     funderId: string,
     tx = database.db,
   ) => {
-    const visible = canSeeFunder(principalOf(request), funderId)
-      ? await catalog.getFunder(tx, funderId)
-      : undefined;
-    if (!visible) throw new DomainError('funder_not_found', `no funder ${funderId}`, 'funderId');
+    await catalog.getVisibleFunder(tx, principalOf(request), funderId);
   };
 
   app.get(

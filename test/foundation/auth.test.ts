@@ -13,6 +13,21 @@ function fill(url: string, values: Record<string, string>): string {
   return url.replace(/:([A-Za-z]+)/g, (_m, name: string) => values[name] ?? 'unknown-id');
 }
 
+/** Path parameters naming nothing that exists: what a hidden resource must be indistinguishable from. */
+const MISSING = {
+  funderId: 'no-such-funder',
+  id: 'app_missing',
+  productId: 'no-such-product',
+  index: '999999',
+};
+
+/** The parts of an error answer that must not tell a hidden resource from a missing one. */
+const shape = (response: { status: number; body: { error?: { code?: string; field?: string } } }) => ({
+  status: response.status,
+  code: response.body.error?.code,
+  field: response.body.error?.field,
+});
+
 describe.each(ENGINES)('auth and funder scoping on %s', (engine) => {
   let h: Harness;
   let keyA: string;
@@ -171,6 +186,13 @@ describe.each(ENGINES)('auth and funder scoping on %s', (engine) => {
         expect([403, 404], `${name} answered funder B ${asB.status}: ${text.slice(0, 200)}`).toContain(
           asB.status,
         );
+        // hidden reads like missing: the same status, code and field as for a resource that does not exist
+        if (!write && asB.status === 404) {
+          const missing = await h.call(route.method, fill(route.url, MISSING), undefined, { key: keyB });
+          expect(shape(asB), `${name}: funder B can tell funder A's resource from none`).toEqual(
+            shape(missing),
+          );
+        }
       }
       if (write) expect(asB.status, `${name} accepted a write from funder B`).toBeGreaterThanOrEqual(400);
       const leaked = asB.status < 400 && (text.includes('funder-a') || text.includes(applicationId));
@@ -226,6 +248,19 @@ describe.each(ENGINES)('auth and funder scoping on %s', (engine) => {
     expect((await h.call('GET', `/v1/applications/${other.id}/routing`, undefined, { key })).status).toBe(
       404,
     );
+    // every route a borrower key may call, walked over the app's own route table: another customer's
+    // application answers exactly as a missing one, and nothing of it leaks
+    const borrowerRoutes = h.app.routeTable.filter((r) => r.roles.includes('borrower'));
+    expect(borrowerRoutes.length).toBeGreaterThanOrEqual(3);
+    for (const route of borrowerRoutes) {
+      const name = `${route.method} ${route.url}`;
+      expect(route.method, `${name}: a borrower write route needs a sample here`).toBe('GET');
+      const asOther = await h.call(route.method, fill(route.url, { id: other.id }), undefined, { key });
+      const missing = await h.call(route.method, fill(route.url, MISSING), undefined, { key });
+      expect(asOther.status, `${name} answered another customer's application`).toBe(404);
+      expect(shape(asOther), `${name}: hidden differs from missing`).toEqual(shape(missing));
+      expect(JSON.stringify(asOther.body).includes(other.customerId), `${name} leaked`).toBe(false);
+    }
     expect((await h.call('POST', '/v1/funders', FUNDER('by-borrower'), { key })).status).toBe(403);
   });
 

@@ -1,0 +1,33 @@
+// Who may see what: the rules every service applies before it answers a principal. Pure; the
+// services call them (DESIGN, security model: funder-scoped data is filtered in the service layer),
+// and a resource a principal may not see answers exactly as a missing one does.
+import type { Principal } from './model.ts';
+
+/** The platform's own keys (operations, analysts, the front end) see every funder's data. */
+export function isStaff(principal: Principal): boolean {
+  return principal.role === 'admin' || principal.role === 'analyst' || principal.role === 'system';
+}
+
+/** Staff see every funder; a funder key only its own. */
+export function canSeeFunder(principal: Principal, funderId: string): boolean {
+  if (isStaff(principal)) return true;
+  return principal.role === 'funder' && principal.funderId === funderId;
+}
+
+/**
+ * Staff see every application; a funder key only one dispatched to it (`funderId`), a borrower key
+ * only its own customer's.
+ */
+export function canSeeApplication(
+  principal: Principal,
+  application: { funderId: string | null; customerId: string },
+): boolean {
+  if (isStaff(principal)) return true;
+  if (principal.role === 'funder')
+    return principal.funderId !== null && application.funderId === principal.funderId;
+  return (
+    principal.role === 'borrower' &&
+    principal.customerId !== null &&
+    application.customerId === principal.customerId
+  );
+}
