@@ -1,14 +1,17 @@
 // The composition root: one place that builds every service from its dependencies. The HTTP app,
 // the CLI and the tests all start here, so they run the same wiring.
+import type { AccessEvent } from './access/model.ts';
 import { AccessService } from './access/service.ts';
+import { CATALOG_TOPICS, type CatalogEvent } from './catalog/model.ts';
 import { CatalogService } from './catalog/service.ts';
 import type { Database, Executor } from './db/client.ts';
-import { listenForNotices, notice } from './db/notices.ts';
+import { listenForNotices, NOTICE_CHANNEL, notice } from './db/notices.ts';
 import type { GroupOptions } from './db/statement-groups.ts';
 import { EventBus, Units } from './db/unit-of-work.ts';
 import type { IdentityEvent } from './identity/model.ts';
 import { IdentityService } from './identity/service.ts';
 import type { IntakeEvent } from './intake/model.ts';
+import type { SharingEvent } from './sharing/model.ts';
 import { IntakeService } from './intake/service.ts';
 import { type Clock, type IdGenerator, Vault, createIdGenerator, systemClock } from './kernel/index.ts';
 import { LedgerService } from './ledger/service.ts';
@@ -61,7 +64,7 @@ export interface ServiceOptions {
 }
 
 /** Every domain event a module raises (ADR 0069); subscribers are wired below. */
-export type DomainEvents = IdentityEvent | IntakeEvent;
+export type DomainEvents = AccessEvent | CatalogEvent | IdentityEvent | IntakeEvent | SharingEvent;
 
 export interface Services {
   database: Database;
@@ -120,7 +123,7 @@ export function createServices(options: ServiceOptions): Services {
     ...base,
     identity,
     intake,
-    ledger,
+    units,
     relay:
       options.relayProvider ??
       new PoolRelayProvider(clock, {
@@ -166,13 +169,9 @@ export function createServices(options: ServiceOptions): Services {
  * and key revocations made elsewhere reach this process's caches when they commit.
  */
 function wireNotices(services: Services, enabled: boolean, onError?: (error: unknown) => void): void {
-  const { database, access, routing } = services;
+  const { database, access, routing, events } = services;
   if (!database.url) return;
-  const revoke = access.revoke.bind(access);
-  access.revoke = async (tx, keyId) => {
-    await revoke(tx, keyId);
-    await notice(tx, `key:${keyId}`);
-  };
+  events.on('api-key.revoked', (unit, { payload }) => unit.notify(NOTICE_CHANNEL, `key:${payload.keyId}`));
   if (!enabled) return;
   const listener = listenForNotices(
     database.url,
@@ -226,6 +225,9 @@ function wireLedger(services: Services): void {
   events.on('consent.withdrawn', (unit, { payload }) =>
     ledger.record(unit, { kind: 'consent-withdrawn', ...payload }),
   );
+  events.on('funder.exposed', (unit, { exposure, at, receipt }) =>
+    receipt.set(ledger.record(unit, { kind: 'exposure', ...exposure, at }).entryId),
+  );
 }
 
 /**
@@ -239,12 +241,15 @@ function wireRouting(
   expireIntervalMs: number | undefined,
   onError?: (error: unknown) => void,
 ): void {
-  const { catalog, routing } = services;
+  const { routing, events } = services;
   const crossProcess = services.database.url !== undefined;
-  const changes = [
-    [catalog, ['createFunder', 'setFunderStatus', 'createProduct', 'createContract']],
-    [routing, ['setTrust', 'setConfiguration']],
-  ] as const;
+  for (const topic of CATALOG_TOPICS)
+    events.on(topic, (unit) => {
+      unit.afterCommit(() => routing.invalidateCatalog());
+      // other API processes drop theirs when this transaction commits
+      if (crossProcess) unit.notify(NOTICE_CHANNEL, 'catalog');
+    });
+  const changes = [[routing, ['setTrust', 'setConfiguration']]] as const;
   for (const [target, methods] of changes) {
     for (const method of methods) {
       const original = (target as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[

@@ -115,9 +115,9 @@ export async function catalogRoutes(app: App): Promise<void> {
       },
     },
     (request, reply) =>
-      write(request, reply, async (tx) => ({
+      write(request, reply, async (tx, unit) => ({
         status: 201,
-        body: await catalog.createFunder(tx, request.body),
+        body: await catalog.createFunder(unit, request.body),
       })),
   );
 
@@ -174,9 +174,9 @@ export async function catalogRoutes(app: App): Promise<void> {
       },
     },
     (request, reply) =>
-      write(request, reply, async (tx) => ({
+      write(request, reply, async (tx, unit) => ({
         status: 200,
-        body: await catalog.setFunderStatus(tx, request.params.funderId, request.body.status),
+        body: await catalog.setFunderStatus(unit, request.params.funderId, request.body.status),
       })),
   );
 
@@ -193,9 +193,9 @@ export async function catalogRoutes(app: App): Promise<void> {
       },
     },
     (request, reply) =>
-      write(request, reply, async (tx) => ({
+      write(request, reply, async (tx, unit) => ({
         status: 201,
-        body: await catalog.createProduct(tx, request.params.funderId, request.body),
+        body: await catalog.createProduct(unit, request.params.funderId, request.body),
       })),
   );
 
@@ -253,9 +253,9 @@ export async function catalogRoutes(app: App): Promise<void> {
       },
     },
     (request, reply) =>
-      write(request, reply, async (tx) => ({
+      write(request, reply, async (tx, unit) => ({
         status: 201,
-        body: await catalog.createContract(tx, request.params.funderId, request.body),
+        body: await catalog.createContract(unit, request.params.funderId, request.body),
       })),
   );
 

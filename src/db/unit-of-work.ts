@@ -58,6 +58,24 @@ export interface UpsertHandle<T extends PgTable> extends RowHandle<T> {
   readonly created: Ref<boolean>;
 }
 
+/**
+ * A reply an event asks of its subscriber (the ledger's entry id for an exposure the funder is
+ * shown): set exactly once while the event is published, read by the publisher after.
+ */
+export class Receipt<T> {
+  private value: { set: true; value: T } | { set: false } = { set: false };
+
+  set(value: T): void {
+    assert(!this.value.set, 'a receipt is set once');
+    this.value = { set: true, value };
+  }
+
+  get(): T {
+    assert(this.value.set, 'no subscriber answered the event');
+    return this.value.value;
+  }
+}
+
 /** A domain event: what one module tells the others it caused. Its payload becomes an outbox row. */
 export interface DomainEvent {
   readonly topic: string;

@@ -60,9 +60,9 @@ describe.each(ENGINES)('sharing gateway on %s', (engine) => {
     funderId: string,
     stage: 'prescreen' | 'application' | 'booked',
   ) =>
-    database.db.transaction(async (tx) => {
-      const consent = await services.identity.requireLiveConsent(tx, customerId, funderId);
-      return services.sharing.share(tx, { consent, funderId, stage, applicationId });
+    services.units.run(async (unit) => {
+      const consent = await services.identity.requireLiveConsent(unit.tx, customerId, funderId);
+      return services.sharing.share(unit, { consent, funderId, stage, applicationId });
     });
 
   it('shares the minimum, hashes what it shares, and records the exposure in the ledger', async () => {
@@ -163,8 +163,8 @@ describe.each(ENGINES)('sharing gateway on %s', (engine) => {
     const leasesBefore = await database.query<{ n: string }>('SELECT count(*) AS n FROM relay_leases');
     // a consent obtained earlier and withdrawn since
     await expect(
-      database.db.transaction((tx) =>
-        services.sharing.share(tx, {
+      services.units.run((unit) =>
+        services.sharing.share(unit, {
           consent,
           funderId: 'bank-a',
           stage: 'application',
@@ -175,8 +175,8 @@ describe.each(ENGINES)('sharing gateway on %s', (engine) => {
     // a consent for another funder passed off as this one's
     const forB = await services.identity.requireLiveConsent(database.db, application.customerId, 'bank-b');
     await expect(
-      database.db.transaction((tx) =>
-        services.sharing.share(tx, {
+      services.units.run((unit) =>
+        services.sharing.share(unit, {
           consent: forB,
           funderId: 'bank-a',
           stage: 'application',
@@ -187,8 +187,8 @@ describe.each(ENGINES)('sharing gateway on %s', (engine) => {
     // a forged value (only possible with a cast) is caught at run time too
     const forged = { ...forB, funderId: 'bank-c' } as LiveConsent;
     await expect(
-      database.db.transaction((tx) =>
-        services.sharing.share(tx, {
+      services.units.run((unit) =>
+        services.sharing.share(unit, {
           consent: forged,
           funderId: 'bank-c',
           stage: 'application',
@@ -254,9 +254,9 @@ describe.each(ENGINES)('sharing gateway on %s', (engine) => {
     await database.query(`UPDATE relay_pool SET status = 'leased'`);
     const before = await database.query('SELECT count(*) AS n FROM shares');
     await expect(
-      database.db.transaction(async (tx) => {
-        const consent = await strict.identity.requireLiveConsent(tx, other.customerId, 'bank-c');
-        return strict.sharing.share(tx, {
+      strict.units.run(async (unit) => {
+        const consent = await strict.identity.requireLiveConsent(unit.tx, other.customerId, 'bank-c');
+        return strict.sharing.share(unit, {
           consent,
           funderId: 'bank-c',
           stage: 'application',

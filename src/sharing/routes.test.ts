@@ -126,9 +126,9 @@ describe.each(ENGINES)('sharing routes on %s', (engine) => {
       });
       return application;
     });
-    const shared = await database.db.transaction(async (tx) => {
-      const consent = await services.identity.requireLiveConsent(tx, application.customerId, 'bank-a');
-      return services.sharing.share(tx, {
+    const shared = await services.units.run(async (unit) => {
+      const consent = await services.identity.requireLiveConsent(unit.tx, application.customerId, 'bank-a');
+      return services.sharing.share(unit, {
         consent,
         funderId: 'bank-a',
         stage: 'application',
