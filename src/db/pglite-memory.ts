@@ -40,8 +40,11 @@ export function initialiseDataDirInChild(dataDir: string): void {
     timeout: INITDB_CHILD_TIMEOUT_MS,
     encoding: 'utf8',
   });
-  if (result.error) throw new Error(`initialising the embedded store in ${dataDir} failed: ${result.error.message}`);
+  if (result.error)
+    throw new Error(`initialising the embedded store in ${dataDir} failed: ${result.error.message}`);
   if (result.status !== 0) {
-    throw new Error(`initialising the embedded store in ${dataDir} failed: ${(result.stderr ?? '').trim() || `exit ${result.status}`}`);
+    throw new Error(
+      `initialising the embedded store in ${dataDir} failed: ${(result.stderr ?? '').trim() || `exit ${result.status}`}`,
+    );
   }
 }
