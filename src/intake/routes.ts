@@ -16,9 +16,6 @@ import {
   ShortText,
   Text,
 } from '../http/schemas.ts';
-import { DomainError } from '../kernel/index.ts';
-import type { Executor } from '../db/client.ts';
-import type { Application } from './model.ts';
 import { APPLICATION_STATUSES } from './status.ts';
 
 export const ApplicationBody = Type.Object(

@@ -20,7 +20,6 @@ import {
   ShortText,
   Slug,
 } from '../http/schemas.ts';
-import { DomainError } from '../kernel/index.ts';
 import { CAP_BASES, FEE_LINES_MAX, REPAYMENT_METHODS, TERM_MONTHS_MAX } from './model.ts';
 
 const Enum = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));

@@ -22,8 +22,6 @@ import {
   Slug,
   Token,
 } from '../http/schemas.ts';
-import type { Application } from '../intake/model.ts';
-import type { Executor } from '../db/client.ts';
 import { assert, DomainError } from '../kernel/index.ts';
 import { INELIGIBILITY_CODES, type RoutingConfig } from './model.ts';
 import { MAX_PLAN } from './service.ts';
