@@ -2,7 +2,7 @@
 import { Type } from 'typebox';
 import type { App } from '../http/app.ts';
 import { write } from '../http/idempotent.ts';
-import { IdParams, ResourceId, ShortText, Slug } from '../http/schemas.ts';
+import { Closed, IdParams, Nullable, OneOf, ResourceId, ShortText, Slug } from '../http/schemas.ts';
 import { DomainError } from '../kernel/index.ts';
 import { ROLES } from './model.ts';
 
@@ -17,6 +17,17 @@ const KeyBody = Type.Object(
   { additionalProperties: false },
 );
 
+const IssuedKeyView = Closed(
+  {
+    id: Type.String(),
+    /** shown once: only its SHA-256 is stored */
+    secret: Type.String(),
+    role: OneOf(ROLES),
+    funderId: Nullable(Type.String()),
+  },
+  { description: 'The new key with its secret.' },
+);
+
 export async function accessRoutes(app: App): Promise<void> {
   const { access, catalog } = app.shoujia;
 
@@ -28,7 +39,7 @@ export async function accessRoutes(app: App): Promise<void> {
         tags: ['access'],
         summary: 'Issue an API key (the secret is shown once)',
         response: {
-          201: Type.Object({}, { additionalProperties: true, description: 'The new key with its secret.' }),
+          201: IssuedKeyView,
         },
         body: KeyBody,
       },
@@ -73,7 +84,10 @@ export async function accessRoutes(app: App): Promise<void> {
         tags: ['access'],
         summary: 'Revoke an API key',
         response: {
-          200: Type.Object({}, { additionalProperties: true, description: '`{id, revoked: true}`.' }),
+          200: Closed(
+            { id: Type.String(), revoked: Type.Literal(true) },
+            { description: 'The revoked key.' },
+          ),
         },
         params: IdParams,
       },

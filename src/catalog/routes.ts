@@ -3,7 +3,20 @@ import { Type } from 'typebox';
 import type { App } from '../http/app.ts';
 import { principalOf } from '../http/auth.ts';
 import { write } from '../http/idempotent.ts';
-import { Fen, PageQuery, PositiveFen, Rate, ShortText, Slug, Token } from '../http/schemas.ts';
+import {
+  Closed,
+  DateTime,
+  Fen,
+  FeeLinesView,
+  Nullable,
+  OneOf,
+  PageQuery,
+  PositiveFen,
+  Rate,
+  ShortText,
+  Slug,
+  Token,
+} from '../http/schemas.ts';
 import { DomainError } from '../kernel/index.ts';
 import { FUNDER_STATUSES, FUNDER_TYPES, REPAYMENT_METHODS, TRANSPORTS } from './model.ts';
 
@@ -95,6 +108,66 @@ export const ContractBody = Type.Object(
 
 const FunderParams = Type.Object({ funderId: Slug });
 
+// Answers (src/catalog/model.ts).
+const FunderView = Closed(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    type: OneOf(FUNDER_TYPES),
+    status: OneOf(FUNDER_STATUSES),
+    licensedRegions: Type.Array(Type.String()),
+    webhookUrl: Nullable(Type.String()),
+    transport: OneOf(TRANSPORTS),
+    monthlyQuotaFen: Nullable(Type.Integer()),
+    createdAt: DateTime,
+    updatedAt: DateTime,
+  },
+  { description: 'A funder (never its webhook secret).' },
+);
+const ProductView = Closed({
+  id: Type.String(),
+  funderId: Type.String(),
+  name: Type.String(),
+  status: OneOf(['active', 'retired']),
+  minAmountFen: Type.Integer(),
+  maxAmountFen: Type.Integer(),
+  termsMonths: Type.Array(Type.Integer()),
+  rateAnnualMin: Type.Number(),
+  rateAnnualMax: Type.Number(),
+  methods: Type.Array(OneOf(REPAYMENT_METHODS)),
+  fees: FeeLinesView,
+  ageMin: Type.Integer(),
+  ageMax: Type.Integer(),
+  minScore: Type.Integer(),
+  createdAt: DateTime,
+});
+const ContractView = Closed(
+  {
+    id: Type.String(),
+    funderId: Type.String(),
+    terms: Closed({
+      serviceFee: Closed({ basis: OneOf(['disbursed', 'interest']), rate: Type.Number() }),
+      noBackflow: Closed({
+        enabled: Type.Boolean(),
+        penaltyPerCustomerFen: Type.Integer(),
+        serviceFeeMultiple: Type.Number(),
+        terminationThreshold: Type.Integer(),
+      }),
+      conversionFeeFen: Type.Integer(),
+      maxPenaltyRateAnnual: Type.Number(),
+      auditRights: Closed({
+        creditReportCrossCheck: Type.Boolean(),
+        canaries: Type.Boolean(),
+        relayContacts: Type.Boolean(),
+      }),
+    }),
+    effectiveFrom: DateTime,
+    effectiveTo: Nullable(DateTime),
+    createdAt: DateTime,
+  },
+  { description: 'The contract with its terms.' },
+);
+
 export async function catalogRoutes(app: App): Promise<void> {
   const { catalog, database } = app.shoujia;
 
@@ -106,10 +179,7 @@ export async function catalogRoutes(app: App): Promise<void> {
         tags: ['catalog'],
         summary: 'Register a funder',
         response: {
-          201: Type.Object(
-            {},
-            { additionalProperties: true, description: 'The funder (without its webhook secret).' },
-          ),
+          201: FunderView,
         },
         body: FunderBody,
       },
@@ -129,7 +199,7 @@ export async function catalogRoutes(app: App): Promise<void> {
         tags: ['catalog'],
         summary: 'List funders (a funder key: its own only)',
         response: {
-          200: Type.Object({}, { additionalProperties: true, description: '`{funders: Funder[]}`.' }),
+          200: Closed({ funders: Type.Array(FunderView) }),
         },
         querystring: PageQuery,
       },
@@ -149,7 +219,7 @@ export async function catalogRoutes(app: App): Promise<void> {
       schema: {
         tags: ['catalog'],
         summary: 'Read a funder',
-        response: { 200: Type.Object({}, { additionalProperties: true, description: 'The funder.' }) },
+        response: { 200: FunderView },
         params: FunderParams,
       },
     },
@@ -164,10 +234,7 @@ export async function catalogRoutes(app: App): Promise<void> {
         tags: ['catalog'],
         summary: 'Activate or suspend a funder',
         response: {
-          200: Type.Object(
-            {},
-            { additionalProperties: true, description: 'The funder with its new status.' },
-          ),
+          200: FunderView,
         },
         params: FunderParams,
         body: Type.Object({ status: Enum(FUNDER_STATUSES) }, { additionalProperties: false }),
@@ -187,7 +254,7 @@ export async function catalogRoutes(app: App): Promise<void> {
       schema: {
         tags: ['catalog'],
         summary: 'Add a product to a funder (checked against the cap)',
-        response: { 201: Type.Object({}, { additionalProperties: true, description: 'The product.' }) },
+        response: { 201: ProductView },
         params: FunderParams,
         body: ProductBody,
       },
@@ -207,7 +274,7 @@ export async function catalogRoutes(app: App): Promise<void> {
         tags: ['catalog'],
         summary: "List a funder's products",
         response: {
-          200: Type.Object({}, { additionalProperties: true, description: '`{products: Product[]}`.' }),
+          200: Closed({ products: Type.Array(ProductView) }),
         },
         params: FunderParams,
       },
@@ -228,7 +295,7 @@ export async function catalogRoutes(app: App): Promise<void> {
         tags: ['catalog'],
         summary: 'List every product',
         response: {
-          200: Type.Object({}, { additionalProperties: true, description: '`{products: Product[]}`.' }),
+          200: Closed({ products: Type.Array(ProductView) }),
         },
         querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 5000, default: 1000 }) }),
       },
@@ -246,7 +313,7 @@ export async function catalogRoutes(app: App): Promise<void> {
         tags: ['catalog'],
         summary: 'Record a contract in force for a funder',
         response: {
-          201: Type.Object({}, { additionalProperties: true, description: 'The contract with its terms.' }),
+          201: ContractView,
         },
         params: FunderParams,
         body: ContractBody,
@@ -267,7 +334,7 @@ export async function catalogRoutes(app: App): Promise<void> {
         tags: ['catalog'],
         summary: "Read a funder's contract in force",
         response: {
-          200: Type.Object({}, { additionalProperties: true, description: 'The contract with its terms.' }),
+          200: ContractView,
         },
         params: FunderParams,
       },

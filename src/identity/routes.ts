@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import type { App } from '../http/app.ts';
 import { principalOf } from '../http/auth.ts';
 import { write } from '../http/idempotent.ts';
-import { IdParams, ShortText, Slug, Token } from '../http/schemas.ts';
+import { Closed, DateTime, IdParams, Nullable, ShortText, Slug, Token } from '../http/schemas.ts';
 import { DomainError } from '../kernel/index.ts';
 
 const ConsentBody = Type.Object(
@@ -19,6 +19,22 @@ const ConsentBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** A consent as recorded (src/identity/model.ts Consent). */
+const ConsentView = Closed(
+  {
+    id: Type.String(),
+    customerId: Type.String(),
+    funderId: Type.String(),
+    purpose: Type.String(),
+    dataCategories: Type.Array(Type.String()),
+    textVersionHash: Type.String(),
+    channel: Type.String(),
+    grantedAt: DateTime,
+    withdrawnAt: Nullable(DateTime),
+  },
+  { description: 'The consent.' },
+);
+
 export async function identityRoutes(app: App): Promise<void> {
   const { identity, catalog, intake } = app.shoujia;
 
@@ -29,7 +45,7 @@ export async function identityRoutes(app: App): Promise<void> {
       schema: {
         tags: ['consents'],
         summary: 'Record a separate consent (PIPL art. 23) to share with a funder',
-        response: { 201: Type.Object({}, { additionalProperties: true, description: 'The consent.' }) },
+        response: { 201: ConsentView },
         params: IdParams,
         body: ConsentBody,
       },
@@ -56,9 +72,9 @@ export async function identityRoutes(app: App): Promise<void> {
         tags: ['consents'],
         summary: 'Withdraw the consent for a funder',
         response: {
-          200: Type.Object(
-            {},
-            { additionalProperties: true, description: '`{withdrawn: number}`: live consents withdrawn.' },
+          200: Closed(
+            { withdrawn: Type.Integer({ minimum: 0 }) },
+            { description: '`withdrawn`: how many live consents were withdrawn.' },
           ),
         },
         params: Type.Object({ id: IdParams.properties.id, funderId: Slug }),

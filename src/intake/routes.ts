@@ -3,7 +3,20 @@ import { Type } from 'typebox';
 import { principalOf } from '../http/auth.ts';
 import type { App } from '../http/app.ts';
 import { checkIdempotencyKey, requestHash } from '../db/idempotency.ts';
-import { Fen, IdParams, PositiveFen, ShortText, Text } from '../http/schemas.ts';
+import {
+  ApplicationView,
+  Closed,
+  DateTime,
+  Fen,
+  IdParams,
+  Nullable,
+  NullableOneOf,
+  OneOf,
+  PositiveFen,
+  ShortText,
+  Text,
+} from '../http/schemas.ts';
+import { APPLICATION_STATUSES } from './status.ts';
 
 export const ApplicationBody = Type.Object(
   {
@@ -32,6 +45,41 @@ export const ApplicationBody = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * A submission's answer: the application with its routing outcome (routing.submitAndRouteIdempotent).
+ * Typed `unknown`: the handler answers the stored response, a replay's included, as it was kept.
+ */
+const SubmittedView = Type.Unsafe<unknown>(
+  Closed(
+    {
+      ...ApplicationView.properties,
+      band: Type.String(),
+      offerCount: Type.Integer({ minimum: 0 }),
+      customerCreated: Type.Boolean(),
+    },
+    {
+      description:
+        'The application with its routing outcome (status offered or declined, band, offerCount); a replay of the same Idempotency-Key answers the first answer with `Idempotent-Replayed: true`.',
+    },
+  ),
+);
+const FunderApplicationView = Closed({
+  id: Type.String(),
+  status: ApplicationView.properties.status,
+  amountFen: Type.Integer(),
+  termMonths: Type.Integer(),
+  funderId: Nullable(Type.String()),
+  productId: Nullable(Type.String()),
+  createdAt: DateTime,
+  updatedAt: DateTime,
+});
+const EventView = Closed({
+  fromStatus: NullableOneOf(APPLICATION_STATUSES),
+  toStatus: OneOf(APPLICATION_STATUSES),
+  reason: Nullable(Type.String()),
+  at: DateTime,
+});
+
 export async function intakeRoutes(app: App): Promise<void> {
   const { intake, routing, database } = app.shoujia;
 
@@ -43,14 +91,7 @@ export async function intakeRoutes(app: App): Promise<void> {
         tags: ['applications'],
         summary: 'Submit an application; it is scored and routed at once',
         response: {
-          201: Type.Object(
-            {},
-            {
-              additionalProperties: true,
-              description:
-                'The application with its routing outcome (status offered or declined, offerCount); a replay of the same Idempotency-Key answers the first answer with `Idempotent-Replayed: true`.',
-            },
-          ),
+          201: SubmittedView,
         },
         body: ApplicationBody,
         headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
@@ -80,7 +121,11 @@ export async function intakeRoutes(app: App): Promise<void> {
       schema: {
         tags: ['applications'],
         summary: 'Read an application (a funder key: only one sent to it, a reduced view)',
-        response: { 200: Type.Object({}, { additionalProperties: true, description: 'The application.' }) },
+        response: {
+          200: Type.Union([ApplicationView, FunderApplicationView], {
+            description: 'The application; a funder key reads the reduced view.',
+          }),
+        },
         params: IdParams,
       },
     },
@@ -95,7 +140,7 @@ export async function intakeRoutes(app: App): Promise<void> {
         tags: ['applications'],
         summary: "An application's status history",
         response: {
-          200: Type.Object({}, { additionalProperties: true, description: '`{events: Event[]}`.' }),
+          200: Closed({ events: Type.Array(EventView) }, { description: 'Oldest first.' }),
         },
         params: IdParams,
       },

@@ -4,14 +4,30 @@ import { Type } from 'typebox';
 import { principalOf } from '../http/auth.ts';
 import type { App } from '../http/app.ts';
 import { write } from '../http/idempotent.ts';
-import { errorResponses, Text, Token } from '../http/schemas.ts';
+import { Closed, errorResponses, OneOf, Text, Token } from '../http/schemas.ts';
 import { DomainError } from '../kernel/index.ts';
 import { MAX_TREE_SIZE } from './merkle.ts';
+import { ENTRY_KINDS } from './model.ts';
 
 const Index = Type.Integer({ minimum: 0, maximum: MAX_TREE_SIZE });
 const Base64Hash = Type.String({ maxLength: 44 });
 /** Proofs and checkpoints reveal volume (the tree size), so they need a key; the public key does not. */
 const READERS = ['admin', 'analyst', 'funder', 'system'] as const;
+/**
+ * An entry body exactly as committed (its canonical JSON is the leaf): every kind has `kind`, `at`
+ * and `salt`; the rest are the kind's own fields (src/ledger/model.ts), with funder-facing kinds
+ * naming the customer and application by pseudonymous refs and commitments instead of ids. Open,
+ * because the body is whatever was hashed: a verifier must see every field, known or not.
+ */
+const EntryBody = Type.Object(
+  {
+    kind: OneOf(ENTRY_KINDS),
+    at: Type.String({ format: 'date-time' }),
+    /** base64 of 16 random bytes */
+    salt: Type.String(),
+  },
+  { additionalProperties: true },
+);
 
 export async function ledgerRoutes(app: App): Promise<void> {
   const { ledger, database } = app.shoujia;
@@ -61,7 +77,7 @@ export async function ledgerRoutes(app: App): Promise<void> {
         summary: 'Inclusion proof of an entry in a tree size',
         querystring: Type.Object({ index: Index, treeSize: Index }, { additionalProperties: false }),
         response: {
-          200: Type.Object({
+          200: Closed({
             index: Type.Integer(),
             treeSize: Type.Integer(),
             leafHash: Base64Hash,
@@ -91,7 +107,7 @@ export async function ledgerRoutes(app: App): Promise<void> {
         summary: 'Consistency proof between two tree sizes',
         querystring: Type.Object({ from: Index, to: Index }, { additionalProperties: false }),
         response: {
-          200: Type.Object({
+          200: Closed({
             from: Type.Integer(),
             to: Type.Integer(),
             proof: Type.Array(Base64Hash, { maxItems: 128 }),
@@ -117,10 +133,10 @@ export async function ledgerRoutes(app: App): Promise<void> {
           'An integrated entry with its salt. A funder key sees only entries about that funder (others answer 404).',
         params: Type.Object({ index: Index }, { additionalProperties: false }),
         response: {
-          200: Type.Object({
+          200: Closed({
             index: Type.Integer(),
             leafHash: Base64Hash,
-            entry: Type.Object({}, { additionalProperties: true }),
+            entry: EntryBody,
           }),
           ...errorResponses,
         },
@@ -151,7 +167,7 @@ export async function ledgerRoutes(app: App): Promise<void> {
           { additionalProperties: false },
         ),
         response: {
-          201: Type.Object({ treeSize: Type.Integer(), timestamp: Type.Integer() }),
+          201: Closed({ treeSize: Type.Integer(), timestamp: Type.Integer() }),
           ...errorResponses,
         },
       },

@@ -4,7 +4,22 @@ import { Type } from 'typebox';
 import type { FeeLine } from '../catalog/model.ts';
 import type { App } from '../http/app.ts';
 import { principalOf } from '../http/auth.ts';
-import { ErrorResponse, errorResponses, Fen, PositiveFen, Rate, ShortText, Slug } from '../http/schemas.ts';
+import {
+  AprView,
+  CapCheckView,
+  Closed,
+  DisclosureView,
+  ErrorResponse,
+  errorResponses,
+  Fen,
+  Nullable,
+  PositiveFen,
+  Rate,
+  ScheduleLineView,
+  ScheduleTotalsView,
+  ShortText,
+  Slug,
+} from '../http/schemas.ts';
 import { CAP_BASES, FEE_LINES_MAX, REPAYMENT_METHODS, TERM_MONTHS_MAX } from './model.ts';
 
 const Enum = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
@@ -48,71 +63,30 @@ export const QuoteBody = Type.Object(
   { additionalProperties: false },
 );
 
-// Response shapes use plain strings for enumerations (TypeBox's mapped unions infer `never` here).
-const Amount = Type.Integer();
-const Figure = Type.Number();
-const AprSchema = Type.Object({ periodRate: Figure, nominal: Figure, effective: Figure });
-const CapCheckSchema = Type.Object({ cap: Figure, basis: Type.String(), ok: Type.Boolean() });
-
-/** The answer, documented in OpenAPI (and serialised by it: every field must be listed here). */
-export const QuoteResponse = Type.Object({
-  schedule: Type.Array(
-    Type.Object({
-      period: Type.Integer(),
-      principalFen: Amount,
-      interestFen: Amount,
-      feeFen: Amount,
-      paymentFen: Amount,
-      balanceFen: Amount,
-    }),
-    { maxItems: TERM_MONTHS_MAX },
-  ),
-  totals: Type.Object({
-    principalFen: Amount,
-    interestFen: Amount,
-    feeFen: Amount,
-    paymentFen: Amount,
-    disbursedFen: Amount,
-  }),
-  apr: AprSchema,
-  capCheck: CapCheckSchema,
-  loan: Type.Object({
-    principalFen: Amount,
+// Response shapes use plain strings for enumerations (TypeBox's mapped unions infer `never` here);
+// the priced pieces are shared with routing's offers and loans (src/http/schemas.ts).
+/** The answer, documented in OpenAPI (the serializer is JSON.stringify: nothing is dropped). */
+export const QuoteResponse = Closed({
+  schedule: Type.Array(ScheduleLineView, { maxItems: TERM_MONTHS_MAX }),
+  totals: ScheduleTotalsView,
+  apr: AprView,
+  capCheck: CapCheckView,
+  loan: Closed({
+    principalFen: Type.Integer(),
     termMonths: Type.Integer(),
-    rateAnnual: Figure,
+    rateAnnual: Type.Number(),
     method: Type.String(),
   }),
-  disclosure: Type.Object({
-    principalFen: Amount,
-    disbursedFen: Amount,
-    termMonths: Type.Integer(),
-    method: Type.String(),
-    methodLabel: Type.String(),
-    rateAnnual: Figure,
-    rateAnnualText: Type.String(),
-    apr: AprSchema,
-    aprText: Type.String(),
-    aprEffectiveText: Type.String(),
-    firstPaymentFen: Amount,
-    lastPaymentFen: Amount,
-    minPaymentFen: Amount,
-    maxPaymentFen: Amount,
-    totalInterestFen: Amount,
-    totalFeeFen: Amount,
-    totalPaymentFen: Amount,
-    capCheck: CapCheckSchema,
-    text: Type.String(),
-  }),
-  judicialCheck: Type.Union([
-    Type.Object({
-      source: Type.String(),
-      penaltyRateAnnual: Figure,
-      total: Figure,
-      ceiling: Figure,
+  disclosure: DisclosureView,
+  judicialCheck: Nullable(
+    Closed({
+      source: Type.String({ description: 'contract | platform-default | request' }),
+      penaltyRateAnnual: Type.Number(),
+      total: Type.Number(),
+      ceiling: Type.Number(),
       ok: Type.Boolean(),
     }),
-    Type.Null(),
-  ]),
+  ),
 });
 
 export async function pricingRoutes(app: App): Promise<void> {

@@ -5,9 +5,25 @@ import { type Static, Type } from 'typebox';
 import { principalOf } from '../http/auth.ts';
 import type { App } from '../http/app.ts';
 import { write } from '../http/idempotent.ts';
-import { FreeText, IdParams, ResourceId, Slug, Token } from '../http/schemas.ts';
+import {
+  ApplicationView,
+  AprView,
+  Closed,
+  DateTime,
+  DisclosureView,
+  FeeLinesView,
+  FreeText,
+  IdParams,
+  Nullable,
+  OneOf,
+  ResourceId,
+  ScheduleLineView,
+  ScheduleTotalsView,
+  Slug,
+  Token,
+} from '../http/schemas.ts';
 import { assert, DomainError } from '../kernel/index.ts';
-import type { RoutingConfig } from './model.ts';
+import { INELIGIBILITY_CODES, type RoutingConfig } from './model.ts';
 import { MAX_PLAN } from './service.ts';
 import { SIGNATURE_HEADER } from './signature.ts';
 
@@ -134,6 +150,109 @@ const RoutingConfigBody = Type.Object(
   { additionalProperties: false },
 );
 
+// ---- answers ----
+
+const ApplicationStatus = ApplicationView.properties.status;
+const RepaymentMethod = OneOf(['equal-installment', 'equal-principal', 'interest-first', 'bullet']);
+
+/** A ranked offer with the borrower's disclosure (routing.offers: the stored offer, priced again). */
+const OfferView = Closed({
+  rank: Type.Integer({ minimum: 1 }),
+  productId: Type.String(),
+  funderId: Type.String(),
+  amountFen: Type.Integer(),
+  termMonths: Type.Integer(),
+  rateAnnual: Type.Number(),
+  method: RepaymentMethod,
+  apr: AprView,
+  /** the platform's service fee on this loan (never charged to the borrower) */
+  serviceFeeFen: Type.Integer(),
+  approvalLikelihood: Type.Number(),
+  /** the annual cost the ranking used: apr.nominal adjusted by the bounded weights */
+  rankingCostAnnual: Type.Number(),
+  fees: FeeLinesView,
+  disclosure: DisclosureView,
+});
+
+/** Why each product was or was not offered (PIPL art. 24): the first rule that failed. */
+const ExplanationView = Type.Union([
+  Closed({
+    productId: Type.String(),
+    funderId: Type.String(),
+    eligible: Type.Literal(true),
+    rank: Type.Integer(),
+  }),
+  Closed({
+    productId: Type.String(),
+    funderId: Type.String(),
+    eligible: Type.Literal(false),
+    code: OneOf(INELIGIBILITY_CODES),
+    reason: Type.String(),
+  }),
+]);
+
+/** A dispatch to one funder (routing.dispatches): the sealed message left out, the answer without its signature. */
+const DispatchView = Closed({
+  id: Type.String(),
+  applicationId: Type.String(),
+  funderId: Type.String(),
+  productId: Type.String(),
+  adapter: Type.String({ description: 'webhook | simulated' }),
+  status: Type.String({
+    description: 'pending | awaiting_callback | approved | declined | timeout | error | superseded | skipped',
+  }),
+  attempts: Type.Integer({ minimum: 0 }),
+  lastError: Nullable(Type.String()),
+  band: Type.String(),
+  createdAt: DateTime,
+  decidedAt: Nullable(DateTime),
+  /**
+   * the funder's answer (src/routing/adapters.ts FunderAnswer); null before it answers. Typed as
+   * the store keeps it (a JSON column).
+   */
+  answer: Type.Unsafe<Record<string, unknown> | null>(
+    Nullable(
+      Closed({
+        kind: OneOf(['approved', 'declined', 'pending', 'timeout', 'error']),
+        amountFen: Type.Optional(Type.Integer()),
+        rateAnnual: Type.Optional(Type.Number()),
+        reference: Type.Optional(Type.String()),
+        reason: Type.Optional(Type.String()),
+        message: Type.Optional(Type.String()),
+      }),
+    ),
+  ),
+});
+
+const ChosenView = (description: string) =>
+  Closed({ application: ApplicationView, dispatches: Type.Array(DispatchView) }, { description });
+
+/** A booked loan with its schedule from pricing (booked_loans). */
+const LoanView = Closed(
+  {
+    applicationId: Type.String(),
+    id: Type.String(),
+    customerId: Type.String(),
+    funderId: Type.String(),
+    productId: Type.String(),
+    principalFen: Type.Integer(),
+    termMonths: Type.Integer(),
+    rateAnnual: Type.Number(),
+    method: RepaymentMethod,
+    aprNominal: Type.Number(),
+    aprEffective: Type.Number(),
+    // typed as the store keeps them (JSON columns)
+    schedule: Type.Unsafe<unknown[]>(Type.Array(ScheduleLineView)),
+    totals: Type.Unsafe<Record<string, number>>(ScheduleTotalsView),
+    bookedAt: DateTime,
+  },
+  { description: 'The booked loan.' },
+);
+
+/** The configuration in force: the PUT body's shape, and its version (0: the defaults). */
+const ConfigurationView = (description: string) =>
+  Closed({ version: Type.Integer({ minimum: 0 }), config: RoutingConfigBody }, { description });
+
 const STAFF = ['admin', 'analyst', 'system'] as const;
 /** The borrower reads their own offers, explanation (PIPL art. 24) and loan (intake.getVisible). */
 const READERS = [...STAFF, 'borrower'] as const;
@@ -150,12 +269,9 @@ export async function routingRoutes(app: App): Promise<void> {
         tags: ['routing'],
         summary: 'The offers made for an application',
         response: {
-          200: Type.Object(
-            {},
-            {
-              additionalProperties: true,
-              description: "`{applicationId, offers: Offer[]}` with each offer's disclosure.",
-            },
+          200: Closed(
+            { applicationId: Type.String(), status: ApplicationStatus, offers: Type.Array(OfferView) },
+            { description: "The offers, best first, with each offer's disclosure." },
           ),
         },
         params: IdParams,
@@ -179,12 +295,19 @@ export async function routingRoutes(app: App): Promise<void> {
         tags: ['routing'],
         summary: 'The routing decision and its explanation, product by product',
         response: {
-          200: Type.Object(
-            {},
+          200: Closed(
             {
-              additionalProperties: true,
-              description: 'The decision: score, band, offers and one explanation per product.',
+              applicationId: Type.String(),
+              status: ApplicationStatus,
+              score: Type.Integer(),
+              scoreSource: OneOf(['provided', 'scorecard']),
+              band: Type.String(),
+              decidedAt: DateTime,
+              lastFunderId: Nullable(Type.String()),
+              explanations: Type.Array(ExplanationView),
+              dispatches: Type.Array(DispatchView),
             },
+            { description: 'The decision: score, band, one explanation per product, and the dispatches.' },
           ),
         },
         params: IdParams,
@@ -215,20 +338,8 @@ export async function routingRoutes(app: App): Promise<void> {
         tags: ['routing'],
         summary: 'Choose an offer: the application is sent to its funder',
         response: {
-          200: Type.Object(
-            {},
-            {
-              additionalProperties: true,
-              description: 'Dispatch finished within the request: the dispatch outcome.',
-            },
-          ),
-          202: Type.Object(
-            {},
-            {
-              additionalProperties: true,
-              description: 'Dispatch continues in the background: the dispatch state so far.',
-            },
-          ),
+          200: ChosenView('Dispatch finished within the request: the application and its dispatches.'),
+          202: ChosenView('Dispatch continues in the background: the application and its dispatches so far.'),
         },
         params: IdParams,
         body: ChooseBody,
@@ -271,7 +382,7 @@ export async function routingRoutes(app: App): Promise<void> {
       schema: {
         tags: ['routing'],
         summary: 'Confirm an approved loan: it is booked',
-        response: { 201: Type.Object({}, { additionalProperties: true, description: 'The booked loan.' }) },
+        response: { 201: LoanView },
         params: IdParams,
       },
     },
@@ -290,10 +401,7 @@ export async function routingRoutes(app: App): Promise<void> {
         tags: ['routing'],
         summary: 'The borrower abandons an approved loan',
         response: {
-          200: Type.Object(
-            {},
-            { additionalProperties: true, description: 'The application, now abandoned.' },
-          ),
+          200: Closed(ApplicationView.properties, { description: 'The application, now abandoned.' }),
         },
         params: IdParams,
       },
@@ -312,7 +420,7 @@ export async function routingRoutes(app: App): Promise<void> {
       schema: {
         tags: ['routing'],
         summary: 'The booked loan of an application',
-        response: { 200: Type.Object({}, { additionalProperties: true, description: 'The loan.' }) },
+        response: { 200: LoanView },
         params: IdParams,
       },
     },
@@ -332,7 +440,7 @@ export async function routingRoutes(app: App): Promise<void> {
         tags: ['routing'],
         summary: "Set a funder's routing trust (0–1)",
         response: {
-          200: Type.Object({}, { additionalProperties: true, description: 'The funder id with its trust.' }),
+          200: Closed({ funderId: Type.String(), trust: Type.Number({ minimum: 0, maximum: 1 }) }),
         },
         params: Type.Object({ id: Slug }),
         body: Type.Object(
@@ -356,7 +464,7 @@ export async function routingRoutes(app: App): Promise<void> {
         tags: ['routing'],
         summary: 'The routing configuration in force',
         response: {
-          200: Type.Object({}, { additionalProperties: true, description: 'The routing configuration.' }),
+          200: ConfigurationView('The routing configuration in force.'),
         },
       },
     },
@@ -371,10 +479,7 @@ export async function routingRoutes(app: App): Promise<void> {
         tags: ['routing'],
         summary: 'Replace the routing configuration',
         response: {
-          200: Type.Object(
-            {},
-            { additionalProperties: true, description: 'The routing configuration now in force.' },
-          ),
+          200: ConfigurationView('The routing configuration now in force.'),
         },
         body: RoutingConfigBody,
       },
@@ -405,9 +510,9 @@ export async function routingRoutes(app: App): Promise<void> {
           tags: ['routing'],
           summary: "A funder's signed decision on an application sent to it",
           response: {
-            200: Type.Object(
-              {},
-              { additionalProperties: true, description: '`{recorded}`: what was recorded.' },
+            200: Closed(
+              { recorded: OneOf(['approved', 'declined', 'pending', 'timeout', 'error']) },
+              { description: "`recorded`: the funder's answer as recorded." },
             ),
           },
           body: DecisionBody,

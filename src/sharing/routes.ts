@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import type { App } from '../http/app.ts';
 import { principalOf } from '../http/auth.ts';
 import { write } from '../http/idempotent.ts';
-import { FreeText, IdParams, Slug, Text, Token } from '../http/schemas.ts';
+import { Closed, DateTime, FreeText, IdParams, Nullable, OneOf, Slug, Text, Token } from '../http/schemas.ts';
 import { normalisePhone } from '../identity/phone.ts';
 import { DomainError } from '../kernel/index.ts';
 import { CONTACT_CATEGORIES } from './contact-purpose.ts';
@@ -67,6 +67,49 @@ const PrescreenUploadQuery = Type.Object({
   endpointUrl: Token({ format: 'uri', pattern: '^https?://', maxLength: 500 }),
 });
 
+// ---- answers ----
+
+/** A policy as stored: per stage, every field with its treatment (src/sharing/model.ts SharingPolicy). */
+const PolicyView = Closed(
+  {
+    funderId: Type.String(),
+    policy: Closed(
+      Object.fromEntries(
+        STAGES.map((stage) => [
+          stage,
+          Closed(Object.fromEntries(FIELDS.map((field) => [field, OneOf(TREATMENTS)]))),
+        ]),
+      ),
+    ),
+    /** 0: the default policy, never changed */
+    version: Type.Integer({ minimum: 0 }),
+    isDefault: Type.Boolean(),
+  },
+  { description: 'The policy with its version.' },
+);
+const ContactEventView = Closed({
+  id: Type.String(),
+  relayPointId: Nullable(Type.String()),
+  funderId: Nullable(Type.String()),
+  customerId: Nullable(Type.String()),
+  channel: OneOf(CONTACT_CHANNELS),
+  occurredAt: DateTime,
+  receivedAt: DateTime,
+  verdict: OneOf(CONTACT_VERDICTS),
+  /** why the verdict: e.g. 'marketing-before-decision', 'after-decline', 'unknown-relay-point' */
+  reason: Type.String(),
+  summary: Type.String(),
+  providerEventId: Type.String(),
+});
+const PrescreenSetView = {
+  setId: Type.String(),
+  keyId: Type.String(),
+  /** entries in the set */
+  count: Type.Integer({ minimum: 0 }),
+  /** hex SHA-256 of the set file */
+  sha256: Type.String(),
+};
+
 export async function sharingRoutes(app: App): Promise<void> {
   const { sharing, catalog, database } = app.shoujia;
 
@@ -86,7 +129,7 @@ export async function sharingRoutes(app: App): Promise<void> {
         tags: ['sharing'],
         summary: "A funder's sharing policy, stage by stage",
         response: {
-          200: Type.Object({}, { additionalProperties: true, description: 'The policy with its version.' }),
+          200: PolicyView,
         },
         params: FunderParams,
       },
@@ -105,7 +148,7 @@ export async function sharingRoutes(app: App): Promise<void> {
         tags: ['sharing'],
         summary: "Change fields of a funder's sharing policy",
         response: {
-          200: Type.Object({}, { additionalProperties: true, description: 'The policy now in force.' }),
+          200: Closed(PolicyView.properties, { description: 'The policy now in force.' }),
         },
         params: FunderParams,
         body: PolicyChanges,
@@ -132,9 +175,13 @@ export async function sharingRoutes(app: App): Promise<void> {
         tags: ['sharing'],
         summary: 'Add relay contact points to the pool',
         response: {
-          201: Type.Object(
-            {},
-            { additionalProperties: true, description: '`{channel, added, alreadyPresent}`.' },
+          201: Closed(
+            {
+              channel: OneOf(['phone', 'email']),
+              added: Type.Integer({ minimum: 0 }),
+              alreadyPresent: Type.Integer({ minimum: 0 }),
+            },
+            { description: 'How many addresses were added, and how many were in the pool already.' },
           ),
         },
         body: RelayPoolBody,
@@ -167,12 +214,15 @@ export async function sharingRoutes(app: App): Promise<void> {
         tags: ['sharing'],
         summary: 'Report a contact event from the relay provider',
         response: {
-          202: Type.Object(
-            {},
+          202: Closed(
             {
-              additionalProperties: true,
-              description: 'Accepted (always; de-duplicated by the provider event id).',
+              id: Type.String(),
+              verdict: OneOf(CONTACT_VERDICTS),
+              reason: Type.String(),
+              /** true: this provider event id was recorded before (a webhook retry) */
+              duplicate: Type.Boolean(),
             },
+            { description: 'Accepted (always; de-duplicated by the provider event id).' },
           ),
         },
         body: ContactEventBody,
@@ -216,7 +266,7 @@ export async function sharingRoutes(app: App): Promise<void> {
           tags: ['sharing'],
           summary: "Upload a funder's OPRF pre-screen set",
           response: {
-            201: Type.Object({}, { additionalProperties: true, description: 'What was imported.' }),
+            201: Closed(PrescreenSetView, { description: 'What was imported.' }),
           },
           params: FunderParams,
           querystring: PrescreenUploadQuery,
@@ -253,7 +303,10 @@ export async function sharingRoutes(app: App): Promise<void> {
         tags: ['sharing'],
         summary: "About a funder's pre-screen set",
         response: {
-          200: Type.Object({}, { additionalProperties: true, description: "The set's size and version." }),
+          200: Closed(
+            { ...PrescreenSetView, endpointUrl: Type.String(), uploadedAt: DateTime },
+            { description: "The set in force and the funder's OPRF endpoint (never its token)." },
+          ),
         },
         params: FunderParams,
       },
@@ -272,7 +325,17 @@ export async function sharingRoutes(app: App): Promise<void> {
         tags: ['sharing'],
         summary: "Pre-screen an application against a funder's set",
         response: {
-          200: Type.Object({}, { additionalProperties: true, description: 'The pre-screen outcome.' }),
+          200: Closed(
+            {
+              funderId: Type.String(),
+              /** the applicant's phone or ID number is on the funder's list */
+              member: Type.Boolean(),
+              keyId: Type.String(),
+              /** the ledger entry recording the pre-screen exposure */
+              exposureEntryId: Type.String(),
+            },
+            { description: 'The pre-screen outcome.' },
+          ),
         },
         params: IdParams,
         body: Type.Object({ funderId: Slug }, { additionalProperties: false }),
@@ -292,7 +355,7 @@ export async function sharingRoutes(app: App): Promise<void> {
         tags: ['sharing'],
         summary: 'Contact events, judged against the consented purpose',
         response: {
-          200: Type.Object({}, { additionalProperties: true, description: '`{events: ContactEvent[]}`.' }),
+          200: Closed({ events: Type.Array(ContactEventView) }),
         },
         querystring: ContactQuery,
       },

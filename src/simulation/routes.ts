@@ -5,9 +5,18 @@ import { Type } from 'typebox';
 import type { App } from '../http/app.ts';
 import { principalOf } from '../http/auth.ts';
 import { write } from '../http/idempotent.ts';
-import { ErrorResponse, errorResponses, IdParams } from '../http/schemas.ts';
+import {
+  Closed,
+  ErrorResponse,
+  errorResponses,
+  IdParams,
+  Nullable,
+  NullableOneOf,
+  OneOf,
+} from '../http/schemas.ts';
 import { DomainError } from '../kernel/index.ts';
 import { reportHtml } from './html.ts';
+import { ALERT_LEVELS } from './model.ts';
 import { SIMULATION_LIST_LIMIT_MAX, type SimulationRunView } from './service.ts';
 
 const SimulationBody = Type.Object(
@@ -20,7 +29,7 @@ const SimulationBody = Type.Object(
   { additionalProperties: false },
 );
 
-const RunView = Type.Object({
+const RunView = Closed({
   id: Type.String(),
   status: Type.String(),
   seed: Type.Integer(),
@@ -34,11 +43,93 @@ const RunView = Type.Object({
   finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });
 
-const RunWithReport = Type.Intersect([
-  RunView,
-  // report.json as documented in docs/simulation.md (null until the run is done)
-  Type.Object({ report: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()]) }),
-]);
+// report.json as documented in docs/simulation.md (src/simulation/model.ts Report).
+const Count = Type.Integer({ minimum: 0 });
+const Day = Type.Integer({ minimum: 0 });
+const FunderReportView = Closed({
+  id: Type.String(),
+  truth: OneOf(['honest', 'poacher']),
+  poached: Count,
+  poachedByInterception: Count,
+  poachedByReawakening: Count,
+  contacts: Count,
+  firstPoachDay: Nullable(Day),
+  alertDay: Closed({ watch: Nullable(Day), suspect: Nullable(Day), confirmed: Nullable(Day) }),
+  poachedBeforeConfirmed: Count,
+  dispatched: Count,
+  approved: Count,
+  abandonedAfterApproval: Count,
+  booked: Count,
+  serviceFeeFen: Type.Integer(),
+  evidence: Closed({
+    canaryContacts: Count,
+    relayContacts: Count,
+    creditReportHits: Count,
+    borrowerReports: Count,
+  }),
+  falseEvidence: Closed({ creditReportHits: Count, borrowerReports: Count }),
+});
+const PlatformReportView = Closed({
+  applications: Count,
+  approvedApplications: Count,
+  booked: Count,
+  bookedAmountFen: Type.Integer(),
+  serviceFeeFen: Type.Integer(),
+  customersLost: Count,
+  declined: Count,
+  canaries: Count,
+  canaryBooked: Count,
+  customers: Count,
+});
+const Counts = Type.Array(Type.Integer());
+const SeriesView = Closed({
+  bucketDays: Type.Integer({ minimum: 1 }),
+  bucketStartDays: Type.Array(Day),
+  platform: Closed({ serviceFeeFen: Counts, customersLost: Counts, booked: Counts }),
+  funders: Type.Array(
+    Closed({
+      poached: Counts,
+      canaryContacts: Counts,
+      relayContacts: Counts,
+      creditReportHits: Counts,
+      borrowerReports: Counts,
+      approved: Counts,
+      abandonedAfterApproval: Counts,
+      score: Type.Array(Nullable(Type.Number())),
+      level: Type.Array(NullableOneOf(ALERT_LEVELS)),
+    }),
+  ),
+});
+const RunReportProperties = {
+  funders: Type.Array(FunderReportView),
+  platform: PlatformReportView,
+  series: SeriesView,
+};
+const ReportView = Closed({
+  scenario: Closed({
+    /** SHA-256 of the normalised scenario's RFC 8785 canonical JSON */
+    sha256: Type.String(),
+    seed: Type.Integer(),
+    days: Type.Integer(),
+    startDate: Type.String(),
+    customers: Type.Integer(),
+    funders: Type.Integer(),
+  }),
+  detector: Nullable(Type.String()),
+  notes: Type.Array(Type.String()),
+  ...RunReportProperties,
+  /** with compareBaseline: the same market with rotation, canaries, relay contacts, checks and detection off */
+  baseline: Type.Optional(Closed(RunReportProperties)),
+  runtimeMs: Type.Integer({ minimum: 0 }),
+});
+
+// One closed object rather than an intersection: additionalProperties false in an allOf branch
+// would refuse the other branch's properties.
+const RunWithReport = Closed({
+  ...RunView.properties,
+  /** null until the run is done */
+  report: Type.Unsafe<Record<string, unknown> | null>(Nullable(ReportView)),
+});
 
 const iso = (d: Date | null) => (d === null ? null : d.toISOString());
 function runJson(run: SimulationRunView) {
@@ -115,7 +206,12 @@ export async function simulationRoutes(app: App): Promise<void> {
       schema: {
         tags: ['simulation'],
         summary: "A run's report as JSON",
-        response: { 200: Type.Object({}, { additionalProperties: true, description: 'The report.' }) },
+        response: {
+          200: Type.Unsafe<string>({
+            ...ReportView,
+            description: 'The report, byte for byte what the CLI writes (sent as JSON text).',
+          }),
+        },
         params: IdParams,
       },
     },
