@@ -5,7 +5,7 @@ import { principalOf } from '../http/auth.ts';
 import { write } from '../http/idempotent.ts';
 import { Fen, PageQuery, PositiveFen, Rate, ShortText, Slug, Token } from '../http/schemas.ts';
 import { canSeeFunder } from '../access/model.ts';
-import { DomainError } from '../kernel/index.ts';
+import { DomainError } from './errors.ts';
 import { FUNDER_STATUSES, FUNDER_TYPES, REPAYMENT_METHODS, TRANSPORTS } from './model.ts';
 
 const Enum = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));

@@ -1,10 +1,10 @@
 // Catalog use cases: funders, products and contracts. Product creation is where a product whose
 // cheapest configuration already breaks the cost cap is refused (through the pricing core).
-import './errors.ts';
 import { and, asc, eq, gt, isNull } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import { emit } from '../db/outbox.ts';
-import { type Clock, DomainError, type IdGenerator, type Vault } from '../kernel/index.ts';
+import type { Clock, IdGenerator, Vault } from '../kernel/index.ts';
+import { DomainError } from './errors.ts';
 import { lookupRegion } from '../identity/regions.ts';
 import type {
   Contract,

@@ -5,7 +5,7 @@ import type { App } from '../http/app.ts';
 import { write } from '../http/idempotent.ts';
 import { IdParams, ShortText, Slug, Token } from '../http/schemas.ts';
 import { loadVisibleApplication } from '../intake/routes.ts';
-import { DomainError } from '../kernel/index.ts';
+import { DomainError } from './errors.ts';
 
 const ConsentBody = Type.Object(
   {

@@ -5,7 +5,7 @@ import { principalOf } from '../http/auth.ts';
 import type { App } from '../http/app.ts';
 import { checkIdempotencyKey, requestHash } from '../db/idempotency.ts';
 import { Fen, IdParams, PositiveFen, ShortText, Text } from '../http/schemas.ts';
-import { DomainError } from '../kernel/index.ts';
+import { DomainError } from './errors.ts';
 import type { Executor } from '../db/client.ts';
 import type { Application } from './model.ts';
 

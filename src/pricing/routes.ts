@@ -6,7 +6,7 @@ import type { FeeLine } from '../catalog/model.ts';
 import type { App } from '../http/app.ts';
 import { principalOf } from '../http/auth.ts';
 import { ErrorResponse, errorResponses, Fen, PositiveFen, Rate, ShortText, Slug } from '../http/schemas.ts';
-import { DomainError } from '../kernel/index.ts';
+import { DomainError } from './errors.ts';
 import { CAP_BASES, FEE_LINES_MAX, REPAYMENT_METHODS, TERM_MONTHS_MAX } from './model.ts';
 
 const Enum = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));

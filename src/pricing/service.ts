@@ -4,7 +4,7 @@
 // call. Pricing has no tables: nothing is stored and nothing needs an idempotency key.
 import type { CatalogService, ProductInput } from '../catalog/service.ts';
 import type { Executor } from '../db/client.ts';
-import { DomainError, unwrap } from '../kernel/index.ts';
+import { DomainError, unwrap } from './errors.ts';
 import {
   type CapPolicy,
   checkJudicialCeiling,
@@ -16,7 +16,6 @@ import {
   penaltyInForce,
 } from './cap.ts';
 import { type Disclosure, disclosure } from './disclosure.ts';
-import './errors.ts';
 import type { Quote, QuoteInput } from './model.ts';
 import { checkProductCap } from './product-check.ts';
 import { quote } from './quote.ts';

@@ -10,7 +10,8 @@ import { FreeText, IdParams, ResourceId, Slug, Token } from '../http/schemas.ts'
 import type { Application } from '../intake/model.ts';
 import { loadVisibleApplication } from '../intake/routes.ts';
 import type { Executor } from '../db/client.ts';
-import { assert, DomainError } from '../kernel/index.ts';
+import { assert } from '../kernel/index.ts';
+import { DomainError } from './errors.ts';
 import type { RoutingConfig } from './model.ts';
 import { MAX_PLAN } from './service.ts';
 import { SIGNATURE_HEADER } from './signature.ts';

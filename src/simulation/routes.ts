@@ -6,7 +6,7 @@ import type { App } from '../http/app.ts';
 import { principalOf } from '../http/auth.ts';
 import { write } from '../http/idempotent.ts';
 import { ErrorResponse, errorResponses, IdParams } from '../http/schemas.ts';
-import { DomainError } from '../kernel/index.ts';
+import { DomainError } from './errors.ts';
 import { reportHtml } from './html.ts';
 import { SIMULATION_LIST_LIMIT_MAX, type SimulationRunView } from './service.ts';
 
