@@ -43,23 +43,24 @@ export const ERROR_LISTS = {
   simulation: simulationErrors,
 } as const satisfies Record<string, ErrorSpecs>;
 
-type Lists = typeof ERROR_LISTS;
-/** Every code the HTTP edge can answer with. */
-export type CatalogCode = { [Module in keyof Lists]: keyof Lists[Module] & string }[keyof Lists];
-
-export interface CatalogEntry extends ErrorSpec {
-  code: string;
+export interface CatalogEntry<Code extends string = string> extends ErrorSpec {
+  code: Code;
   module: string;
 }
+
+type CodeOf<Lists> = { [Module in keyof Lists]: keyof Lists[Module] & string }[keyof Lists];
+
+/** Every code the HTTP edge can answer with. */
+export type CatalogCode = CodeOf<typeof ERROR_LISTS>;
 
 /**
  * One map from the lists, checked: codes are snake_case and unique across modules (a code is global
  * and never renamed once released), statuses are 4xx or 5xx, meanings are not empty.
  */
-export function assembleCatalog(
-  lists: Readonly<Record<string, ErrorSpecs>>,
-): ReadonlyMap<string, CatalogEntry> {
-  const catalog = new Map<string, CatalogEntry>();
+export function assembleCatalog<const Lists extends Readonly<Record<string, ErrorSpecs>>>(
+  lists: Lists,
+): ReadonlyMap<string, CatalogEntry<CodeOf<Lists>>> {
+  const catalog = new Map<string, CatalogEntry<CodeOf<Lists>>>();
   for (const [module, specs] of Object.entries(lists)) {
     for (const [code, spec] of Object.entries(specs)) {
       assert(/^[a-z][a-z0-9_]*$/.test(code), `error code must be snake_case: ${code}`);
@@ -70,7 +71,8 @@ export function assembleCatalog(
       assert(spec.meaning.trim().length > 0, `error code ${code} has no meaning`);
       const existing = catalog.get(code);
       assert(!existing, `error code ${code} defined by ${existing?.module} and ${module}`);
-      catalog.set(code, { code, ...spec, module });
+      // Object.entries forgets the keys' type; they are the lists' codes.
+      catalog.set(code, { code: code as CodeOf<Lists>, ...spec, module });
     }
   }
   return catalog;
@@ -79,7 +81,7 @@ export function assembleCatalog(
 /** Assembled when the app is built: a duplicate code stops start-up. */
 const CATALOG = assembleCatalog(ERROR_LISTS);
 
-export function errorSpec(code: string): CatalogEntry | undefined {
+export function errorSpec(code: string): CatalogEntry<CatalogCode> | undefined {
   return CATALOG.get(code);
 }
 

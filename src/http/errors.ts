@@ -71,7 +71,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (domain instanceof DomainError) {
       const spec = errorSpec(domain.code);
       if (spec) {
-        const body = errorBody(spec.code as CatalogCode, domain.message, domain.field, domain.details);
+        const body = errorBody(spec.code, domain.message, domain.field, domain.details);
         return reply.status(spec.status).send(body);
       }
       // Unreachable while the types and error-catalog.test.ts hold: a code outside the catalog is a
