@@ -2,7 +2,8 @@
 import './errors.ts';
 import { randomBytes } from 'node:crypto';
 import type { Executor } from '../db/client.ts';
-import { type Clock, DomainError, type IdGenerator, assert, sha256Hex } from '../kernel/index.ts';
+import { type Clock, type IdGenerator, assert, sha256Hex } from '../kernel/index.ts';
+import { DomainError } from './errors.ts';
 import type { Principal, Role } from './model.ts';
 import {
   hasLiveKeyWithRole,

@@ -17,7 +17,7 @@ import {
   Slug,
   Token,
 } from '../http/schemas.ts';
-import { DomainError } from '../kernel/index.ts';
+import { DomainError } from './errors.ts';
 import { FUNDER_STATUSES, FUNDER_TYPES, REPAYMENT_METHODS, TRANSPORTS } from './model.ts';
 
 const Enum = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));

@@ -1,11 +1,11 @@
 // Catalog use cases: funders, products and contracts. Product creation is where a product whose
 // cheapest configuration already breaks the cost cap is refused (through the pricing core).
-import './errors.ts';
 import type { Executor } from '../db/client.ts';
 import { emit } from '../db/outbox.ts';
 import type { Principal } from '../access/model.ts';
 import { canSeeFunder, isStaff } from '../access/visibility.ts';
-import { type Clock, DomainError, type IdGenerator, type Vault } from '../kernel/index.ts';
+import type { Clock, IdGenerator, Vault } from '../kernel/index.ts';
+import { DomainError } from './errors.ts';
 import { lookupRegion } from '../identity/regions.ts';
 import type {
   Contract,

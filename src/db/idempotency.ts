@@ -3,7 +3,8 @@
 // A rejected request rolls back entirely, key included, so a corrected retry may reuse the key.
 import { plainSql } from './render.ts';
 import { and, eq, type SQL, sql } from 'drizzle-orm';
-import { canonicalJson, type Clock, DomainError, sha256Hex } from '../kernel/index.ts';
+import { canonicalJson, type Clock, sha256Hex } from '../kernel/index.ts';
+import { DomainError } from './errors.ts';
 import type { Db, Tx } from './client.ts';
 import { idempotencyKeys } from './infra-schema.ts';
 

@@ -5,7 +5,7 @@ import type { App } from '../http/app.ts';
 import { principalOf } from '../http/auth.ts';
 import { write } from '../http/idempotent.ts';
 import { Closed, DateTime, IdParams, Nullable, ShortText, Slug, Token } from '../http/schemas.ts';
-import { DomainError } from '../kernel/index.ts';
+import { DomainError } from './errors.ts';
 
 const ConsentBody = Type.Object(
   {

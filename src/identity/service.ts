@@ -1,18 +1,10 @@
 // Identity use cases: validate an applicant, find-or-create the customer by customer key with PII
 // encrypted, and keep per-funder consents.
 import { plainSql } from '../db/render.ts';
-import './errors.ts';
 import { and, desc, eq, isNull, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
-import {
-  type Clock,
-  DomainError,
-  type IdGenerator,
-  type Vault,
-  assert,
-  deriveKey,
-  hmacSha256,
-} from '../kernel/index.ts';
+import { type Clock, type IdGenerator, type Vault, assert, deriveKey, hmacSha256 } from '../kernel/index.ts';
+import { DomainError } from './errors.ts';
 import { ageAt, parseIdNumber, type ParsedIdNumber } from './id-number.ts';
 import type { Applicant, Consent, ConsentInput, CustomerProfile, LiveConsent } from './model.ts';
 import { normalisePhone } from './phone.ts';

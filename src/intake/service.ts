@@ -2,7 +2,6 @@
 // A submission is two statements: a read of what is known, then one statement that writes it all,
 // atomically (ADR 0034); concurrent submissions share those statements.
 import { plainSql } from '../db/render.ts';
-import './errors.ts';
 import { and, asc, eq, type SQL } from 'drizzle-orm';
 import { type Executor, type Runner, runnerOf } from '../db/client.ts';
 import { type GroupOptions, runPart, StatementGroups, type StatementPart } from '../db/statement-groups.ts';
@@ -18,7 +17,8 @@ import { emit } from '../db/outbox.ts';
 import type { Principal } from '../access/model.ts';
 import { canSeeApplication } from '../access/visibility.ts';
 import type { IdentityService } from '../identity/service.ts';
-import { type Clock, DomainError, type IdGenerator, type Vault, assert } from '../kernel/index.ts';
+import { type Clock, type IdGenerator, type Vault, assert } from '../kernel/index.ts';
+import { DomainError } from './errors.ts';
 import {
   type Application,
   type ApplicationEvent,
