@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import type { App } from '../http/app.ts';
 import { write } from '../http/idempotent.ts';
 import { Closed, IdParams, Nullable, OneOf, ResourceId, ShortText, Slug } from '../http/schemas.ts';
-import { DomainError } from '../kernel/index.ts';
+import { DomainError } from './errors.ts';
 import { ROLES } from './model.ts';
 
 const KeyBody = Type.Object(

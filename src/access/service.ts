@@ -3,7 +3,8 @@ import './errors.ts';
 import { randomBytes } from 'node:crypto';
 import type { Executor } from '../db/client.ts';
 import type { TransactionUnit } from '../db/unit-of-work.ts';
-import { type Clock, DomainError, type IdGenerator, assert, sha256Hex } from '../kernel/index.ts';
+import { type Clock, type IdGenerator, assert, sha256Hex } from '../kernel/index.ts';
+import { DomainError } from './errors.ts';
 import type { KeyRevoked, Principal, Role } from './model.ts';
 import {
   hasLiveKeyWithRole,
@@ -107,7 +108,12 @@ export class AccessService {
     const at = this.deps.clock.now();
     if (!(await revokeKey(unit.tx, keyId, at))) throw new DomainError('not_found', 'no such key', 'keyId');
     this.forget(keyId);
-    unit.publish({ topic: 'api-key.revoked', aggregateId: keyId, payload: { keyId }, at } satisfies KeyRevoked);
+    unit.publish({
+      topic: 'api-key.revoked',
+      aggregateId: keyId,
+      payload: { keyId },
+      at,
+    } satisfies KeyRevoked);
   }
 
   /** Forget every verified key (the notices from other processes may have been missed). */

@@ -1,6 +1,8 @@
-import { defineErrors } from '../kernel/index.ts';
+// Catalog's error codes (STYLE §2): funders, products and contracts. The HTTP catalog
+// (src/http/error-catalog.ts) lists them with every other module's.
+import { type CommonErrorCode, type ErrorSpecs, typedErrors } from '../kernel/index.ts';
 
-export const catalogErrors = defineErrors('catalog', {
+export const catalogErrors = {
   funder_not_found: { status: 404, meaning: 'No such funder (or not visible to this key).' },
   funder_exists: { status: 409, meaning: 'A funder with this id exists already.' },
   product_not_found: { status: 404, meaning: 'No such product.' },
@@ -13,4 +15,11 @@ export const catalogErrors = defineErrors('catalog', {
     meaning: 'A licensed region must be a 2-, 4- or 6-digit GB/T 2260 prefix, or "*" alone.',
   },
   contract_invalid: { status: 400, meaning: 'The contract terms are inconsistent.' },
-});
+} as const satisfies ErrorSpecs;
+
+export type CatalogErrorCode = keyof typeof catalogErrors;
+
+/** What catalog may throw: its own codes and the shared ones. */
+export type CatalogThrownCode = CatalogErrorCode | CommonErrorCode;
+
+export const { DomainError, unwrap } = typedErrors<CatalogThrownCode>();

@@ -17,7 +17,7 @@ import {
   Slug,
   Token,
 } from '../http/schemas.ts';
-import { DomainError } from '../kernel/index.ts';
+import { DomainError } from './errors.ts';
 import { FUNDER_STATUSES, FUNDER_TYPES, REPAYMENT_METHODS, TRANSPORTS } from './model.ts';
 
 const Enum = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
@@ -185,7 +185,7 @@ export async function catalogRoutes(app: App): Promise<void> {
       },
     },
     (request, reply) =>
-      write(request, reply, async (tx, unit) => ({
+      write(request, reply, async (_tx, unit) => ({
         status: 201,
         body: await catalog.createFunder(unit, request.body),
       })),
@@ -241,7 +241,7 @@ export async function catalogRoutes(app: App): Promise<void> {
       },
     },
     (request, reply) =>
-      write(request, reply, async (tx, unit) => ({
+      write(request, reply, async (_tx, unit) => ({
         status: 200,
         body: await catalog.setFunderStatus(unit, request.params.funderId, request.body.status),
       })),
@@ -260,7 +260,7 @@ export async function catalogRoutes(app: App): Promise<void> {
       },
     },
     (request, reply) =>
-      write(request, reply, async (tx, unit) => ({
+      write(request, reply, async (_tx, unit) => ({
         status: 201,
         body: await catalog.createProduct(unit, request.params.funderId, request.body),
       })),
@@ -320,7 +320,7 @@ export async function catalogRoutes(app: App): Promise<void> {
       },
     },
     (request, reply) =>
-      write(request, reply, async (tx, unit) => ({
+      write(request, reply, async (_tx, unit) => ({
         status: 201,
         body: await catalog.createContract(unit, request.params.funderId, request.body),
       })),

@@ -1,11 +1,11 @@
 // Catalog use cases: funders, products and contracts. Product creation is where a product whose
 // cheapest configuration already breaks the cost cap is refused (through the pricing core).
-import './errors.ts';
 import type { Executor } from '../db/client.ts';
 import type { TransactionUnit } from '../db/unit-of-work.ts';
 import type { Principal } from '../access/model.ts';
 import { canSeeFunder, isStaff } from '../access/visibility.ts';
-import { type Clock, DomainError, type IdGenerator, type Vault } from '../kernel/index.ts';
+import type { Clock, IdGenerator, Vault } from '../kernel/index.ts';
+import { DomainError } from './errors.ts';
 import { lookupRegion } from '../identity/regions.ts';
 import type {
   CatalogEvent,
@@ -134,7 +134,12 @@ export class CatalogService {
       updatedAt: now,
     });
     if (!inserted) throw new DomainError('funder_exists', `funder ${input.id} exists`, 'id');
-    this.changed(unit, { topic: 'funder.created', aggregateId: input.id, payload: { funderId: input.id }, at: now });
+    this.changed(unit, {
+      topic: 'funder.created',
+      aggregateId: input.id,
+      payload: { funderId: input.id },
+      at: now,
+    });
     return toFunder(inserted);
   }
 
@@ -143,7 +148,12 @@ export class CatalogService {
     const at = this.deps.clock.now();
     const row = await updateFunderStatus(unit.tx, funderId, status, at);
     if (!row) throw new DomainError('funder_not_found', `no funder ${funderId}`, 'funderId');
-    this.changed(unit, { topic: 'funder.status_changed', aggregateId: funderId, payload: { funderId, status }, at });
+    this.changed(unit, {
+      topic: 'funder.status_changed',
+      aggregateId: funderId,
+      payload: { funderId, status },
+      at,
+    });
     return toFunder(row);
   }
 

@@ -5,7 +5,8 @@ import type { LookupRef, Lookups } from './lookups.ts';
 import type { JsonWith, TransactionUnit, UnitOfWork, Units } from './unit-of-work.ts';
 import { plainSql } from './render.ts';
 import { and, eq, type SQL, sql } from 'drizzle-orm';
-import { canonicalJson, type Clock, DomainError, sha256Hex } from '../kernel/index.ts';
+import { canonicalJson, type Clock, sha256Hex } from '../kernel/index.ts';
+import { DomainError } from './errors.ts';
 import type { Tx } from './client.ts';
 import { idempotencyKeys } from './infra-schema.ts';
 

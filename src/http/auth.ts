@@ -2,7 +2,8 @@
 // fails at start-up. Keys arrive as "Authorization: Bearer <key>".
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Principal, RouteRole } from '../access/model.ts';
-import { DomainError, assert } from '../kernel/index.ts';
+import { assert } from '../kernel/index.ts';
+import { DomainError } from './error-catalog.ts';
 import type { Services } from '../services.ts';
 
 declare module 'fastify' {

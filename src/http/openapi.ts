@@ -1,7 +1,7 @@
 // The OpenAPI document's error side (STYLE §2): one shared error-body schema, and for every route
 // the 4xx/5xx statuses it can answer with, each described by the catalog codes behind it.
 import type { FastifyInstance, RouteOptions } from 'fastify';
-import { errorCatalog } from '../kernel/index.ts';
+import { errorCatalog } from './error-catalog.ts';
 import { ErrorResponse } from './schemas.ts';
 
 /** Registered with app.addSchema; the document lists it under components.schemas. */

@@ -5,7 +5,7 @@ import type { App } from '../http/app.ts';
 import { principalOf } from '../http/auth.ts';
 import { write } from '../http/idempotent.ts';
 import { Closed, DateTime, IdParams, Nullable, ShortText, Slug, Token } from '../http/schemas.ts';
-import { DomainError } from '../kernel/index.ts';
+import { DomainError } from './errors.ts';
 
 const ConsentBody = Type.Object(
   {
@@ -83,7 +83,11 @@ export async function identityRoutes(app: App): Promise<void> {
     (request, reply) =>
       write(request, reply, async (tx, unit) => {
         const application = await intake.getVisible(tx, principalOf(request), request.params.id);
-        const withdrawn = await identity.withdrawConsent(unit, application.customerId, request.params.funderId);
+        const withdrawn = await identity.withdrawConsent(
+          unit,
+          application.customerId,
+          request.params.funderId,
+        );
         return { status: 200, body: { withdrawn } };
       }),
   );

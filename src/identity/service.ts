@@ -1,18 +1,10 @@
 // Identity use cases: validate an applicant, find-or-create the customer by customer key with PII
 // encrypted, and keep per-funder consents.
-import './errors.ts';
 import type { Executor } from '../db/client.ts';
 import type { LookupRef, Lookups } from '../db/lookups.ts';
 import type { TransactionUnit, UnitOfWork, UpsertHandle } from '../db/unit-of-work.ts';
-import {
-  type Clock,
-  DomainError,
-  type IdGenerator,
-  type Vault,
-  assert,
-  deriveKey,
-  hmacSha256,
-} from '../kernel/index.ts';
+import { type Clock, type IdGenerator, type Vault, assert, deriveKey, hmacSha256 } from '../kernel/index.ts';
+import { DomainError } from './errors.ts';
 import { ageAt, parseIdNumber, type ParsedIdNumber } from './id-number.ts';
 import type {
   Applicant,

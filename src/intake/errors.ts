@@ -1,10 +1,19 @@
-import { defineErrors } from '../kernel/index.ts';
+// Intake's error codes (STYLE §2): applications and their status transitions. The HTTP catalog
+// (src/http/error-catalog.ts) lists them with every other module's.
+import { type CommonErrorCode, type ErrorSpecs, typedErrors } from '../kernel/index.ts';
 
-export const intakeErrors = defineErrors('intake', {
+export const intakeErrors = {
   application_not_found: { status: 404, meaning: 'No such application (or not visible to this key).' },
   invalid_transition: { status: 409, meaning: 'The application is not in a state that allows this step.' },
   amount_above_platform_limit: {
     status: 400,
     meaning: 'The requested amount is above the platform’s per-borrower limit.',
   },
-});
+} as const satisfies ErrorSpecs;
+
+export type IntakeErrorCode = keyof typeof intakeErrors;
+
+/** What intake may throw: its own codes and the shared ones. */
+export type IntakeThrownCode = IntakeErrorCode | CommonErrorCode;
+
+export const { DomainError, unwrap } = typedErrors<IntakeThrownCode>();

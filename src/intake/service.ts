@@ -1,7 +1,6 @@
 // Application intake: validate, upsert the customer, store the application and its first events.
 // A submission is two statements: a read of what is known, then one statement that writes it all,
 // atomically (ADR 0034); concurrent submissions share those statements.
-import './errors.ts';
 import { type Executor, type Runner, runnerOf } from '../db/client.ts';
 import {
   type IdempotencyRecord,
@@ -26,7 +25,8 @@ import {
 import type { Principal } from '../access/model.ts';
 import { canSeeApplication } from '../access/visibility.ts';
 import type { IdentityService } from '../identity/service.ts';
-import { type Clock, DomainError, type IdGenerator, type Vault, assert } from '../kernel/index.ts';
+import { type Clock, type IdGenerator, type Vault, assert } from '../kernel/index.ts';
+import { DomainError } from './errors.ts';
 import {
   type Application,
   type ApplicationEvent,

@@ -1,6 +1,8 @@
-import { defineErrors } from '../kernel/index.ts';
+// The ledger's error codes (STYLE §2): proofs, entries and cosignatures. The HTTP catalog
+// (src/http/error-catalog.ts) lists them with every other module's.
+import { type CommonErrorCode, type ErrorSpecs, typedErrors } from '../kernel/index.ts';
 
-export const ledgerErrors = defineErrors('ledger', {
+export const ledgerErrors = {
   ledger_index_out_of_range: {
     status: 400,
     meaning: 'The leaf index is negative, not an integer, or not below the tree size.',
@@ -24,4 +26,11 @@ export const ledgerErrors = defineErrors('ledger', {
       'The cosignature or verifier key is malformed or the signature does not verify; nothing was stored.',
   },
   ledger_cosigner_key_mismatch: { status: 400, meaning: 'This funder already cosigns with a different key.' },
-});
+} as const satisfies ErrorSpecs;
+
+export type LedgerErrorCode = keyof typeof ledgerErrors;
+
+/** What ledger may throw: its own codes and the shared ones. */
+export type LedgerThrownCode = LedgerErrorCode | CommonErrorCode;
+
+export const { DomainError, unwrap } = typedErrors<LedgerThrownCode>();

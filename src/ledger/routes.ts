@@ -5,7 +5,7 @@ import { principalOf } from '../http/auth.ts';
 import type { App } from '../http/app.ts';
 import { write } from '../http/idempotent.ts';
 import { Closed, errorResponses, OneOf, Text, Token } from '../http/schemas.ts';
-import { DomainError } from '../kernel/index.ts';
+import { DomainError } from './errors.ts';
 import { MAX_TREE_SIZE } from './merkle.ts';
 import { ENTRY_KINDS } from './model.ts';
 

@@ -1,13 +1,13 @@
 // Ledger use cases: append an entry in the caller's transaction; integrate queued entries into the
 // RFC 9162 tree in batches under one database-wide lock, signing a checkpoint per batch; serve
 // checkpoints, proofs, entries (scoped to the caller) and funders' cosignatures.
-import './errors.ts';
 import type { KeyObject } from 'node:crypto';
 import { and, desc, eq } from 'drizzle-orm';
 import type { Principal } from '../access/model.ts';
 import type { Database, Executor } from '../db/client.ts';
 import type { Ref, UnitOfWork } from '../db/unit-of-work.ts';
-import { type Clock, DomainError, assert, deriveKey, secureRandomBytes } from '../kernel/index.ts';
+import { type Clock, assert, deriveKey, secureRandomBytes } from '../kernel/index.ts';
+import { DomainError } from './errors.ts';
 import { commitEntry, type EntryBlinding, entryIdOf, entrySubjects, SALT_BYTES } from './entry.ts';
 import {
   consistencyRanges,

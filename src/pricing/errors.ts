@@ -1,7 +1,9 @@
 // Pricing's error codes (STYLE §2). The pure core returns them as Result values; services throw them.
-import { defineErrors } from '../kernel/index.ts';
+import type { CatalogErrorCode } from '../catalog/errors.ts';
+import { type CommonErrorCode, type ErrorSpec, typedErrors } from '../kernel/index.ts';
+import type { PricingErrorCode } from './model.ts';
 
-export const pricingErrors = defineErrors('pricing', {
+export const pricingErrors = {
   quote_invalid: {
     status: 400,
     meaning: 'An amount, term, rate, method, fee or cap is out of range; `field` names it.',
@@ -39,4 +41,19 @@ export const pricingErrors = defineErrors('pricing', {
     meaning:
       'Annual cost plus the contract’s maximum penalty interest is above the judicial 24% ceiling; details carry the figures.',
   },
-});
+} as const satisfies Record<PricingErrorCode, ErrorSpec>;
+
+// The core's union (model.ts, in order of precedence) is the list's type: the `satisfies` above
+// refuses a code on one side only.
+export type { PricingErrorCode };
+
+/**
+ * What pricing may throw: its own codes, the shared ones, and catalog's for the funders and
+ * products it vets.
+ */
+export type PricingThrownCode =
+  | PricingErrorCode
+  | CommonErrorCode
+  | Extract<CatalogErrorCode, 'funder_not_found' | 'product_invalid'>;
+
+export const { DomainError, unwrap } = typedErrors<PricingThrownCode>();

@@ -6,7 +6,7 @@ import type { Principal } from '../access/model.ts';
 import { canSeeFunder } from '../access/visibility.ts';
 import type { CatalogService, ProductInput } from '../catalog/service.ts';
 import type { Executor } from '../db/client.ts';
-import { DomainError, unwrap } from '../kernel/index.ts';
+import { DomainError, unwrap } from './errors.ts';
 import {
   type CapPolicy,
   checkJudicialCeiling,
@@ -18,7 +18,6 @@ import {
   penaltyInForce,
 } from './cap.ts';
 import { type Disclosure, disclosure } from './disclosure.ts';
-import './errors.ts';
 import type { Quote, QuoteInput } from './model.ts';
 import { checkProductCap } from './product-check.ts';
 import { quote } from './quote.ts';

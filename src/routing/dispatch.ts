@@ -13,7 +13,8 @@ import type { LiveConsent } from '../identity/model.ts';
 import type { Application } from '../intake/model.ts';
 import type { IntakeService } from '../intake/service.ts';
 import type { LedgerEntryInput } from '../ledger/model.ts';
-import { type Clock, DomainError, type IdGenerator, assert, type Vault } from '../kernel/index.ts';
+import { type Clock, type IdGenerator, assert, type Vault } from '../kernel/index.ts';
+import { DomainError } from './errors.ts';
 import type { ShareResult } from '../sharing/model.ts';
 import {
   type DispatchMessage,
@@ -27,7 +28,6 @@ import {
   type WebhookOptions,
 } from './adapters.ts';
 import { exposureLeft } from './eligibility.ts';
-import './errors.ts';
 import type { FunderState, RoutingConfig } from './model.ts';
 import { decodeOffers, type StoredOffer } from './offers-codec.ts';
 import { verifySignature } from './signature.ts';

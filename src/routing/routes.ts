@@ -22,8 +22,9 @@ import {
   Slug,
   Token,
 } from '../http/schemas.ts';
-import { assert, DomainError } from '../kernel/index.ts';
+import { assert } from '../kernel/index.ts';
 import { INELIGIBILITY_CODES, type RoutingConfig } from './model.ts';
+import { DomainError } from './errors.ts';
 import { MAX_PLAN } from './service.ts';
 import { SIGNATURE_HEADER } from './signature.ts';
 

@@ -13,9 +13,9 @@ import type { SubmitIdempotency, SubmitRouter } from '../intake/service.ts';
 import type { Ref, UnitOfWork } from '../db/unit-of-work.ts';
 import type { StoredResponse } from '../db/idempotency.ts';
 import type { ApplicationStatus } from '../intake/status.ts';
-import { DomainError, assert, canonicalJson, sha256Hex } from '../kernel/index.ts';
+import { assert, canonicalJson, sha256Hex } from '../kernel/index.ts';
+import { DomainError } from './errors.ts';
 import { type CapPolicy, capPolicyOf, disclosure, offerCostRefusal, quote } from '../pricing/index.ts';
-import '../pricing/errors.ts';
 import {
   DEFAULT_SIMULATED_FUNDER,
   DEFAULT_WEBHOOK_OPTIONS,
@@ -34,7 +34,6 @@ import {
 } from './decide.ts';
 import { checkRoutingConfig } from './config-check.ts';
 import { DEFAULT_ROUTING_CONFIG } from './defaults.ts';
-import './errors.ts';
 import {
   type FunderState,
   INELIGIBILITY_CODES,

@@ -1,7 +1,9 @@
 // Sharing error codes. consent_missing is identity's code: the gateway re-checks consent with it.
-import { defineErrors } from '../kernel/index.ts';
+import type { CatalogErrorCode } from '../catalog/errors.ts';
+import type { IdentityErrorCode } from '../identity/errors.ts';
+import { type CommonErrorCode, type ErrorSpecs, typedErrors } from '../kernel/index.ts';
 
-export const sharingErrors = defineErrors('sharing', {
+export const sharingErrors = {
   policy_invalid: {
     status: 400,
     meaning:
@@ -46,4 +48,18 @@ export const sharingErrors = defineErrors('sharing', {
     meaning: 'A pre-screen identifier is not a mainland mobile number or an 18-character ID number.',
   },
   oprf_key_unknown: { status: 400, meaning: 'The OPRF request names a key id this service does not hold.' },
-});
+} as const satisfies ErrorSpecs;
+
+export type SharingErrorCode = keyof typeof sharingErrors;
+
+/**
+ * What sharing may throw: its own codes, the shared ones, catalog's unknown funder and identity's
+ * consent_missing (the gateway re-checks consent).
+ */
+export type SharingThrownCode =
+  | SharingErrorCode
+  | CommonErrorCode
+  | Extract<CatalogErrorCode, 'funder_not_found'>
+  | Extract<IdentityErrorCode, 'consent_missing'>;
+
+export const { DomainError, unwrap } = typedErrors<SharingThrownCode>();

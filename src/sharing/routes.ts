@@ -6,7 +6,7 @@ import { principalOf } from '../http/auth.ts';
 import { write } from '../http/idempotent.ts';
 import { Closed, DateTime, FreeText, IdParams, Nullable, OneOf, Slug, Text, Token } from '../http/schemas.ts';
 import { normalisePhone } from '../identity/phone.ts';
-import { DomainError } from '../kernel/index.ts';
+import { DomainError } from './errors.ts';
 import { CONTACT_CATEGORIES } from './contact-purpose.ts';
 import { CONTACT_CHANNELS, CONTACT_VERDICTS, FIELDS, STAGES, TREATMENTS } from './model.ts';
 import { PoolRelayProvider } from './relay.ts';

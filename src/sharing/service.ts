@@ -10,7 +10,6 @@ import type { IntakeService } from '../intake/service.ts';
 import { Receipt, type TransactionUnit, type UnitOfWork, type Units } from '../db/unit-of-work.ts';
 import {
   type Clock,
-  DomainError,
   type IdGenerator,
   type Vault,
   assert,
@@ -18,13 +17,12 @@ import {
   deriveKey,
   hmacSha256,
   sha256Hex,
-  unwrap,
 } from '../kernel/index.ts';
+import { DomainError, unwrap } from './errors.ts';
 import { OPRF_SUITE, blind, finalize, isValidElement, scalarFromRandom } from './oprf.ts';
 import { type PrescreenSet, parseSetFile, prescreenInput, setContains } from './prescreen-set.ts';
 import { type ContactCategory, classifyContact } from './contact-purpose.ts';
 import { DEFAULT_POLICY, disclose, fieldsAllowed, mergePolicy, validatePolicy } from './disclosure.ts';
-import './errors.ts';
 import {
   type ContactEvent,
   type ContactEventInput,

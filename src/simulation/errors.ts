@@ -1,7 +1,7 @@
 // The simulation module's error codes (HTTP edge: src/http/errors.ts).
-import { defineErrors } from '../kernel/index.ts';
+import { type CommonErrorCode, type ErrorSpecs, typedErrors } from '../kernel/index.ts';
 
-export const simulationErrors = defineErrors('simulation', {
+export const simulationErrors = {
   scenario_invalid: {
     status: 400,
     meaning:
@@ -13,4 +13,11 @@ export const simulationErrors = defineErrors('simulation', {
   },
   simulation_not_found: { status: 404, meaning: 'No simulation run with this id.' },
   simulation_not_finished: { status: 409, meaning: 'The run has not finished, so it has no report yet.' },
-});
+} as const satisfies ErrorSpecs;
+
+export type SimulationErrorCode = keyof typeof simulationErrors;
+
+/** What simulation may throw: its own codes and the shared ones. */
+export type SimulationThrownCode = SimulationErrorCode | CommonErrorCode;
+
+export const { DomainError, unwrap } = typedErrors<SimulationThrownCode>();

@@ -14,7 +14,7 @@ import {
   NullableOneOf,
   OneOf,
 } from '../http/schemas.ts';
-import { DomainError } from '../kernel/index.ts';
+import { DomainError } from './errors.ts';
 import { reportHtml } from './html.ts';
 import { ALERT_LEVELS } from './model.ts';
 import { SIMULATION_LIST_LIMIT_MAX, type SimulationRunView } from './service.ts';

@@ -4,8 +4,8 @@
 // stored exactly as the CLI writes report.json.
 import { performance } from 'node:perf_hooks';
 import type { Database, Executor } from '../db/client.ts';
-import { type Clock, DomainError, type IdGenerator } from '../kernel/index.ts';
-import './errors.ts';
+import type { Clock, IdGenerator } from '../kernel/index.ts';
+import { DomainError } from './errors.ts';
 import type { Report, Scenario } from './model.ts';
 import { parseScenario, type ScenarioProblem } from './scenario.ts';
 import { reportJson, simulationSteps } from './simulate.ts';

@@ -1,7 +1,7 @@
 // The OpenAPI document (GET /docs/json) describes every route as it really answers: a summary, the
 // real success status with a schema, and error responses whose descriptions list catalog codes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorCatalog } from '../../src/kernel/index.ts';
+import { errorCatalog } from '../../src/http/error-catalog.ts';
 import { applicationBody } from '../support/fixtures.ts';
 import { createHarness, type Harness } from '../support/harness.ts';
 
