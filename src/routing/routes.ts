@@ -1,6 +1,6 @@
 // Routing HTTP: offers, the explanation of every product (PIPL art. 24), the borrower's choice and
-// the dispatch it starts, confirmation and abandonment, the funder's signed decision callback, and
-// the trust lever. Thin: the service does the work.
+// the dispatch it starts, confirmation and abandonment (booked by intake's BookingService), the
+// funder's signed decision callback, and the trust lever. Thin: the services do the work.
 import type { FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { principalOf } from '../http/auth.ts';
@@ -154,7 +154,7 @@ async function readable(request: FastifyRequest, id: string): Promise<Applicatio
 const WRITERS = ['admin', 'system'] as const;
 
 export async function routingRoutes(app: App): Promise<void> {
-  const { routing, intake, database } = app.shoujia;
+  const { routing, booking, intake, database } = app.shoujia;
   // Visibility is checked before the transaction (PGlite serves one connection: a read outside the
   // open transaction would wait for it); the state is then read again inside it.
   const current = async (tx: Executor, id: string) => {
@@ -300,7 +300,7 @@ export async function routingRoutes(app: App): Promise<void> {
       loadVisibleApplication(request, request.params.id).then(() =>
         write(request, reply, async (tx) => ({
           status: 201,
-          body: await routing.confirm(tx, await current(tx, request.params.id)),
+          body: await booking.confirm(tx, await current(tx, request.params.id)),
         })),
       ),
   );
@@ -325,7 +325,7 @@ export async function routingRoutes(app: App): Promise<void> {
       loadVisibleApplication(request, request.params.id).then(() =>
         write(request, reply, async (tx) => ({
           status: 200,
-          body: await routing.abandon(tx, await current(tx, request.params.id)),
+          body: await booking.abandon(tx, await current(tx, request.params.id)),
         })),
       ),
   );
@@ -343,7 +343,7 @@ export async function routingRoutes(app: App): Promise<void> {
     },
     async (request) => {
       const application = await readable(request, request.params.id);
-      const loan = await routing.loan(database.db, application.id);
+      const loan = await booking.loan(database.db, application.id);
       if (!loan) throw new DomainError('not_found', 'no loan is booked for this application', 'id');
       return loan;
     },
