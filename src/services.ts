@@ -6,6 +6,7 @@ import type { Database, Executor } from './db/client.ts';
 import { listenForNotices, notice } from './db/notices.ts';
 import type { GroupOptions } from './db/statement-groups.ts';
 import { IdentityService } from './identity/service.ts';
+import { BookingService } from './intake/booking.ts';
 import { IntakeService } from './intake/service.ts';
 import { type Clock, type IdGenerator, Vault, createIdGenerator, systemClock } from './kernel/index.ts';
 import { LedgerService } from './ledger/service.ts';
@@ -73,6 +74,7 @@ export interface Services {
   pricing: PricingService;
   simulation: SimulationService;
   routing: RoutingService;
+  booking: BookingService;
   /** Called on shutdown, after the HTTP server stops taking requests and before the database closes. */
   stopHooks: Array<() => Promise<void>>;
 }
@@ -117,6 +119,10 @@ export function createServices(options: ServiceOptions): Services {
         ...(options.relayQuarantineMs === undefined ? {} : { quarantineMs: options.relayQuarantineMs }),
       }),
   });
+  const routing = new RoutingService(
+    { database: options.database, clock, ids, vault, catalog, identity, intake, sharing, ledger },
+    options.routing,
+  );
   const services: Services = {
     database: options.database,
     ...base,
@@ -129,10 +135,9 @@ export function createServices(options: ServiceOptions): Services {
     sharing,
     pricing,
     simulation: new SimulationService({ database: options.database, clock, ids }),
-    routing: new RoutingService(
-      { database: options.database, clock, ids, vault, catalog, identity, intake, sharing, ledger },
-      options.routing,
-    ),
+    routing,
+    // Booking is intake's; routing supplies the approved terms, the cap and its usage accounting.
+    booking: new BookingService({ clock, ids, intake, catalog, ledger, routing: routing.forBooking }),
     stopHooks: [],
   };
   wireLedger(services);

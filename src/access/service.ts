@@ -1,5 +1,4 @@
 // API keys: "sj_<random>" secrets shown once; only SHA-256(secret) is stored.
-import './errors.ts';
 import { randomBytes } from 'node:crypto';
 import type { Executor } from '../db/client.ts';
 import { type Clock, type IdGenerator, assert, sha256Hex } from '../kernel/index.ts';
