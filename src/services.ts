@@ -10,6 +10,7 @@ import type { GroupOptions } from './db/statement-groups.ts';
 import { EventBus, Units } from './db/unit-of-work.ts';
 import type { IdentityEvent } from './identity/model.ts';
 import { IdentityService } from './identity/service.ts';
+import { BookingService } from './intake/booking.ts';
 import type { IntakeEvent } from './intake/model.ts';
 import type { SharingEvent } from './sharing/model.ts';
 import { IntakeService } from './intake/service.ts';
@@ -85,6 +86,7 @@ export interface Services {
   pricing: PricingService;
   simulation: SimulationService;
   routing: RoutingService;
+  booking: BookingService;
   /** Called on shutdown, after the HTTP server stops taking requests and before the database closes. */
   stopHooks: Array<() => Promise<void>>;
 }
@@ -131,6 +133,10 @@ export function createServices(options: ServiceOptions): Services {
         ...(options.relayQuarantineMs === undefined ? {} : { quarantineMs: options.relayQuarantineMs }),
       }),
   });
+  const routing = new RoutingService(
+    { database: options.database, clock, ids, vault, catalog, identity, intake, sharing, ledger },
+    options.routing,
+  );
   const services: Services = {
     database: options.database,
     units,
@@ -145,10 +151,9 @@ export function createServices(options: ServiceOptions): Services {
     sharing,
     pricing,
     simulation: new SimulationService({ database: options.database, clock, ids }),
-    routing: new RoutingService(
-      { database: options.database, clock, ids, vault, catalog, identity, intake, sharing, ledger },
-      options.routing,
-    ),
+    routing,
+    // Booking is intake's; routing supplies the approved terms, the cap and its usage accounting.
+    booking: new BookingService({ clock, ids, intake, catalog, ledger, routing: routing.forBooking }),
     stopHooks: [],
   };
   wireLedger(services);

@@ -1,6 +1,16 @@
-// Applications and their status history. Every transition is recorded with its time: detection
-// later reads how long approved customers took to confirm or abandon.
-import { bigint, bigserial, index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+// Applications and their status history, and the loans booked from them. Every transition is
+// recorded with its time: detection later reads how long approved customers took to confirm or abandon.
+import {
+  bigint,
+  bigserial,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+} from 'drizzle-orm/pg-core';
 import { customers } from '../identity/schema.ts';
 
 export const applications = pgTable(
@@ -43,4 +53,29 @@ export const applicationEvents = pgTable(
     at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull(),
   },
   (t) => [index('application_events_app').on(t.applicationId, t.seq)],
+);
+
+/** One row per application at most: the primary key is what makes a second booking impossible. */
+export const bookedLoans = pgTable(
+  'booked_loans',
+  {
+    applicationId: text('application_id').primaryKey(),
+    id: text('id').notNull().unique(),
+    customerId: text('customer_id').notNull(),
+    funderId: text('funder_id').notNull(),
+    productId: text('product_id').notNull(),
+    principalFen: bigint('principal_fen', { mode: 'number' }).notNull(),
+    termMonths: integer('term_months').notNull(),
+    rateAnnual: doublePrecision('rate_annual').notNull(),
+    method: text('method').notNull(),
+    aprNominal: doublePrecision('apr_nominal').notNull(),
+    aprEffective: doublePrecision('apr_effective').notNull(),
+    schedule: jsonb('schedule').$type<unknown[]>().notNull(),
+    totals: jsonb('totals').$type<Record<string, number>>().notNull(),
+    bookedAt: timestamp('booked_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [
+    index('booked_loans_customer').on(t.customerId, t.bookedAt),
+    index('booked_loans_funder').on(t.funderId, t.bookedAt),
+  ],
 );

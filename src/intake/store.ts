@@ -1,12 +1,14 @@
-// Intake's tables: applications and their status history. The submission writes them as intents
+// Intake's tables: applications, their status history, and the loans booked from them
+// (src/intake/booking.ts). The submission writes them as intents
 // of its unit (ADR 0069); reads and status moves are typed queries.
 import { and, asc, eq } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import type { Ref, RowHandle, UnitOfWork } from '../db/unit-of-work.ts';
-import { applicationEvents, applications } from './schema.ts';
+import { applicationEvents, applications, bookedLoans } from './schema.ts';
 
 export type ApplicationRow = typeof applications.$inferSelect;
 export type EventRow = typeof applicationEvents.$inferSelect;
+export type LoanRow = typeof bookedLoans.$inferSelect;
 
 export function insertApplication(
   unit: UnitOfWork,
@@ -58,4 +60,19 @@ export async function moveApplication(
 
 export async function recordEvent(tx: Executor, row: Omit<EventRow, 'seq'>): Promise<void> {
   await tx.insert(applicationEvents).values(row);
+}
+
+/** The primary key on application_id is what makes a second booking fail. */
+export async function insertLoan(tx: Executor, row: typeof bookedLoans.$inferInsert): Promise<boolean> {
+  const inserted = await tx
+    .insert(bookedLoans)
+    .values(row)
+    .onConflictDoNothing()
+    .returning({ id: bookedLoans.id });
+  return inserted.length === 1;
+}
+
+export async function loanOf(tx: Executor, applicationId: string): Promise<LoanRow | undefined> {
+  const [row] = await tx.select().from(bookedLoans).where(eq(bookedLoans.applicationId, applicationId));
+  return row;
 }

@@ -1,6 +1,7 @@
 // Dispatch as a persisted step machine (ADR 0035): the borrower's choice, the sends to funders
-// through the sharing gateway (waterfall or parallel), their answers (synchronous or by signed
-// callback), and a sweeper that resumes any application whose next step is due after a crash.
+// through the sharing gateway (waterfall or parallel), their answers, and a sweeper that resumes
+// any application whose next step is due after a crash. Answers that come later (signed callbacks)
+// and the expiry of awaited ones are in callbacks.ts; they record through this machine.
 //
 // Every step is recorded in routing_dispatch_steps before it is taken, in the transaction of the
 // state it follows from; every step can be taken again: a resumed send repeats the sealed message
@@ -21,7 +22,6 @@ import {
   type DispatchOutcome,
   type FunderAdapter,
   type FunderAnswer,
-  parseAnswer,
   SimulatedFunderAdapter,
   type SimulatedFunderConfig,
   WebhookAdapter,
@@ -30,7 +30,6 @@ import {
 import { exposureLeft } from './eligibility.ts';
 import type { FunderState, RoutingConfig } from './model.ts';
 import { decodeOffers, type StoredOffer } from './offers-codec.ts';
-import { verifySignature } from './signature.ts';
 import * as store from './store.ts';
 
 /** The most funders one auto (waterfall) choice will try, and the default fan-out of parallel mode. */
@@ -575,7 +574,8 @@ export class DispatchWorkflow {
     return this.settleAndSchedule(tx, applicationId, this.owner);
   }
 
-  private async recordAnswer(
+  /** Record a funder's answer on a dispatch still waiting for one (also callbacks.ts). */
+  async recordAnswer(
     tx: Executor,
     applicationId: string,
     funderId: string,
@@ -622,11 +622,7 @@ export class DispatchWorkflow {
    * process), an await due at its first deadline, or nothing (the dispatch is over). Returns true
    * when `owner` should take the next step now.
    */
-  private async settleAndSchedule(
-    tx: Executor,
-    applicationId: string,
-    owner: string | null,
-  ): Promise<boolean> {
+  async settleAndSchedule(tx: Executor, applicationId: string, owner: string | null): Promise<boolean> {
     const more = await this.settle(tx, applicationId);
     const row = await store.getDecision(tx, applicationId);
     if (row?.phase !== 'dispatching') {
@@ -671,7 +667,7 @@ export class DispatchWorkflow {
   }
 
   /** Move the application from the dispatches' states. Returns true when another step should run. */
-  private async settle(tx: Executor, applicationId: string): Promise<boolean> {
+  async settle(tx: Executor, applicationId: string): Promise<boolean> {
     const row = await store.getDecision(tx, applicationId, true);
     assert(row, 'a dispatched application has a routing decision');
     const application = await this.deps.intake.get(tx, applicationId);
@@ -751,117 +747,7 @@ export class DispatchWorkflow {
     });
   }
 
-  // ---- the funder's signed callback ----
-
-  /**
-   * Record a decision the funder sends later (POST /v1/funder/decisions). The signature is checked
-   * against the raw body with the funder's webhook secret; the application is found through the
-   * funder's own pseudonymous reference, so another funder's application is simply not found.
-   */
-  async recordCallback(
-    tx: Executor,
-    funderId: string,
-    rawBody: string,
-    signature: string | undefined,
-    body: { applicationRef: string; decision: string },
-  ): Promise<{ applicationId: string; continueDispatch: boolean; status: string }> {
-    const secret = await this.deps.catalog.webhookSecret(tx, funderId);
-    if (!secret)
-      throw new DomainError(
-        'signature_invalid',
-        'the funder has no webhook secret to sign with',
-        'Shoujia-Signature',
-      );
-    const verified = verifySignature(secret, signature, rawBody, this.deps.clock.now());
-    if (!verified.ok) throw new DomainError(verified.code, verified.message, verified.field);
-    const applicationId = await this.deps.sharing.resolveApplicationRef(tx, funderId, body.applicationRef);
-    const dispatch = applicationId ? await store.dispatchTo(tx, applicationId, funderId) : undefined;
-    if (!applicationId || !dispatch)
-      throw new DomainError(
-        'application_not_found',
-        'no application with this reference was sent to you',
-        'applicationRef',
-      );
-    if (
-      (dispatch.decision as { callbackSignature?: string } | null)?.callbackSignature ===
-      verified.value.signature
-    ) {
-      throw new DomainError(
-        'signature_replayed',
-        'this signed callback was received before',
-        'Shoujia-Signature',
-      );
-    }
-    if (dispatch.status !== 'awaiting_callback' && dispatch.status !== 'pending') {
-      throw new DomainError(
-        'decision_already_recorded',
-        `a decision (${dispatch.status}) is already recorded for this application`,
-        'applicationRef',
-      );
-    }
-    const answer = parseAnswer(body);
-    if (answer.kind !== 'approved' && answer.kind !== 'declined')
-      throw new DomainError('invalid_request', 'decision must be approved or declined', 'decision');
-    await this.recordAnswer(
-      tx,
-      applicationId,
-      funderId,
-      dispatch.id,
-      answer,
-      dispatch.attempts,
-      verified.value.signature,
-    );
-    // While a process holds the step (a send still on its way back), it records what follows;
-    // otherwise the next step is recorded here, held by this process, which drives it at once.
-    const step = await store.lockStep(tx, applicationId);
-    const held = step?.owner != null && step.dueAt > this.deps.clock.now();
-    let more = false;
-    if (held) await this.settle(tx, applicationId);
-    else more = await this.settleAndSchedule(tx, applicationId, this.owner);
-    return { applicationId, continueDispatch: more, status: answer.kind };
-  }
-
-  // ---- timers: callbacks never sent, parallel windows, and the sweeper ----
-
-  /**
-   * Time out callbacks never sent within callbackTtlMs (the waterfall continues) and settle
-   * parallel fan-outs whose window is over, one batch each; expireStale() calls it.
-   */
-  async expireAwaiting(): Promise<{ callbacksTimedOut: number; parallelSettled: number }> {
-    const now = this.deps.clock.now();
-    const { db } = this.deps.database;
-    let callbacksTimedOut = 0;
-    for (const stale of await store.staleAwaiting(db, new Date(now.getTime() - this.options.callbackTtlMs))) {
-      const more = await db.transaction(async (tx) => {
-        const dispatch = await store.dispatchTo(tx, stale.applicationId, stale.funderId);
-        if (dispatch?.status !== 'awaiting_callback' && dispatch?.status !== 'pending') return null;
-        // A pending send this old is one no process took up again (rows from before the step machine).
-        await this.recordAnswer(
-          tx,
-          stale.applicationId,
-          stale.funderId,
-          dispatch.id,
-          { kind: 'timeout' },
-          dispatch.attempts,
-          null,
-        );
-        return this.settleAndSchedule(tx, stale.applicationId, this.owner);
-      });
-      if (more === null) continue;
-      callbacksTimedOut++;
-      if (more) await this.drive(stale.applicationId);
-    }
-    // Parallel fan-outs holding an approval whose window is over: keep the best approval so far.
-    let parallelSettled = 0;
-    for (const applicationId of await store.parallelPastWindow(
-      db,
-      new Date(now.getTime() - this.options.parallelWindowMs),
-    )) {
-      await db.transaction((tx) => this.settleAndSchedule(tx, applicationId, null));
-      parallelSettled++;
-    }
-    return { callbacksTimedOut, parallelSettled };
-  }
+  // ---- the sweeper ----
 
   /**
    * Take up every step that is due (at most DISPATCH_SWEEP_BATCH): those of a crashed process once

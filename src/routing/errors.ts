@@ -15,7 +15,6 @@ export const routingErrors = {
     status: 409,
     meaning: 'The application is not waiting for a choice (already sent, decided, or closed).',
   },
-  application_not_approved: { status: 409, meaning: 'Only an approved application can be confirmed.' },
   signature_invalid: {
     status: 401,
     meaning: 'The Shoujia-Signature header is missing, malformed or does not match the body.',

@@ -1,6 +1,6 @@
 // Routing HTTP: offers, the explanation of every product (PIPL art. 24), the borrower's choice and
-// the dispatch it starts, confirmation and abandonment, the funder's signed decision callback, and
-// the trust lever. Thin: the service does the work.
+// the dispatch it starts, confirmation and abandonment (booked by intake's BookingService), the
+// funder's signed decision callback, and the trust lever. Thin: the services do the work.
 import { type Static, Type } from 'typebox';
 import { principalOf } from '../http/auth.ts';
 import type { App } from '../http/app.ts';
@@ -260,7 +260,7 @@ const READERS = [...STAFF, 'borrower'] as const;
 const WRITERS = ['admin', 'system'] as const;
 
 export async function routingRoutes(app: App): Promise<void> {
-  const { routing, intake, database } = app.shoujia;
+  const { routing, booking, intake, database } = app.shoujia;
 
   app.get(
     '/v1/applications/:id/offers',
@@ -390,7 +390,7 @@ export async function routingRoutes(app: App): Promise<void> {
     (request, reply) =>
       write(request, reply, async (tx) => ({
         status: 201,
-        body: await routing.confirm(tx, await intake.getVisible(tx, principalOf(request), request.params.id)),
+        body: await booking.confirm(tx, await intake.getVisible(tx, principalOf(request), request.params.id)),
       })),
   );
 
@@ -410,7 +410,7 @@ export async function routingRoutes(app: App): Promise<void> {
     (request, reply) =>
       write(request, reply, async (tx) => ({
         status: 200,
-        body: await routing.abandon(tx, await intake.getVisible(tx, principalOf(request), request.params.id)),
+        body: await booking.abandon(tx, await intake.getVisible(tx, principalOf(request), request.params.id)),
       })),
   );
 
@@ -427,7 +427,7 @@ export async function routingRoutes(app: App): Promise<void> {
     },
     async (request) => {
       const application = await intake.getVisible(database.db, principalOf(request), request.params.id);
-      const loan = await routing.loan(database.db, application.id);
+      const loan = await booking.loan(database.db, application.id);
       if (!loan) throw new DomainError('not_found', 'no loan is booked for this application', 'id');
       return loan;
     },

@@ -1,7 +1,7 @@
 // Routing's tables: the decision made for each application (score, ranked offers, per-product
 // explanation), dispatches to funders (one per application and funder: the funder-facing
 // idempotency key), per-funder monthly usage (quota and top-band exposure), funder routing
-// settings (trust), each customer's last funder (rotation), and booked loans with their schedule.
+// settings (trust), and each customer's last funder (rotation). Booked loans are intake's.
 import { sql } from 'drizzle-orm';
 import {
   bigint,
@@ -138,31 +138,6 @@ export const routingCustomerFunders = pgTable('routing_customer_funders', {
   funderId: text('funder_id').notNull(),
   bookedAt: timestamp('booked_at', { withTimezone: true, mode: 'date' }).notNull(),
 });
-
-/** One row per application at most: the primary key is what makes a second booking impossible. */
-export const bookedLoans = pgTable(
-  'booked_loans',
-  {
-    applicationId: text('application_id').primaryKey(),
-    id: text('id').notNull().unique(),
-    customerId: text('customer_id').notNull(),
-    funderId: text('funder_id').notNull(),
-    productId: text('product_id').notNull(),
-    principalFen: bigint('principal_fen', { mode: 'number' }).notNull(),
-    termMonths: integer('term_months').notNull(),
-    rateAnnual: doublePrecision('rate_annual').notNull(),
-    method: text('method').notNull(),
-    aprNominal: doublePrecision('apr_nominal').notNull(),
-    aprEffective: doublePrecision('apr_effective').notNull(),
-    schedule: jsonb('schedule').$type<unknown[]>().notNull(),
-    totals: jsonb('totals').$type<Record<string, number>>().notNull(),
-    bookedAt: timestamp('booked_at', { withTimezone: true, mode: 'date' }).notNull(),
-  },
-  (t) => [
-    index('booked_loans_customer').on(t.customerId, t.bookedAt),
-    index('booked_loans_funder').on(t.funderId, t.bookedAt),
-  ],
-);
 
 /** Each distinct compiled catalogue, stored once: decisions point at it instead of copying it. */
 export const routingCatalogVersions = pgTable('routing_catalog_versions', {

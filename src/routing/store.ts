@@ -6,7 +6,6 @@ import type { Executor } from '../db/client.ts';
 import type { SnapshotProduct } from './decide.ts';
 import type { RoutingConfig } from './model.ts';
 import {
-  bookedLoans,
   routingCatalogVersions,
   routingConfig,
   routingCustomerFunders,
@@ -24,7 +23,6 @@ export const EXPIRY_BATCH = 500;
 export type DecisionRow = typeof routingDecisions.$inferSelect;
 export type DispatchRow = typeof routingDispatches.$inferSelect;
 export type StepRow = typeof routingDispatchSteps.$inferSelect;
-export type LoanRow = typeof bookedLoans.$inferSelect;
 export type UsageRow = typeof routingFunderUsage.$inferSelect;
 
 /**
@@ -285,21 +283,6 @@ export async function claimDueSteps(
     rows: Array<{ application_id: string; step: string; attempts: number }>;
   };
   return result.rows.map((r) => ({ applicationId: r.application_id, step: r.step, attempts: r.attempts }));
-}
-
-/** The primary key on application_id is what makes a second booking fail. */
-export async function insertLoan(tx: Executor, row: typeof bookedLoans.$inferInsert): Promise<boolean> {
-  const inserted = await tx
-    .insert(bookedLoans)
-    .values(row)
-    .onConflictDoNothing()
-    .returning({ id: bookedLoans.id });
-  return inserted.length === 1;
-}
-
-export async function loanOf(tx: Executor, applicationId: string): Promise<LoanRow | undefined> {
-  const [row] = await tx.select().from(bookedLoans).where(eq(bookedLoans.applicationId, applicationId));
-  return row;
 }
 
 /** Decisions in a phase since before a time, oldest first, one batch. */
