@@ -4,14 +4,15 @@ import type { AccessEvent } from './access/model.ts';
 import { AccessService } from './access/service.ts';
 import { CATALOG_TOPICS, type CatalogEvent } from './catalog/model.ts';
 import { CatalogService } from './catalog/service.ts';
-import type { Database, Executor } from './db/client.ts';
-import { listenForNotices, NOTICE_CHANNEL, notice } from './db/notices.ts';
+import type { Database } from './db/client.ts';
+import { listenForNotices, NOTICE_CHANNEL } from './db/notices.ts';
 import type { GroupOptions } from './db/statement-groups.ts';
 import { EventBus, Units } from './db/unit-of-work.ts';
 import type { IdentityEvent } from './identity/model.ts';
 import { IdentityService } from './identity/service.ts';
 import { BookingService } from './intake/booking.ts';
 import type { IntakeEvent } from './intake/model.ts';
+import { type FunderDecided, ROUTING_TABLE_TOPICS, type RoutingEvent } from './routing/model.ts';
 import type { SharingEvent } from './sharing/model.ts';
 import { IntakeService } from './intake/service.ts';
 import { type Clock, type IdGenerator, Vault, createIdGenerator, systemClock } from './kernel/index.ts';
@@ -65,7 +66,14 @@ export interface ServiceOptions {
 }
 
 /** Every domain event a module raises (ADR 0069); subscribers are wired below. */
-export type DomainEvents = AccessEvent | CatalogEvent | IdentityEvent | IntakeEvent | SharingEvent;
+export type DomainEvents =
+  | AccessEvent
+  | CatalogEvent
+  | IdentityEvent
+  | IntakeEvent
+  | FunderDecided
+  | RoutingEvent
+  | SharingEvent;
 
 export interface Services {
   database: Database;
@@ -134,7 +142,7 @@ export function createServices(options: ServiceOptions): Services {
       }),
   });
   const routing = new RoutingService(
-    { database: options.database, clock, ids, vault, catalog, identity, intake, sharing, ledger },
+    { database: options.database, clock, ids, vault, catalog, identity, intake, sharing, units },
     options.routing,
   );
   const services: Services = {
@@ -153,7 +161,7 @@ export function createServices(options: ServiceOptions): Services {
     simulation: new SimulationService({ database: options.database, clock, ids }),
     routing,
     // Booking is intake's; routing supplies the approved terms, the cap and its usage accounting.
-    booking: new BookingService({ clock, ids, intake, catalog, ledger, routing: routing.forBooking }),
+    booking: new BookingService({ clock, ids, intake, catalog, units, routing: routing.forBooking }),
     stopHooks: [],
   };
   wireLedger(services);
@@ -230,6 +238,19 @@ function wireLedger(services: Services): void {
   events.on('consent.withdrawn', (unit, { payload }) =>
     ledger.record(unit, { kind: 'consent-withdrawn', ...payload }),
   );
+  events.on('funder.decided', (unit, { payload, customerId, at }) =>
+    ledger.record(unit, {
+      kind: 'decision',
+      funderId: payload.funderId,
+      applicationId: payload.applicationId,
+      decision: payload.decision,
+      ...(customerId ? { customerId } : {}),
+      at,
+    }),
+  );
+  events.on('loan.booked', (unit, { payload, at }) =>
+    ledger.record(unit, { kind: 'booking', ...payload, at }),
+  );
   events.on('funder.exposed', (unit, { exposure, at, receipt }) =>
     receipt.set(ledger.record(unit, { kind: 'exposure', ...exposure, at }).entryId),
   );
@@ -248,27 +269,13 @@ function wireRouting(
 ): void {
   const { routing, events } = services;
   const crossProcess = services.database.url !== undefined;
-  for (const topic of CATALOG_TOPICS)
+  // The compiled table depends on the catalogue and on routing's own levers.
+  for (const topic of [...CATALOG_TOPICS, ...ROUTING_TABLE_TOPICS])
     events.on(topic, (unit) => {
       unit.afterCommit(() => routing.invalidateCatalog());
       // other API processes drop theirs when this transaction commits
       if (crossProcess) unit.notify(NOTICE_CHANNEL, 'catalog');
     });
-  const changes = [[routing, ['setTrust', 'setConfiguration']]] as const;
-  for (const [target, methods] of changes) {
-    for (const method of methods) {
-      const original = (target as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[
-        method
-      ]!.bind(target);
-      (target as unknown as Record<string, unknown>)[method] = async (...args: unknown[]) => {
-        const result = await original(...args);
-        routing.invalidateCatalog();
-        // other API processes drop theirs when this transaction commits (args[0] is its executor)
-        if (crossProcess) await notice(args[0] as Executor, 'catalog');
-        return result;
-      };
-    }
-  }
   if (expireIntervalMs !== undefined) routing.start(expireIntervalMs, onError);
   services.stopHooks.push(() => routing.stop());
 }

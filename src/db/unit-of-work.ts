@@ -424,8 +424,18 @@ export class TransactionUnit extends UnitOfWork {
   constructor(
     bus: EventBus<DomainEvent>,
     readonly tx: Tx,
+    /** joined to a transaction the caller owns (Units.join): it cannot run after-commit hooks */
+    private readonly joined = false,
   ) {
     super(bus);
+  }
+
+  override afterCommit(hook: () => void | Promise<void>): void {
+    assert(
+      !this.joined,
+      "a unit joined to a caller's transaction cannot run after-commit hooks: use Units.run",
+    );
+    super.afterCommit(hook);
   }
 
   /** Write the intents added so far (a later read in `tx` sees them). */
@@ -451,6 +461,15 @@ export class Units {
   /** A unit for one grouped statement (groupedPart): no transaction, no reads. */
   begin(): UnitOfWork {
     return new UnitOfWork(this.bus);
+  }
+
+  /**
+   * A unit inside a transaction the caller opened and commits (the dispatch steps, booking): its
+   * intents are written at flush(), which the caller must call before its transaction ends; it
+   * refuses after-commit hooks, since it cannot know when (or whether) the caller commits.
+   */
+  join(tx: Executor): TransactionUnit {
+    return new TransactionUnit(this.bus, tx as Tx, true);
   }
 
   /** `work` in a transaction with a unit: its intents commit with the transaction, then its hooks run. */

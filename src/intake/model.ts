@@ -66,4 +66,18 @@ export interface ApplicationMoved {
   readonly at: Date;
 }
 
-export type IntakeEvent = ApplicationSubmitted | ApplicationMoved;
+/** A loan was booked through the platform (the ledger records a booking entry). */
+export interface LoanBooked {
+  readonly topic: 'loan.booked';
+  readonly aggregateId: string;
+  readonly payload: {
+    applicationId: string;
+    customerId: string;
+    funderId: string;
+    loanId: string;
+    amountFen: number;
+  };
+  readonly at: Date;
+}
+
+export type IntakeEvent = ApplicationSubmitted | ApplicationMoved | LoanBooked;

@@ -11,7 +11,6 @@ import {
   type StoredResponse,
 } from '../db/idempotency.ts';
 import { type LookupRef, Lookups } from '../db/lookups.ts';
-import { emit } from '../db/outbox.ts';
 import { type GroupOptions, runPart, StatementGroups } from '../db/statement-groups.ts';
 import {
   groupedAnswer,
@@ -436,14 +435,22 @@ export class IntakeService {
       ...(change.score === undefined ? {} : { score: change.score }),
     });
     if (!row) throw new DomainError('conflict', 'the application changed concurrently; retry');
-    await store.recordEvent(tx, {
+    // The history row and the event go through a unit joined to the caller's transaction.
+    const unit = this.deps.units.join(tx);
+    store.insertEvent(unit, {
       applicationId: id,
       fromStatus: current.status,
       toStatus: to,
       reason: change.reason ?? null,
       at: now,
     });
-    await emit(tx, this.deps.clock, `application.${to}`, id, { applicationId: id, from: current.status, to });
+    unit.publish({
+      topic: `application.${to as Exclude<ApplicationStatus, 'submitted'>}`,
+      aggregateId: id,
+      payload: { applicationId: id, from: current.status, to },
+      at: now,
+    } satisfies ApplicationMoved);
+    await unit.flush();
     return toApplication(row);
   }
 }

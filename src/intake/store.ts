@@ -58,10 +58,6 @@ export async function moveApplication(
   return row;
 }
 
-export async function recordEvent(tx: Executor, row: Omit<EventRow, 'seq'>): Promise<void> {
-  await tx.insert(applicationEvents).values(row);
-}
-
 /** The primary key on application_id is what makes a second booking fail. */
 export async function insertLoan(tx: Executor, row: typeof bookedLoans.$inferInsert): Promise<boolean> {
   const inserted = await tx

@@ -62,7 +62,7 @@ describe.each(ENGINES)('sharing gateway on %s', (engine) => {
   ) =>
     services.units.run(async (unit) => {
       const consent = await services.identity.requireLiveConsent(unit.tx, customerId, funderId);
-      return services.sharing.share(unit, { consent, funderId, stage, applicationId });
+      return services.sharing.share(unit.tx, { consent, funderId, stage, applicationId });
     });
 
   it('shares the minimum, hashes what it shares, and records the exposure in the ledger', async () => {
@@ -164,7 +164,7 @@ describe.each(ENGINES)('sharing gateway on %s', (engine) => {
     // a consent obtained earlier and withdrawn since
     await expect(
       services.units.run((unit) =>
-        services.sharing.share(unit, {
+        services.sharing.share(unit.tx, {
           consent,
           funderId: 'bank-a',
           stage: 'application',
@@ -176,7 +176,7 @@ describe.each(ENGINES)('sharing gateway on %s', (engine) => {
     const forB = await services.identity.requireLiveConsent(database.db, application.customerId, 'bank-b');
     await expect(
       services.units.run((unit) =>
-        services.sharing.share(unit, {
+        services.sharing.share(unit.tx, {
           consent: forB,
           funderId: 'bank-a',
           stage: 'application',
@@ -188,7 +188,7 @@ describe.each(ENGINES)('sharing gateway on %s', (engine) => {
     const forged = { ...forB, funderId: 'bank-c' } as LiveConsent;
     await expect(
       services.units.run((unit) =>
-        services.sharing.share(unit, {
+        services.sharing.share(unit.tx, {
           consent: forged,
           funderId: 'bank-c',
           stage: 'application',
@@ -256,7 +256,7 @@ describe.each(ENGINES)('sharing gateway on %s', (engine) => {
     await expect(
       strict.units.run(async (unit) => {
         const consent = await strict.identity.requireLiveConsent(unit.tx, other.customerId, 'bank-c');
-        return strict.sharing.share(unit, {
+        return strict.sharing.share(unit.tx, {
           consent,
           funderId: 'bank-c',
           stage: 'application',

@@ -128,7 +128,7 @@ describe.each(ENGINES)('sharing routes on %s', (engine) => {
     });
     const shared = await services.units.run(async (unit) => {
       const consent = await services.identity.requireLiveConsent(unit.tx, application.customerId, 'bank-a');
-      return services.sharing.share(unit, {
+      return services.sharing.share(unit.tx, {
         consent,
         funderId: 'bank-a',
         stage: 'application',

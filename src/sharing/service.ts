@@ -7,7 +7,7 @@ import type { LiveConsent } from '../identity/model.ts';
 import type { FunderExposed } from './model.ts';
 import type { IdentityService } from '../identity/service.ts';
 import type { IntakeService } from '../intake/service.ts';
-import { Receipt, type TransactionUnit, type UnitOfWork, type Units } from '../db/unit-of-work.ts';
+import { Receipt, type UnitOfWork, type Units } from '../db/unit-of-work.ts';
 import {
   type Clock,
   type IdGenerator,
@@ -114,11 +114,11 @@ export class SharingService {
   /**
    * Build the payload for one funder at one stage, record the exposure in the ledger and the share
    * register, and return it for sending. Runs in the caller's unit: if the send is rolled back, so
-   * is the receipt. Raises funder.exposed (the ledger records it). Without a live consent:
+   * is the receipt. Raises funder.exposed (the ledger records it) in a unit joined to `tx`. Without a live consent:
    * consent_missing, nothing leased, nothing recorded.
    */
-  async share(unit: TransactionUnit, request: ShareRequest): Promise<ShareResult> {
-    const tx = unit.tx;
+  async share(tx: Executor, request: ShareRequest): Promise<ShareResult> {
+    const unit = this.deps.units.join(tx);
     const { consent, funderId, stage, applicationId } = request;
     assert(STAGES.includes(stage), `unknown stage ${stage}`);
     const application = await this.deps.intake.get(tx, applicationId);
@@ -218,6 +218,7 @@ export class SharingService {
       exposureEntryId: entryId,
       sharedAt: now,
     });
+    await unit.flush();
     return {
       payload,
       payloadHash,
