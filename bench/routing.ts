@@ -247,9 +247,9 @@ async function measureHttp(
   try {
     const catalog = randomCatalog(SEED, 50, 10);
     let products = 0;
-    await database.db.transaction(async (tx) => {
+    await services.units.run(async (unit) => {
       for (const f of catalog.funders) {
-        await services.catalog.createFunder(tx, {
+        await services.catalog.createFunder(unit, {
           id: f.id,
           name: f.id,
           type: 'bank',
@@ -259,7 +259,7 @@ async function measureHttp(
         });
         for (const p of catalog.products.filter((x) => x.funderId === f.id && x.status === 'active')) {
           try {
-            await services.catalog.createProduct(tx, f.id, { ...p, name: p.id });
+            await services.catalog.createProduct(unit, f.id, { ...p, name: p.id });
             products++;
           } catch {
             // the pricing vetter refuses a product whose cheapest loan is above the cap: skip it

@@ -1,12 +1,19 @@
 // The composition root: one place that builds every service from its dependencies. The HTTP app,
 // the CLI and the tests all start here, so they run the same wiring.
+import type { AccessEvent } from './access/model.ts';
 import { AccessService } from './access/service.ts';
+import { CATALOG_TOPICS, type CatalogEvent } from './catalog/model.ts';
 import { CatalogService } from './catalog/service.ts';
-import type { Database, Executor } from './db/client.ts';
-import { listenForNotices, notice } from './db/notices.ts';
+import type { Database } from './db/client.ts';
+import { listenForNotices, NOTICE_CHANNEL } from './db/notices.ts';
 import type { GroupOptions } from './db/statement-groups.ts';
+import { EventBus, Units } from './db/unit-of-work.ts';
+import type { IdentityEvent } from './identity/model.ts';
 import { IdentityService } from './identity/service.ts';
 import { BookingService } from './intake/booking.ts';
+import type { IntakeEvent } from './intake/model.ts';
+import { type FunderDecided, ROUTING_TABLE_TOPICS, type RoutingEvent } from './routing/model.ts';
+import type { SharingEvent } from './sharing/model.ts';
 import { IntakeService } from './intake/service.ts';
 import { type Clock, type IdGenerator, Vault, createIdGenerator, systemClock } from './kernel/index.ts';
 import { LedgerService } from './ledger/service.ts';
@@ -58,8 +65,21 @@ export interface ServiceOptions {
   onRoutingError?: (error: unknown) => void;
 }
 
+/** Every domain event a module raises (ADR 0069); subscribers are wired below. */
+export type DomainEvents =
+  | AccessEvent
+  | CatalogEvent
+  | IdentityEvent
+  | IntakeEvent
+  | FunderDecided
+  | RoutingEvent
+  | SharingEvent;
+
 export interface Services {
   database: Database;
+  /** opens units of work: every write that raises events goes through one */
+  units: Units;
+  events: EventBus<DomainEvents>;
   clock: Clock;
   ids: IdGenerator;
   vault: Vault;
@@ -84,6 +104,8 @@ export function createServices(options: ServiceOptions): Services {
   const ids = options.ids ?? createIdGenerator(clock);
   const vault = new Vault(options.masterKey);
   const base = { clock, ids, vault, masterKey: options.masterKey };
+  const events = new EventBus<DomainEvents>();
+  const units = new Units(options.database.db, events);
   const identity = new IdentityService(base);
   const ledgerOrigin = options.ledgerOrigin ?? 'shoujia.local/ledger';
   // One pseudonymiser for the sharing gateway's payloads and the ledger's funder-facing entries:
@@ -97,7 +119,7 @@ export function createServices(options: ServiceOptions): Services {
     origin: ledgerOrigin,
     blinding: pseudonyms,
   });
-  const intake = new IntakeService({ ...base, identity, grouping: options.submissionGrouping });
+  const intake = new IntakeService({ ...base, identity, units, grouping: options.submissionGrouping });
   const catalog = new CatalogService(base);
   // Quotes and product vetting use routing's configured cap, read in the caller's transaction
   // (ADR 0065); routing is built below, so the source looks it up when called.
@@ -111,7 +133,7 @@ export function createServices(options: ServiceOptions): Services {
     ...base,
     identity,
     intake,
-    ledger,
+    units,
     relay:
       options.relayProvider ??
       new PoolRelayProvider(clock, {
@@ -120,11 +142,13 @@ export function createServices(options: ServiceOptions): Services {
       }),
   });
   const routing = new RoutingService(
-    { database: options.database, clock, ids, vault, catalog, identity, intake, sharing, ledger },
+    { database: options.database, clock, ids, vault, catalog, identity, intake, sharing, units },
     options.routing,
   );
   const services: Services = {
     database: options.database,
+    units,
+    events,
     ...base,
     ledgerOrigin,
     access: new AccessService({ ...base, keyCacheMs: options.apiKeyCacheMs }),
@@ -137,7 +161,7 @@ export function createServices(options: ServiceOptions): Services {
     simulation: new SimulationService({ database: options.database, clock, ids }),
     routing,
     // Booking is intake's; routing supplies the approved terms, the cap and its usage accounting.
-    booking: new BookingService({ clock, ids, intake, catalog, ledger, routing: routing.forBooking }),
+    booking: new BookingService({ clock, ids, intake, catalog, units, routing: routing.forBooking }),
     stopHooks: [],
   };
   wireLedger(services);
@@ -158,13 +182,9 @@ export function createServices(options: ServiceOptions): Services {
  * and key revocations made elsewhere reach this process's caches when they commit.
  */
 function wireNotices(services: Services, enabled: boolean, onError?: (error: unknown) => void): void {
-  const { database, access, routing } = services;
+  const { database, access, routing, events } = services;
   if (!database.url) return;
-  const revoke = access.revoke.bind(access);
-  access.revoke = async (tx, keyId) => {
-    await revoke(tx, keyId);
-    await notice(tx, `key:${keyId}`);
-  };
+  events.on('api-key.revoked', (unit, { payload }) => unit.notify(NOTICE_CHANNEL, `key:${payload.keyId}`));
   if (!enabled) return;
   const listener = listenForNotices(
     database.url,
@@ -185,28 +205,26 @@ function wireNotices(services: Services, enabled: boolean, onError?: (error: unk
 }
 
 /**
- * The ledger records origination and consent in the same transaction as the change it records:
- * intake's origination hook, and identity's consent calls wrapped here so identity stays unaware
- * of the ledger (dependencies point downward).
+ * The ledger records what other modules raise, in the same unit of work as the change it records
+ * (ADR 0069): origination (only when the submission created the customer) and consent.
  */
 function wireLedger(services: Services): void {
-  const { ledger, identity, intake } = services;
-  intake.onOrigination((event) =>
-    ledger.appendStatement(
+  const { ledger, events } = services;
+  events.on('application.submitted', (unit, event) =>
+    ledger.record(
+      unit,
       {
         kind: 'origination',
-        customerId: event.customerId,
-        applicationId: event.applicationId,
-        channel: event.channel,
+        customerId: event.customer.drawnId,
+        applicationId: event.application.id,
+        channel: event.application.channel,
         at: event.at,
       },
       event.customer.created,
     ),
   );
-  const grantConsent = identity.grantConsent.bind(identity);
-  identity.grantConsent = async (tx, input) => {
-    const consent = await grantConsent(tx, input);
-    await ledger.append(tx, {
+  events.on('consent.granted', (unit, { consent }) =>
+    ledger.record(unit, {
       kind: 'consent-granted',
       customerId: consent.customerId,
       funderId: consent.funderId,
@@ -215,16 +233,27 @@ function wireLedger(services: Services): void {
       dataCategories: consent.dataCategories,
       textVersionHash: consent.textVersionHash,
       at: consent.grantedAt,
-    });
-    return consent;
-  };
-  const withdrawConsent = identity.withdrawConsent.bind(identity);
-  identity.withdrawConsent = async (tx, customerId, funderId) => {
-    const withdrawnCount = await withdrawConsent(tx, customerId, funderId);
-    if (withdrawnCount > 0)
-      await ledger.append(tx, { kind: 'consent-withdrawn', customerId, funderId, withdrawnCount });
-    return withdrawnCount;
-  };
+    }),
+  );
+  events.on('consent.withdrawn', (unit, { payload }) =>
+    ledger.record(unit, { kind: 'consent-withdrawn', ...payload }),
+  );
+  events.on('funder.decided', (unit, { payload, customerId, at }) =>
+    ledger.record(unit, {
+      kind: 'decision',
+      funderId: payload.funderId,
+      applicationId: payload.applicationId,
+      decision: payload.decision,
+      ...(customerId ? { customerId } : {}),
+      at,
+    }),
+  );
+  events.on('loan.booked', (unit, { payload, at }) =>
+    ledger.record(unit, { kind: 'booking', ...payload, at }),
+  );
+  events.on('funder.exposed', (unit, { exposure, at, receipt }) =>
+    receipt.set(ledger.record(unit, { kind: 'exposure', ...exposure, at }).entryId),
+  );
 }
 
 /**
@@ -238,26 +267,15 @@ function wireRouting(
   expireIntervalMs: number | undefined,
   onError?: (error: unknown) => void,
 ): void {
-  const { catalog, routing } = services;
+  const { routing, events } = services;
   const crossProcess = services.database.url !== undefined;
-  const changes = [
-    [catalog, ['createFunder', 'setFunderStatus', 'createProduct', 'createContract']],
-    [routing, ['setTrust', 'setConfiguration']],
-  ] as const;
-  for (const [target, methods] of changes) {
-    for (const method of methods) {
-      const original = (target as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[
-        method
-      ]!.bind(target);
-      (target as unknown as Record<string, unknown>)[method] = async (...args: unknown[]) => {
-        const result = await original(...args);
-        routing.invalidateCatalog();
-        // other API processes drop theirs when this transaction commits (args[0] is its executor)
-        if (crossProcess) await notice(args[0] as Executor, 'catalog');
-        return result;
-      };
-    }
-  }
+  // The compiled table depends on the catalogue and on routing's own levers.
+  for (const topic of [...CATALOG_TOPICS, ...ROUTING_TABLE_TOPICS])
+    events.on(topic, (unit) => {
+      unit.afterCommit(() => routing.invalidateCatalog());
+      // other API processes drop theirs when this transaction commits
+      if (crossProcess) unit.notify(NOTICE_CHANNEL, 'catalog');
+    });
   if (expireIntervalMs !== undefined) routing.start(expireIntervalMs, onError);
   services.stopHooks.push(() => routing.stop());
 }

@@ -12,3 +12,13 @@ export interface Principal {
 
 /** What a route accepts: 'public' needs no key. */
 export type RouteRole = Role | 'public';
+
+/** A key was revoked: every API process must stop trusting it (services.ts sends the notice). */
+export interface KeyRevoked {
+  readonly topic: 'api-key.revoked';
+  readonly aggregateId: string;
+  readonly payload: { keyId: string };
+  readonly at: Date;
+}
+
+export type AccessEvent = KeyRevoked;

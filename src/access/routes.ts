@@ -93,8 +93,8 @@ export async function accessRoutes(app: App): Promise<void> {
       },
     },
     (request, reply) =>
-      write(request, reply, async (tx) => {
-        await access.revoke(tx, request.params.id);
+      write(request, reply, async (_tx, unit) => {
+        await access.revoke(unit, request.params.id);
         return { status: 200, body: { id: request.params.id, revoked: true } };
       }),
   );

@@ -1,9 +1,10 @@
 // API keys: "sj_<random>" secrets shown once; only SHA-256(secret) is stored.
 import { randomBytes } from 'node:crypto';
 import type { Executor } from '../db/client.ts';
+import type { TransactionUnit } from '../db/unit-of-work.ts';
 import { type Clock, type IdGenerator, assert, sha256Hex } from '../kernel/index.ts';
 import { DomainError } from './errors.ts';
-import type { Principal, Role } from './model.ts';
+import type { KeyRevoked, Principal, Role } from './model.ts';
 import {
   hasLiveKeyWithRole,
   insertApiKey,
@@ -101,10 +102,17 @@ export class AccessService {
     return principal;
   }
 
-  async revoke(tx: Executor, keyId: string): Promise<void> {
-    if (!(await revokeKey(tx, keyId, this.deps.clock.now())))
-      throw new DomainError('not_found', 'no such key', 'keyId');
+  /** Revoke a key; raises api-key.revoked (other API processes forget it when it commits). */
+  async revoke(unit: TransactionUnit, keyId: string): Promise<void> {
+    const at = this.deps.clock.now();
+    if (!(await revokeKey(unit.tx, keyId, at))) throw new DomainError('not_found', 'no such key', 'keyId');
     this.forget(keyId);
+    unit.publish({
+      topic: 'api-key.revoked',
+      aggregateId: keyId,
+      payload: { keyId },
+      at,
+    } satisfies KeyRevoked);
   }
 
   /** Forget every verified key (the notices from other processes may have been missed). */

@@ -1,7 +1,7 @@
 // The demo catalogue: ten funders of mixed types and licences, three or more products each, with
 // contracts. Rates sit inside the 24% cap; local banks are licensed only in their home province
 // (银保监办发〔2021〕24号 art. 5). Seeding is idempotent: an existing funder is left as it is.
-import type { Executor } from '../db/client.ts';
+import type { TransactionUnit } from '../db/unit-of-work.ts';
 import type { ContractTerms, FeeLine, FunderType, RepaymentMethod } from './model.ts';
 import type { CatalogService, ProductInput } from './service.ts';
 
@@ -173,14 +173,15 @@ function productsFor(f: DemoFunder): ProductInput[] {
 }
 
 export async function seedDemoCatalog(
-  tx: Executor,
+  unit: TransactionUnit,
   catalog: CatalogService,
 ): Promise<{ funders: number; products: number }> {
+  const tx = unit.tx;
   let funders = 0;
   let productCount = 0;
   for (const f of DEMO_FUNDERS) {
     if (await catalog.getFunder(tx, f.id)) continue;
-    await catalog.createFunder(tx, {
+    await catalog.createFunder(unit, {
       id: f.id,
       name: f.name,
       type: f.type,
@@ -189,10 +190,10 @@ export async function seedDemoCatalog(
       monthlyQuotaFen: f.quotaFen,
     });
     for (const product of productsFor(f)) {
-      await catalog.createProduct(tx, f.id, product);
+      await catalog.createProduct(unit, f.id, product);
       productCount++;
     }
-    await catalog.createContract(tx, f.id, CONTRACT);
+    await catalog.createContract(unit, f.id, CONTRACT);
     funders++;
   }
   return { funders, products: productCount };

@@ -80,3 +80,32 @@ export interface Contract {
   effectiveTo: Date | null;
   createdAt: Date;
 }
+
+/** What changes the catalogue (routing recompiles its table when one commits: ADR 0069). */
+export type CatalogEvent =
+  | { topic: 'funder.created'; aggregateId: string; payload: { funderId: string }; at: Date }
+  | {
+      topic: 'funder.status_changed';
+      aggregateId: string;
+      payload: { funderId: string; status: string };
+      at: Date;
+    }
+  | {
+      topic: 'product.created';
+      aggregateId: string;
+      payload: { funderId: string; productId: string };
+      at: Date;
+    }
+  | {
+      topic: 'contract.created';
+      aggregateId: string;
+      payload: { funderId: string; contractId: string };
+      at: Date;
+    };
+
+export const CATALOG_TOPICS = [
+  'funder.created',
+  'funder.status_changed',
+  'product.created',
+  'contract.created',
+] as const;

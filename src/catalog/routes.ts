@@ -185,9 +185,9 @@ export async function catalogRoutes(app: App): Promise<void> {
       },
     },
     (request, reply) =>
-      write(request, reply, async (tx) => ({
+      write(request, reply, async (_tx, unit) => ({
         status: 201,
-        body: await catalog.createFunder(tx, request.body),
+        body: await catalog.createFunder(unit, request.body),
       })),
   );
 
@@ -241,9 +241,9 @@ export async function catalogRoutes(app: App): Promise<void> {
       },
     },
     (request, reply) =>
-      write(request, reply, async (tx) => ({
+      write(request, reply, async (_tx, unit) => ({
         status: 200,
-        body: await catalog.setFunderStatus(tx, request.params.funderId, request.body.status),
+        body: await catalog.setFunderStatus(unit, request.params.funderId, request.body.status),
       })),
   );
 
@@ -260,9 +260,9 @@ export async function catalogRoutes(app: App): Promise<void> {
       },
     },
     (request, reply) =>
-      write(request, reply, async (tx) => ({
+      write(request, reply, async (_tx, unit) => ({
         status: 201,
-        body: await catalog.createProduct(tx, request.params.funderId, request.body),
+        body: await catalog.createProduct(unit, request.params.funderId, request.body),
       })),
   );
 
@@ -320,9 +320,9 @@ export async function catalogRoutes(app: App): Promise<void> {
       },
     },
     (request, reply) =>
-      write(request, reply, async (tx) => ({
+      write(request, reply, async (_tx, unit) => ({
         status: 201,
-        body: await catalog.createContract(tx, request.params.funderId, request.body),
+        body: await catalog.createContract(unit, request.params.funderId, request.body),
       })),
   );
 

@@ -1,13 +1,14 @@
 // Catalog use cases: funders, products and contracts. Product creation is where a product whose
 // cheapest configuration already breaks the cost cap is refused (through the pricing core).
 import type { Executor } from '../db/client.ts';
-import { emit } from '../db/outbox.ts';
+import type { TransactionUnit } from '../db/unit-of-work.ts';
 import type { Principal } from '../access/model.ts';
 import { canSeeFunder, isStaff } from '../access/visibility.ts';
 import type { Clock, IdGenerator, Vault } from '../kernel/index.ts';
 import { DomainError } from './errors.ts';
 import { lookupRegion } from '../identity/regions.ts';
 import type {
+  CatalogEvent,
   Contract,
   ContractTerms,
   FeeLine,
@@ -112,7 +113,9 @@ export class CatalogService {
     this.vetProduct = vetter;
   }
 
-  async createFunder(tx: Executor, input: FunderInput): Promise<Funder> {
+  /** Add a funder; raises funder.created. */
+  async createFunder(unit: TransactionUnit, input: FunderInput): Promise<Funder> {
+    const tx = unit.tx;
     checkRegionPrefixes(input.licensedRegions);
     const now = this.deps.clock.now();
     const inserted = await insertFunder(tx, {
@@ -131,15 +134,32 @@ export class CatalogService {
       updatedAt: now,
     });
     if (!inserted) throw new DomainError('funder_exists', `funder ${input.id} exists`, 'id');
-    await emit(tx, this.deps.clock, 'funder.created', input.id, { funderId: input.id });
+    this.changed(unit, {
+      topic: 'funder.created',
+      aggregateId: input.id,
+      payload: { funderId: input.id },
+      at: now,
+    });
     return toFunder(inserted);
   }
 
-  async setFunderStatus(tx: Executor, funderId: string, status: FunderStatus): Promise<Funder> {
-    const row = await updateFunderStatus(tx, funderId, status, this.deps.clock.now());
+  /** Activate or suspend a funder; raises funder.status_changed. */
+  async setFunderStatus(unit: TransactionUnit, funderId: string, status: FunderStatus): Promise<Funder> {
+    const at = this.deps.clock.now();
+    const row = await updateFunderStatus(unit.tx, funderId, status, at);
     if (!row) throw new DomainError('funder_not_found', `no funder ${funderId}`, 'funderId');
-    await emit(tx, this.deps.clock, 'funder.status_changed', funderId, { funderId, status });
+    this.changed(unit, {
+      topic: 'funder.status_changed',
+      aggregateId: funderId,
+      payload: { funderId, status },
+      at,
+    });
     return toFunder(row);
+  }
+
+  /** Every catalogue change is an event (routing's compiled table listens: services.ts). */
+  private changed(unit: TransactionUnit, event: CatalogEvent): void {
+    unit.publish(event);
   }
 
   async getFunder(tx: Executor, funderId: string): Promise<Funder | undefined> {
@@ -174,7 +194,9 @@ export class CatalogService {
     return (await listFunderRows(tx, page)).map(toFunder);
   }
 
-  async createProduct(tx: Executor, funderId: string, input: ProductInput): Promise<Product> {
+  /** Add a product (vetted against the cost cap); raises product.created. */
+  async createProduct(unit: TransactionUnit, funderId: string, input: ProductInput): Promise<Product> {
+    const tx = unit.tx;
     if (!(await this.getFunder(tx, funderId)))
       throw new DomainError('funder_not_found', `no funder ${funderId}`, 'funderId');
     if (input.minAmountFen > input.maxAmountFen)
@@ -216,6 +238,12 @@ export class CatalogService {
     };
     const inserted = await insertProduct(tx, row);
     if (!inserted) throw new DomainError('product_invalid', `product ${row.id} exists`, 'id');
+    this.changed(unit, {
+      topic: 'product.created',
+      aggregateId: row.id,
+      payload: { funderId, productId: row.id },
+      at: row.createdAt,
+    });
     return toProduct(inserted);
   }
 
@@ -231,12 +259,14 @@ export class CatalogService {
     return row ? toProduct(row) : undefined;
   }
 
+  /** Put a new contract in force (ending the current one); raises contract.created. */
   async createContract(
-    tx: Executor,
+    unit: TransactionUnit,
     funderId: string,
     terms: ContractTerms,
     effectiveFrom?: Date,
   ): Promise<Contract> {
+    const tx = unit.tx;
     if (!(await this.getFunder(tx, funderId)))
       throw new DomainError('funder_not_found', `no funder ${funderId}`, 'funderId');
     const now = this.deps.clock.now();
@@ -252,6 +282,12 @@ export class CatalogService {
       createdAt: now,
     };
     await insertContract(tx, contract);
+    this.changed(unit, {
+      topic: 'contract.created',
+      aggregateId: contract.id,
+      payload: { funderId, contractId: contract.id },
+      at: now,
+    });
     return contract;
   }
 

@@ -1,11 +1,13 @@
 // Idempotent writes (STYLE §3): the idempotency record and the write commit in one transaction.
 // Same key + same body → the first answer again; same key + different body → idempotency_key_reused.
 // A rejected request rolls back entirely, key included, so a corrected retry may reuse the key.
+import type { LookupRef, Lookups } from './lookups.ts';
+import type { JsonWith, TransactionUnit, UnitOfWork, Units } from './unit-of-work.ts';
 import { plainSql } from './render.ts';
 import { and, eq, type SQL, sql } from 'drizzle-orm';
 import { canonicalJson, type Clock, sha256Hex } from '../kernel/index.ts';
 import { DomainError } from './errors.ts';
-import type { Db, Tx } from './client.ts';
+import type { Tx } from './client.ts';
 import { idempotencyKeys } from './infra-schema.ts';
 
 export const IDEMPOTENCY_KEY_MAX_LENGTH = 200;
@@ -47,23 +49,6 @@ export function recordLookup(scope: string, key: string): SQL {
     FROM idempotency_keys WHERE scope = ${scope} AND key = ${key})`;
 }
 
-/**
- * The INSERT of a finished record, to run inside the write's own statement. It has no ON CONFLICT:
- * a concurrent request that claimed the key first makes the whole statement fail with a unique
- * violation (`isClaimConflict`), so nothing of the loser is written, and the caller replays.
- */
-export function recordInsert(
-  scope: string,
-  key: string,
-  hash: string,
-  status: number,
-  body: SQL,
-  at: Date,
-): SQL {
-  return plainSql`INSERT INTO idempotency_keys (scope, key, request_hash, response_status, response_body, created_at)
-    VALUES (${scope}, ${key}, ${hash}, ${status}, ${body}, ${at.toISOString()}::timestamptz)`;
-}
-
 export function isClaimConflict(error: unknown): boolean {
   const e = error as { code?: unknown; constraint?: unknown } | null;
   return e?.code === '23505' && e.constraint === 'idempotency_keys_scope_key_pk';
@@ -87,14 +72,15 @@ async function rows(tx: Tx, query: ReturnType<typeof sql>): Promise<unknown[]> {
 }
 
 export async function withIdempotency<T>(
-  db: Db,
+  units: Units,
   clock: Clock,
   scope: string,
   key: string,
   hash: string,
-  work: (tx: Tx) => Promise<{ status: number; body: T }>,
+  work: (tx: Tx, unit: TransactionUnit) => Promise<{ status: number; body: T }>,
 ): Promise<StoredResponse<T>> {
-  return db.transaction(async (tx) => {
+  return units.run(async (unit) => {
+    const tx = unit.tx;
     // Raw SQL for the two statements every idempotent write makes: drizzle's builder showed up in
     // the submit path's profile (docs/notes/routing.md, performance pass).
     const inserted = await rows(
@@ -115,11 +101,40 @@ export async function withIdempotency<T>(
         hash,
       );
     }
-    const result = await work(tx);
+    const result = await work(tx, unit);
     await tx.execute(
       sql`UPDATE idempotency_keys SET response_status = ${result.status},
           response_body = ${JSON.stringify(result.body)}::jsonb WHERE scope = ${scope} AND key = ${key}`,
     );
     return { ...result, replayed: false };
+  });
+}
+
+/** The record for (scope, key), read with a write's other lookups (ADR 0069). */
+export function lookupRecord(
+  lookups: Lookups,
+  scope: string,
+  key: string,
+): LookupRef<IdempotencyRecord | null> {
+  return lookups.custom(recordLookup(scope, key), (value) => (value ?? null) as IdempotencyRecord | null);
+}
+
+/**
+ * The finished record as an intent of the write's own unit (no ON CONFLICT: a concurrent claim of
+ * the key fails the whole unit with a unique violation, `isClaimConflict`, and the caller replays).
+ * Units holding the same key never share a grouped statement.
+ */
+export function recordIntent(
+  unit: UnitOfWork,
+  record: { scope: string; key: string; hash: string; status: number; body: JsonWith; at: Date },
+): void {
+  unit.conflictsOn(`idempotency:${record.scope}\u0000${record.key}`);
+  unit.insert(idempotencyKeys, {
+    scope: record.scope,
+    key: record.key,
+    requestHash: record.hash,
+    responseStatus: record.status,
+    responseBody: record.body,
+    createdAt: record.at,
   });
 }

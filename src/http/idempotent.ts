@@ -1,14 +1,15 @@
-// Route helper for writes: reads Idempotency-Key, runs the work in one transaction with the
-// idempotency record, and replays the first answer for a repeat (STYLE §3).
+// Route helper for writes: reads Idempotency-Key, runs the work in one unit of work (a transaction,
+// ADR 0069) with the idempotency record, and replays the first answer for a repeat (STYLE §3).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Tx } from '../db/client.ts';
+import type { TransactionUnit } from '../db/unit-of-work.ts';
 import { checkIdempotencyKey, requestHash, withIdempotency } from '../db/idempotency.ts';
 import { principalOf } from './auth.ts';
 
 export async function idempotentWrite<T>(
   request: FastifyRequest,
   reply: FastifyReply,
-  work: (tx: Tx) => Promise<{ status: number; body: T }>,
+  work: (tx: Tx, unit: TransactionUnit) => Promise<{ status: number; body: T }>,
 ): Promise<T> {
   const services = request.server.shoujia;
   const key = checkIdempotencyKey(request.headers['idempotency-key']);
@@ -17,7 +18,7 @@ export async function idempotentWrite<T>(
     body: request.body,
   });
   const result = await withIdempotency(
-    services.database.db,
+    services.units,
     services.clock,
     principalOf(request).keyId,
     key,
@@ -33,10 +34,10 @@ export async function idempotentWrite<T>(
 export async function write<T>(
   request: FastifyRequest,
   reply: FastifyReply,
-  work: (tx: Tx) => Promise<{ status: number; body: T }>,
+  work: (tx: Tx, unit: TransactionUnit) => Promise<{ status: number; body: T }>,
 ): Promise<T> {
   if (request.headers['idempotency-key'] !== undefined) return idempotentWrite(request, reply, work);
-  const result = await request.server.shoujia.database.db.transaction(work);
+  const result = await request.server.shoujia.units.run((unit) => work(unit.tx, unit));
   reply.status(result.status);
   return result.body;
 }

@@ -100,12 +100,13 @@ export async function startServer(
       logger.error({ err: error }, 'simulation runner failed; retrying on the next tick'),
   });
   let adminKey = config.bootstrapAdminKey;
-  await database.db.transaction(async (tx) => {
+  await services.units.run(async (unit) => {
+    const tx = unit.tx;
     if (config.bootstrapAdminKey) await services.access.ensureBootstrapAdmin(tx, config.bootstrapAdminKey);
     if (options.demo) {
       adminKey ??= demoAdminKey(config.masterKey);
       await services.access.ensureBootstrapAdmin(tx, adminKey);
-      const seeded = await seedDemoCatalog(tx, services.catalog);
+      const seeded = await seedDemoCatalog(unit, services.catalog);
       logger.info(seeded, 'demo catalogue ready');
     }
   });

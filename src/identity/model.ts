@@ -37,3 +37,22 @@ declare const liveConsentBrand: unique symbol;
  * payload: sharing without consent does not type-check.
  */
 export type LiveConsent = Consent & { readonly [liveConsentBrand]: true };
+
+/** Raised when a customer grants a funder consent (the ledger records it: ADR 0069). */
+export interface ConsentGranted {
+  readonly topic: 'consent.granted';
+  readonly aggregateId: string;
+  readonly payload: { consentId: string; customerId: string; funderId: string; purpose: string };
+  readonly at: Date;
+  readonly consent: Consent;
+}
+
+/** Raised when a customer withdraws the live consents to one funder (none withdrawn: not raised). */
+export interface ConsentWithdrawn {
+  readonly topic: 'consent.withdrawn';
+  readonly aggregateId: string;
+  readonly payload: { customerId: string; funderId: string; withdrawnCount: number };
+  readonly at: Date;
+}
+
+export type IdentityEvent = ConsentGranted | ConsentWithdrawn;

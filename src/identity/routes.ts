@@ -51,12 +51,12 @@ export async function identityRoutes(app: App): Promise<void> {
       },
     },
     (request, reply) =>
-      write(request, reply, async (tx) => {
+      write(request, reply, async (tx, unit) => {
         const application = await intake.getVisible(tx, principalOf(request), request.params.id);
         if (!(await catalog.getFunder(tx, request.body.funderId))) {
           throw new DomainError('funder_not_found', `no funder ${request.body.funderId}`, 'funderId');
         }
-        const consent = await identity.grantConsent(tx, {
+        const consent = await identity.grantConsent(unit, {
           ...request.body,
           customerId: application.customerId,
         });
@@ -81,9 +81,13 @@ export async function identityRoutes(app: App): Promise<void> {
       },
     },
     (request, reply) =>
-      write(request, reply, async (tx) => {
+      write(request, reply, async (tx, unit) => {
         const application = await intake.getVisible(tx, principalOf(request), request.params.id);
-        const withdrawn = await identity.withdrawConsent(tx, application.customerId, request.params.funderId);
+        const withdrawn = await identity.withdrawConsent(
+          unit,
+          application.customerId,
+          request.params.funderId,
+        );
         return { status: 200, body: { withdrawn } };
       }),
   );

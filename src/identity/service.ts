@@ -1,14 +1,23 @@
 // Identity use cases: validate an applicant, find-or-create the customer by customer key with PII
 // encrypted, and keep per-funder consents.
-import { plainSql } from '../db/render.ts';
-import { and, desc, eq, isNull, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
+import type { LookupRef, Lookups } from '../db/lookups.ts';
+import type { TransactionUnit, UnitOfWork, UpsertHandle } from '../db/unit-of-work.ts';
 import { type Clock, type IdGenerator, type Vault, assert, deriveKey, hmacSha256 } from '../kernel/index.ts';
 import { DomainError } from './errors.ts';
 import { ageAt, parseIdNumber, type ParsedIdNumber } from './id-number.ts';
-import type { Applicant, Consent, ConsentInput, CustomerProfile, LiveConsent } from './model.ts';
+import type {
+  Applicant,
+  Consent,
+  ConsentGranted,
+  ConsentInput,
+  ConsentWithdrawn,
+  CustomerProfile,
+  LiveConsent,
+} from './model.ts';
 import { normalisePhone } from './phone.ts';
-import { consents, customers } from './schema.ts';
+import type { customers } from './schema.ts';
+import * as store from './store.ts';
 
 export const MINIMUM_AGE_YEARS = 18;
 
@@ -65,63 +74,56 @@ export class IdentityService {
   }
 
   /**
-   * Find or create the customer; name and phone are refreshed from the newest application. One
-   * statement: on PostgreSQL a concurrent insert of the same person makes this one wait for it and
-   * then update the row it created, so a person is one customer. `xmax = 0` only on a row this
-   * statement inserted.
+   * Find or create the customer (outside the submission: tests, imports), in the unit's
+   * transaction. A person is one customer (see store.upsertCustomer).
    */
   async upsertCustomer(
-    tx: Executor,
+    unit: TransactionUnit,
     applicant: ValidatedApplicant,
   ): Promise<{ customerId: string; created: boolean }> {
     const id = this.deps.ids.next('cus');
-    const result = (await tx.execute(
-      this.upsertCustomerStatement(applicant, id, this.deps.clock.now()),
-    )) as unknown as { rows: Array<{ id: string; created: boolean }> };
-    const [row] = result.rows;
-    assert(row, 'the customer upsert returns its row');
+    const customer = this.addCustomer(unit, applicant, id, this.deps.clock.now());
+    const created = customer.created;
+    const customerId = customer.col('id');
+    await unit.flush();
+    const row = { id: unit.written(customerId), created: unit.written(created) };
     assert(row.created === false || row.id === id, 'a created customer has the id drawn for it');
     return { customerId: row.id, created: row.created };
   }
 
+  /** The id of the customer with this ID number, read with a submission's other lookups. */
+  lookupCustomer(lookups: Lookups, customerKey: string): LookupRef<string | null> {
+    return store.customerIdByKey(lookups, customerKey);
+  }
+
   /**
-   * The customer upsert as one statement returning `id` and `created`: a new person gets `id`;
-   * a known one (same customer key) keeps its id and has its name and phone refreshed. A
-   * concurrent first application of the same person waits for the other's row and updates it, so
-   * there is one customer per person (the unique customer key).
+   * The customer upsert as an intent of the submission's unit: `id` for a new person; a known one
+   * keeps its id and has name and phone refreshed. The handle's `created` says which.
    */
-  upsertCustomerStatement(
+  addCustomer(
+    unit: UnitOfWork,
     applicant: ValidatedApplicant,
     id: string,
     at: Date,
     key = this.customerKey(applicant.idNumber.normalised),
-  ): SQL {
-    const now = at.toISOString();
+  ): UpsertHandle<typeof customers> {
     const vault = this.deps.vault;
-    return plainSql`
-      INSERT INTO customers (id, customer_key, name_enc, id_number_enc, phone_enc, phone_key, birth_date,
-        gender, region_code, created_at, updated_at)
-      VALUES (${id}, ${key}, ${vault.encrypt(applicant.name, `customer:${key}:name`)},
-        ${vault.encrypt(applicant.idNumber.normalised, `customer:${key}:idNumber`)},
-        ${vault.encrypt(applicant.phone, `customer:${key}:phone`)}, ${this.phoneKey(applicant.phone)},
-        ${applicant.idNumber.birthDate}, ${applicant.idNumber.gender}, ${applicant.idNumber.region.code},
-        ${now}::timestamptz, ${now}::timestamptz)
-      ON CONFLICT (customer_key) DO UPDATE SET name_enc = EXCLUDED.name_enc, phone_enc = EXCLUDED.phone_enc,
-        phone_key = EXCLUDED.phone_key, updated_at = EXCLUDED.updated_at
-      RETURNING id, (xmax = 0) AS created`;
+    return store.upsertCustomer(unit, {
+      id,
+      customerKey: key,
+      nameEnc: vault.encrypt(applicant.name, `customer:${key}:name`),
+      idNumberEnc: vault.encrypt(applicant.idNumber.normalised, `customer:${key}:idNumber`),
+      phoneEnc: vault.encrypt(applicant.phone, `customer:${key}:phone`),
+      phoneKey: this.phoneKey(applicant.phone),
+      birthDate: applicant.idNumber.birthDate,
+      gender: applicant.idNumber.gender,
+      regionCode: applicant.idNumber.region.code,
+      createdAt: at,
+    });
   }
 
   async getProfile(tx: Executor, customerId: string): Promise<CustomerProfile | undefined> {
-    const [row] = await tx
-      .select({
-        id: customers.id,
-        birthDate: customers.birthDate,
-        gender: customers.gender,
-        regionCode: customers.regionCode,
-        createdAt: customers.createdAt,
-      })
-      .from(customers)
-      .where(eq(customers.id, customerId));
+    const row = await store.getProfileRow(tx, customerId);
     return row ? { ...row, gender: row.gender as 'male' | 'female' } : undefined;
   }
 
@@ -130,7 +132,7 @@ export class IdentityService {
     tx: Executor,
     customerId: string,
   ): Promise<{ name: string; phone: string; idNumber: string } | undefined> {
-    const [row] = await tx.select().from(customers).where(eq(customers.id, customerId));
+    const row = await store.getCustomer(tx, customerId);
     if (!row) return undefined;
     const key = row.customerKey;
     return {
@@ -140,46 +142,47 @@ export class IdentityService {
     };
   }
 
-  async grantConsent(tx: Executor, input: ConsentInput): Promise<Consent> {
+  /** Record a consent; raises consent.granted (the ledger's entry goes in the same unit). */
+  async grantConsent(unit: TransactionUnit, input: ConsentInput): Promise<Consent> {
     const consent: Consent = {
       ...input,
       id: this.deps.ids.next('cns'),
       grantedAt: this.deps.clock.now(),
       withdrawnAt: null,
     };
-    await tx.insert(consents).values(consent);
+    store.insertConsent(unit, consent);
+    unit.publish({
+      topic: 'consent.granted',
+      aggregateId: consent.customerId,
+      payload: {
+        consentId: consent.id,
+        customerId: consent.customerId,
+        funderId: consent.funderId,
+        purpose: consent.purpose,
+      },
+      at: consent.grantedAt,
+      consent,
+    } satisfies ConsentGranted);
+    await unit.flush();
     return consent;
   }
 
-  async withdrawConsent(tx: Executor, customerId: string, funderId: string): Promise<number> {
-    const rows = await tx
-      .update(consents)
-      .set({ withdrawnAt: this.deps.clock.now() })
-      .where(
-        and(
-          eq(consents.customerId, customerId),
-          eq(consents.funderId, funderId),
-          isNull(consents.withdrawnAt),
-        ),
-      )
-      .returning({ id: consents.id });
-    return rows.length;
+  /** Withdraw the live consents to a funder; raises consent.withdrawn when there were any. */
+  async withdrawConsent(unit: TransactionUnit, customerId: string, funderId: string): Promise<number> {
+    const at = this.deps.clock.now();
+    const withdrawnCount = await store.withdrawLiveConsents(unit.tx, customerId, funderId, at);
+    if (withdrawnCount > 0)
+      unit.publish({
+        topic: 'consent.withdrawn',
+        aggregateId: customerId,
+        payload: { customerId, funderId, withdrawnCount },
+        at,
+      } satisfies ConsentWithdrawn);
+    return withdrawnCount;
   }
 
-  async findLiveConsent(tx: Executor, customerId: string, funderId: string): Promise<Consent | undefined> {
-    const [row] = await tx
-      .select()
-      .from(consents)
-      .where(
-        and(
-          eq(consents.customerId, customerId),
-          eq(consents.funderId, funderId),
-          isNull(consents.withdrawnAt),
-        ),
-      )
-      .orderBy(desc(consents.grantedAt))
-      .limit(1);
-    return row ? (row as Consent) : undefined;
+  findLiveConsent(tx: Executor, customerId: string, funderId: string): Promise<Consent | undefined> {
+    return store.latestLiveConsent(tx, customerId, funderId);
   }
 
   /** The only way to obtain a LiveConsent. Throws consent_missing otherwise. */

@@ -7,7 +7,7 @@ import type { CatalogService } from '../catalog/service.ts';
 import type { Executor } from '../db/client.ts';
 import { type Clock, type IdGenerator, assert } from '../kernel/index.ts';
 import { DomainError } from './errors.ts';
-import type { LedgerEntryInput } from '../ledger/model.ts';
+import type { Units } from '../db/unit-of-work.ts';
 import {
   type CapPolicy,
   type FeeLine,
@@ -16,7 +16,7 @@ import {
   type RepaymentMethod,
 } from '../pricing/index.ts';
 import '../pricing/errors.ts';
-import type { Application } from './model.ts';
+import type { Application, LoanBooked } from './model.ts';
 import type { IntakeService } from './service.ts';
 import * as store from './store.ts';
 
@@ -66,7 +66,8 @@ export interface BookingDeps {
   ids: IdGenerator;
   intake: IntakeService;
   catalog: Pick<CatalogService, 'currentContract'>;
-  ledger: { append(tx: Executor, entry: LedgerEntryInput): Promise<unknown> };
+  /** units joined to the booking's transaction: the booking is an event (the ledger records it) */
+  units: Units;
   routing: BookingRouting;
 }
 
@@ -117,15 +118,20 @@ export class BookingService {
       principalFen,
       bookedAt: now,
     });
-    await this.deps.ledger.append(tx, {
-      kind: 'booking',
-      funderId,
-      applicationId: application.id,
-      customerId: application.customerId,
-      amountFen: principalFen,
-      loanId: loan.id,
+    const unit = this.deps.units.join(tx);
+    unit.publish({
+      topic: 'loan.booked',
+      aggregateId: application.id,
+      payload: {
+        applicationId: application.id,
+        customerId: application.customerId,
+        funderId,
+        loanId: loan.id,
+        amountFen: principalFen,
+      },
       at: now,
-    });
+    } satisfies LoanBooked);
+    await unit.flush();
     return loan;
   }
 

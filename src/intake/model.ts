@@ -1,5 +1,6 @@
 // Application intake types.
 import type { Applicant } from '../identity/model.ts';
+import type { JsonWith, Ref } from '../db/unit-of-work.ts';
 import type { ApplicationStatus } from './status.ts';
 
 /** 互联网贷款暂行办法 (2020): consumer credit capped at ¥200,000 per borrower [final text unverified]; configurable. */
@@ -41,3 +42,42 @@ export interface ApplicationEvent {
   reason: string | null;
   at: Date;
 }
+
+/**
+ * Raised when an application is stored. `customer.created` is known when the unit commits (a
+ * concurrent first application of the same person may have created the customer instead); the
+ * ledger's origination entry is written only if it holds (ADR 0069).
+ */
+export interface ApplicationSubmitted {
+  readonly topic: 'application.submitted';
+  readonly aggregateId: string;
+  readonly payload: JsonWith;
+  readonly at: Date;
+  readonly application: { id: string; channel: string };
+  /** the id drawn for a new customer (the customer's id whenever `created` holds) */
+  readonly customer: { drawnId: string; created: Ref<boolean> };
+}
+
+/** Raised on every status change after submission: `application.<to>`. */
+export interface ApplicationMoved {
+  readonly topic: `application.${Exclude<ApplicationStatus, 'submitted'>}`;
+  readonly aggregateId: string;
+  readonly payload: { applicationId: string; from: ApplicationStatus; to: ApplicationStatus };
+  readonly at: Date;
+}
+
+/** A loan was booked through the platform (the ledger records a booking entry). */
+export interface LoanBooked {
+  readonly topic: 'loan.booked';
+  readonly aggregateId: string;
+  readonly payload: {
+    applicationId: string;
+    customerId: string;
+    funderId: string;
+    loanId: string;
+    amountFen: number;
+  };
+  readonly at: Date;
+}
+
+export type IntakeEvent = ApplicationSubmitted | ApplicationMoved | LoanBooked;

@@ -1,19 +1,26 @@
 // Application intake: validate, upsert the customer, store the application and its first events.
 // A submission is two statements: a read of what is known, then one statement that writes it all,
 // atomically (ADR 0034); concurrent submissions share those statements.
-import { plainSql } from '../db/render.ts';
-import { and, asc, eq, type SQL } from 'drizzle-orm';
 import { type Executor, type Runner, runnerOf } from '../db/client.ts';
-import { type GroupOptions, runPart, StatementGroups, type StatementPart } from '../db/statement-groups.ts';
 import {
   type IdempotencyRecord,
   isClaimConflict,
-  recordInsert,
-  recordLookup,
+  lookupRecord,
+  recordIntent,
   replay,
   type StoredResponse,
 } from '../db/idempotency.ts';
-import { emit } from '../db/outbox.ts';
+import { type LookupRef, Lookups } from '../db/lookups.ts';
+import { type GroupOptions, runPart, StatementGroups } from '../db/statement-groups.ts';
+import {
+  groupedAnswer,
+  groupedPart,
+  jsonWith,
+  type Ref,
+  runAfterCommit,
+  type UnitOfWork,
+  type Units,
+} from '../db/unit-of-work.ts';
 import type { Principal } from '../access/model.ts';
 import { canSeeApplication } from '../access/visibility.ts';
 import type { IdentityService } from '../identity/service.ts';
@@ -23,53 +30,23 @@ import {
   type Application,
   type ApplicationEvent,
   type ApplicationInput,
+  type ApplicationMoved,
+  type ApplicationSubmitted,
   DEFAULT_MAX_REQUEST_FEN,
   type FunderApplicationView,
 } from './model.ts';
-import { applicationEvents, applications } from './schema.ts';
-
+import * as store from './store.ts';
 import { type ApplicationStatus, canTransition } from './status.ts';
 
 export const EVENTS_LIMIT = 200;
 
 /**
- * Inside a submit statement, the customer row as upserted (the CTE `customer<tag>`): its id, and
- * whether the statement created it. The application, the router's row and the origination entry
- * refer to it, so a concurrent first application of the same person cannot leave them pointing at
- * another id. Several submissions share a statement under different tags (SubmitWriter).
- */
-export interface CustomerRef {
-  id: SQL;
-  created: SQL;
-}
-
-export function customerRef(tag: string): CustomerRef {
-  const name = plainSql.raw(`customer${tag}`);
-  return { id: plainSql`(SELECT id FROM ${name})`, created: plainSql`(SELECT created FROM ${name})` };
-}
-
-/**
- * Called for every submission: returns an INSERT of the ledger's origination entry that runs in the
- * submit statement and must write only when the statement created the customer (`customer.created`).
- */
-export type OriginationHook = (event: {
-  customerId: string;
-  applicationId: string;
-  channel: string;
-  at: Date;
-  customer: CustomerRef;
-}) => SQL;
-
-/**
  * Decides the first status of an application at submission (routing), before it is stored, so the
- * application is inserted in that status with both events in the same statement.
+ * application is inserted in that status with both events in the same unit.
  */
 export interface SubmitRouter {
-  /**
-   * A scalar expression read with the customer lookup, before routing (routing: the customer's last
-   * funder). `customerId` is the known customer's id, NULL for a new one.
-   */
-  lookup?: (customerId: SQL) => SQL;
+  /** A value read with the customer lookup, before routing (routing: the customer's last funder). */
+  lookup?: (lookups: Lookups, customerId: LookupRef<string | null>) => LookupRef<unknown>;
   /** `draft` is the application as it will be stored; `looked` is what `lookup` read. */
   route: (
     draft: Application,
@@ -78,8 +55,8 @@ export interface SubmitRouter {
     to: ApplicationStatus;
     score: number;
     reason: string;
-    /** the router's own row: an INSERT run in the submit statement (see CustomerRef) */
-    alongside?: (customer: CustomerRef) => SQL;
+    /** the router's own rows, as intents of the submission's unit (the customer's id as written) */
+    alongside?: (unit: UnitOfWork, customer: { id: Ref<string> }) => void;
   }>;
 }
 
@@ -96,34 +73,7 @@ export interface SubmitIdempotency {
   respond: (application: Application, customerCreated: boolean) => Record<string, unknown>;
 }
 
-/** What the lookup statement reads of a submission. */
-type LookupRow = {
-  batch_index: number;
-  customer_id: string | null;
-  looked: unknown;
-  record: IdempotencyRecord | null;
-};
-
-/** Column order of the submit statement's answer; `fromRow` maps it back. */
-export type ApplicationRow = {
-  id: string;
-  status: string;
-  customer_id: string;
-  amount_fen: string | number;
-  term_months: number;
-  purpose: string;
-  channel: string;
-  monthly_income_fen: string | number;
-  score: number | null;
-  funder_id: string | null;
-  product_id: string | null;
-  created_at: Date | string;
-  updated_at: Date | string;
-  customer_created: boolean;
-  batch_index: number;
-};
-
-function toApplication(row: typeof applications.$inferSelect): Application {
+function toApplication(row: store.ApplicationRow): Application {
   return {
     id: row.id,
     status: row.status as ApplicationStatus,
@@ -141,45 +91,46 @@ function toApplication(row: typeof applications.$inferSelect): Application {
   };
 }
 
-function fromRow(row: ApplicationRow): Application {
-  return {
-    id: row.id,
-    status: row.status as ApplicationStatus,
-    customerId: row.customer_id,
-    amountFen: Number(row.amount_fen),
-    termMonths: row.term_months,
-    purpose: row.purpose,
-    channel: row.channel,
-    monthlyIncomeFen: Number(row.monthly_income_fen),
-    score: row.score,
-    funderId: row.funder_id,
-    productId: row.product_id,
-    createdAt: new Date(row.created_at),
-    updatedAt: new Date(row.updated_at),
-  };
-}
-
-/** The answer kept for an Idempotency-Key, if any. */
+/** The answer kept for an Idempotency-Key, if any (read alone, after a lost claim). */
 async function storedAnswer(
   run: Runner,
   key: { scope: string; key: string },
 ): Promise<IdempotencyRecord | null> {
-  const [row] = await run<{ record: IdempotencyRecord | null }>(
-    plainSql`SELECT ${recordLookup(key.scope, key.key)} AS record`,
-  );
-  return row?.record ?? null;
+  const lookups = new Lookups();
+  const record = lookupRecord(lookups, key.scope, key.key);
+  const row = await runPart<{ batch_index: number }>(run, lookups.part());
+  return lookups.read(row as Record<string, unknown>)(record);
 }
+
+/** A grouped statement's answer row (statement-groups.ts). */
+type Row = { batch_index: number } & Record<string, unknown>;
+
+/** The application's columns the submit statement answers with. */
+const APPLICATION_COLUMNS = [
+  'id',
+  'status',
+  'customerId',
+  'amountFen',
+  'termMonths',
+  'purpose',
+  'channel',
+  'monthlyIncomeFen',
+  'score',
+  'funderId',
+  'productId',
+  'createdAt',
+  'updatedAt',
+] as const;
 
 type Submitted =
   | { replayed: false; application: Application; customerCreated: boolean; body?: Record<string, unknown> }
   | { replayed: true; response: StoredResponse };
 
 export class IntakeService {
-  private readonly originationHooks: OriginationHook[] = [];
   /** grouped statements per runner (the database's): lookups and writes of concurrent submissions */
   private readonly groups = new WeakMap<
     Runner,
-    { lookups: StatementGroups<LookupRow>; writes: StatementGroups<ApplicationRow> }
+    { lookups: StatementGroups<Row>; writes: StatementGroups<Row> }
   >();
 
   constructor(
@@ -188,15 +139,13 @@ export class IntakeService {
       ids: IdGenerator;
       vault: Vault;
       identity: IdentityService;
+      /** opens the submission's unit of work (its events reach the bus's subscribers) */
+      units: Units;
       maxRequestFen?: number;
       /** how concurrent submissions share statements (src/db/statement-groups.ts) */
       grouping?: GroupOptions;
     },
   ) {}
-
-  onOrigination(hook: OriginationHook): void {
-    this.originationHooks.push(hook);
-  }
 
   /** Submit on an executor (inside a transaction: in it). */
   async submit(
@@ -271,21 +220,21 @@ export class IntakeService {
     }
     // Statement 1: what is known already.
     const customerKey = identity.customerKey(applicant.idNumber.normalised);
-    const lookup: StatementPart = {
-      select: (_tag, index) => plainSql`
-        SELECT ${index}::integer AS batch_index, c.id AS customer_id,
-          ${route?.lookup ? route.lookup(plainSql`c.id`) : plainSql`NULL`} AS looked,
-          ${idempotency ? recordLookup(idempotency.scope, idempotency.key) : plainSql`NULL`} AS record
-        FROM (SELECT 1) AS one LEFT JOIN customers c ON c.customer_key = ${customerKey}`,
-    };
-    const known = await (idempotency
-      ? this.groupsFor(run).lookups.run(lookup)
-      : runPart<LookupRow>(run, lookup));
-    if (idempotency && known.record)
-      return { replayed: true, response: replay(known.record, idempotency.hash) };
+    const lookups = new Lookups();
+    const knownCustomer = identity.lookupCustomer(lookups, customerKey);
+    const lookedRef = route?.lookup ? route.lookup(lookups, knownCustomer) : undefined;
+    const recordRef = idempotency ? lookupRecord(lookups, idempotency.scope, idempotency.key) : undefined;
+    const read = lookups.read(
+      await (idempotency
+        ? this.groupsFor(run).lookups.run(lookups.part())
+        : runPart<Row>(run, lookups.part())),
+    );
+    const record = recordRef ? read(recordRef) : null;
+    if (idempotency && record) return { replayed: true, response: replay(record, idempotency.hash) };
 
-    const predictedCreated = known.customer_id === null;
-    const customerId = known.customer_id ?? this.deps.ids.next('cus');
+    const known = read(knownCustomer);
+    const predictedCreated = known === null;
+    const customerId = known ?? this.deps.ids.next('cus');
     const id = this.deps.ids.next('app');
     const draft: Application = {
       id,
@@ -302,97 +251,97 @@ export class IntakeService {
       createdAt: now,
       updatedAt: now,
     };
-    const routed = route ? await route.route(draft, known.looked) : null;
+    const routed = route ? await route.route(draft, lookedRef ? read(lookedRef) : null) : null;
     if (routed)
       assert(canTransition('submitted', routed.to), `routing may not move a submission to ${routed.to}`);
     const status: ApplicationStatus = routed?.to ?? 'submitted';
     const score = routed ? routed.score : draft.score;
-    const at = now.toISOString();
-    const employerEnc = applicant.employer
-      ? this.deps.vault.encrypt(applicant.employer, `application:${id}:employer`)
-      : null;
-    const upsert = identity.upsertCustomerStatement(applicant, customerId, now, customerKey);
     let body: Record<string, unknown> | undefined;
     if (idempotency) {
       body = idempotency.respond({ ...draft, status, score }, predictedCreated);
       assert('customerId' in body && 'customerCreated' in body, 'the answer names the customer');
     }
-    const bodyJson = body ? JSON.stringify(body) : undefined;
-    const origination = this.originationHooks;
-    // Everything at once, atomic as one statement: the customer, the application, its events and
-    // outbox rows, the router's row, the origination entry (always in the statement, so its text is
-    // the same every time; it writes only when the statement created the customer) and the
-    // idempotency record. The events' foreign key is checked at the end of the statement, when the
-    // application row exists. CTE names carry the tag, so several submissions can share a statement.
-    const write: StatementPart = {
-      conflictKeys: [
-        `customer:${customerKey}`,
-        ...(idempotency ? [`idempotency:${idempotency.scope}\u0000${idempotency.key}`] : []),
-      ],
-      ctes(tag) {
-        const customer = customerRef(tag);
-        const name = (base: string) => plainSql.raw(`${base}${tag}`);
-        const submitted = plainSql`jsonb_build_object('applicationId', ${id}::text, 'customerId', ${customer.id},
-          'customerCreated', ${customer.created})`;
-        // The history keeps every status with its time: 'submitted', then the routed status (same time).
-        const events = routed
-          ? plainSql`(${id}, NULL, 'submitted', NULL, ${at}::timestamptz),
-                (${id}, 'submitted', ${status}, ${routed.reason}, ${at}::timestamptz)`
-          : plainSql`(${id}, NULL, 'submitted', NULL, ${at}::timestamptz)`;
-        const outboxRows = routed
-          ? plainSql`('application.submitted', ${id}, ${submitted}, ${at}::timestamptz),
-                (${`application.${status}`}, ${id}, ${JSON.stringify({ applicationId: id, from: 'submitted', to: status })}::jsonb, ${at}::timestamptz)`
-          : plainSql`('application.submitted', ${id}, ${submitted}, ${at}::timestamptz)`;
-        const alongside = [
-          ...(routed?.alongside ? [routed.alongside(customer)] : []),
-          ...origination.map((hook) =>
-            hook({ customerId, applicationId: id, channel: input.channel, at: now, customer }),
-          ),
-          ...(idempotency && bodyJson
-            ? [
-                recordInsert(
-                  idempotency.scope,
-                  idempotency.key,
-                  idempotency.hash,
-                  201,
-                  plainSql`${bodyJson}::jsonb || jsonb_build_object('customerId', ${customer.id},
-                    'customerCreated', ${customer.created})`,
-                  now,
-                ),
-              ]
-            : []),
-        ];
-        return plainSql`${name('customer')} AS (${upsert}),
-          ${name('inserted')} AS (
-            INSERT INTO applications (id, customer_id, status, amount_fen, term_months, purpose, channel,
-              employer_enc, monthly_income_fen, score, created_at, updated_at)
-            SELECT ${id}::text, c.id, ${status}::text, ${draft.amountFen}::bigint, ${draft.termMonths}::integer,
-              ${draft.purpose}::text, ${draft.channel}::text, ${employerEnc}::text,
-              ${draft.monthlyIncomeFen}::bigint, ${score}::integer, ${at}::timestamptz, ${at}::timestamptz
-            FROM ${name('customer')} AS c
-            RETURNING id, status, customer_id, amount_fen, term_months, purpose, channel, monthly_income_fen,
-              score, funder_id, product_id, created_at, updated_at
-          ), ${name('events')} AS (
-            INSERT INTO application_events (application_id, from_status, to_status, reason, at) VALUES ${events}
-          ), ${name('emitted')} AS (
-            INSERT INTO outbox (topic, aggregate_id, payload, created_at) VALUES ${outboxRows}
-          )${plainSql.join(alongside.map((statement, i) => plainSql`, ${name(`alongside_${i}_`)} AS (${statement})`))}`;
-      },
-      select(tag, index) {
-        const name = (base: string) => plainSql.raw(`${base}${tag}`);
-        return plainSql`SELECT ${index}::integer AS batch_index, i.*, c.created AS customer_created
-          FROM ${name('inserted')} AS i, ${name('customer')} AS c`;
-      },
-    };
-    const row = await (idempotency
-      ? this.groupsFor(run).writes.run(write)
-      : runPart<ApplicationRow>(run, write));
-    assert(row.id === id, 'the submit statement returns the application');
-    const application = fromRow(row);
-    const customerCreated = row.customer_created;
-    if (idempotency && (customerCreated !== predictedCreated || application.customerId !== customerId))
-      body = idempotency.respond(application, customerCreated);
-    return { replayed: false, application, customerCreated, ...(body ? { body } : {}) };
+
+    // Statement 2, everything at once (atomic as one statement): the customer, the application, its
+    // history and events, what the subscribers add (the ledger's origination entry, written only if
+    // this unit created the customer), the router's rows and the idempotency record.
+    const unit = this.deps.units.begin();
+    const customer = identity.addCustomer(unit, applicant, customerId, now, customerKey);
+    const customerRef = { id: customer.col('id'), created: customer.created };
+    const application = store.insertApplication(unit, {
+      id,
+      customerId: customerRef.id,
+      status,
+      amountFen: draft.amountFen,
+      termMonths: draft.termMonths,
+      purpose: draft.purpose,
+      channel: draft.channel,
+      employerEnc: applicant.employer
+        ? this.deps.vault.encrypt(applicant.employer, `application:${id}:employer`)
+        : null,
+      monthlyIncomeFen: draft.monthlyIncomeFen,
+      score,
+      createdAt: now,
+      updatedAt: now,
+    });
+    // The history keeps every status with its time: 'submitted', then the routed status (same time).
+    store.insertEvent(unit, {
+      applicationId: id,
+      fromStatus: null,
+      toStatus: 'submitted',
+      reason: null,
+      at: now,
+    });
+    unit.publish({
+      topic: 'application.submitted',
+      aggregateId: id,
+      payload: jsonWith(
+        { applicationId: id },
+        { customerId: customerRef.id, customerCreated: customerRef.created },
+      ),
+      at: now,
+      application: { id, channel: input.channel },
+      customer: { drawnId: customerId, created: customerRef.created },
+    } satisfies ApplicationSubmitted);
+    if (routed) {
+      store.insertEvent(unit, {
+        applicationId: id,
+        fromStatus: 'submitted',
+        toStatus: status,
+        reason: routed.reason,
+        at: now,
+      });
+      unit.publish({
+        topic: `application.${status as Exclude<ApplicationStatus, 'submitted'>}`,
+        aggregateId: id,
+        payload: { applicationId: id, from: 'submitted', to: status },
+        at: now,
+      } satisfies ApplicationMoved);
+      routed.alongside?.(unit, customerRef);
+    }
+    if (idempotency && body)
+      recordIntent(unit, {
+        scope: idempotency.scope,
+        key: idempotency.key,
+        hash: idempotency.hash,
+        status: 201,
+        body: jsonWith(body, { customerId: customerRef.id, customerCreated: customerRef.created }),
+        at: now,
+      });
+    const answer = [...APPLICATION_COLUMNS.map((column) => application.col(column)), customerRef.created];
+    const part = groupedPart(unit, answer);
+    const row = await (idempotency ? this.groupsFor(run).writes.run(part) : runPart<Row>(run, part));
+    const written = groupedAnswer(unit, answer, row);
+    const stored = toApplication(written.row(application) as store.ApplicationRow);
+    assert(stored.id === id, 'the submit statement returns the application');
+    const customerCreated = written.value(customerRef.created);
+    // The grouped statement committed on its own; inside a caller's transaction (submit), hooks
+    // would run before that commits, so none may be added there (none are today).
+    if (idempotency) await runAfterCommit(unit);
+    else assert(unit.hooks.length === 0, 'a submission inside a transaction has no after-commit hooks');
+    if (idempotency && (customerCreated !== predictedCreated || stored.customerId !== customerId))
+      body = idempotency.respond(stored, customerCreated);
+    return { replayed: false, application: stored, customerCreated, ...(body ? { body } : {}) };
   }
 
   /** How grouped the submissions on `run` were: statements run and submissions in them, per kind. */
@@ -409,8 +358,8 @@ export class IntakeService {
     let groups = this.groups.get(run);
     if (!groups) {
       groups = {
-        lookups: new StatementGroups<LookupRow>(run, this.deps.grouping),
-        writes: new StatementGroups<ApplicationRow>(run, this.deps.grouping),
+        lookups: new StatementGroups<Row>(run, this.deps.grouping),
+        writes: new StatementGroups<Row>(run, this.deps.grouping),
       };
       this.groups.set(run, groups);
     }
@@ -418,7 +367,7 @@ export class IntakeService {
   }
 
   async get(tx: Executor, id: string): Promise<Application | undefined> {
-    const [row] = await tx.select().from(applications).where(eq(applications.id, id));
+    const row = await store.getApplication(tx, id);
     return row ? toApplication(row) : undefined;
   }
 
@@ -445,20 +394,12 @@ export class IntakeService {
 
   /** The employer as the borrower gave it (for the scorecard and the personnel check). Never logged. */
   async employer(tx: Executor, id: string): Promise<string | null> {
-    const [row] = await tx
-      .select({ enc: applications.employerEnc })
-      .from(applications)
-      .where(eq(applications.id, id));
-    return row?.enc ? this.deps.vault.decrypt(row.enc, `application:${id}:employer`) : null;
+    const enc = await store.getEmployerEnc(tx, id);
+    return enc ? this.deps.vault.decrypt(enc, `application:${id}:employer`) : null;
   }
 
   async events(tx: Executor, id: string): Promise<ApplicationEvent[]> {
-    const rows = await tx
-      .select()
-      .from(applicationEvents)
-      .where(eq(applicationEvents.applicationId, id))
-      .orderBy(asc(applicationEvents.seq))
-      .limit(EVENTS_LIMIT);
+    const rows = await store.listEvents(tx, id, EVENTS_LIMIT);
     return rows.map((r) => ({
       fromStatus: r.fromStatus as ApplicationStatus | null,
       toStatus: r.toStatus as ApplicationStatus,
@@ -486,26 +427,30 @@ export class IntakeService {
       });
     }
     const now = this.deps.clock.now();
-    const [row] = await tx
-      .update(applications)
-      .set({
-        status: to,
-        updatedAt: now,
-        ...(change.funderId === undefined ? {} : { funderId: change.funderId }),
-        ...(change.productId === undefined ? {} : { productId: change.productId }),
-        ...(change.score === undefined ? {} : { score: change.score }),
-      })
-      .where(and(eq(applications.id, id), eq(applications.status, current.status)))
-      .returning();
+    const row = await store.moveApplication(tx, id, current.status, {
+      status: to,
+      updatedAt: now,
+      ...(change.funderId === undefined ? {} : { funderId: change.funderId }),
+      ...(change.productId === undefined ? {} : { productId: change.productId }),
+      ...(change.score === undefined ? {} : { score: change.score }),
+    });
     if (!row) throw new DomainError('conflict', 'the application changed concurrently; retry');
-    await tx.insert(applicationEvents).values({
+    // The history row and the event go through a unit joined to the caller's transaction.
+    const unit = this.deps.units.join(tx);
+    store.insertEvent(unit, {
       applicationId: id,
       fromStatus: current.status,
       toStatus: to,
       reason: change.reason ?? null,
       at: now,
     });
-    await emit(tx, this.deps.clock, `application.${to}`, id, { applicationId: id, from: current.status, to });
+    unit.publish({
+      topic: `application.${to as Exclude<ApplicationStatus, 'submitted'>}`,
+      aggregateId: id,
+      payload: { applicationId: id, from: current.status, to },
+      at: now,
+    } satisfies ApplicationMoved);
+    await unit.flush();
     return toApplication(row);
   }
 }

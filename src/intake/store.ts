@@ -1,9 +1,62 @@
-// Intake's queries for the loans booked from its applications (src/intake/booking.ts).
-import { eq } from 'drizzle-orm';
+// Intake's tables: applications, their status history, and the loans booked from them
+// (src/intake/booking.ts). The submission writes them as intents
+// of its unit (ADR 0069); reads and status moves are typed queries.
+import { and, asc, eq } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
-import { bookedLoans } from './schema.ts';
+import type { Ref, RowHandle, UnitOfWork } from '../db/unit-of-work.ts';
+import { applicationEvents, applications, bookedLoans } from './schema.ts';
 
+export type ApplicationRow = typeof applications.$inferSelect;
+export type EventRow = typeof applicationEvents.$inferSelect;
 export type LoanRow = typeof bookedLoans.$inferSelect;
+
+export function insertApplication(
+  unit: UnitOfWork,
+  row: Omit<ApplicationRow, 'customerId' | 'funderId' | 'productId'> & { customerId: Ref<string> },
+): RowHandle<typeof applications> {
+  return unit.insert(applications, row);
+}
+
+export function insertEvent(unit: UnitOfWork, row: Omit<EventRow, 'seq'>): void {
+  unit.insert(applicationEvents, row);
+}
+
+export async function getApplication(tx: Executor, id: string): Promise<ApplicationRow | undefined> {
+  const [row] = await tx.select().from(applications).where(eq(applications.id, id));
+  return row;
+}
+
+export async function getEmployerEnc(tx: Executor, id: string): Promise<string | null | undefined> {
+  const [row] = await tx
+    .select({ enc: applications.employerEnc })
+    .from(applications)
+    .where(eq(applications.id, id));
+  return row?.enc;
+}
+
+export async function listEvents(tx: Executor, id: string, limit: number): Promise<EventRow[]> {
+  return tx
+    .select()
+    .from(applicationEvents)
+    .where(eq(applicationEvents.applicationId, id))
+    .orderBy(asc(applicationEvents.seq))
+    .limit(limit);
+}
+
+/** Move the application if it is still in `from` (two concurrent moves cannot both win). */
+export async function moveApplication(
+  tx: Executor,
+  id: string,
+  from: string,
+  set: Partial<Pick<ApplicationRow, 'status' | 'updatedAt' | 'funderId' | 'productId' | 'score'>>,
+): Promise<ApplicationRow | undefined> {
+  const [row] = await tx
+    .update(applications)
+    .set(set)
+    .where(and(eq(applications.id, id), eq(applications.status, from)))
+    .returning();
+  return row;
+}
 
 /** The primary key on application_id is what makes a second booking fail. */
 export async function insertLoan(tx: Executor, row: typeof bookedLoans.$inferInsert): Promise<boolean> {

@@ -130,8 +130,8 @@ describe.each(ENGINES)('ledger storage on %s', (engine) => {
     const first = await submit();
     await submit(); // the same customer again: no second origination
     const customerId = first.application.customerId;
-    await database.db.transaction(async (tx) => {
-      await services.identity.grantConsent(tx, {
+    await services.units.run(async (unit) => {
+      await services.identity.grantConsent(unit, {
         customerId,
         funderId: 'fund-b',
         purpose: 'credit-assessment',
@@ -141,10 +141,10 @@ describe.each(ENGINES)('ledger storage on %s', (engine) => {
       });
     });
     expect(
-      await database.db.transaction((tx) => services.identity.withdrawConsent(tx, customerId, 'fund-b')),
+      await services.units.run((unit) => services.identity.withdrawConsent(unit, customerId, 'fund-b')),
     ).toBe(1);
     expect(
-      await database.db.transaction((tx) => services.identity.withdrawConsent(tx, customerId, 'fund-b')),
+      await services.units.run((unit) => services.identity.withdrawConsent(unit, customerId, 'fund-b')),
     ).toBe(0);
     const rows = await database.query<{ kind: string; body: string }>(
       'SELECT kind, body FROM ledger_entries WHERE customer_id = $1 ORDER BY created_at, kind LIMIT 10',

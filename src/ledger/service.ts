@@ -2,9 +2,10 @@
 // RFC 9162 tree in batches under one database-wide lock, signing a checkpoint per batch; serve
 // checkpoints, proofs, entries (scoped to the caller) and funders' cosignatures.
 import type { KeyObject } from 'node:crypto';
-import { and, desc, eq, type SQL } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import type { Principal } from '../access/model.ts';
 import type { Database, Executor } from '../db/client.ts';
+import type { Ref, UnitOfWork } from '../db/unit-of-work.ts';
 import { type Clock, assert, deriveKey, secureRandomBytes } from '../kernel/index.ts';
 import { DomainError } from './errors.ts';
 import { commitEntry, type EntryBlinding, entryIdOf, entrySubjects, SALT_BYTES } from './entry.ts';
@@ -116,12 +117,14 @@ export class LedgerService {
   }
 
   /**
-   * One entry as an INSERT statement the caller runs inside its own statement, in its
-   * transaction (intake's submit: the origination entry goes with the application). With `when`
-   * (a boolean SQL expression) the entry is written only if it holds when the statement runs.
+   * Add an entry to a unit of work: it commits with the change it records, or not at all. With
+   * `when` it is written only if that holds at commit (origination: only if the unit created the
+   * customer). Other modules reach this through the events they raise (services.ts, ADR 0069).
    */
-  appendStatement(entry: LedgerEntryInput, when?: SQL): SQL {
-    return store.insertEntriesStatement(this.entryRows([entry]), when);
+  record(unit: UnitOfWork, entry: LedgerEntryInput, when?: Ref<boolean>): AppendResult {
+    const [row] = this.entryRows([entry]);
+    store.addEntry(unit, row!, when);
+    return { entryId: row!.entryId };
   }
 
   private entryRows(entries: readonly LedgerEntryInput[]): store.EntryRow[] {

@@ -3,6 +3,8 @@
 import { plainSql } from '../db/render.ts';
 import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
+import type { Ref, UnitOfWork } from '../db/unit-of-work.ts';
+import { ledgerEntries } from './schema.ts';
 import { assert } from '../kernel/index.ts';
 import type { NodeId } from './merkle.ts';
 
@@ -45,11 +47,13 @@ export async function insertEntries(executor: Executor, rows: EntryRow[]): Promi
     await executor.execute(insertEntriesStatement(rows.slice(start, start + INSERT_CHUNK_ROWS)));
 }
 
-/**
- * The INSERT of up to INSERT_CHUNK_ROWS entries, for a caller that runs it inside its own statement
- * (intake's submit writes the origination entry with the application: one round trip less).
- */
-export function insertEntriesStatement(chunk: EntryRow[], when?: SQL): SQL {
+/** An entry as an intent of a unit of work (ADR 0069), written only if `when` holds at commit. */
+export function addEntry(unit: UnitOfWork, row: EntryRow, when?: Ref<boolean>): void {
+  unit.insert(ledgerEntries, row, when ? { when } : {});
+}
+
+/** The INSERT of up to INSERT_CHUNK_ROWS entries (the ledger's own bulk appends). */
+function insertEntriesStatement(chunk: EntryRow[]): SQL {
   assert(chunk.length <= INSERT_CHUNK_ROWS, 'one statement holds at most INSERT_CHUNK_ROWS entries');
   // Column arrays as single parameters (unnest): one statement of any size, no parameter limit.
   return plainSql`
@@ -61,7 +65,6 @@ export function insertEntriesStatement(chunk: EntryRow[], when?: SQL): SQL {
         ${plainSql.param(chunk.map((r) => r.body))}::text[], ${plainSql.param(chunk.map((r) => r.leafHash.toString('hex')))}::text[],
         ${plainSql.param(chunk.map((r) => r.createdAt.toISOString()))}::timestamptz[]
       ) WITH ORDINALITY AS t(id, kind, funder, customer, body, hash, created, position)
-      ${when ? plainSql`WHERE ${when}` : plainSql``}
       ORDER BY position`;
 }
 

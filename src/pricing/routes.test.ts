@@ -12,7 +12,7 @@ describe.each(ENGINES)('pricing over HTTP on %s', (engine) => {
   let otherFunderKey: string;
   beforeAll(async () => {
     h = await createHarness(engine);
-    const seeded = await h.database.db.transaction((tx) => seedDemoCatalog(tx, h.services.catalog));
+    const seeded = await h.services.units.run((unit) => seedDemoCatalog(unit, h.services.catalog));
     expect(seeded.funders).toBe(10); // every demo product passes the cap check
     funderKey = (
       await h.services.access.issueKey(h.database.db, { role: 'funder', funderId: 'hubei-trust', label: 't' })

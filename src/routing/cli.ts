@@ -103,7 +103,7 @@ export const routeCommand: Command = {
     const database = await openDatabase({ dataDir: 'memory://' });
     try {
       const services = createServices({ database, masterKey: randomBytes(32) });
-      await database.db.transaction((tx) => seedDemoCatalog(tx, services.catalog));
+      await services.units.run((unit) => seedDemoCatalog(unit, services.catalog));
       const funders: RoutingFunder[] = [];
       for (const funder of await services.catalog.listFunders(database.db, { limit: 500 })) {
         const contract = await services.catalog.currentContract(database.db, funder.id);

@@ -13,7 +13,8 @@ import type { IdentityService } from '../identity/service.ts';
 import type { LiveConsent } from '../identity/model.ts';
 import type { Application } from '../intake/model.ts';
 import type { IntakeService } from '../intake/service.ts';
-import type { LedgerEntryInput } from '../ledger/model.ts';
+import type { Units } from '../db/unit-of-work.ts';
+import type { FunderDecided } from './model.ts';
 import { type Clock, type IdGenerator, assert, type Vault } from '../kernel/index.ts';
 import { DomainError } from './errors.ts';
 import type { ShareResult } from '../sharing/model.ts';
@@ -91,10 +92,6 @@ export interface SharingGateway {
   resolveApplicationRef(tx: Executor, funderId: string, applicationRef: string): Promise<string | undefined>;
 }
 
-export interface DecisionLedger {
-  append(tx: Executor, entry: LedgerEntryInput): Promise<unknown>;
-}
-
 export type Choice =
   | { productId: string }
   | { mode: 'auto' }
@@ -110,7 +107,8 @@ export interface RoutingDeps {
   identity: IdentityService;
   intake: IntakeService;
   sharing: SharingGateway;
-  ledger: DecisionLedger;
+  /** units joined to the step's transaction: the decision is an event (the ledger records it) */
+  units: Units;
 }
 
 export interface DispatchDeps extends RoutingDeps {
@@ -607,14 +605,15 @@ export class DispatchWorkflow {
       approved: answer.kind === 'approved' ? 1 : 0,
     });
     const application = await this.deps.intake.get(tx, applicationId);
-    await this.deps.ledger.append(tx, {
-      kind: 'decision',
-      funderId,
-      applicationId,
-      decision: answer.kind,
-      ...(application ? { customerId: application.customerId } : {}),
+    const unit = this.deps.units.join(tx);
+    unit.publish({
+      topic: 'funder.decided',
+      aggregateId: applicationId,
+      payload: { applicationId, funderId, decision: answer.kind },
       at: now,
-    });
+      customerId: application?.customerId ?? null,
+    } satisfies FunderDecided);
+    await unit.flush();
   }
 
   /**

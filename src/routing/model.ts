@@ -218,3 +218,28 @@ export interface RoutingDecision {
    */
   outcomes: Uint8Array;
 }
+
+/** A funder answered an application sent to it (the ledger records a decision entry: ADR 0069). */
+export interface FunderDecided {
+  readonly topic: 'funder.decided';
+  readonly aggregateId: string;
+  readonly payload: {
+    applicationId: string;
+    funderId: string;
+    decision: 'approved' | 'declined' | 'timeout' | 'error';
+  };
+  readonly at: Date;
+  readonly customerId: string | null;
+}
+
+/** Routing's own levers changed: the compiled table is dropped after commit (services.ts). */
+export type RoutingEvent =
+  | { topic: 'routing.configured'; aggregateId: string; payload: { version: number }; at: Date }
+  | {
+      topic: 'routing.trust_set';
+      aggregateId: string;
+      payload: { funderId: string; trust: number };
+      at: Date;
+    };
+
+export const ROUTING_TABLE_TOPICS = ['routing.configured', 'routing.trust_set'] as const;

@@ -451,9 +451,9 @@ export async function routingRoutes(app: App): Promise<void> {
       },
     },
     (request, reply) =>
-      write(request, reply, async (tx) => ({
+      write(request, reply, async (_tx, unit) => ({
         status: 200,
-        body: await routing.setTrust(tx, request.params.id, request.body.trust),
+        body: await routing.setTrust(unit, request.params.id, request.body.trust),
       })),
   );
 
@@ -486,9 +486,9 @@ export async function routingRoutes(app: App): Promise<void> {
       },
     },
     (request, reply) =>
-      write(request, reply, async (tx) => ({
+      write(request, reply, async (_tx, unit) => ({
         status: 200,
-        body: await routing.setConfiguration(tx, request.body as RoutingConfig),
+        body: await routing.setConfiguration(unit, request.body as RoutingConfig),
       })),
   );
 

@@ -20,7 +20,8 @@ import {
 import { bookingPort } from './booking-port.ts';
 import { DispatchCallbacks } from './callbacks.ts';
 import { checkRoutingConfig } from './config-check.ts';
-import type { ProductExplanation, RoutingConfig } from './model.ts';
+import type { ProductExplanation, RoutingConfig, RoutingEvent } from './model.ts';
+import type { TransactionUnit } from '../db/unit-of-work.ts';
 import { RoutingOffers } from './offers.ts';
 import * as store from './store.ts';
 import { RoutingSubmission } from './submission.ts';
@@ -36,7 +37,6 @@ import {
 
 export {
   type Choice,
-  type DecisionLedger,
   DEFAULT_PARALLEL_FUNDERS,
   MAX_PLAN,
   monthOf,
@@ -152,14 +152,21 @@ export class RoutingService {
   }
 
   /** Replace the routing configuration; new decisions use it at once (in this process). */
+  /** A new routing configuration; raises routing.configured (the compiled table is dropped after commit). */
   async setConfiguration(
-    tx: Executor,
+    unit: TransactionUnit,
     config: RoutingConfig,
   ): Promise<{ version: number; config: RoutingConfig }> {
     const checked = checkRoutingConfig(config);
     if (!checked.ok) throw new DomainError(checked.code, checked.message, checked.field);
-    const version = await store.saveConfig(tx, config, this.deps.clock.now());
-    this.invalidateCatalog();
+    const at = this.deps.clock.now();
+    const version = await store.saveConfig(unit.tx, config, at);
+    unit.publish({
+      topic: 'routing.configured',
+      aggregateId: String(version),
+      payload: { version },
+      at,
+    } satisfies RoutingEvent);
     return { version, config };
   }
 
@@ -296,16 +303,23 @@ export class RoutingService {
   // ---- settings ----
 
   /** The detection module's lever: trust in [0, 1] scales the funder's top-band exposure budgets. */
+  /** A funder's trust (scales its exposure budgets); raises routing.trust_set. */
   async setTrust(
-    tx: Executor,
+    unit: TransactionUnit,
     funderId: string,
     trust: number,
   ): Promise<{ funderId: string; trust: number }> {
     assert(trust >= 0 && trust <= 1, 'trust in [0, 1]');
-    if (!(await this.deps.catalog.getFunder(tx, funderId)))
+    if (!(await this.deps.catalog.getFunder(unit.tx, funderId)))
       throw new DomainError('funder_not_found', `no funder ${funderId}`, 'funderId');
-    await store.setTrust(tx, funderId, trust, this.deps.clock.now());
-    this.invalidateCatalog();
+    const at = this.deps.clock.now();
+    await store.setTrust(unit.tx, funderId, trust, at);
+    unit.publish({
+      topic: 'routing.trust_set',
+      aggregateId: funderId,
+      payload: { funderId, trust },
+      at,
+    } satisfies RoutingEvent);
     return { funderId, trust };
   }
 }

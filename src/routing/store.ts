@@ -1,6 +1,7 @@
 // Routing's queries. Every read of a growing table is bounded (STYLE §8).
-import { plainSql } from '../db/render.ts';
-import { and, asc, eq, inArray, lt, type SQL, sql } from 'drizzle-orm';
+import type { LookupRef, Lookups } from '../db/lookups.ts';
+import type { Ref, UnitOfWork } from '../db/unit-of-work.ts';
+import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import type { SnapshotProduct } from './decide.ts';
 import type { RoutingConfig } from './model.ts';
@@ -25,29 +26,23 @@ export type StepRow = typeof routingDispatchSteps.$inferSelect;
 export type UsageRow = typeof routingFunderUsage.$inferSelect;
 
 /**
- * The decision row of a submission, on the submit path: raw SQL, because drizzle's insert builder
- * cost more CPU than the statement (docs/notes/routing.md, performance pass). Columns the
+ * The decision row of a submission, as an intent of the submission's unit (ADR 0069). Columns the
  * submission never sets (mode, plan, approved_at, explanations) keep their defaults.
  */
-export function insertDecisionStatement(
+export function addDecision(
+  unit: UnitOfWork,
   row: Omit<
     typeof routingDecisions.$inferInsert,
     'mode' | 'plan' | 'approvedAt' | 'explanations' | 'customerId'
   > & {
-    /** an id, or an SQL expression for it (intake's SUBMITTED_CUSTOMER_ID) */
-    customerId: string | SQL;
+    /** the customer's id as the submission's unit writes it */
+    customerId: Ref<string>;
     catalogVersion: string;
     outcomes: string;
     features: NonNullable<(typeof routingDecisions.$inferInsert)['features']>;
   },
-): SQL {
-  return plainSql`
-    INSERT INTO routing_decisions (application_id, customer_id, score, score_source, band, offers,
-      catalog_version, outcomes, features, last_funder_id, seed, phase, decided_at, updated_at)
-    VALUES (${row.applicationId}, ${row.customerId}, ${row.score}, ${row.scoreSource}, ${row.band},
-      ${row.offers}, ${row.catalogVersion}, ${row.outcomes},
-      ${JSON.stringify(row.features)}::jsonb, ${row.lastFunderId ?? null}, ${row.seed}, ${row.phase},
-      ${row.decidedAt.toISOString()}::timestamptz, ${row.updatedAt.toISOString()}::timestamptz)`;
+): void {
+  unit.insert(routingDecisions, row);
 }
 
 export async function getDecision(
@@ -156,8 +151,12 @@ export async function setTrust(tx: Executor, funderId: string, trust: number, at
 }
 
 /** The customer's last funder as a scalar subquery (NULL when none), for intake's lookup statement. */
-export function lastFunderLookup(customerId: SQL): SQL {
-  return plainSql`(SELECT funder_id FROM routing_customer_funders WHERE customer_id = ${customerId})`;
+/** The customer's last funder, read with the submission's lookups (null for a new customer). */
+export function lastFunderOf(
+  lookups: Lookups,
+  customerId: LookupRef<string | null>,
+): LookupRef<string | null> {
+  return lookups.scalar(routingCustomerFunders, 'funderId', { customerId });
 }
 
 export async function setLastFunder(

@@ -1,12 +1,12 @@
 // Routing at submission: intake's submit takes a router that scores and routes the application
 // before it is stored, so the application is inserted in its routed status (offered or declined)
 // with the decision row in intake's one write statement (ADR 0034).
-import type { SQL } from 'drizzle-orm';
 import type { Database, Executor } from '../db/client.ts';
 import type { StoredResponse } from '../db/idempotency.ts';
 import { ageAt, parseIdNumber } from '../identity/id-number.ts';
 import type { Application, ApplicationInput } from '../intake/model.ts';
-import type { CustomerRef, IntakeService, SubmitIdempotency, SubmitRouter } from '../intake/service.ts';
+import type { Ref, UnitOfWork } from '../db/unit-of-work.ts';
+import type { IntakeService, SubmitIdempotency, SubmitRouter } from '../intake/service.ts';
 import type { ApplicationStatus } from '../intake/status.ts';
 import { assert } from '../kernel/index.ts';
 import { decide, encodeOutcomes } from './decide.ts';
@@ -84,7 +84,7 @@ export class RoutingSubmission {
     input: ApplicationInput,
   ): SubmitRouter & { routed?: { band: string; offers: number } } {
     const router: SubmitRouter & { routed?: { band: string; offers: number } } = {
-      lookup: (customerId) => store.lastFunderLookup(customerId),
+      lookup: (lookups, customerId) => store.lastFunderOf(lookups, customerId),
       route: async (draft, looked) => {
         const decided = await this.route(executor, draft, input, (looked as string | null) ?? null);
         router.routed = decided;
@@ -106,7 +106,7 @@ export class RoutingSubmission {
     reason: string;
     band: string;
     offers: number;
-    alongside: (customer: CustomerRef) => SQL;
+    alongside: (unit: UnitOfWork, customer: { id: Ref<string> }) => void;
   }> {
     const now = application.createdAt;
     const parsed = parseIdNumber(input.applicant.idNumber, now);
@@ -162,8 +162,7 @@ export class RoutingSubmission {
         : `no eligible product: ${summarise(decision.outcomes)}`,
       band: decision.band,
       offers: decision.offers.length,
-      alongside: (customer: CustomerRef) =>
-        store.insertDecisionStatement({ ...decisionRow, customerId: customer.id }),
+      alongside: (unit, customer) => store.addDecision(unit, { ...decisionRow, customerId: customer.id }),
     };
   }
 }

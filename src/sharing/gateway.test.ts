@@ -34,13 +34,14 @@ describe.each(ENGINES)('sharing gateway on %s', (engine) => {
   afterAll(async () => database.close());
 
   async function applicant(sequence: string, categories = ALL_CATEGORIES) {
-    return database.db.transaction(async (tx) => {
+    return services.units.run(async (unit) => {
+      const tx = unit.tx;
       const { application } = await services.intake.submit(
         tx,
         applicationBody({ idNumber: makeIdNumber('110105', '19900307', sequence) }),
       );
       for (const funderId of ['bank-a', 'bank-b']) {
-        await services.identity.grantConsent(tx, {
+        await services.identity.grantConsent(unit, {
           customerId: application.customerId,
           funderId,
           purpose: 'credit application',
@@ -59,9 +60,9 @@ describe.each(ENGINES)('sharing gateway on %s', (engine) => {
     funderId: string,
     stage: 'prescreen' | 'application' | 'booked',
   ) =>
-    database.db.transaction(async (tx) => {
-      const consent = await services.identity.requireLiveConsent(tx, customerId, funderId);
-      return services.sharing.share(tx, { consent, funderId, stage, applicationId });
+    services.units.run(async (unit) => {
+      const consent = await services.identity.requireLiveConsent(unit.tx, customerId, funderId);
+      return services.sharing.share(unit.tx, { consent, funderId, stage, applicationId });
     });
 
   it('shares the minimum, hashes what it shares, and records the exposure in the ledger', async () => {
@@ -155,15 +156,15 @@ describe.each(ENGINES)('sharing gateway on %s', (engine) => {
   it('refuses without a live consent and records nothing', async () => {
     const application = await applicant('104');
     const consent = await services.identity.requireLiveConsent(database.db, application.customerId, 'bank-a');
-    await database.db.transaction((tx) =>
-      services.identity.withdrawConsent(tx, application.customerId, 'bank-a'),
+    await services.units.run((unit) =>
+      services.identity.withdrawConsent(unit, application.customerId, 'bank-a'),
     );
     const before = await database.query<{ n: string }>('SELECT count(*) AS n FROM shares');
     const leasesBefore = await database.query<{ n: string }>('SELECT count(*) AS n FROM relay_leases');
     // a consent obtained earlier and withdrawn since
     await expect(
-      database.db.transaction((tx) =>
-        services.sharing.share(tx, {
+      services.units.run((unit) =>
+        services.sharing.share(unit.tx, {
           consent,
           funderId: 'bank-a',
           stage: 'application',
@@ -174,8 +175,8 @@ describe.each(ENGINES)('sharing gateway on %s', (engine) => {
     // a consent for another funder passed off as this one's
     const forB = await services.identity.requireLiveConsent(database.db, application.customerId, 'bank-b');
     await expect(
-      database.db.transaction((tx) =>
-        services.sharing.share(tx, {
+      services.units.run((unit) =>
+        services.sharing.share(unit.tx, {
           consent: forB,
           funderId: 'bank-a',
           stage: 'application',
@@ -186,8 +187,8 @@ describe.each(ENGINES)('sharing gateway on %s', (engine) => {
     // a forged value (only possible with a cast) is caught at run time too
     const forged = { ...forB, funderId: 'bank-c' } as LiveConsent;
     await expect(
-      database.db.transaction((tx) =>
-        services.sharing.share(tx, {
+      services.units.run((unit) =>
+        services.sharing.share(unit.tx, {
           consent: forged,
           funderId: 'bank-c',
           stage: 'application',
@@ -234,12 +235,13 @@ describe.each(ENGINES)('sharing gateway on %s', (engine) => {
       clock,
       relayProvider: new PoolRelayProvider(clock),
     });
-    const other = await database.db.transaction(async (tx) => {
+    const other = await strict.units.run(async (unit) => {
+      const tx = unit.tx;
       const { application } = await strict.intake.submit(
         tx,
         applicationBody({ idNumber: makeIdNumber('110105', '19900307', '108') }),
       );
-      await strict.identity.grantConsent(tx, {
+      await strict.identity.grantConsent(unit, {
         customerId: application.customerId,
         funderId: 'bank-c',
         purpose: 'credit application',
@@ -252,9 +254,9 @@ describe.each(ENGINES)('sharing gateway on %s', (engine) => {
     await database.query(`UPDATE relay_pool SET status = 'leased'`);
     const before = await database.query('SELECT count(*) AS n FROM shares');
     await expect(
-      database.db.transaction(async (tx) => {
-        const consent = await strict.identity.requireLiveConsent(tx, other.customerId, 'bank-c');
-        return strict.sharing.share(tx, {
+      strict.units.run(async (unit) => {
+        const consent = await strict.identity.requireLiveConsent(unit.tx, other.customerId, 'bank-c');
+        return strict.sharing.share(unit.tx, {
           consent,
           funderId: 'bank-c',
           stage: 'application',

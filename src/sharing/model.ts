@@ -2,6 +2,9 @@
 // DESIGN principle 5: share the minimum, record every share.
 
 /** When a payload leaves: before a decision (prescreen, application) or after the loan is booked. */
+import type { Receipt } from '../db/unit-of-work.ts';
+import type { JsonValue } from '../ledger/model.ts';
+
 export const STAGES = ['prescreen', 'application', 'booked'] as const;
 export type Stage = (typeof STAGES)[number];
 
@@ -139,3 +142,29 @@ export interface ContactEvent {
   summary: string;
   providerEventId: string;
 }
+
+/**
+ * Raised when a funder is shown a customer (a payload sent, a pre-screen asked): the ledger
+ * records the exposure in the same unit and answers with its entry id (ADR 0069).
+ */
+export interface FunderExposed {
+  readonly topic: 'funder.exposed';
+  readonly aggregateId: string;
+  readonly payload: { funderId: string; applicationId: string; stage: Stage; payloadHash: string };
+  readonly at: Date;
+  readonly exposure: {
+    funderId: string;
+    customerId: string;
+    applicationId: string;
+    stage: Stage;
+    /** names of the fields shared (never their values) */
+    fields: string[];
+    payloadHash: string;
+    consentId: string | null;
+    details: { [key: string]: JsonValue };
+  };
+  /** the ledger entry that records it */
+  readonly receipt: Receipt<string>;
+}
+
+export type SharingEvent = FunderExposed;

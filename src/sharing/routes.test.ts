@@ -110,12 +110,13 @@ describe.each(ENGINES)('sharing routes on %s', (engine) => {
 
   it('attributes relay contacts to the funder, judges the purpose, keeps unknown ones unattributed', async () => {
     const { services, database, clock } = h;
-    const application = await database.db.transaction(async (tx) => {
+    const application = await services.units.run(async (unit) => {
+      const tx = unit.tx;
       const { application } = await services.intake.submit(
         tx,
         applicationBody({ idNumber: makeIdNumber('110105', '19850101', '201') }),
       );
-      await services.identity.grantConsent(tx, {
+      await services.identity.grantConsent(unit, {
         customerId: application.customerId,
         funderId: 'bank-a',
         purpose: 'credit application',
@@ -125,9 +126,9 @@ describe.each(ENGINES)('sharing routes on %s', (engine) => {
       });
       return application;
     });
-    const shared = await database.db.transaction(async (tx) => {
-      const consent = await services.identity.requireLiveConsent(tx, application.customerId, 'bank-a');
-      return services.sharing.share(tx, {
+    const shared = await services.units.run(async (unit) => {
+      const consent = await services.identity.requireLiveConsent(unit.tx, application.customerId, 'bank-a');
+      return services.sharing.share(unit.tx, {
         consent,
         funderId: 'bank-a',
         stage: 'application',

@@ -4,9 +4,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Db, Executor } from '../db/client.ts';
 import type { LiveConsent } from '../identity/model.ts';
+import type { FunderExposed } from './model.ts';
 import type { IdentityService } from '../identity/service.ts';
 import type { IntakeService } from '../intake/service.ts';
-import type { AppendResult, LedgerEntryInput } from '../ledger/model.ts';
+import { Receipt, type UnitOfWork, type Units } from '../db/unit-of-work.ts';
 import {
   type Clock,
   type IdGenerator,
@@ -38,11 +39,6 @@ import { Pseudonymiser } from './pseudonym.ts';
 import type { RelayChannel, RelayProvider } from './relay.ts';
 import * as store from './store.ts';
 
-/** What the gateway needs of the ledger: an append inside the caller's transaction. */
-export interface ExposureLedger {
-  append(tx: Executor, entry: LedgerEntryInput): Promise<AppendResult>;
-}
-
 export interface ShareRequest {
   /** Only IdentityService.requireLiveConsent makes one: sharing without consent does not type-check. */
   consent: LiveConsent;
@@ -58,7 +54,8 @@ export interface SharingDeps {
   vault: Vault;
   identity: IdentityService;
   intake: IntakeService;
-  ledger: ExposureLedger;
+  /** opens units for the pre-screen's exposure (the gateway's share runs in the caller's) */
+  units: Units;
   relay: RelayProvider;
 }
 
@@ -95,12 +92,33 @@ export class SharingService {
 
   // ---- the gateway ----
 
+  /** Raise funder.exposed in the unit; the ledger's entry id comes back as its receipt. */
+  private expose(unit: UnitOfWork, at: Date, exposure: FunderExposed['exposure']): string {
+    const receipt = new Receipt<string>();
+    unit.publish({
+      topic: 'funder.exposed',
+      aggregateId: exposure.customerId,
+      payload: {
+        funderId: exposure.funderId,
+        applicationId: exposure.applicationId,
+        stage: exposure.stage,
+        payloadHash: exposure.payloadHash,
+      },
+      at,
+      exposure,
+      receipt,
+    } satisfies FunderExposed);
+    return receipt.get();
+  }
+
   /**
    * Build the payload for one funder at one stage, record the exposure in the ledger and the share
-   * register, and return it for sending. Runs in the caller's transaction: if the send is rolled
-   * back, so is the receipt. Without a live consent: consent_missing, nothing leased, nothing recorded.
+   * register, and return it for sending. Runs in the caller's unit: if the send is rolled back, so
+   * is the receipt. Raises funder.exposed (the ledger records it) in a unit joined to `tx`. Without a live consent:
+   * consent_missing, nothing leased, nothing recorded.
    */
   async share(tx: Executor, request: ShareRequest): Promise<ShareResult> {
+    const unit = this.deps.units.join(tx);
     const { consent, funderId, stage, applicationId } = request;
     assert(STAGES.includes(stage), `unknown stage ${stage}`);
     const application = await this.deps.intake.get(tx, applicationId);
@@ -175,18 +193,15 @@ export class SharingService {
     const payloadHash = sha256Hex(canonicalJson(payload));
     const customerRef = this.pseudonyms.customerRef(funderId, customerId);
     const applicationRef = this.pseudonyms.applicationRef(funderId, applicationId);
-    const { entryId } = await this.deps.ledger.append(tx, {
-      kind: 'exposure',
+    const entryId = this.expose(unit, now, {
       funderId,
       customerId,
+      applicationId,
       stage,
       fields: disclosure.shared,
       payloadHash,
       consentId: live.id,
-      applicationId,
-      // the ledger's body names the customer and application by this funder's pseudonyms itself
       details: { policyVersion: policy.version },
-      at: now,
     });
     await store.insertShare(tx, {
       id: this.deps.ids.next('shr'),
@@ -203,6 +218,7 @@ export class SharingService {
       exposureEntryId: entryId,
       sharedAt: now,
     });
+    await unit.flush();
     return {
       payload,
       payloadHash,
@@ -331,16 +347,15 @@ export class SharingService {
         throw new DomainError('prescreen_unavailable', 'the OPRF service answered an invalid element');
       return setContains(set, output.value);
     });
-    const { entryId } = await db.transaction((tx) =>
-      this.deps.ledger.append(tx, {
-        kind: 'exposure',
+    const entryId = await this.deps.units.run(async (unit) =>
+      this.expose(unit, this.deps.clock.now(), {
         funderId,
         customerId: application.customerId,
+        applicationId,
         stage: 'prescreen',
         fields: [],
         payloadHash: sha256Hex(canonicalJson(request)),
         consentId: null,
-        applicationId,
         details: { method: 'oprf', suite: OPRF_SUITE, keyId: row.keyId, setSha256: row.sha256, member },
       }),
     );

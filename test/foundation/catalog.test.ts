@@ -160,12 +160,12 @@ describe.each(ENGINES)('catalog on %s', (engine) => {
   });
 
   it('seeds the demo catalogue once: at least 8 funders of mixed types, 3+ products each', async () => {
-    const first = await h.database.db.transaction((tx) => seedDemoCatalog(tx, h.services.catalog));
+    const first = await h.services.units.run((unit) => seedDemoCatalog(unit, h.services.catalog));
     expect(first.funders).toBe(DEMO_FUNDERS.length);
     expect(first.funders).toBeGreaterThanOrEqual(8);
     expect(first.products).toBeGreaterThanOrEqual(3 * first.funders);
     expect(new Set(DEMO_FUNDERS.map((f) => f.type)).size).toBe(3);
-    const again = await h.database.db.transaction((tx) => seedDemoCatalog(tx, h.services.catalog));
+    const again = await h.services.units.run((unit) => seedDemoCatalog(unit, h.services.catalog));
     expect(again).toEqual({ funders: 0, products: 0 });
   });
 });

@@ -33,7 +33,7 @@ describe.skipIf(!PG_URL)('cache notices between processes on postgres', () => {
     const options = { masterKey, clock, apiKeyCacheMs: 3_600_000, routing: { catalogCacheMs: 3_600_000 } };
     a = createServices({ ...options, database });
     b = createServices({ ...options, database: other });
-    await database.db.transaction((tx) => seedDemoCatalog(tx, a.catalog));
+    await a.units.run((unit) => seedDemoCatalog(unit, a.catalog));
   });
   afterAll(async () => {
     for (const s of [a, b]) for (const hook of s?.stopHooks ?? []) await hook();
@@ -44,7 +44,7 @@ describe.skipIf(!PG_URL)('cache notices between processes on postgres', () => {
   it('a key revoked in one process stops working in the other', async () => {
     const issued = await a.access.issueKey(database.db, { role: 'analyst', label: 'two processes' });
     expect(await a.access.authenticate(database.db, issued.secret)).not.toBeNull(); // remembered by a
-    await other.db.transaction((tx) => b.access.revoke(tx, issued.id));
+    await b.units.run((unit) => b.access.revoke(unit, issued.id));
     expect(
       await eventually(async () => (await a.access.authenticate(database.db, issued.secret)) === null),
     ).toBe(true);
@@ -65,7 +65,7 @@ describe.skipIf(!PG_URL)('cache notices between processes on postgres', () => {
     const before = await offeredFunders();
     expect(before.size).toBeGreaterThan(0);
     const funderId = [...before][0]!;
-    await other.db.transaction((tx) => b.catalog.setFunderStatus(tx, funderId, 'suspended'));
+    await b.units.run((unit) => b.catalog.setFunderStatus(unit, funderId, 'suspended'));
     expect(await eventually(async () => !(await offeredFunders()).has(funderId), 40)).toBe(true);
   });
 });

@@ -22,7 +22,7 @@ describe.each(ENGINES)('the demo catalogue with the simulated funder on %s', (en
         seed: 7,
       },
     });
-    await h.database.db.transaction((tx) => seedDemoCatalog(tx, h.services.catalog));
+    await h.services.units.run((unit) => seedDemoCatalog(unit, h.services.catalog));
   });
   afterAll(() => h?.close());
 

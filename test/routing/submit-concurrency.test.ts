@@ -12,7 +12,7 @@ describe.each(ENGINES)('concurrent submissions on %s', (engine) => {
   let h: Harness;
   beforeAll(async () => {
     h = await createHarness(engine, { services: { submissionGrouping: { maxBatch: 8, maxInFlight: 2 } } });
-    await h.database.db.transaction((tx) => seedDemoCatalog(tx, h.services.catalog));
+    await h.services.units.run((unit) => seedDemoCatalog(unit, h.services.catalog));
   });
   afterAll(async () => h?.close());
 

@@ -1,0 +1,304 @@
+// The unit of work: one write set per transaction (ADR 0069). Modules contribute typed row intents
+// (intents.ts: insert, upsert, each returning a handle whose columns later intents may use),
+// domain events (each becomes an outbox row, and its subscribers add their own intents to the same
+// unit) and after-commit hooks; committers.ts renders them as plain statements in a transaction or
+// as one grouped statement. Stores build intents from their own tables; no module hands SQL to
+// another.
+import type { PgTable } from 'drizzle-orm/pg-core';
+import { assert } from '../kernel/index.ts';
+import type { Db, Executor, Tx } from './client.ts';
+import { committedView, rowValue, writeSteps } from './committers.ts';
+import { outbox } from './infra-schema.ts';
+import {
+  CREATED,
+  type ColumnInfo,
+  driverValue,
+  type Insert,
+  type Intent,
+  JsonWith,
+  Ref,
+  type RowHandle,
+  type RowValues,
+  tableInfo,
+  type UpsertHandle,
+} from './intents.ts';
+
+export { commitInTransaction, type Committed, groupedAnswer, groupedPart, runGrouped } from './committers.ts';
+export { jsonWith, JsonWith, Ref, type RowHandle, type RowValues, type UpsertHandle } from './intents.ts';
+
+/**
+ * A reply an event asks of its subscriber (the ledger's entry id for an exposure the funder is
+ * shown): set exactly once while the event is published, read by the publisher after.
+ */
+export class Receipt<T> {
+  private value: { set: true; value: T } | { set: false } = { set: false };
+
+  set(value: T): void {
+    assert(!this.value.set, 'a receipt is set once');
+    this.value = { set: true, value };
+  }
+
+  get(): T {
+    assert(this.value.set, 'no subscriber answered the event');
+    return this.value.value;
+  }
+}
+
+/** A domain event: what one module tells the others it caused. Its payload becomes an outbox row. */
+export interface DomainEvent {
+  readonly topic: string;
+  readonly aggregateId: string;
+  readonly payload: Record<string, unknown> | JsonWith;
+  readonly at: Date;
+}
+
+type Subscriber = (unit: UnitOfWork, event: DomainEvent) => void;
+
+/**
+ * Who reacts to which event: subscribers are called as the event is published and add their own
+ * intents and hooks to the same unit, so what an event causes commits with it or not at all.
+ */
+export class EventBus<E extends DomainEvent = DomainEvent> {
+  private readonly subscribers = new Map<string, Subscriber[]>();
+
+  on<T extends E['topic']>(
+    topic: T,
+    subscriber: (unit: UnitOfWork, event: Extract<E, { topic: T }>) => void,
+  ): void {
+    const list = this.subscribers.get(topic) ?? [];
+    list.push(subscriber as Subscriber);
+    this.subscribers.set(topic, list);
+  }
+
+  /** @internal called by UnitOfWork.publish */
+  deliver(unit: UnitOfWork, event: DomainEvent): void {
+    for (const subscriber of this.subscribers.get(event.topic) ?? []) subscriber(unit, event);
+  }
+}
+
+export class UnitOfWork {
+  /** @internal the committers read these */
+  readonly intents: Intent[] = [];
+  readonly hooks: Array<() => void | Promise<void>> = [];
+  readonly conflictKeys: string[] = [];
+  readonly events: DomainEvent[] = [];
+  private committed = false;
+
+  constructor(private readonly bus: EventBus<DomainEvent>) {}
+
+  insert<T extends PgTable>(
+    table: T,
+    row: RowValues<T>,
+    options: { when?: Ref<boolean> } = {},
+  ): RowHandle<T> {
+    return this.add('insert', table, row, undefined, options.when);
+  }
+
+  /**
+   * INSERT … ON CONFLICT (target) DO UPDATE SET the `update` columns from the new row. The handle's
+   * `created` is true when this unit inserted the row and false when it updated an existing one.
+   */
+  upsert<T extends PgTable>(
+    table: T,
+    row: RowValues<T>,
+    conflict: {
+      target: ReadonlyArray<keyof Insert<T> & string>;
+      update: ReadonlyArray<keyof Insert<T> & string>;
+    },
+  ): UpsertHandle<T> {
+    const info = tableInfo(table);
+    const column = (key: string) => {
+      const found = info.byKey.get(key);
+      assert(found, `${info.name} has no column ${key}`);
+      return found;
+    };
+    const handle = this.add('upsert', table, row, {
+      target: conflict.target.map(column),
+      update: conflict.update.map(column),
+    });
+    const intent = this.intents[handle.intent]!;
+    return {
+      ...handle,
+      get created() {
+        intent.returning.add(CREATED);
+        return new Ref<boolean>(handle.intent, CREATED, 'boolean');
+      },
+    };
+  }
+
+  /** Raise an event: an outbox row in this unit, and every subscriber's intents with it. */
+  publish<E extends DomainEvent>(event: E): void {
+    this.open();
+    this.events.push(event);
+    this.insert(outbox, {
+      topic: event.topic,
+      aggregateId: event.aggregateId,
+      payload: event.payload,
+      createdAt: event.at,
+    });
+    this.bus.deliver(this, event);
+  }
+
+  /** PostgreSQL NOTIFY on `channel` when the unit commits (other processes' caches). */
+  notify(channel: string, payload: string): void {
+    this.open();
+    const text: ColumnInfo = { key: '', name: '', sqlType: 'text', column: undefined as never };
+    this.intents.push({
+      kind: 'notify',
+      table: null,
+      values: [
+        { info: text, value: channel },
+        { info: text, value: payload },
+      ],
+      returning: new Set(),
+    });
+  }
+
+  /** Run after the unit's writes are committed (local cache invalidation); never before. */
+  afterCommit(hook: () => void | Promise<void>): void {
+    this.open();
+    this.hooks.push(hook);
+  }
+
+  /** Grouped units that share any key never share a statement (the same customer, the same key). */
+  conflictsOn(key: string): void {
+    this.conflictKeys.push(key);
+  }
+
+  /** @internal */
+  seal(): void {
+    this.open();
+    this.committed = true;
+  }
+
+  private open(): void {
+    assert(!this.committed, 'the unit of work has been committed');
+  }
+
+  private add<T extends PgTable>(
+    kind: 'insert' | 'upsert',
+    table: T,
+    row: RowValues<T>,
+    conflict?: Intent['conflict'],
+    when?: Ref<boolean>,
+  ): RowHandle<T> {
+    this.open();
+    const info = tableInfo(table);
+    const values: Intent['values'] = [];
+    for (const [key, value] of Object.entries(row)) {
+      if (value === undefined) continue;
+      const column = info.byKey.get(key);
+      assert(column, `${info.name} has no column ${key}`);
+      if (value instanceof Ref || value instanceof JsonWith) {
+        for (const ref of value instanceof Ref ? [value] : Object.values(value.refs)) this.use(ref);
+        values.push({ info: column, value });
+      } else values.push({ info: column, value: driverValue(column, value) });
+    }
+    if (when) this.use(when);
+    const index = this.intents.length;
+    const intent: Intent = {
+      kind,
+      table: info,
+      values,
+      returning: new Set(),
+      ...(conflict ? { conflict } : {}),
+    };
+    if (when) intent.when = when;
+    this.intents.push(intent);
+    return {
+      intent: index,
+      col: (key) => {
+        const column = info.byKey.get(key);
+        assert(column, `${info.name} has no column ${key}`);
+        intent.returning.add(column.name);
+        return new Ref(index, column.name, column.sqlType);
+      },
+    };
+  }
+
+  private use(ref: Ref): void {
+    const source = this.intents[ref.intent];
+    assert(source && source.kind !== 'notify', 'a Ref names an earlier row intent');
+    assert(source.when === undefined, 'a conditional intent may not feed another: it may write nothing');
+    source.returning.add(ref.column);
+  }
+}
+
+/**
+ * A unit inside a transaction it was opened with (Units.run): `tx` for the module's reads and
+ * its own-table updates, intents written at flush() and before commit, hooks after commit.
+ */
+export class TransactionUnit extends UnitOfWork {
+  private flushed = 0;
+  private readonly rows: Array<Record<string, unknown> | undefined> = [];
+
+  constructor(
+    bus: EventBus<DomainEvent>,
+    readonly tx: Tx,
+    /** joined to a transaction the caller owns (Units.join): it cannot run after-commit hooks */
+    private readonly joined = false,
+  ) {
+    super(bus);
+  }
+
+  override afterCommit(hook: () => void | Promise<void>): void {
+    assert(
+      !this.joined,
+      "a unit joined to a caller's transaction cannot run after-commit hooks: use Units.run",
+    );
+    super.afterCommit(hook);
+  }
+
+  /** Write the intents added so far (a later read in `tx` sees them). */
+  async flush(): Promise<void> {
+    const from = this.flushed;
+    this.flushed = this.intents.length;
+    await writeSteps(this.tx, this, from, this.rows);
+  }
+
+  /** A column an already flushed intent wrote. */
+  written<T>(ref: Ref<T>): T {
+    return committedView(this, (r) => rowValue(this.rows, r)).value(ref);
+  }
+}
+
+/** Opens units: in a transaction of their own (run), or for the grouped path (begin). */
+export class Units {
+  constructor(
+    private readonly db: Db,
+    readonly bus: EventBus<DomainEvent>,
+  ) {}
+
+  /** A unit for one grouped statement (groupedPart): no transaction, no reads. */
+  begin(): UnitOfWork {
+    return new UnitOfWork(this.bus);
+  }
+
+  /**
+   * A unit inside a transaction the caller opened and commits (the dispatch steps, booking): its
+   * intents are written at flush(), which the caller must call before its transaction ends; it
+   * refuses after-commit hooks, since it cannot know when (or whether) the caller commits.
+   */
+  join(tx: Executor): TransactionUnit {
+    return new TransactionUnit(this.bus, tx as Tx, true);
+  }
+
+  /** `work` in a transaction with a unit: its intents commit with the transaction, then its hooks run. */
+  async run<T>(work: (unit: TransactionUnit) => Promise<T>): Promise<T> {
+    let unit: TransactionUnit | undefined;
+    const result = await this.db.transaction(async (tx) => {
+      unit = new TransactionUnit(this.bus, tx);
+      const value = await work(unit);
+      await unit.flush();
+      unit.seal();
+      return value;
+    });
+    await runAfterCommit(unit!);
+    return result;
+  }
+}
+
+/** After the transaction committed: the unit's hooks, in order. */
+export async function runAfterCommit(unit: UnitOfWork): Promise<void> {
+  for (const hook of unit.hooks) await hook();
+}
