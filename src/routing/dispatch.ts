@@ -1,3 +1,5 @@
+// Over 500 lines because: one persisted step machine (ADR 0035) whose steps share private state
+// (leases, the running map, the sweeper); callbacks and expiry are already out (callbacks.ts).
 // Dispatch as a persisted step machine (ADR 0035): the borrower's choice, the sends to funders
 // through the sharing gateway (waterfall or parallel), their answers, and a sweeper that resumes
 // any application whose next step is due after a crash. Answers that come later (signed callbacks)

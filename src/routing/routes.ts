@@ -1,3 +1,5 @@
+// Over 500 lines because: one declaration per routing endpoint (schemas, roles, summaries) and
+// nothing else; splitting it would split one API surface across files.
 // Routing HTTP: offers, the explanation of every product (PIPL art. 24), the borrower's choice and
 // the dispatch it starts, confirmation and abandonment (booked by intake's BookingService), the
 // funder's signed decision callback, and the trust lever. Thin: the services do the work.

@@ -1,3 +1,5 @@
+// Over 500 lines because: the gateway, relay contact points and the OPRF pre-screen share the
+// pseudonymiser, policies and consent checks; each public method is short (ADR 0041).
 // The data-sharing gateway: every payload that leaves for a funder is built here, under the funder's
 // field policy and a live consent, and leaves an exposure receipt in the ledger (DESIGN principle 5).
 // Also: per-funder pseudonyms, relay contact points and their contact events, and the OPRF pre-screen.

@@ -1,3 +1,5 @@
+// Over 500 lines because: the day-stepped market loop over struct-of-arrays (ADR 0053) is one hot
+// loop; its per-day phases share typed arrays that splitting would pass around per call.
 // The market model: a day-stepped event loop over a struct-of-arrays population. Every application
 // is decided by the real routing core (src/routing decide(), which prices through src/pricing
 // quote()); funders approve by their own model; poachers intercept at the confirm step and
