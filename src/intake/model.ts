@@ -1,6 +1,7 @@
 // Application intake types.
 import type { Applicant } from '../identity/model.ts';
-import type { JsonWith, Ref } from '../db/unit-of-work.ts';
+import type { LookupRef, Lookups } from '../db/lookups.ts';
+import type { JsonWith, Ref, UnitOfWork } from '../db/unit-of-work.ts';
 import type { ApplicationStatus } from './status.ts';
 
 /** 互联网贷款暂行办法 (2020): consumer credit capped at ¥200,000 per borrower [final text unverified]; configurable. */
@@ -81,3 +82,61 @@ export interface LoanBooked {
 }
 
 export type IntakeEvent = ApplicationSubmitted | ApplicationMoved | LoanBooked;
+
+/** The application a submission is about to store, before routing decides its first status. */
+export function draftApplication(
+  id: string,
+  customerId: string,
+  input: ApplicationInput,
+  monthlyIncomeFen: number,
+  now: Date,
+): Application {
+  return {
+    id,
+    status: 'submitted',
+    customerId,
+    amountFen: input.request.amountFen,
+    termMonths: input.request.termMonths,
+    purpose: input.request.purpose,
+    channel: input.channel,
+    monthlyIncomeFen,
+    score: input.score ?? null,
+    funderId: null,
+    productId: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+/**
+ * Decides the first status of an application at submission (routing), before it is stored, so the
+ * application is inserted in that status with both events in the same unit.
+ */
+export interface SubmitRouter {
+  /** A value read with the customer lookup, before routing (routing: the customer's last funder). */
+  lookup?: (lookups: Lookups, customerId: LookupRef<string | null>) => LookupRef<unknown>;
+  /** `draft` is the application as it will be stored; `looked` is what `lookup` read. */
+  route: (
+    draft: Application,
+    looked: unknown,
+  ) => Promise<{
+    to: ApplicationStatus;
+    score: number;
+    reason: string;
+    /** the router's own rows, as intents of the submission's unit (the customer's id as written) */
+    alongside?: (unit: UnitOfWork, customer: { id: Ref<string> }) => void;
+  }>;
+}
+
+/** A submission that keeps its own idempotency record, written in the same statement. */
+export interface SubmitIdempotency {
+  scope: string;
+  key: string;
+  hash: string;
+  /**
+   * The answer to keep and send, from the application as stored. Its top-level `customerId` and
+   * `customerCreated` are what the statement itself found (they differ from the prediction only
+   * when the same person's first application ran concurrently).
+   */
+  respond: (application: Application, customerCreated: boolean) => Record<string, unknown>;
+}

@@ -10,20 +10,21 @@ import {
   replay,
   type StoredResponse,
 } from '../db/idempotency.ts';
-import { type LookupRef, Lookups } from '../db/lookups.ts';
+import { Lookups } from '../db/lookups.ts';
 import { type GroupOptions, runPart, StatementGroups } from '../db/statement-groups.ts';
 import {
   groupedAnswer,
   groupedPart,
   jsonWith,
   type Ref,
+  type RowHandle,
   runAfterCommit,
   type UnitOfWork,
   type Units,
 } from '../db/unit-of-work.ts';
 import type { Principal } from '../access/model.ts';
 import { canSeeApplication } from '../access/visibility.ts';
-import type { IdentityService } from '../identity/service.ts';
+import type { IdentityService, ValidatedApplicant } from '../identity/service.ts';
 import { type Clock, type IdGenerator, type Vault, assert } from '../kernel/index.ts';
 import { DomainError } from './errors.ts';
 import {
@@ -32,64 +33,19 @@ import {
   type ApplicationInput,
   type ApplicationMoved,
   type ApplicationSubmitted,
+  type SubmitIdempotency,
+  type SubmitRouter,
   DEFAULT_MAX_REQUEST_FEN,
+  draftApplication,
   type FunderApplicationView,
 } from './model.ts';
+import type { applications } from './schema.ts';
 import * as store from './store.ts';
 import { type ApplicationStatus, canTransition } from './status.ts';
 
 export const EVENTS_LIMIT = 200;
 
-/**
- * Decides the first status of an application at submission (routing), before it is stored, so the
- * application is inserted in that status with both events in the same unit.
- */
-export interface SubmitRouter {
-  /** A value read with the customer lookup, before routing (routing: the customer's last funder). */
-  lookup?: (lookups: Lookups, customerId: LookupRef<string | null>) => LookupRef<unknown>;
-  /** `draft` is the application as it will be stored; `looked` is what `lookup` read. */
-  route: (
-    draft: Application,
-    looked: unknown,
-  ) => Promise<{
-    to: ApplicationStatus;
-    score: number;
-    reason: string;
-    /** the router's own rows, as intents of the submission's unit (the customer's id as written) */
-    alongside?: (unit: UnitOfWork, customer: { id: Ref<string> }) => void;
-  }>;
-}
-
-/** A submission that keeps its own idempotency record, written in the same statement. */
-export interface SubmitIdempotency {
-  scope: string;
-  key: string;
-  hash: string;
-  /**
-   * The answer to keep and send, from the application as stored. Its top-level `customerId` and
-   * `customerCreated` are what the statement itself found (they differ from the prediction only
-   * when the same person's first application ran concurrently).
-   */
-  respond: (application: Application, customerCreated: boolean) => Record<string, unknown>;
-}
-
-function toApplication(row: store.ApplicationRow): Application {
-  return {
-    id: row.id,
-    status: row.status as ApplicationStatus,
-    customerId: row.customerId,
-    amountFen: row.amountFen,
-    termMonths: row.termMonths,
-    purpose: row.purpose,
-    channel: row.channel,
-    monthlyIncomeFen: row.monthlyIncomeFen,
-    score: row.score,
-    funderId: row.funderId,
-    productId: row.productId,
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-  };
-}
+export type { SubmitIdempotency, SubmitRouter } from './model.ts';
 
 /** The answer kept for an Idempotency-Key, if any (read alone, after a lost claim). */
 async function storedAnswer(
@@ -207,51 +163,25 @@ export class IntakeService {
   ): Promise<Submitted> {
     const now = this.deps.clock.now();
     const identity = this.deps.identity;
-    let applicant: ReturnType<IdentityService['validateApplicant']>;
-    try {
-      applicant = this.validate(input, now);
-    } catch (error) {
-      // A repeat of a request that was answered keeps its first answer, even if the same body would
-      // now be refused (the applicant has had a birthday, the platform limit moved).
-      if (!(idempotency && error instanceof DomainError)) throw error;
-      const record = await storedAnswer(run, idempotency);
-      if (!record) throw error;
-      return { replayed: true, response: replay(record, idempotency.hash) };
-    }
+    const validated = await this.validateOrReplay(run, input, now, idempotency);
+    if ('replayed' in validated) return validated;
+    const applicant = validated.applicant;
     // Statement 1: what is known already.
     const customerKey = identity.customerKey(applicant.idNumber.normalised);
-    const lookups = new Lookups();
-    const knownCustomer = identity.lookupCustomer(lookups, customerKey);
-    const lookedRef = route?.lookup ? route.lookup(lookups, knownCustomer) : undefined;
-    const recordRef = idempotency ? lookupRecord(lookups, idempotency.scope, idempotency.key) : undefined;
-    const read = lookups.read(
-      await (idempotency
-        ? this.groupsFor(run).lookups.run(lookups.part())
-        : runPart<Row>(run, lookups.part())),
-    );
-    const record = recordRef ? read(recordRef) : null;
-    if (idempotency && record) return { replayed: true, response: replay(record, idempotency.hash) };
+    const known = await this.readKnown(run, customerKey, route, idempotency);
+    if (idempotency && known.record)
+      return { replayed: true, response: replay(known.record, idempotency.hash) };
 
-    const known = read(knownCustomer);
-    const predictedCreated = known === null;
-    const customerId = known ?? this.deps.ids.next('cus');
-    const id = this.deps.ids.next('app');
-    const draft: Application = {
-      id,
-      status: 'submitted',
+    const predictedCreated = known.customerId === null;
+    const customerId = known.customerId ?? this.deps.ids.next('cus');
+    const draft = draftApplication(
+      this.deps.ids.next('app'),
       customerId,
-      amountFen: input.request.amountFen,
-      termMonths: input.request.termMonths,
-      purpose: input.request.purpose,
-      channel: input.channel,
-      monthlyIncomeFen: applicant.monthlyIncomeFen,
-      score: input.score ?? null,
-      funderId: null,
-      productId: null,
-      createdAt: now,
-      updatedAt: now,
-    };
-    const routed = route ? await route.route(draft, lookedRef ? read(lookedRef) : null) : null;
+      input,
+      applicant.monthlyIncomeFen,
+      now,
+    );
+    const routed = route ? await route.route(draft, known.looked) : null;
     if (routed)
       assert(canTransition('submitted', routed.to), `routing may not move a submission to ${routed.to}`);
     const status: ApplicationStatus = routed?.to ?? 'submitted';
@@ -262,16 +192,125 @@ export class IntakeService {
       assert('customerId' in body && 'customerCreated' in body, 'the answer names the customer');
     }
 
-    // Statement 2, everything at once (atomic as one statement): the customer, the application, its
-    // history and events, what the subscribers add (the ledger's origination entry, written only if
-    // this unit created the customer), the router's rows and the idempotency record.
-    const unit = this.deps.units.begin();
-    const customer = identity.addCustomer(unit, applicant, customerId, now, customerKey);
-    const customerRef = { id: customer.col('id'), created: customer.created };
+    const unit = this.deps.units.begin(); // statement 2: everything at once, atomic as one statement
+    const { application, customer } = this.addSubmission(unit, {
+      draft: { ...draft, status, score },
+      applicant,
+      customerKey,
+      routed,
+    });
+    if (idempotency && body)
+      recordIntent(unit, {
+        scope: idempotency.scope,
+        key: idempotency.key,
+        hash: idempotency.hash,
+        status: 201,
+        body: jsonWith(body, { customerId: customer.id, customerCreated: customer.created }),
+        at: now,
+      });
+    const { stored, customerCreated } = await this.write(
+      run,
+      unit,
+      application,
+      customer.created,
+      !!idempotency,
+    );
+    assert(stored.id === draft.id, 'the submit statement returns the application');
+    if (idempotency && (customerCreated !== predictedCreated || stored.customerId !== customerId))
+      body = idempotency.respond(stored, customerCreated);
+    return { replayed: false, application: stored, customerCreated, ...(body ? { body } : {}) };
+  }
+
+  /**
+   * Statement 2: the unit as one statement (grouped with concurrent submissions on the API's path),
+   * answering the application as stored and whether this statement created the customer.
+   */
+  private async write(
+    run: Runner,
+    unit: UnitOfWork,
+    application: RowHandle<typeof applications>,
+    created: Ref<boolean>,
+    grouped: boolean,
+  ): Promise<{ stored: Application; customerCreated: boolean }> {
+    const answer = [...APPLICATION_COLUMNS.map((column) => application.col(column)), created];
+    const part = groupedPart(unit, answer);
+    const row = await (grouped ? this.groupsFor(run).writes.run(part) : runPart<Row>(run, part));
+    const written = groupedAnswer(unit, answer, row);
+    // The grouped statement committed on its own; inside a caller's transaction (submit), hooks
+    // would run before that commits, so none may be added there (none are today).
+    if (grouped) await runAfterCommit(unit);
+    else assert(unit.hooks.length === 0, 'a submission inside a transaction has no after-commit hooks');
+    return {
+      stored: store.toApplication(written.row(application) as store.ApplicationRow),
+      customerCreated: written.value(created),
+    };
+  }
+
+  /**
+   * The applicant as validated; or, for a repeat of a request that was answered, its first answer,
+   * even if the same body would now be refused (the applicant has had a birthday, the limit moved).
+   */
+  private async validateOrReplay(
+    run: Runner,
+    input: ApplicationInput,
+    now: Date,
+    idempotency: SubmitIdempotency | undefined,
+  ): Promise<{ applicant: ValidatedApplicant } | { replayed: true; response: StoredResponse }> {
+    try {
+      return { applicant: this.validate(input, now) };
+    } catch (error) {
+      if (!(idempotency && error instanceof DomainError)) throw error;
+      const record = await storedAnswer(run, idempotency);
+      if (!record) throw error;
+      return { replayed: true, response: replay(record, idempotency.hash) };
+    }
+  }
+
+  /** Statement 1: the known customer, the router's lookup and an earlier answer to the key. */
+  private async readKnown(
+    run: Runner,
+    customerKey: string,
+    route: SubmitRouter | undefined,
+    idempotency: SubmitIdempotency | undefined,
+  ): Promise<{ customerId: string | null; looked: unknown; record: IdempotencyRecord | null }> {
+    const lookups = new Lookups();
+    const knownCustomer = this.deps.identity.lookupCustomer(lookups, customerKey);
+    const lookedRef = route?.lookup ? route.lookup(lookups, knownCustomer) : undefined;
+    const recordRef = idempotency ? lookupRecord(lookups, idempotency.scope, idempotency.key) : undefined;
+    const read = lookups.read(
+      await (idempotency
+        ? this.groupsFor(run).lookups.run(lookups.part())
+        : runPart<Row>(run, lookups.part())),
+    );
+    return {
+      customerId: read(knownCustomer),
+      looked: lookedRef ? read(lookedRef) : null,
+      record: recordRef ? read(recordRef) : null,
+    };
+  }
+
+  /**
+   * The submission's intents: the customer, the application, its history and events, what the
+   * subscribers add (the ledger's origination entry, written only if this unit created the
+   * customer) and the router's rows.
+   */
+  private addSubmission(
+    unit: UnitOfWork,
+    submission: {
+      draft: Application;
+      applicant: ValidatedApplicant;
+      customerKey: string;
+      routed: Awaited<ReturnType<SubmitRouter['route']>> | null;
+    },
+  ) {
+    const { draft, applicant, customerKey, routed } = submission;
+    const { id, createdAt: now } = draft;
+    const upserted = this.deps.identity.addCustomer(unit, applicant, draft.customerId, now, customerKey);
+    const customer = { id: upserted.col('id'), created: upserted.created };
     const application = store.insertApplication(unit, {
       id,
-      customerId: customerRef.id,
-      status,
+      customerId: customer.id,
+      status: draft.status,
       amountFen: draft.amountFen,
       termMonths: draft.termMonths,
       purpose: draft.purpose,
@@ -280,7 +319,7 @@ export class IntakeService {
         ? this.deps.vault.encrypt(applicant.employer, `application:${id}:employer`)
         : null,
       monthlyIncomeFen: draft.monthlyIncomeFen,
-      score,
+      score: draft.score,
       createdAt: now,
       updatedAt: now,
     });
@@ -297,51 +336,30 @@ export class IntakeService {
       aggregateId: id,
       payload: jsonWith(
         { applicationId: id },
-        { customerId: customerRef.id, customerCreated: customerRef.created },
+        { customerId: customer.id, customerCreated: customer.created },
       ),
       at: now,
-      application: { id, channel: input.channel },
-      customer: { drawnId: customerId, created: customerRef.created },
+      application: { id, channel: draft.channel },
+      customer: { drawnId: draft.customerId, created: customer.created },
     } satisfies ApplicationSubmitted);
     if (routed) {
+      const to = draft.status as Exclude<ApplicationStatus, 'submitted'>;
       store.insertEvent(unit, {
         applicationId: id,
         fromStatus: 'submitted',
-        toStatus: status,
+        toStatus: to,
         reason: routed.reason,
         at: now,
       });
       unit.publish({
-        topic: `application.${status as Exclude<ApplicationStatus, 'submitted'>}`,
+        topic: `application.${to}`,
         aggregateId: id,
-        payload: { applicationId: id, from: 'submitted', to: status },
+        payload: { applicationId: id, from: 'submitted', to },
         at: now,
       } satisfies ApplicationMoved);
-      routed.alongside?.(unit, customerRef);
+      routed.alongside?.(unit, customer);
     }
-    if (idempotency && body)
-      recordIntent(unit, {
-        scope: idempotency.scope,
-        key: idempotency.key,
-        hash: idempotency.hash,
-        status: 201,
-        body: jsonWith(body, { customerId: customerRef.id, customerCreated: customerRef.created }),
-        at: now,
-      });
-    const answer = [...APPLICATION_COLUMNS.map((column) => application.col(column)), customerRef.created];
-    const part = groupedPart(unit, answer);
-    const row = await (idempotency ? this.groupsFor(run).writes.run(part) : runPart<Row>(run, part));
-    const written = groupedAnswer(unit, answer, row);
-    const stored = toApplication(written.row(application) as store.ApplicationRow);
-    assert(stored.id === id, 'the submit statement returns the application');
-    const customerCreated = written.value(customerRef.created);
-    // The grouped statement committed on its own; inside a caller's transaction (submit), hooks
-    // would run before that commits, so none may be added there (none are today).
-    if (idempotency) await runAfterCommit(unit);
-    else assert(unit.hooks.length === 0, 'a submission inside a transaction has no after-commit hooks');
-    if (idempotency && (customerCreated !== predictedCreated || stored.customerId !== customerId))
-      body = idempotency.respond(stored, customerCreated);
-    return { replayed: false, application: stored, customerCreated, ...(body ? { body } : {}) };
+    return { application, customer };
   }
 
   /** How grouped the submissions on `run` were: statements run and submissions in them, per kind. */
@@ -368,7 +386,7 @@ export class IntakeService {
 
   async get(tx: Executor, id: string): Promise<Application | undefined> {
     const row = await store.getApplication(tx, id);
-    return row ? toApplication(row) : undefined;
+    return row ? store.toApplication(row) : undefined;
   }
 
   /**
@@ -451,6 +469,6 @@ export class IntakeService {
       at: now,
     } satisfies ApplicationMoved);
     await unit.flush();
-    return toApplication(row);
+    return store.toApplication(row);
   }
 }

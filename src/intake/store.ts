@@ -4,7 +4,9 @@
 import { and, asc, eq } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import type { Ref, RowHandle, UnitOfWork } from '../db/unit-of-work.ts';
+import type { Application } from './model.ts';
 import { applicationEvents, applications, bookedLoans } from './schema.ts';
+import type { ApplicationStatus } from './status.ts';
 
 export type ApplicationRow = typeof applications.$inferSelect;
 export type EventRow = typeof applicationEvents.$inferSelect;
@@ -71,4 +73,23 @@ export async function insertLoan(tx: Executor, row: typeof bookedLoans.$inferIns
 export async function loanOf(tx: Executor, applicationId: string): Promise<LoanRow | undefined> {
   const [row] = await tx.select().from(bookedLoans).where(eq(bookedLoans.applicationId, applicationId));
   return row;
+}
+
+/** An application row as the domain type. */
+export function toApplication(row: ApplicationRow): Application {
+  return {
+    id: row.id,
+    status: row.status as ApplicationStatus,
+    customerId: row.customerId,
+    amountFen: row.amountFen,
+    termMonths: row.termMonths,
+    purpose: row.purpose,
+    channel: row.channel,
+    monthlyIncomeFen: row.monthlyIncomeFen,
+    score: row.score,
+    funderId: row.funderId,
+    productId: row.productId,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
 }

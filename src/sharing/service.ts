@@ -115,54 +115,15 @@ export class SharingService {
 
   /**
    * Build the payload for one funder at one stage, record the exposure in the ledger and the share
-   * register, and return it for sending. Runs in the caller's unit: if the send is rolled back, so
-   * is the receipt. Raises funder.exposed (the ledger records it) in a unit joined to `tx`. Without a live consent:
-   * consent_missing, nothing leased, nothing recorded.
+   * register, and return it for sending. Runs in the caller's transaction (a unit joined to it):
+   * if the send is rolled back, so is the receipt. Raises funder.exposed (the ledger records it).
+   * Without a live consent: consent_missing, nothing leased, nothing recorded.
    */
   async share(tx: Executor, request: ShareRequest): Promise<ShareResult> {
-    const unit = this.deps.units.join(tx);
-    const { consent, funderId, stage, applicationId } = request;
-    assert(STAGES.includes(stage), `unknown stage ${stage}`);
-    const application = await this.deps.intake.get(tx, applicationId);
-    if (!application)
-      throw new DomainError('share_source_missing', `no application ${applicationId}`, 'applicationId');
-    // The type says a live consent was checked; check again here, in this transaction, because it
-    // may have been made for another funder or customer, or withdrawn since.
-    const live =
-      consent.funderId === funderId && consent.customerId === application.customerId
-        ? await this.deps.identity.findLiveConsent(tx, application.customerId, funderId)
-        : undefined;
-    if (!live)
-      throw new DomainError(
-        'consent_missing',
-        `no live consent to share with funder ${funderId}`,
-        'funderId',
-      );
-
+    const { funderId, stage, applicationId } = request;
+    const { application, live, policy, fieldPolicy, contact, employer, profile, relayContact } =
+      await this.sources(tx, request);
     const customerId = application.customerId;
-    const policy = await this.policyOf(tx, funderId);
-    const fieldPolicy: FieldPolicy = policy.policy[stage];
-    // Decrypt only what may leave: data minimisation starts before the payload is built.
-    const allowed = new Set(fieldsAllowed(fieldPolicy, live.dataCategories));
-    const needsContact = allowed.has('name') || allowed.has('idNumber') || allowed.has('phone');
-    const contact = needsContact ? await this.deps.identity.revealContact(tx, customerId) : null;
-    const employer = allowed.has('employer') ? await this.deps.intake.employer(tx, applicationId) : null;
-    const profile = await this.deps.identity.getProfile(tx, customerId);
-    if (!profile || (needsContact && !contact)) {
-      throw new DomainError('share_source_missing', `no customer ${customerId}`, 'applicationId');
-    }
-
-    const wantsRelay =
-      PRE_BOOKING_STAGES.includes(stage) &&
-      fieldPolicy.relayContact !== 'withheld' &&
-      live.dataCategories.includes('contact');
-    const relayContact = wantsRelay
-      ? {
-          phone: await this.leaseFor(tx, customerId, funderId, 'phone'),
-          email: await this.leaseFor(tx, customerId, funderId, 'email'),
-        }
-      : null;
-
     const now = this.deps.clock.now();
     const disclosure = disclose(
       {
@@ -193,28 +154,19 @@ export class SharingService {
       fields: disclosure.fields,
     };
     const payloadHash = sha256Hex(canonicalJson(payload));
-    const customerRef = this.pseudonyms.customerRef(funderId, customerId);
-    const applicationRef = this.pseudonyms.applicationRef(funderId, applicationId);
+    // The exposure (the ledger's receipt, through funder.exposed) and the share register row.
+    const unit = this.deps.units.join(tx);
+    const exposure = { funderId, customerId, applicationId, stage, fields: disclosure.shared, payloadHash };
     const entryId = this.expose(unit, now, {
-      funderId,
-      customerId,
-      applicationId,
-      stage,
-      fields: disclosure.shared,
-      payloadHash,
+      ...exposure,
       consentId: live.id,
       details: { policyVersion: policy.version },
     });
     await store.insertShare(tx, {
+      ...exposure,
       id: this.deps.ids.next('shr'),
-      funderId,
-      customerId,
-      applicationId,
-      stage,
-      customerRef,
-      applicationRef,
-      fields: disclosure.shared,
-      payloadHash,
+      customerRef: this.pseudonyms.customerRef(funderId, customerId),
+      applicationRef: this.pseudonyms.applicationRef(funderId, applicationId),
       consentId: live.id,
       policyVersion: policy.version,
       exposureEntryId: entryId,
@@ -228,6 +180,51 @@ export class SharingService {
       fields: disclosure.shared,
       withheldForConsent: disclosure.withheldForConsent,
     };
+  }
+
+  /**
+   * What a share is built from, read in its transaction: the application, the live consent (checked
+   * again here: the one passed in may be for another funder or customer, or withdrawn since), the
+   * funder's policy for the stage, and only the PII the policy and consent let leave (data
+   * minimisation starts before the payload is built), with relay points leased if they are shown.
+   */
+  private async sources(tx: Executor, request: ShareRequest) {
+    const { consent, funderId, stage, applicationId } = request;
+    assert(STAGES.includes(stage), `unknown stage ${stage}`);
+    const application = await this.deps.intake.get(tx, applicationId);
+    if (!application)
+      throw new DomainError('share_source_missing', `no application ${applicationId}`, 'applicationId');
+    const live =
+      consent.funderId === funderId && consent.customerId === application.customerId
+        ? await this.deps.identity.findLiveConsent(tx, application.customerId, funderId)
+        : undefined;
+    if (!live)
+      throw new DomainError(
+        'consent_missing',
+        `no live consent to share with funder ${funderId}`,
+        'funderId',
+      );
+    const customerId = application.customerId;
+    const policy = await this.policyOf(tx, funderId);
+    const fieldPolicy: FieldPolicy = policy.policy[stage];
+    const allowed = new Set(fieldsAllowed(fieldPolicy, live.dataCategories));
+    const needsContact = allowed.has('name') || allowed.has('idNumber') || allowed.has('phone');
+    const contact = needsContact ? await this.deps.identity.revealContact(tx, customerId) : null;
+    const employer = allowed.has('employer') ? await this.deps.intake.employer(tx, applicationId) : null;
+    const profile = await this.deps.identity.getProfile(tx, customerId);
+    if (!profile || (needsContact && !contact))
+      throw new DomainError('share_source_missing', `no customer ${customerId}`, 'applicationId');
+    const wantsRelay =
+      PRE_BOOKING_STAGES.includes(stage) &&
+      fieldPolicy.relayContact !== 'withheld' &&
+      live.dataCategories.includes('contact');
+    const relayContact = wantsRelay
+      ? {
+          phone: await this.leaseFor(tx, customerId, funderId, 'phone'),
+          email: await this.leaseFor(tx, customerId, funderId, 'email'),
+        }
+      : null;
+    return { application, live, policy, fieldPolicy, contact, employer, profile, relayContact };
   }
 
   /** Map a funder's application reference (from its callback) back to the platform's application. */
