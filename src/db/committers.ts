@@ -5,10 +5,10 @@
 import type { SQL } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { assert } from '../kernel/index.ts';
-import { type Executor, type Runner, runnerOf } from './client.ts';
+import { type Executor, runnerOf } from './client.ts';
 import { CREATED, HexBytes, type Intent, JsonWith, Ref, type RowHandle, type Select } from './intents.ts';
 import { plainSql } from './render.ts';
-import { runPart, type StatementPart } from './statement-groups.ts';
+import type { StatementPart } from './statement-groups.ts';
 import type { UnitOfWork } from './unit-of-work.ts';
 
 /** A typed parameter: `$n::type`, or decode($n, 'hex') for bytes. */
@@ -208,21 +208,13 @@ export function groupedAnswer(
   });
 }
 
-/** Run a grouped part on its own (no group): the same text as a group of one. */
-export async function runGrouped(run: Runner, part: StatementPart): Promise<Record<string, unknown>> {
-  return runPart<{ batch_index: number } & Record<string, unknown>>(run, part);
-}
-
 export function committedView(unit: UnitOfWork, raw: (ref: Ref) => unknown): Committed {
   return {
     value<T>(ref: Ref<T>): T {
       const value = raw(ref);
       if (ref.column === CREATED) return value as T;
-      const info = unit.intents[ref.intent]!.table!;
-      for (const column of info.byKey.values())
-        if (column.name === ref.column)
-          return (value === null ? null : column.column.mapFromDriverValue(value)) as T;
-      return value as T;
+      const column = unit.intents[ref.intent]!.table!.byName.get(ref.column);
+      return (value === null || !column ? value : column.column.mapFromDriverValue(value)) as T;
     },
     row<T extends PgTable>(handle: RowHandle<T>) {
       const intent = unit.intents[handle.intent]!;

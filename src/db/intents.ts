@@ -51,7 +51,7 @@ export interface UpsertHandle<T extends PgTable> extends RowHandle<T> {
 }
 
 export type ColumnInfo = { key: string; name: string; sqlType: string; column: Column };
-export type TableInfo = { name: string; byKey: Map<string, ColumnInfo> };
+export type TableInfo = { name: string; byKey: Map<string, ColumnInfo>; byName: Map<string, ColumnInfo> };
 const tables = new WeakMap<PgTable, TableInfo>();
 
 export function tableInfo(table: PgTable): TableInfo {
@@ -60,7 +60,7 @@ export function tableInfo(table: PgTable): TableInfo {
     const byKey = new Map<string, ColumnInfo>();
     for (const [key, column] of Object.entries(getTableColumns(table)) as Array<[string, Column]>)
       byKey.set(key, { key, name: column.name, sqlType: column.getSQLType(), column });
-    info = { name: getTableName(table), byKey };
+    info = { name: getTableName(table), byKey, byName: new Map([...byKey.values()].map((c) => [c.name, c])) };
     tables.set(table, info);
   }
   return info;

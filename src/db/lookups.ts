@@ -2,9 +2,10 @@
 // customer with this key", "that customer's last funder" — as typed lookups on their own tables,
 // and one statement reads them all (a grouped read on the API's path, ADR 0034). A lookup may use
 // another's value; the renderer nests the subquery. No module writes SQL for another's table.
-import { type Column, getTableColumns, getTableName, type SQL } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { assert } from '../kernel/index.ts';
+import { tableInfo } from './intents.ts';
 import { plainSql } from './render.ts';
 import type { StatementPart } from './statement-groups.ts';
 
@@ -35,15 +36,15 @@ export class Lookups {
       [C in keyof Select<T>]?: Select<T>[C] | LookupRef<Select<T>[C]> | LookupRef<Select<T>[C] | null>;
     },
   ): LookupRef<Select<T>[K] | null> {
-    const columns = getTableColumns(table) as Record<string, Column>;
-    const selected = columns[column];
-    assert(selected, `${getTableName(table)} has no column ${column}`);
+    const info = tableInfo(table);
+    const selected = info.byKey.get(column)?.column;
+    assert(selected, `${info.name} has no column ${column}`);
     const conditions = Object.entries(where).map(([key, value]) => {
-      const filter = columns[key];
-      assert(filter, `${getTableName(table)} has no column ${key}`);
-      return { name: filter.name, sqlType: filter.getSQLType(), value, column: filter };
+      const filter = info.byKey.get(key);
+      assert(filter, `${info.name} has no column ${key}`);
+      return { name: filter.name, sqlType: filter.sqlType, value, column: filter.column };
     });
-    const name = getTableName(table);
+    const name = info.name;
     return this.add({
       render: (nested) =>
         plainSql`(SELECT ${plainSql.raw(selected.name)} FROM ${plainSql.raw(name)} WHERE ${plainSql.join(

@@ -23,7 +23,7 @@ import {
   type UpsertHandle,
 } from './intents.ts';
 
-export { commitInTransaction, type Committed, groupedAnswer, groupedPart, runGrouped } from './committers.ts';
+export { commitInTransaction, type Committed, groupedAnswer, groupedPart } from './committers.ts';
 export { jsonWith, JsonWith, Ref, type RowHandle, type RowValues, type UpsertHandle } from './intents.ts';
 
 /**
