@@ -2,20 +2,18 @@
 //   - commitInTransaction / writeSteps: one plain statement per intent, in order, in a transaction;
 //   - groupedPart: the whole unit as CTEs of one statement (ADR 0034), which StatementGroups may
 //     share with other units. All CTE rendering lives here and in statement-groups.ts.
-import type { SQL } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { assert } from '../kernel/index.ts';
 import { type Executor, runnerOf } from './client.ts';
 import { CREATED, HexBytes, type Intent, JsonWith, Ref, type RowHandle, type Select } from './intents.ts';
-import { plainSql } from './render.ts';
+import { SqlText } from './render.ts';
 import type { StatementPart } from './statement-groups.ts';
 import type { UnitOfWork } from './unit-of-work.ts';
 
 /** A typed parameter: `$n::type`, or decode($n, 'hex') for bytes. */
-function param(value: unknown, sqlType: string): SQL {
-  return value instanceof HexBytes
-    ? plainSql`decode(${value.hex}::text, 'hex')`
-    : plainSql`${value}::${plainSql.raw(sqlType)}`;
+function param(out: SqlText, value: unknown, sqlType: string): void {
+  if (value instanceof HexBytes) out.text('decode(').param(value.hex, 'text').text(", 'hex')");
+  else out.param(value, sqlType);
 }
 
 /** Driver values of the answer's columns, mapped back to the table's TypeScript values. */
@@ -43,8 +41,7 @@ function mergeable(intent: Intent): boolean {
 }
 
 function planOf(unit: UnitOfWork, from = 0): Step[] {
-  const shapeOf = (intent: Intent) =>
-    `${intent.table!.name}(${intent.values.map((v) => v.info.name).join(',')})`;
+  const shapeOf = insertHead;
   const last = new Map<string, number>();
   unit.intents.forEach((intent, i) => {
     if (i >= from && mergeable(intent)) last.set(shapeOf(intent), i);
@@ -107,16 +104,23 @@ export async function writeSteps(
   for (const { members, intent } of planOf(unit, from)) {
     const index = members[members.length - 1]!;
     if (intent.when && written(intent.when) !== true) continue;
+    const out = new SqlText();
     if (intent.kind === 'notify') {
-      await run(plainSql`SELECT pg_notify(${intent.values[0]!.value}, ${intent.values[1]!.value})`);
+      out.text('SELECT pg_notify(').param(intent.values[0]!.value).text(', ').param(intent.values[1]!.value).text(')');
+      await run(out.statement());
       continue;
     }
-    const tuples = members.map((m) => {
-      const params = unit.intents[m]!.values.map((v) => param(literal(v.value), v.info.sqlType));
-      return plainSql`(${plainSql.join(params, plainSql`, `)})`;
+    out.text(insertHead(intent)).text(' VALUES ');
+    members.forEach((m, k) => {
+      out.text(k === 0 ? '(' : ', (');
+      unit.intents[m]!.values.forEach((v, j) => {
+        if (j > 0) out.text(', ');
+        param(out, literal(v.value), v.info.sqlType);
+      });
+      out.text(')');
     });
-    const statement = plainSql`${insertHead(intent)} VALUES ${plainSql.join(tuples, plainSql`, `)}${conflictTail(intent)}${returningTail(intent)}`;
-    const [row] = await run<Record<string, unknown>>(statement);
+    out.text(conflictTail(intent)).text(returningTail(intent));
+    const [row] = await run<Record<string, unknown>>(out.statement());
     rows[index] = row ?? {};
   }
 }
@@ -140,53 +144,61 @@ export function groupedPart(unit: UnitOfWork, answer: ReadonlyArray<Ref>): State
     assert(source && source.when === undefined, 'the answer reads unconditional intents');
     source.returning.add(ref.column);
   }
-  const cte = (index: number, tag: string) => plainSql.raw(`w${index}${tag}`);
-  const reference = (ref: Ref, tag: string) =>
-    plainSql`(SELECT ${plainSql.raw(ref.column === CREATED ? 'created' : ref.column)} FROM ${cte(ref.intent, tag)})`;
-  const expression = (value: unknown, sqlType: string, tag: string): SQL => {
-    if (value instanceof Ref) return reference(value, tag);
-    if (value instanceof JsonWith) {
-      const members = Object.entries(value.refs).map(
-        ([key, ref]) => plainSql`${key}::text, ${reference(ref, tag)}`,
-      );
-      return plainSql`${JSON.stringify(value.base)}::jsonb || jsonb_build_object(${plainSql.join(members, plainSql`, `)})`;
-    }
-    return param(value, sqlType);
-  };
+  const column = (ref: Ref) => (ref.column === CREATED ? 'created' : ref.column);
   const sources = [...new Set(answer.map((ref) => ref.intent))];
   return {
     conflictKeys: unit.conflictKeys,
-    ctes(tag) {
-      const parts = planOf(unit).map(({ members, intent }) => {
+    ctes(out, tag) {
+      const reference = (ref: Ref) => out.text(`(SELECT ${column(ref)} FROM w${ref.intent}${tag})`);
+      const expression = (value: unknown, sqlType: string): void => {
+        if (value instanceof Ref) reference(value);
+        else if (value instanceof JsonWith) {
+          out.param(JSON.stringify(value.base), 'jsonb').text(' || jsonb_build_object(');
+          let k = 0;
+          for (const key in value.refs) {
+            if (k++ > 0) out.text(', ');
+            out.param(key, 'text').text(', ');
+            reference(value.refs[key]!);
+          }
+          out.text(')');
+        } else param(out, value, sqlType);
+      };
+      const row = (intent: Intent) => {
+        intent.values.forEach((v, j) => {
+          if (j > 0) out.text(', ');
+          expression(v.value, v.info.sqlType);
+        });
+      };
+      planOf(unit).forEach(({ members, intent }, step) => {
         const i = members[members.length - 1]!;
-        if (intent.kind === 'notify')
-          return plainSql`${cte(i, tag)} AS (SELECT pg_notify(${intent.values[0]!.value}::text, ${intent.values[1]!.value}::text))`;
-        const tuples = members.map(
-          (m) =>
-            plainSql`(${plainSql.join(
-              unit.intents[m]!.values.map((v) => expression(v.value, v.info.sqlType, tag)),
-              plainSql`, `,
-            )})`,
-        );
-        const body = intent.when
-          ? plainSql`SELECT ${plainSql.join(
-              intent.values.map((v) => expression(v.value, v.info.sqlType, tag)),
-              plainSql`, `,
-            )} WHERE ${reference(intent.when, tag)}`
-          : plainSql`VALUES ${plainSql.join(tuples, plainSql`, `)}`;
-        return plainSql`${cte(i, tag)} AS (${insertHead(intent)} ${body}${conflictTail(intent)}${returningTail(intent)})`;
+        if (step > 0) out.text(', ');
+        out.text(`w${i}${tag} AS (`);
+        if (intent.kind === 'notify') {
+          out.text('SELECT pg_notify(').param(intent.values[0]!.value, 'text').text(', ');
+          out.param(intent.values[1]!.value, 'text').text('))');
+          return;
+        }
+        out.text(insertHead(intent));
+        if (intent.when) {
+          out.text(' SELECT ');
+          row(intent);
+          out.text(' WHERE ');
+          reference(intent.when);
+        } else {
+          out.text(' VALUES ');
+          members.forEach((m, k) => {
+            out.text(k === 0 ? '(' : ', (');
+            row(unit.intents[m]!);
+            out.text(')');
+          });
+        }
+        out.text(conflictTail(intent)).text(returningTail(intent)).text(')');
       });
-      return plainSql.join(parts, plainSql`, `);
     },
-    select(tag, index) {
-      const columns = answer.map(
-        (ref, k) =>
-          plainSql`, ${cte(ref.intent, tag)}.${plainSql.raw(ref.column === CREATED ? 'created' : ref.column)} AS a${plainSql.raw(String(k))}`,
-      );
-      const from = sources.map((i) => cte(i, tag));
-      return plainSql`SELECT ${index}::integer AS batch_index${plainSql.join(columns)}${
-        from.length > 0 ? plainSql` FROM ${plainSql.join(from, plainSql`, `)}` : plainSql``
-      }`;
+    select(out, tag, index) {
+      out.text('SELECT ').param(index, 'integer').text(' AS batch_index');
+      answer.forEach((ref, k) => out.text(`, w${ref.intent}${tag}.${column(ref)} AS a${k}`));
+      if (sources.length > 0) out.text(` FROM ${sources.map((i) => `w${i}${tag}`).join(', ')}`);
     },
   };
 }
@@ -230,19 +242,22 @@ export function committedView(unit: UnitOfWork, raw: (ref: Ref) => unknown): Com
   };
 }
 
-function insertHead(intent: Intent): SQL {
-  const names = intent.values.map((v) => v.info.name).join(', ');
-  return plainSql.raw(`INSERT INTO ${intent.table!.name} (${names})`);
+function insertHead(intent: Intent): string {
+  if (intent.shape === undefined) {
+    const names = intent.values.map((v) => v.info.name).join(', ');
+    intent.shape = `INSERT INTO ${intent.table!.name} (${names})`;
+  }
+  return intent.shape;
 }
 
-function conflictTail(intent: Intent): SQL {
-  if (!intent.conflict) return plainSql``;
+function conflictTail(intent: Intent): string {
+  if (!intent.conflict) return '';
   const target = intent.conflict.target.map((c) => c.name).join(', ');
   const set = intent.conflict.update.map((c) => `${c.name} = EXCLUDED.${c.name}`).join(', ');
-  return plainSql.raw(` ON CONFLICT (${target}) DO UPDATE SET ${set}`);
+  return ` ON CONFLICT (${target}) DO UPDATE SET ${set}`;
 }
 
-function returningTail(intent: Intent): SQL {
+function returningTail(intent: Intent): string {
   const columns = [...intent.returning].map((c) => (c === CREATED ? '(xmax = 0) AS created' : c));
-  return columns.length > 0 ? plainSql.raw(` RETURNING ${columns.join(', ')}`) : plainSql``;
+  return columns.length > 0 ? ` RETURNING ${columns.join(', ')}` : '';
 }

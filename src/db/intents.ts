@@ -77,6 +77,8 @@ export interface Intent {
   when?: Ref<boolean>;
   /** columns later intents or the answer read (SQL names) */
   returning: Set<string>;
+  /** the INSERT head (table and columns), once rendered: also what mergeable rows share */
+  shape?: string;
 }
 
 /** Bytes travel as hex text and are decoded in the statement (both drivers take text for it). */

@@ -6,7 +6,7 @@ import type { SQL } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { assert } from '../kernel/index.ts';
 import { tableInfo } from './intents.ts';
-import { plainSql } from './render.ts';
+import type { SqlText } from './render.ts';
 import type { StatementPart } from './statement-groups.ts';
 
 /** A value the lookup statement reads. */
@@ -16,7 +16,8 @@ export class LookupRef<T = unknown> {
 }
 
 interface Lookup {
-  render(nested: (ref: LookupRef) => SQL): SQL;
+  /** writes the scalar subquery; `nested` writes another lookup's */
+  render(out: SqlText, nested: (ref: LookupRef) => void): void;
   decode(value: unknown): unknown;
 }
 
@@ -44,27 +45,24 @@ export class Lookups {
       assert(filter, `${info.name} has no column ${key}`);
       return { name: filter.name, sqlType: filter.sqlType, value, column: filter.column };
     });
-    const name = info.name;
+    const head = `(SELECT ${selected.name} FROM ${info.name} WHERE `;
     return this.add({
-      render: (nested) =>
-        plainSql`(SELECT ${plainSql.raw(selected.name)} FROM ${plainSql.raw(name)} WHERE ${plainSql.join(
-          conditions.map(
-            (c) =>
-              plainSql`${plainSql.raw(c.name)} = ${
-                c.value instanceof LookupRef
-                  ? nested(c.value)
-                  : plainSql`${c.column.mapToDriverValue(c.value)}::${plainSql.raw(c.sqlType)}`
-              }`,
-          ),
-          plainSql` AND `,
-        )})`,
+      render: (out, nested) => {
+        out.text(head);
+        conditions.forEach((c, i) => {
+          out.text(i === 0 ? `${c.name} = ` : ` AND ${c.name} = `);
+          if (c.value instanceof LookupRef) nested(c.value);
+          else out.param(c.column.mapToDriverValue(c.value), c.sqlType);
+        });
+        out.text(')');
+      },
       decode: (value) => (value === null || value === undefined ? null : selected.mapFromDriverValue(value)),
     }) as LookupRef<Select<T>[K] | null>;
   }
 
   /** @internal for db/ only (the idempotency record): a scalar subquery db/ renders itself. */
   custom<T>(render: SQL, decode: (value: unknown) => T): LookupRef<T> {
-    return this.add({ render: () => render, decode }) as LookupRef<T>;
+    return this.add({ render: (out) => out.sql(render), decode }) as LookupRef<T>;
   }
 
   private add(lookup: Lookup): LookupRef {
@@ -74,20 +72,16 @@ export class Lookups {
 
   /** The lookups as one part of a grouped read (or a statement of its own through runPart). */
   part(): StatementPart {
-    const rendered = new Map<number, SQL>();
-    const render = (ref: LookupRef): SQL => {
-      let sql = rendered.get(ref.index);
-      if (!sql) {
-        sql = this.lookups[ref.index]!.render(render);
-        rendered.set(ref.index, sql);
-      }
-      return sql;
-    };
     return {
-      select: (_tag, index) =>
-        plainSql`SELECT ${index}::integer AS batch_index${plainSql.join(
-          this.lookups.map((_, i) => plainSql`, ${render(new LookupRef(i))} AS l${plainSql.raw(String(i))}`),
-        )}`,
+      select: (out, _tag, index) => {
+        const render = (ref: LookupRef): void => this.lookups[ref.index]!.render(out, render);
+        out.text('SELECT ').param(index, 'integer').text(' AS batch_index');
+        this.lookups.forEach((lookup, i) => {
+          out.text(', ');
+          lookup.render(out, render);
+          out.text(` AS l${i}`);
+        });
+      },
     };
   }
 

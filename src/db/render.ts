@@ -12,9 +12,45 @@ export interface RenderedSql {
 
 /** The statement as drizzle would render it for PostgreSQL ($1, $2, …), or undefined if it holds other chunks. */
 export function renderSql(query: SQL): RenderedSql | undefined {
+  if (query instanceof RenderedStatement) return query.rendered;
   const params: unknown[] = [];
   const parts: string[] = [];
   return walk(query, parts, params) ? { sql: parts.join(''), params } : undefined;
+}
+
+/**
+ * A statement written as text and parameters directly, for the grouped path's hot statements
+ * (committers.ts, lookups.ts): no tree of SQL objects to allocate and walk per submission. The
+ * numbering ($1, $2, …) follows the order of writing, as drizzle's does the order of chunks.
+ */
+export class SqlText {
+  readonly parts: string[] = [];
+  readonly params: unknown[] = [];
+
+  text(piece: string): this {
+    this.parts.push(piece);
+    return this;
+  }
+
+  /** `$n`, or `$n::cast`; a drizzle Param (an array) is unwrapped as drizzle would. */
+  param(value: unknown, cast?: string): this {
+    const driver = value instanceof Param ? (value.value === null ? null : value.encoder.mapToDriverValue(value.value)) : value;
+    this.params.push(driver);
+    this.parts.push(cast === undefined ? `$${this.params.length}` : `$${this.params.length}::${cast}`);
+    return this;
+  }
+
+  /** A drizzle fragment of text, nested templates and parameters, numbered on from here. */
+  sql(fragment: SQL): this {
+    const ok = walk(fragment, this.parts, this.params);
+    if (!ok) throw new Error('SqlText.sql takes text, nested templates and parameters only');
+    return this;
+  }
+
+  /** The statement, for Database.run (renderSql hands its text and parameters over as they are). */
+  statement(): SQL {
+    return new RenderedStatement({ sql: this.parts.join(''), params: this.params });
+  }
 }
 
 function walk(query: SQL, parts: string[], params: unknown[]): boolean {
@@ -51,6 +87,34 @@ class PlainSQL extends SQL {
     super([]);
     (this as unknown as { queryChunks: unknown[] }).queryChunks = chunks;
   }
+}
+
+/**
+ * A statement SqlText already rendered. Database.run hands its text over as it is (renderSql);
+ * drizzle's own executor (a transaction's tx.execute) numbers chunks itself, so for it the text is
+ * split back into text and Param chunks — lazily, since the grouped path never needs them.
+ */
+class RenderedStatement extends PlainSQL {
+  constructor(readonly rendered: RenderedSql) {
+    super([]);
+    let chunks: unknown[] | undefined;
+    Object.defineProperty(this, 'queryChunks', {
+      get: () => {
+        chunks ??= chunksOf(rendered);
+        return chunks;
+      },
+    });
+  }
+}
+
+function chunksOf(rendered: RenderedSql): unknown[] {
+  const chunks: unknown[] = [];
+  const pieces = rendered.sql.split(/\$(\d+)/);
+  for (let i = 0; i < pieces.length; i++) {
+    if (i % 2 === 0) chunks.push(new StringChunk(pieces[i]!));
+    else chunks.push(new Param(rendered.params[Number(pieces[i]) - 1]));
+  }
+  return chunks;
 }
 
 /** The `sql` template tag for plain fragments: the same chunks as drizzle's, built without the scan. */

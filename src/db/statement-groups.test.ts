@@ -1,7 +1,6 @@
 // Grouped statements: under concurrency parts share statements, every part gets its own answer, a
 // failing part costs the others nothing (the group is retried one part per statement), and parts
 // with a common conflict key never share a statement.
-import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES, freshDatabase, type TestDatabase } from '../../test/support/engines.ts';
 import { renderSql } from './render.ts';
@@ -13,10 +12,13 @@ type Row = { batch_index: number; id: number; note: string };
 function insertPart(id: number, note: string, conflictKeys: string[] = []): StatementPart {
   return {
     conflictKeys,
-    ctes: (tag) => sql`${sql.raw(`ins${tag}`)} AS (
-      INSERT INTO group_probe (id, note) VALUES (${id}, ${note}) RETURNING id, note)`,
-    select: (tag, index) =>
-      sql`SELECT ${index}::integer AS batch_index, id, note FROM ${sql.raw(`ins${tag}`)}`,
+    ctes: (out, tag) => {
+      out.text(`ins${tag} AS (INSERT INTO group_probe (id, note) VALUES (`).param(id).text(', ');
+      out.param(note).text(') RETURNING id, note)');
+    },
+    select: (out, tag, index) => {
+      out.text('SELECT ').param(index, 'integer').text(` AS batch_index, id, note FROM ins${tag}`);
+    },
   };
 }
 

@@ -9,7 +9,7 @@
 // the unique index, a constraint) would fail the others: a failed group is retried one part per
 // statement, and each gets its own answer. Parts that would touch the same row in one statement
 // (the same customer, the same Idempotency-Key) never share one: the later waits for the next group.
-import { plainSql } from './render.ts';
+import { SqlText } from './render.ts';
 import type { SQL } from 'drizzle-orm';
 import type { Runner } from './client.ts';
 import { assert } from '../kernel/index.ts';
@@ -18,10 +18,10 @@ import { assert } from '../kernel/index.ts';
 export interface StatementPart {
   /** parts sharing any key never share a statement */
   conflictKeys?: readonly string[];
-  /** the part's CTEs, every name suffixed with `tag` (no leading WITH or comma); none for a read */
-  ctes?(tag: string): SQL;
-  /** the SELECT of the part's answer row (exactly one), with `batch_index` = index */
-  select(tag: string, index: number): SQL;
+  /** writes the part's CTEs, every name suffixed with `tag` (no leading WITH or comma); none for a read */
+  ctes?(out: SqlText, tag: string): void;
+  /** writes the SELECT of the part's answer row (exactly one), with `batch_index` = index */
+  select(out: SqlText, tag: string, index: number): void;
 }
 
 export interface GroupOptions {
@@ -37,12 +37,20 @@ export const DEFAULT_MAX_IN_FLIGHT = 2;
 /** The statement of a group: every part's CTEs, then one answer row each. */
 export function groupStatement(parts: readonly StatementPart[]): SQL {
   assert(parts.length > 0, 'a group has a part');
-  const ctes = parts.flatMap((part, i) => (part.ctes ? [part.ctes(`_${i}`)] : []));
-  const selects = plainSql.join(
-    parts.map((part, i) => part.select(`_${i}`, i)),
-    plainSql` UNION ALL `,
-  );
-  return ctes.length > 0 ? plainSql`WITH ${plainSql.join(ctes, plainSql`, `)} ${selects}` : selects;
+  const out = new SqlText();
+  let first = true;
+  parts.forEach((part, i) => {
+    if (!part.ctes) return;
+    out.text(first ? 'WITH ' : ', ');
+    first = false;
+    part.ctes(out, `_${i}`);
+  });
+  if (!first) out.text(' ');
+  parts.forEach((part, i) => {
+    if (i > 0) out.text(' UNION ALL ');
+    part.select(out, `_${i}`, i);
+  });
+  return out.statement();
 }
 
 /** One part in a statement of its own (the same text as a group of one). */

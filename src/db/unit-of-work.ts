@@ -185,7 +185,8 @@ export class UnitOfWork {
     this.open();
     const info = tableInfo(table);
     const values: Intent['values'] = [];
-    for (const [key, value] of Object.entries(row)) {
+    for (const key in row) {
+      const value = (row as Record<string, unknown>)[key];
       if (value === undefined) continue;
       const column = info.byKey.get(key);
       assert(column, `${info.name} has no column ${key}`);
