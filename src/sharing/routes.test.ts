@@ -172,6 +172,17 @@ describe.each(ENGINES)('sharing routes on %s', (engine) => {
       key: systemKey,
     });
     expect(retry.body).toMatchObject({ id: marketing.body.id, duplicate: true });
+    // the provider may tag a collection call; with no booked loan it is out of purpose (ADR 0072)
+    const collection = await h.call(
+      'POST',
+      '/v1/contact-events',
+      { ...event('ev-2c', ''), channel: 'call', category: 'collection' },
+      { key: systemKey },
+    );
+    expect(collection).toMatchObject({
+      status: 202,
+      body: { verdict: 'out-of-purpose', reason: 'collection-without-loan' },
+    });
 
     clock.advance(60_000);
     await database.db.transaction((tx) =>
@@ -201,6 +212,7 @@ describe.each(ENGINES)('sharing routes on %s', (engine) => {
     expect(evidence.status).toBe(200);
     expect(evidence.body.events.map((e: { reason: string }) => e.reason).sort()).toEqual([
       'after-decline',
+      'collection-without-loan',
       'marketing-before-decision',
     ]);
     expect(
