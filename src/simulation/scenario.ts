@@ -6,8 +6,23 @@ import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import type { RepaymentMethod } from '../catalog/model.ts';
 import { lookupRegion } from '../identity/regions.ts';
-import { type Result, err, ok } from '../kernel/index.ts';
-import type { Band, PoacherStrategy, Scenario, SimFunder, SimProduct, Strategy } from './model.ts';
+import { type Result, SeededRandom, err, ok } from '../kernel/index.ts';
+import { seedOf } from '../routing/index.ts';
+import {
+  BANDS,
+  type Band,
+  type ContactSource,
+  type CustomerParams,
+  type FunderDefaults,
+  type PlatformParams,
+  type PoacherStrategy,
+  type Scenario,
+  type SimFunder,
+  type SimFunderType,
+  type SimProduct,
+  type Strategy,
+  type TraceParams,
+} from './model.ts';
 import { CENSUS_2020_POPULATION_BY_PROVINCE } from './population.ts';
 
 export const SCENARIO_SCHEMA_PATH = fileURLToPath(
@@ -99,30 +114,38 @@ function invalid(problems: ScenarioProblem[]) {
   );
 }
 
-// The shape after schema validation with defaults applied (optional = no schema default).
+// The shape after schema validation with defaults applied (optional = no schema default: the
+// normaliser fills it, by a draw for the funder fields).
+interface RawFunder {
+  id: string;
+  type: SimFunderType;
+  institutionName?: string;
+  licensedRegions?: string[];
+  rateBase?: number;
+  minScore?: number;
+  monthlyQuotaFen: number | null;
+  serviceFeeRate?: number;
+  approval?: Partial<Record<Band, number>>;
+  decisionDays?: number;
+  ownDataShare?: number;
+  products?: SimProduct[];
+  strategy:
+    | { kind: 'honest' }
+    | (Omit<PoacherStrategy, 'contactSources' | 'directRegions'> & {
+        contactSources?: ContactSource[];
+        directRegions?: string[];
+      });
+}
+
 interface RawScenario {
   seed: number;
   days: number;
   startDate: string;
-  customers: Scenario['customers'] & { regionWeights?: Record<string, number> };
-  platform: Scenario['platform'];
-  funders: Array<{
-    id: string;
-    type: SimFunder['type'];
-    licensedRegions: string[];
-    rateBase?: number;
-    minScore?: number;
-    monthlyQuotaFen: number | null;
-    serviceFeeRate?: number;
-    approval: Record<Band, number>;
-    products?: Array<SimProduct>;
-    strategy:
-      | { kind: 'honest' }
-      | (Omit<PoacherStrategy, 'contactSource' | 'directRegions'> & {
-          contactSource?: 'relay' | 'broker';
-          directRegions?: string[];
-        });
-  }>;
+  customers: Omit<CustomerParams, 'regionWeights'> & { regionWeights?: Record<string, number> };
+  traces: TraceParams;
+  platform: PlatformParams;
+  funderDefaults: FunderDefaults;
+  funders: RawFunder[];
 }
 
 function semanticProblems(raw: RawScenario): ScenarioProblem[] {
@@ -145,13 +168,21 @@ function semanticProblems(raw: RawScenario): ScenarioProblem[] {
     if (Object.values(c.regionWeights).reduce((a, b) => a + b, 0) <= 0)
       at('$.customers.regionWeights', 'weights must not all be zero');
   }
+  const d = raw.funderDefaults;
+  for (const type of FUNDER_TYPES) {
+    const key = type === 'bank' || type === 'other' ? `.${type}` : `["${type}"]`;
+    if (d.rateBaseRangeByType[type][0] > d.rateBaseRangeByType[type][1])
+      at(`$.funderDefaults.rateBaseRangeByType${key}[0]`, 'must not exceed the maximum ([1])');
+    if (d.decisionDaysRangeByType[type][0] > d.decisionDaysRangeByType[type][1])
+      at(`$.funderDefaults.decisionDaysRangeByType${key}[0]`, 'must not exceed the maximum ([1])');
+  }
   const funderIds = new Map<string, number>();
   const productIds = new Map<string, string>();
   raw.funders.forEach((f, i) => {
     const base = `$.funders[${i}]`;
     if (funderIds.has(f.id)) at(`${base}.id`, `duplicate funder id (also $.funders[${funderIds.get(f.id)}])`);
     else funderIds.set(f.id, i);
-    checkPrefixes(f.licensedRegions, `${base}.licensedRegions`, at);
+    if (f.licensedRegions) checkPrefixes(f.licensedRegions, `${base}.licensedRegions`, at);
     f.products?.forEach((p, j) => {
       const pp = `${base}.products[${j}]`;
       if (p.minAmountFen > p.maxAmountFen) at(`${pp}.minAmountFen`, 'must not exceed maxAmountFen');
@@ -168,6 +199,9 @@ function semanticProblems(raw: RawScenario): ScenarioProblem[] {
       if (s.offer.rateCutPointsMin > s.offer.rateCutPointsMax)
         at(`${base}.strategy.offer.rateCutPointsMin`, 'must not exceed rateCutPointsMax');
       if (s.directRegions) checkPrefixes(s.directRegions, `${base}.strategy.directRegions`, at);
+      // The schema's uniqueItems already says so; kept here so the rule holds if the schema loosens.
+      if (s.contactSources && new Set(s.contactSources).size !== s.contactSources.length)
+        at(`${base}.strategy.contactSources`, 'must not repeat a source');
     }
   });
   return problems;
@@ -184,49 +218,114 @@ function checkPrefixes(prefixes: string[], path: string, at: (path: string, mess
   });
 }
 
-export const DEFAULT_RATE_BASE = 0.12;
 export const DEFAULT_MIN_SCORE = 580;
+const FUNDER_TYPES: readonly SimFunderType[] = ['bank', 'consumer-finance', 'other'];
+
+/** The legal-form suffix of a funder's default institution name (机构名称 on a credit report). */
+export const INSTITUTION_SUFFIX_BY_TYPE: Readonly<Record<SimFunderType, string>> = {
+  bank: '银行股份有限公司',
+  'consumer-finance': '消费金融有限公司',
+  other: '小额贷款有限公司',
+};
+
+/**
+ * The stream a funder's omitted fields are drawn from: seeded by the scenario seed (after --seed)
+ * and the funder's id only, so a funder's draws do not move when funders are added, removed or
+ * reordered, when another of its fields is set, or when the market's own streams change (the
+ * market seeds its streams with the bare seed; this one is salted with the id's FNV-1a hash).
+ */
+export function funderDrawStream(seed: number, funderId: string): SeededRandom {
+  return new SeededRandom((seed ^ seedOf(`funder-defaults/${funderId}`)) >>> 0);
+}
+
+/** What a funder's omitted fields become: every value is drawn, in a fixed order, whether used or not. */
+export function drawFunderFields(
+  defaults: FunderDefaults,
+  type: SimFunderType,
+  random: SeededRandom,
+): { approval: Record<Band, number>; rateBase: number; decisionDays: number; licensedRegions: string[] } {
+  const approval = {} as Record<Band, number>;
+  for (const band of BANDS) {
+    const factor = 1 - defaults.approvalJitter + 2 * defaults.approvalJitter * random.next();
+    approval[band] = clamp01(Math.round(defaults.approvalByType[type][band] * factor * 10_000) / 10_000);
+  }
+  const [rateMin, rateMax] = defaults.rateBaseRangeByType[type];
+  const rateBase = Math.round((rateMin + (rateMax - rateMin) * random.next()) * 10_000) / 10_000;
+  const [daysMin, daysMax] = defaults.decisionDaysRangeByType[type];
+  const decisionDays = random.int(Math.ceil(daysMin), Math.floor(daysMax));
+  // Drawn last: the only draw whose length varies.
+  const regional = type === 'bank' && random.chance(defaults.regionalBankShare);
+  const licensedRegions = regional
+    ? drawProvinces(random.int(1, defaults.regionalProvincesMax), random)
+    : ['*'];
+  return { approval, rateBase, decisionDays, licensedRegions };
+}
+
+const clamp01 = (value: number) => Math.min(1, Math.max(0, value));
+
+/** `count` distinct provinces drawn by census population without replacement (a regional bank's licence). */
+function drawProvinces(count: number, random: SeededRandom): string[] {
+  const pool = Object.entries(CENSUS_2020_POPULATION_BY_PROVINCE);
+  const chosen: string[] = [];
+  const wanted = Math.min(count, pool.length);
+  while (chosen.length < wanted) {
+    const total = pool.reduce((sum, [, weight]) => sum + weight, 0);
+    let target = random.next() * total;
+    let index = 0;
+    while (index < pool.length - 1 && target >= pool[index]![1]) target -= pool[index++]![1];
+    chosen.push(pool[index]![0]);
+    pool.splice(index, 1);
+  }
+  return chosen.sort();
+}
 
 function normalise(raw: RawScenario, seedOverride?: number): Scenario {
+  const seed = seedOverride ?? raw.seed;
   const funders = raw.funders.map((f): SimFunder => {
-    // Interchangeable by default: the routing core's seeded tie-break then spreads applications evenly.
-    const rateBase = f.rateBase ?? DEFAULT_RATE_BASE;
+    const drawn = drawFunderFields(raw.funderDefaults, f.type, funderDrawStream(seed, f.id));
+    const rateBase = f.rateBase ?? drawn.rateBase;
     const minScore = f.minScore ?? DEFAULT_MIN_SCORE;
+    const licensedRegions = f.licensedRegions ?? drawn.licensedRegions;
+    const approval = {} as Record<Band, number>;
+    for (const band of BANDS) approval[band] = f.approval?.[band] ?? drawn.approval[band];
     return {
       id: f.id,
       type: f.type,
-      licensedRegions: f.licensedRegions,
+      institutionName: f.institutionName ?? `${f.id}${INSTITUTION_SUFFIX_BY_TYPE[f.type]}`,
+      licensedRegions,
       rateBase,
       minScore,
       monthlyQuotaFen: f.monthlyQuotaFen,
       serviceFeeRate: f.serviceFeeRate ?? raw.platform.serviceFeeRate,
-      approval: f.approval,
+      approval,
+      decisionDays: f.decisionDays ?? drawn.decisionDays,
+      ownDataShare: f.ownDataShare ?? raw.funderDefaults.ownDataShareByType[f.type],
       products: f.products ?? defaultProducts(f.id, rateBase, minScore),
-      strategy: normaliseStrategy(f.strategy, f.licensedRegions),
+      strategy: normaliseStrategy(f.strategy, licensedRegions),
     };
   });
   return {
-    seed: seedOverride ?? raw.seed,
+    seed,
     days: raw.days,
     startDate: raw.startDate,
     customers: {
       ...raw.customers,
       regionWeights: raw.customers.regionWeights ?? { ...CENSUS_2020_POPULATION_BY_PROVINCE },
     },
+    traces: raw.traces,
     platform: raw.platform,
+    funderDefaults: raw.funderDefaults,
     funders,
   };
 }
 
-function normaliseStrategy(
-  s: RawScenario['funders'][number]['strategy'],
-  licensedRegions: string[],
-): Strategy {
+function normaliseStrategy(s: RawFunder['strategy'], licensedRegions: string[]): Strategy {
   if (s.kind === 'honest') return { kind: 'honest' };
   const anyExclusion = s.exclusions.personnel || s.exclusions.risk || s.exclusions.region;
   return {
     ...s,
-    contactSource: s.contactSource ?? (anyExclusion ? 'broker' : 'relay'),
+    // A careful poacher (any exclusion on) leaves no relay trace: it uses numbers it holds or buys.
+    contactSources: s.contactSources ?? (anyExclusion ? ['own-data', 'broker'] : ['relay']),
     // A licence is held by province here; a county-level licence counts for its province.
     directRegions:
       s.directRegions ??
