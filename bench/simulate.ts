@@ -10,26 +10,31 @@ import { parseScenario } from '../src/simulation/scenario.ts';
 import type { BenchArea } from './run.ts';
 
 function benchScenario(customers: number) {
-  const funders: unknown[] = Array.from({ length: 30 }, (_, i) => ({
+  // Heterogeneous by default (issue 13): a type each, and the scenario normaliser draws approval,
+  // pricing, speed and (for banks) a regional licence per funder.
+  const types = ['bank', 'consumer-finance', 'consumer-finance', 'other'] as const;
+  const funders: Array<Record<string, unknown>> = Array.from({ length: 30 }, (_, i) => ({
     id: `funder-${String(i).padStart(2, '0')}`,
+    type: types[i % types.length],
     strategy: { kind: 'honest' },
   }));
   funders[3] = {
+    ...funders[3],
     id: 'naive-03',
     strategy: { kind: 'poacher', startDay: 60, interceptionRate: 0.1, reawakeningRate: 0.05 },
   };
   funders[13] = {
+    ...funders[13],
     id: 'evasive-13',
     strategy: {
       kind: 'poacher',
       startDay: 60,
-      interceptionRate: 0.03,
-      reawakeningRate: 0.01,
       exclusions: { personnel: true, risk: true, region: true },
       maxMonthlyShare: 0.03,
     },
   };
   funders[23] = {
+    ...funders[23],
     id: 'reawaken-23',
     strategy: { kind: 'poacher', startDay: 120, reawakeningRate: 0.1, exclusions: { risk: true } },
   };
