@@ -222,7 +222,7 @@ export function checkJudicialCeiling(
   if (!isFiniteNumber(maxPenaltyRateAnnual) || maxPenaltyRateAnnual < 0 || maxPenaltyRateAnnual >= 1)
     return err('quote_invalid', 'penalty rate must be in [0, 1)', 'maxPenaltyRateAnnual');
   const total = apr.nominal + maxPenaltyRateAnnual;
-  if (total <= ceiling + CAP_TOLERANCE) return ok({ total, ceiling });
+  if (withinJudicialCeiling(apr, maxPenaltyRateAnnual)) return ok({ total, ceiling });
   return err(
     'judicial_ceiling_exceeded',
     `annual cost ${percent(apr.nominal)} plus penalty interest ${percent(maxPenaltyRateAnnual)} is ${percent(total)}, above the judicial ceiling of ${percent(ceiling)}`,
@@ -236,6 +236,16 @@ export function checkJudicialCeiling(
  * and, with the funder's contract penalty or the platform default, within the judicial ceiling.
  * Returns the first rule broken, or null.
  */
+/**
+ * The judicial ceiling as a predicate (the rule checkJudicialCeiling explains): annual cost plus
+ * penalty interest within LEGAL_CAP_ANNUAL. Routing asks it for every eligible product of every
+ * application, so it builds no message; a penalty outside [0, 1) never passes.
+ */
+export function withinJudicialCeiling(apr: Apr, maxPenaltyRateAnnual: number): boolean {
+  if (!isFiniteNumber(maxPenaltyRateAnnual) || maxPenaltyRateAnnual < 0 || maxPenaltyRateAnnual >= 1) return false;
+  return apr.nominal + maxPenaltyRateAnnual <= LEGAL_CAP_ANNUAL + CAP_TOLERANCE;
+}
+
 export function offerCostRefusal(
   apr: Apr,
   policy: CapPolicy,
@@ -243,5 +253,5 @@ export function offerCostRefusal(
 ): 'apr_exceeds_cap' | 'judicial_ceiling_exceeded' | null {
   if (!withinCap(apr, policy.cap)) return 'apr_exceeds_cap';
   const penalty = penaltyInForce(policy, contractPenaltyRateAnnual).rate;
-  return checkJudicialCeiling(apr, penalty).ok ? null : 'judicial_ceiling_exceeded';
+  return withinJudicialCeiling(apr, penalty) ? null : 'judicial_ceiling_exceeded';
 }

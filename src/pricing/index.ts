@@ -17,6 +17,7 @@ export {
   type PenaltySource,
   penaltyInForce,
   withinCap,
+  withinJudicialCeiling,
 } from './cap.ts';
 export { disclosure, type Disclosure } from './disclosure.ts';
 export { MAX_PERIOD_RATE, solvePeriodRate, solvePeriodRateBisection, UNSOLVABLE } from './irr.ts';
