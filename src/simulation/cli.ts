@@ -152,7 +152,7 @@ export const simulateCommand: Command = {
     }
     const p = report.platform;
     console.log(
-      `${p.applications} applications, ${p.booked} booked, ${p.customersLost} customers lost, service fees ${p.serviceFeeFen} fen; ` +
+      `${p.applications} applications, ${p.booked} booked, ${p.customersLost} customers lost, service fees ${p.serviceFeesFen} fen, poaching loss ${p.poachingLossFen} fen, canary cost ${p.canaryCostFen} fen; ` +
         `${report.funders.filter((f) => f.poached > 0).length} funders poached; ${report.detector ? `detector ${report.detector}` : 'no detector: alert days are null'}; ${report.runtimeMs} ms → ${args.out}`,
     );
     return 0;

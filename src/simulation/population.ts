@@ -136,7 +136,7 @@ export function pickWeighted(cdf: Float64Array, random: SeededRandom): number {
 
 export function generatePopulation(
   params: CustomerParams,
-  canaryShare: number,
+  canaryCount: number,
   days: number,
   random: SeededRandom,
 ): Population {
@@ -172,8 +172,9 @@ export function generatePopulation(
     flags: new Uint8Array(n),
     arrivalDay: new Int32Array(n),
   };
-  // Selection sampling (Knuth, TAOCP vol. 2, algorithm S): exactly round(n × share) canaries, spread at random.
-  let canariesLeft = Math.round(n * canaryShare);
+  // Selection sampling (Knuth, TAOCP vol. 2, algorithm S): exactly canaryCount canaries (what the
+  // program's budget buys, economics.ts), spread at random.
+  let canariesLeft = Math.min(n, canaryCount);
   const logMedian = Math.log(params.incomeMedianFen);
   for (let i = 0; i < n; i++) {
     // Every draw is made whether or not the customer is a canary, so a run without canaries (the

@@ -26,7 +26,7 @@ export function baselineScenario(scenario: Scenario): Scenario {
     platform: {
       ...scenario.platform,
       rotation: false,
-      canaryShare: 0,
+      canaries: { ...scenario.platform.canaries, budgetFenPerMonth: 0 },
       relayContacts: false,
       creditReportOnReapply: false,
     },
@@ -53,12 +53,6 @@ export function* simulationSteps(
   const runs = options.compareBaseline ? 2 : 1;
   const progress = (offset: number) => (day: number, days: number) =>
     options.onProgress?.((offset + day / days) / runs);
-  options.detector?.start({
-    funderIds: scenario.funders.map((f) => f.id),
-    startDate: scenario.startDate,
-    days: scenario.days,
-    canaryCount: Math.round(scenario.customers.count * scenario.platform.canaryShare),
-  });
   const main = yield* marketSteps(scenario, {
     detector: options.detector,
     keepEvidence: options.keepEvidence ?? false,
@@ -85,11 +79,26 @@ export function* simulationSteps(
         : [
             'No detector ran (the detection core is a later issue): every alertDay is null and poachedBeforeConfirmed equals poached. The evidence a detector would receive is in evidence.ndjson.',
           ]),
-      'Canary loans are the platform’s own test traffic: counted in booked and canaryBooked, left out of bookedAmountFen and serviceFeeFen.',
-      'falseEvidence is ground truth the platform does not see: observed items that were not poaching.',
+      'Canary loans are real loans (the funder pays the service fee, counted in serviceFeesFen); the platform reimburses their interest, counted in canaryCostFen with recruitment and retainers.',
+      'evidence.*.fromPoaching is ground truth the platform does not see: how many of the observed items came from poaching. The detector never receives it.',
+      'poachingLossFen is an estimate: lost loans per poached customer (docs/simulation.md, Economics) × the run’s average service fee per loan.',
     ],
     funders: main.report.funders,
-    platform: main.report.platform,
+    platform: {
+      ...main.report.platform,
+      ...(baseline
+        ? {
+            baseline: {
+              serviceFeesFen: baseline.report.platform.serviceFeesFen,
+              poachingLossFen: baseline.report.platform.poachingLossFen,
+              canaryCostFen: baseline.report.platform.canaryCostFen,
+              penaltiesFen: baseline.report.platform.penaltiesFen,
+              customersLost: baseline.report.platform.customersLost,
+              booked: baseline.report.platform.booked,
+            },
+          }
+        : {}),
+    },
     series: main.report.series,
     ...(baseline ? { baseline: baseline.report } : {}),
     runtimeMs: Math.round(performance.now() - started),

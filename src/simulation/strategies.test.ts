@@ -8,8 +8,8 @@ import { parseScenario } from './scenario.ts';
 import {
   acceptanceProbability,
   directProvinceMask,
-  interceptionChannel,
   isTargeted,
+  reachChannel,
   reawakeningDelayDays,
   throttleAllows,
 } from './strategies.ts';
@@ -24,12 +24,12 @@ function parsed(strategy: Record<string, unknown>, customers: Record<string, unk
 }
 
 describe('population', () => {
-  it('has exactly round(count × canaryShare) canaries, each passing every exclusion a poacher can apply', () => {
+  it('has exactly the canaries it is given, each passing every exclusion a poacher can apply', () => {
     const { scenario, strategy } = parsed(
       { exclusions: { personnel: true, risk: true, region: true }, directRegions: ['44'] },
       { migrantShare: 0.5, multiLenderShare: 0.5, platformEmployeeShare: 0.2 },
     );
-    const population = generatePopulation(scenario.customers, 0.037, 365, new SeededRandom(3));
+    const population = generatePopulation(scenario.customers, 185, 365, new SeededRandom(3));
     let canaries = 0;
     const mask = directProvinceMask(strategy, population.provinces)!;
     for (let c = 0; c < population.count; c++) {
@@ -40,15 +40,16 @@ describe('population', () => {
       expect(population.phoneProvince[c]).toBe(population.province[c]);
       expect(population.score[c]).toBeGreaterThanOrEqual(scenario.customers.scoreMean);
       // Inside the licence (where routing sends it), a canary passes even the strict region check.
-      if (mask[population.province[c]!] === 1) expect(isTargeted(strategy, population, c, mask)).toBe(true);
+      if (mask[population.province[c]!] === 1)
+        expect(isTargeted(strategy, population, c, mask, new SeededRandom(c))).toBe(true);
     }
-    expect(canaries).toBe(Math.round(5000 * 0.037));
+    expect(canaries).toBe(185);
     expect(population.canaryCount).toBe(canaries);
   });
 
   it('a run without canaries has the same people (canaries become ordinary customers)', () => {
     const { scenario } = parsed({});
-    const withCanaries = generatePopulation(scenario.customers, 0.05, 365, new SeededRandom(9));
+    const withCanaries = generatePopulation(scenario.customers, 250, 365, new SeededRandom(9));
     const without = generatePopulation(scenario.customers, 0, 365, new SeededRandom(9));
     let same = 0;
     for (let c = 0; c < without.count; c++)
@@ -66,27 +67,44 @@ describe('poacher decisions', () => {
   const { scenario } = parsed({});
   const population = generatePopulation(scenario.customers, 0, 365, new SeededRandom(5));
 
-  it('each exclusion skips exactly its own kind of customer', () => {
+  it('each exclusion skips exactly its own kind of customer (a personnel list with no misses)', () => {
+    const random = new SeededRandom(1);
     for (let c = 0; c < 500; c++) {
       const base = parsed({}).strategy;
-      expect(isTargeted(base, population, c, null)).toBe(true);
-      const personnel = parsed({ exclusions: { personnel: true } }).strategy;
-      expect(isTargeted(personnel, population, c, null)).toBe(population.employer[c] === EMPLOYER_ORDINARY);
+      expect(isTargeted(base, population, c, null, random)).toBe(true);
+      const personnel = parsed({ exclusions: { personnel: true }, personnelMissShare: 0 }).strategy;
+      expect(isTargeted(personnel, population, c, null, random)).toBe(population.employer[c] === EMPLOYER_ORDINARY);
       const risk = parsed({ exclusions: { risk: true } }).strategy;
-      expect(isTargeted(risk, population, c, null)).toBe((population.flags[c]! & RISK_FLAGS) === 0);
+      expect(isTargeted(risk, population, c, null, random)).toBe((population.flags[c]! & RISK_FLAGS) === 0);
     }
     const region = parsed({ exclusions: { region: true }, directRegions: ['44', '32'] }).strategy;
     const mask = directProvinceMask(region, population.provinces)!;
     for (let c = 0; c < 2000; c++) {
       const id = population.provinces[population.province[c]!]!;
       const phone = population.provinces[population.phoneProvince[c]!]!;
-      expect(isTargeted(region, population, c, mask)).toBe(
+      expect(isTargeted(region, population, c, mask, new SeededRandom(c))).toBe(
         ['44', '32'].includes(id) && ['44', '32'].includes(phone),
       );
     }
   });
 
-  it('the throttle keeps poached within the share of approvals; null means no throttle', () => {
+  it('the personnel exclusion misses its configured share of staff (stale employer data)', () => {
+    const { scenario } = parsed({}, { platformEmployeeShare: 0.5 });
+    const staffy = generatePopulation(scenario.customers, 0, 365, new SeededRandom(6));
+    const strategy = parsed({ exclusions: { personnel: true }, personnelMissShare: 0.2 }).strategy;
+    const random = new SeededRandom(2);
+    let staff = 0;
+    let missed = 0;
+    for (let c = 0; c < staffy.count; c++) {
+      if (staffy.employer[c] === EMPLOYER_ORDINARY) continue;
+      staff++;
+      if (isTargeted(strategy, staffy, c, null, random)) missed++;
+    }
+    expect(missed / staff).toBeGreaterThan(0.16);
+    expect(missed / staff).toBeLessThan(0.24);
+  });
+
+  it('the throttle keeps poached within the share of targeted approvals; null means no throttle', () => {
     const throttled = parsed({ maxMonthlyShare: 0.03 }).strategy;
     expect(throttleAllows(throttled, 0, 33)).toBe(false); // 1 > 0.99
     expect(throttleAllows(throttled, 0, 34)).toBe(true);
@@ -95,13 +113,26 @@ describe('poacher decisions', () => {
     expect(throttleAllows(parsed({}).strategy, 1_000_000, 0)).toBe(true);
   });
 
-  it('contact channel: relay point or broker with relays on, the real number without', () => {
-    expect(interceptionChannel(parsed({}).strategy, true)).toBe('relay');
-    expect(interceptionChannel(parsed({ exclusions: { risk: true } }).strategy, true)).toBe('broker');
-    expect(
-      interceptionChannel(parsed({ contactSource: 'relay', exclusions: { risk: true } }).strategy, true),
-    ).toBe('relay');
-    expect(interceptionChannel(parsed({}).strategy, false)).toBe('direct');
+  it('contact sources in order: own data, a broker, the relay point; without relays the real number at once', () => {
+    const reach = (strategy: PoacherStrategy, ownData: number, relays: boolean, seed: number) =>
+      reachChannel(strategy, ownData, relays, new SeededRandom(seed));
+    const careful = parsed({ exclusions: { risk: true } }).strategy;
+    expect(careful.contactSources).toEqual(['own-data', 'broker']);
+    const naive = parsed({}).strategy;
+    expect(naive.contactSources).toEqual(['relay']);
+    for (let seed = 0; seed < 50; seed++) {
+      expect(reach(naive, 0, true, seed)).toBe('relay');
+      expect(reach(naive, 0, false, seed)).toBe('real-number');
+      expect(reach(careful, 1, true, seed)).toBe('real-number'); // it holds every number itself
+      expect(reach(careful, 0, false, seed)).toBe('real-number');
+    }
+    const noBroker = parsed({ exclusions: { risk: true }, brokerSuccess: 0 }).strategy;
+    for (let seed = 0; seed < 50; seed++) expect(reach(noBroker, 0, true, seed)).toBeNull();
+    // With a 60% broker, about 60% are reached.
+    let reached = 0;
+    for (let seed = 0; seed < 2000; seed++) if (reach(careful, 0, true, seed) !== null) reached++;
+    expect(reached / 2000).toBeGreaterThan(0.55);
+    expect(reached / 2000).toBeLessThan(0.65);
   });
 
   it('acceptance rises with every improvement of the offer and stays a probability', () => {

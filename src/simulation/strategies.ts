@@ -1,7 +1,8 @@
 // What a poaching funder decides, as pure functions of what it can see: whom it targets (its three
 // exclusions), whether its throttle lets it take one more customer this month, how it reaches a
 // person, and how likely the person is to take its direct offer.
-import type { CustomerParams, PoacherOffer, PoacherStrategy } from './model.ts';
+import type { SeededRandom } from '../kernel/index.ts';
+import type { ContactChannel, CustomerParams, PoacherOffer, PoacherStrategy } from './model.ts';
 import { EMPLOYER_ORDINARY, type Population, RISK_FLAGS } from './population.ts';
 
 /**
@@ -14,10 +15,17 @@ export function isTargeted(
   population: Population,
   customer: number,
   directProvinces: Uint8Array | null,
+  random: SeededRandom,
 ): boolean {
   const { personnel, risk, region } = strategy.exclusions;
-  // Personnel: the platform's own staff and the partners' staff on the list the platform shared.
-  if (personnel && population.employer[customer] !== EMPLOYER_ORDINARY) return false;
+  // Personnel: the platform's own staff and the partners' staff on the list the platform shared. The
+  // list and the employer on file go stale: the exclusion misses personnelMissShare of them.
+  if (
+    personnel &&
+    population.employer[customer] !== EMPLOYER_ORDINARY &&
+    !random.chance(strategy.personnelMissShare)
+  )
+    return false;
   // Risk: overdue, multi-lender (多头借贷) or high debt: not worth the exposure.
   if (risk && (population.flags[customer]! & RISK_FLAGS) !== 0) return false;
   // Region, the strict practice: both the ID card's and the phone number's province must be licensed.
@@ -43,28 +51,37 @@ export function directProvinceMask(
 
 /**
  * The throttle: customers poached this calendar month stay within maxMonthlyShare of the applicants
- * the funder approved through the platform this month, so the platform's pass rate does not move.
+ * it approved through the platform this month that passed its exclusions (the pool it poaches
+ * from), so the platform's pass rate and confirm rate barely move.
  */
 export function throttleAllows(
   strategy: PoacherStrategy,
   poachedThisMonth: number,
-  approvedThisMonth: number,
+  targetedApprovalsThisMonth: number,
 ): boolean {
   if (strategy.maxMonthlyShare === null) return true;
-  return poachedThisMonth + 1 <= strategy.maxMonthlyShare * approvedThisMonth;
+  return poachedThisMonth + 1 <= strategy.maxMonthlyShare * targetedApprovalsThisMonth;
 }
 
 /**
- * How the poacher reaches an applicant before booking. With relay contacts on, it holds only a relay
- * point: it calls it ('relay', which the platform records) or buys the real number ('broker',
- * succeeding with brokerSuccess). Without relays it has the real number ('direct').
+ * How the poacher reaches a person, trying its contact sources in order: the number it already
+ * holds (own-data: the person is in its own base, found by the name and ID number the application
+ * share carries), a number bought from a broker, or the relay point. Without relay contacts the
+ * application share carried the real number, so it simply calls it. null: it could not reach them.
  */
-export function interceptionChannel(
+export function reachChannel(
   strategy: PoacherStrategy,
+  ownDataShare: number,
   relayContacts: boolean,
-): 'relay' | 'broker' | 'direct' {
-  if (!relayContacts) return 'direct';
-  return strategy.contactSource;
+  random: SeededRandom,
+): ContactChannel | null {
+  if (!relayContacts) return 'real-number';
+  for (const source of strategy.contactSources) {
+    if (source === 'relay') return 'relay';
+    if (source === 'own-data' ? random.chance(ownDataShare) : random.chance(strategy.brokerSuccess))
+      return 'real-number';
+  }
+  return null;
 }
 
 /**
