@@ -753,3 +753,32 @@ describe('matchCreditReport properties', () => {
     );
   });
 });
+
+describe('the worked example in docs/credit-report.md', () => {
+  it('parses and gives the evidence the document says', async () => {
+    const { readFileSync } = await import('node:fs');
+    const doc = readFileSync(new URL('../../docs/credit-report.md', import.meta.url), 'utf8');
+    const json = /### Example[^\n]*\n\n```json\n([\s\S]*?)\n```/.exec(doc)?.[1];
+    expect(json).toBeDefined();
+    const parsed = parseCreditReport(json!);
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    const { evidence, unmatchedInstitutions } = matchCreditReport(parsed.value, {
+      aliases,
+      exposures: [{ funderId: 'zhaolian', at: '2026-03-10', ledgerEntryId: 'led_1' }],
+      platformApplications: [{ funderId: 'zhaolian', on: '2026-03-10' }],
+      platformLoans: [{ funderId: 'zhaolian', bookedOn: '2026-03-11' }],
+    });
+    expect(unmatchedInstitutions).toEqual([]);
+    expect(
+      evidence.map((e) => [
+        e.kind,
+        e.strength,
+        e.kind === 'creditReportAccount' ? e.account.openedOn : e.query.date,
+      ]),
+    ).toEqual([
+      ['creditReportAccount', 'direct', '2026-03-24'],
+      ['creditReportQuery', 'weak', '2026-03-22'],
+    ]);
+  });
+});
