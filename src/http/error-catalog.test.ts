@@ -6,6 +6,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AccessThrownCode } from '../access/errors.ts';
 import type { CatalogThrownCode } from '../catalog/errors.ts';
+import type { DetectionThrownCode } from '../detection/errors.ts';
 import type { IdentityThrownCode } from '../identity/errors.ts';
 import type { IntakeThrownCode } from '../intake/errors.ts';
 import Fastify from 'fastify';
@@ -25,6 +26,7 @@ type ThrownAnywhere =
   | CommonErrorCode
   | AccessThrownCode
   | CatalogThrownCode
+  | DetectionThrownCode
   | IdentityThrownCode
   | IntakeThrownCode
   | LedgerThrownCode

@@ -3,6 +3,7 @@
 // handler and the OpenAPI document read it; a module whose list is not here cannot answer over HTTP.
 import { accessErrors } from '../access/errors.ts';
 import { catalogErrors } from '../catalog/errors.ts';
+import { detectionErrors } from '../detection/errors.ts';
 import { identityErrors } from '../identity/errors.ts';
 import { intakeErrors } from '../intake/errors.ts';
 import {
@@ -34,6 +35,7 @@ export const ERROR_LISTS = {
   http: httpErrors,
   access: accessErrors,
   catalog: catalogErrors,
+  detection: detectionErrors,
   identity: identityErrors,
   intake: intakeErrors,
   ledger: ledgerErrors,

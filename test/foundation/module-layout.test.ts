@@ -33,9 +33,13 @@ const INFRASTRUCTURE = ['cli', 'db', 'http', 'kernel'];
 const FILE_SET = ['model.ts', 'service.ts', 'routes.ts', 'errors.ts'];
 /**
  * Files still to come, each named with the work that brings it. The test fails once one exists,
- * so the entry is removed in the change that adds it. None today.
+ * so the entry is removed in the change that adds it.
  */
-const PENDING: Record<string, string[]> = {};
+const PENDING: Record<string, string[]> = {
+  // detection is a pure core for now (the credit-report cross-check the simulator calls); issue 14
+  // adds its storage, service and routes
+  detection: ['service.ts', 'routes.ts'],
+};
 
 const modules = readdirSync(SRC).filter(
   (name) => statSync(join(SRC, name)).isDirectory() && !INFRASTRUCTURE.includes(name),
@@ -44,7 +48,10 @@ const modules = readdirSync(SRC).filter(
 describe('module layout', () => {
   it('finds the modules (the scan is not vacuous)', () => {
     expect(modules).toEqual(expect.arrayContaining(['access', 'catalog', 'intake', 'routing', 'ledger']));
-    expect(files.filter((f) => f.path.endsWith('/routes.ts')).length).toBeGreaterThanOrEqual(modules.length);
+    const routesToCome = modules.filter((m) => PENDING[m]?.includes('routes.ts')).length;
+    expect(files.filter((f) => f.path.endsWith('/routes.ts')).length).toBeGreaterThanOrEqual(
+      modules.length - routesToCome,
+    );
   });
 
   it('every domain module has the same file set (STYLE §4)', () => {
