@@ -32,6 +32,8 @@ export const RECORD_REPORTED = 0x10;
 const QUERY_HISTORY_DAYS = 730;
 /** A direct loan reaches the bureau the day after it is opened (T+1 reporting). */
 const REPORTING_LAG_DAYS = 1;
+/** ISO dates are kept for the run's days; an item before day 0 is formatted when asked. */
+const ISO_BEFORE_START = 0;
 
 export interface Finding {
   kind: CreditReportFinding['kind'];
@@ -49,6 +51,8 @@ export class CreditBureau {
   /** the bureau's day number (days since 1970-01-01) of the run's day 0 */
   private readonly epoch: number;
   private reports = 0;
+  /** ISO dates of the run's days (and the days before it an account may carry), by day + offset */
+  private readonly isoDays: string[] = [];
 
   constructor(
     scenario: Scenario,
@@ -63,6 +67,11 @@ export class CreditBureau {
     const built = buildInstitutionAliases(scenario.funders.map((f) => ({ funderId: f.id, names: [f.institutionName] })));
     assert(built.ok, `institution aliases: ${built.ok ? '' : built.message}`);
     this.aliases = built.value;
+    for (let day = -ISO_BEFORE_START; day < scenario.days; day++) this.isoDays.push(isoOfDay(this.epoch + day));
+  }
+
+  private iso(day: number): string {
+    return this.isoDays[day + ISO_BEFORE_START] ?? isoOfDay(this.epoch + day);
   }
 
   /** A loan the customer took directly from a funder (poached, or of their own accord), opened on `day`. */
@@ -119,7 +128,7 @@ export class CreditBureau {
     const report: CreditReport = {
       reportId: `sim-${++this.reports}`,
       subject: { customerId: String(customer) },
-      generatedOn: isoOfDay(this.epoch + day),
+      generatedOn: this.iso(day),
       accounts,
       queries,
     };
@@ -161,14 +170,14 @@ export class CreditBureau {
     return {
       institution: this.names[funder]!,
       type: 'non-revolving',
-      openedOn: isoOfDay(this.epoch + day),
+      openedOn: this.iso(day),
       amountFen,
       status: 'normal',
     };
   }
 
   private query(funder: number, day: number): CreditQuery {
-    return { institution: this.names[funder]!, date: isoOfDay(this.epoch + day), reason: 'loan-approval' };
+    return { institution: this.names[funder]!, date: this.iso(day), reason: 'loan-approval' };
   }
 
   private dayOf(iso: string): number {
