@@ -93,7 +93,16 @@ describe('shoujia simulate', () => {
     expect(report.scenario.seed).toBe(5);
     expect(report.scenario.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(Object.keys(report.platform)).toEqual(
-      expect.arrayContaining(['applications', 'booked', 'serviceFeeFen', 'customersLost']),
+      expect.arrayContaining([
+        'applications',
+        'booked',
+        'serviceFeesFen',
+        'poachingLossFen',
+        'canaryCostFen',
+        'penaltiesFen',
+        'customersLost',
+        'baseline',
+      ]),
     );
     expect(typeof report.runtimeMs).toBe('number');
     const [a, b] = report.funders;
@@ -122,7 +131,12 @@ describe('shoujia simulate', () => {
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(lines.length).toBeGreaterThan(0);
-    expect(lines.reduce((t, d) => t + d.relayContacts.length, 0)).toBe(b.evidence.relayContacts);
+    expect(
+      lines.reduce(
+        (t, d) => t + d.relayContacts.filter((c: { funderId: string }) => c.funderId === b.id).length,
+        0,
+      ),
+    ).toBe(b.relayContactsRecorded);
     expect(logs.join('\n')).toContain('no detector: alert days are null');
   });
 });

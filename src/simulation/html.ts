@@ -1,7 +1,14 @@
 // report.html: one self-contained page (inline CSS and SVG drawn here; nothing is loaded from the
 // network) with the run's charts and tables. Deterministic, like report.json, apart from runtime.
 import { formatYuan } from '../kernel/index.ts';
-import { ALERT_LEVELS, type Report, type RunReport } from './model.ts';
+import {
+  ALERT_LEVELS,
+  EVIDENCE_KINDS,
+  type EvidenceKind,
+  type PlatformEconomics,
+  type Report,
+  type RunReport,
+} from './model.ts';
 
 const PALETTE = [
   '#1f77b4',
@@ -114,11 +121,21 @@ export function cumulativeOf(values: readonly number[]): number[] {
   return values.map((v) => (total += v));
 }
 
+/** How the page names each kind of evidence (issue 13's kinds, in its order). */
+export const EVIDENCE_LABELS: Readonly<Record<EvidenceKind, string>> = {
+  relayContact: 'relay contacts 中间号',
+  canaryContact: 'canary contacts 金丝雀',
+  creditReportAccount: 'credit-report accounts 征信账户',
+  creditReportQuery: 'credit-report queries 征信查询',
+  borrowerReport: 'borrower reports 客户举报',
+  staffContact: 'staff contacts 触达员工',
+};
+
 function evidenceLines(run: RunReport): ChartLine[] {
   const lines = run.funders.map((f, i) => {
     const s = run.series.funders[i]!;
-    const perBucket = s.canaryContacts.map(
-      (v, b) => v + s.relayContacts[b]! + s.creditReportHits[b]! + s.borrowerReports[b]!,
+    const perBucket = s.poached.map((_, b) =>
+      EVIDENCE_KINDS.reduce((sum, kind) => sum + s.evidence[kind][b]!, 0),
     );
     const values = cumulativeOf(perBucket);
     return {
@@ -205,6 +222,35 @@ function lostLines(run: RunReport): ChartLine[] {
 
 const day = (v: number | null) => (v === null ? '—' : String(v));
 
+/** Service fees earned, less what poaching and the canary program cost, plus penalties levied: whether the defences pay. */
+export function netFen(e: PlatformEconomics): number {
+  return e.serviceFeesFen - e.poachingLossFen - e.canaryCostFen + e.penaltiesFen;
+}
+
+/** The platform's economics with its defences, beside the no-defence baseline when one ran. */
+function economicsTable(defended: PlatformEconomics, baseline: PlatformEconomics | undefined): string {
+  const rows: Array<[string, (e: PlatformEconomics) => string]> = [
+    ['service fees earned 服务费', (e) => formatYuan(e.serviceFeesFen)],
+    ['poaching loss (lost lifetime fees) 回流损失', (e) => formatYuan(e.poachingLossFen)],
+    ['canary cost 金丝雀成本', (e) => formatYuan(e.canaryCostFen)],
+    ['penalties levied 违约金', (e) => formatYuan(e.penaltiesFen)],
+    ['net (fees − loss − canary cost + penalties)', (e) => formatYuan(netFen(e))],
+    ['customers lost 流失客户', (e) => e.customersLost.toLocaleString('en-US')],
+    ['loans booked', (e) => e.booked.toLocaleString('en-US')],
+  ];
+  const head = `<tr><th>platform economics 平台收益</th><th>with defences</th>${baseline ? '<th>no-defence baseline</th>' : ''}</tr>`;
+  const body = rows
+    .map(
+      ([label, cell]) =>
+        `<tr><td>${escapeHtml(label)}</td><td>${cell(defended)}</td>${baseline ? `<td>${cell(baseline)}</td>` : ''}</tr>`,
+    )
+    .join('\n');
+  const note = baseline
+    ? ''
+    : '<p class="note">Run with --compare-baseline to see the same market without defences.</p>';
+  return `<table class="economics"><thead>${head}</thead><tbody>\n${body}\n</tbody></table>${note}`;
+}
+
 export function reportHtml(report: Report): string {
   const days = report.series.bucketStartDays;
   const charts: string[] = [];
@@ -230,7 +276,7 @@ export function reportHtml(report: Report): string {
     charts.push(
       figure(
         lineChart('Evidence recorded against each funder (cumulative)', days, evidenceLines(report)),
-        'No detector ran, so no score or level exists: this is the evidence a detector would receive (canary contacts, relay contacts outside purpose, credit-report hits, borrower reports). ⚑ marks a poacher in truth.',
+        'No detector ran, so no score or level exists: this is every item of evidence a detector would receive (relay contacts, canary contacts, credit-report accounts and queries, borrower reports, staff contacts), honest traces included. ⚑ marks a poacher in truth.',
       ),
     );
   }
@@ -251,11 +297,11 @@ export function reportHtml(report: Report): string {
       'Customers who took a funder’s direct offer, in total and by funder.',
     ),
   );
-  const fee = [{ name: 'with defences', values: cumulativeOf(report.series.platform.serviceFeeFen) }];
+  const fee = [{ name: 'with defences', values: cumulativeOf(report.series.platform.serviceFeesFen) }];
   if (report.baseline)
     fee.push({
       name: 'no-defence baseline',
-      values: cumulativeOf(report.baseline.series.platform.serviceFeeFen),
+      values: cumulativeOf(report.baseline.series.platform.serviceFeesFen),
       dashed: true,
     } as (typeof fee)[number]);
   charts.push(
@@ -266,7 +312,7 @@ export function reportHtml(report: Report): string {
         fee.map((l) => ({ ...l, values: l.values.map((v) => v / 100) })),
       ),
       report.baseline
-        ? 'Against the same market with rotation, canaries, relay contacts and credit-report checks off. Canary loans are test traffic and earn nothing.'
+        ? 'Against the same market with rotation, canaries, relay contacts and credit-report checks off. Canary loans are real loans (the funder pays the fee); their interest is part of the canary cost.'
         : 'Run with --compare-baseline to draw the no-defence baseline.',
     ),
   );
@@ -275,34 +321,49 @@ export function reportHtml(report: Report): string {
   const rows = report.funders
     .map(
       (f) =>
-        `<tr class="${f.truth}"><td>${escapeHtml(f.id)}</td><td>${f.truth}</td><td>${f.booked}</td><td>${f.approved === 0 ? '—' : `${((100 * f.abandonedAfterApproval) / f.approved).toFixed(1)}%`}</td><td>${f.poached}</td><td>${f.poachedByInterception} / ${f.poachedByReawakening}</td><td>${day(f.firstPoachDay)}</td>` +
-        `<td>${f.evidence.canaryContacts}</td><td>${f.evidence.relayContacts}</td><td>${f.evidence.creditReportHits}</td><td>${f.evidence.borrowerReports}</td><td>${f.falseEvidence.creditReportHits} / ${f.falseEvidence.borrowerReports}</td>` +
-        `<td>${day(f.alertDay.watch)}</td><td>${day(f.alertDay.suspect)}</td><td>${day(f.alertDay.confirmed)}</td><td>${f.poachedBeforeConfirmed}</td><td>${formatYuan(f.serviceFeeFen)}</td></tr>`,
+        `<tr class="${f.truth}"><td>${escapeHtml(f.id)}</td><td>${f.truth}</td><td>${f.type}</td><td>${f.booked}</td><td>${f.approved === 0 ? '—' : `${((100 * f.abandonedAfterApproval) / f.approved).toFixed(1)}%`}</td><td>${f.poached}</td><td>${f.poachedByInterception} / ${f.poachedByReawakening}</td><td>${f.poachedFromDataOnly}</td><td>${day(f.firstPoachDay)}</td>` +
+        `<td>${day(f.alertDay.watch)}</td><td>${day(f.alertDay.suspect)}</td><td>${day(f.alertDay.confirmed)}</td><td>${f.poachedBeforeConfirmed}</td><td>${formatYuan(f.serviceFeesFen)}</td><td>${formatYuan(f.poachingLossFen)}</td><td>${formatYuan(f.penaltiesFen)}</td></tr>`,
     )
     .join('\n');
-  const baseline = report.baseline
-    ? `<p>No-defence baseline: service fees ${formatYuan(report.baseline.platform.serviceFeeFen)}, customers lost ${report.baseline.platform.customersLost}, booked ${report.baseline.platform.booked}.</p>`
-    : '';
+  const evidenceRows = report.funders
+    .map(
+      (f) =>
+        `<tr class="${f.truth}"><td>${escapeHtml(f.id)}</td><td>${f.truth}</td>` +
+        EVIDENCE_KINDS.map(
+          (kind) => `<td>${f.evidence[kind].total} / ${f.evidence[kind].fromPoaching}</td>`,
+        ).join('') +
+        `<td>${f.relayContactsRecorded}</td></tr>`,
+    )
+    .join('\n');
+  const baseline = p.baseline ?? report.baseline?.platform;
   const detectorNote = report.detector
     ? ''
-    : '<p class="note">No detector ran (the detection module is a later issue), so alert days are — (null) and “poached before confirmed” counts every poached customer. The evidence a detector would receive is recorded and charted above.</p>';
+    : '<p class="note">No detector ran (the detection module is a later issue), so alert days are — (null), “poached before confirmed” counts every poached customer and no penalty is levied. The evidence a detector would receive is recorded and charted above.</p>';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Shoujia market simulation — seed ${report.scenario.seed}</title>
 <style>
 body{font:14px/1.45 system-ui,-apple-system,"PingFang SC","Microsoft YaHei",sans-serif;margin:24px;color:#222;max-width:1100px}
-h1{font-size:20px}table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}
-td:first-child,td:nth-child(2){text-align:left}tr.poacher{background:#fff1f0}.note{color:#8a5a00}
+h1{font-size:20px}h2{font-size:16px;margin-top:24px}table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}
+td:first-child,td:nth-child(2){text-align:left}table.economics td:nth-child(2){text-align:right}tr.poacher{background:#fff1f0}.note{color:#8a5a00}
 svg{display:block}figure{margin:18px 0}figcaption{color:#555;font-size:12px;max-width:760px}.title{font-weight:600;font-size:13px}.grid{stroke:#e4e4e4}.ytick{font-size:11px;text-anchor:end;dominant-baseline:middle;fill:#555}
 .xtick{font-size:11px;text-anchor:middle;fill:#555}.legend{font-size:11px;fill:#333}
 </style></head><body>
 <h1>守家 Shoujia — market simulation</h1>
 <p>Seed ${report.scenario.seed}, ${report.scenario.days} days from ${report.scenario.startDate}, ${report.scenario.customers.toLocaleString('en-US')} customers (${p.canaries} canaries), ${report.scenario.funders} funders.</p>
-<p>Applications ${p.applications.toLocaleString('en-US')}, approved ${p.approvedApplications.toLocaleString('en-US')}, booked ${p.booked.toLocaleString('en-US')} (${p.canaryBooked} by canaries), service fees ${formatYuan(p.serviceFeeFen)}, customers lost ${p.customersLost}.</p>
-${baseline}${detectorNote}
+<p>Applications ${p.applications.toLocaleString('en-US')}, approved ${p.approvedApplications.toLocaleString('en-US')}, booked ${p.booked.toLocaleString('en-US')} (${p.canaryBooked} by canaries), customers lost ${p.customersLost}.</p>
+${economicsTable(p, baseline)}
+${detectorNote}
 ${charts.join('\n')}
-<table><thead><tr><th>funder</th><th>truth</th><th>booked</th><th>abandoned after approval</th><th>poached</th><th>intercepted / reawakened</th><th>first poach day</th><th>canary contacts</th><th>relay contacts</th><th>credit-report hits</th><th>borrower reports</th><th>of which noise (hits / reports)</th><th>watch</th><th>suspect</th><th>confirmed</th><th>poached before confirmed</th><th>service fees</th></tr></thead>
+<h2>Funders 资方</h2>
+<table><thead><tr><th>funder</th><th>truth</th><th>type</th><th>booked</th><th>abandoned after approval</th><th>poached</th><th>intercepted / reawakened</th><th>of whom data only</th><th>first poach day</th><th>watch</th><th>suspect</th><th>confirmed</th><th>poached before confirmed</th><th>service fees</th><th>poaching loss</th><th>penalties</th></tr></thead>
 <tbody>
 ${rows}
+</tbody></table>
+<h2>Evidence 证据 (total / from poaching)</h2>
+<p class="note">Each cell: items recorded against the funder / of them, how many came from poaching (ground truth, in the report only: a detector never sees it). The rest are honest traces and noise.</p>
+<table><thead><tr><th>funder</th><th>truth</th>${EVIDENCE_KINDS.map((kind) => `<th>${escapeHtml(EVIDENCE_LABELS[kind])}</th>`).join('')}<th>relay contacts recorded (in purpose or not)</th></tr></thead>
+<tbody>
+${evidenceRows}
 </tbody></table>
 <p>Runtime ${report.runtimeMs} ms.</p>
 </body></html>

@@ -1,7 +1,7 @@
 // Simulation HTTP: analysts queue what-if runs and read their reports. POST validates the scenario
 // at once (every problem by path, 400 scenario_invalid) and answers 202 with the queued run; the
 // runner (service.ts) takes it from there.
-import { Type } from 'typebox';
+import { type TSchema, Type } from 'typebox';
 import type { App } from '../http/app.ts';
 import { principalOf } from '../http/auth.ts';
 import { write } from '../http/idempotent.ts';
@@ -16,7 +16,7 @@ import {
 } from '../http/schemas.ts';
 import { DomainError } from './errors.ts';
 import { reportHtml } from './html.ts';
-import { ALERT_LEVELS } from './model.ts';
+import { ALERT_LEVELS, EVIDENCE_KINDS, type EvidenceKind } from './model.ts';
 import { SIMULATION_LIST_LIMIT_MAX, type SimulationRunView } from './service.ts';
 
 const SimulationBody = Type.Object(
@@ -46,13 +46,20 @@ const RunView = Closed({
 // report.json as documented in docs/simulation.md (src/simulation/model.ts Report).
 const Count = Type.Integer({ minimum: 0 });
 const Day = Type.Integer({ minimum: 0 });
+const Fen = Type.Integer();
+const Tally = Closed({ total: Count, fromPoaching: Count });
+const evidenceOf = <T extends TSchema>(schema: T) =>
+  Closed(Object.fromEntries(EVIDENCE_KINDS.map((kind) => [kind, schema])) as Record<EvidenceKind, T>);
 const FunderReportView = Closed({
   id: Type.String(),
   truth: OneOf(['honest', 'poacher']),
+  type: OneOf(['bank', 'consumer-finance', 'other']),
   poached: Count,
   poachedByInterception: Count,
   poachedByReawakening: Count,
+  poachedFromDataOnly: Count,
   contacts: Count,
+  targetedApprovals: Count,
   firstPoachDay: Nullable(Day),
   alertDay: Closed({ watch: Nullable(Day), suspect: Nullable(Day), confirmed: Nullable(Day) }),
   poachedBeforeConfirmed: Count,
@@ -60,39 +67,41 @@ const FunderReportView = Closed({
   approved: Count,
   abandonedAfterApproval: Count,
   booked: Count,
-  serviceFeeFen: Type.Integer(),
-  evidence: Closed({
-    canaryContacts: Count,
-    relayContacts: Count,
-    creditReportHits: Count,
-    borrowerReports: Count,
-  }),
-  falseEvidence: Closed({ creditReportHits: Count, borrowerReports: Count }),
+  serviceFeesFen: Fen,
+  poachingLossFen: Fen,
+  penaltiesFen: Fen,
+  relayContactsRecorded: Count,
+  evidence: evidenceOf(Tally),
 });
+const economicsProperties = {
+  serviceFeesFen: Fen,
+  poachingLossFen: Fen,
+  canaryCostFen: Fen,
+  penaltiesFen: Fen,
+  customersLost: Count,
+  booked: Count,
+};
 const PlatformReportView = Closed({
+  ...economicsProperties,
   applications: Count,
   approvedApplications: Count,
-  booked: Count,
-  bookedAmountFen: Type.Integer(),
-  serviceFeeFen: Type.Integer(),
-  customersLost: Count,
+  bookedAmountFen: Fen,
   declined: Count,
   canaries: Count,
   canaryBooked: Count,
   customers: Count,
+  /** the same market without the platform's defences (compareBaseline) */
+  baseline: Type.Optional(Closed(economicsProperties)),
 });
 const Counts = Type.Array(Type.Integer());
 const SeriesView = Closed({
   bucketDays: Type.Integer({ minimum: 1 }),
   bucketStartDays: Type.Array(Day),
-  platform: Closed({ serviceFeeFen: Counts, customersLost: Counts, booked: Counts }),
+  platform: Closed({ serviceFeesFen: Counts, customersLost: Counts, booked: Counts }),
   funders: Type.Array(
     Closed({
       poached: Counts,
-      canaryContacts: Counts,
-      relayContacts: Counts,
-      creditReportHits: Counts,
-      borrowerReports: Counts,
+      evidence: evidenceOf(Counts),
       approved: Counts,
       abandonedAfterApproval: Counts,
       score: Type.Array(Nullable(Type.Number())),
