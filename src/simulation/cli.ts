@@ -22,7 +22,8 @@ Runs a market simulation against the real routing and pricing cores and writes
 
   --scenario <file>     scenario JSON (schema: docs/scenario.schema.json)
   --out <dir>           output directory (created if missing)
-  --seed N              override the scenario's seed (integer 0..4294967295)
+  --seed N              override the scenario's seed (integer 0..4294967295); it also redraws
+                        the funder fields the scenario omits
   --compare-baseline    also run the same market with every defence off and chart the income against it
   --detector NAME       run a registered detection core (src/simulation/detectors.ts; none is registered yet)
   --quiet               no progress bar
