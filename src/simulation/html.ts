@@ -183,6 +183,7 @@ const RATE_POOL_BUCKETS = 4;
 function abandonmentLines(run: RunReport): ChartLine[] {
   return run.funders
     .map((f, i) => ({ f, i }))
+    .filter(({ f }) => f.approved > 0) // a funder that approved nobody has no rate to draw
     .sort(
       (a, b) =>
         Number(b.f.truth === 'poacher') - Number(a.f.truth === 'poacher') ||
