@@ -250,7 +250,8 @@ export function drawFunderFields(
     approval[band] = clamp01(Math.round(defaults.approvalByType[type][band] * factor * 10_000) / 10_000);
   }
   const [rateMin, rateMax] = defaults.rateBaseRangeByType[type];
-  const rateBase = Math.round((rateMin + (rateMax - rateMin) * random.next()) * 10_000) / 10_000;
+  // Half-point grid: funders price on round figures, and funders that share a rate share its quotes.
+  const rateBase = Math.round((rateMin + (rateMax - rateMin) * random.next()) * 200) / 200;
   const [daysMin, daysMax] = defaults.decisionDaysRangeByType[type];
   const decisionDays = random.int(Math.ceil(daysMin), Math.floor(daysMax));
   // Drawn last: the only draw whose length varies.

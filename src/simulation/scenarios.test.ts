@@ -65,7 +65,7 @@ describe('shipped scenarios', () => {
     expect(
       funders.filter((f) => f.type === 'bank' && !f.licensedRegions.includes('*')).length,
     ).toBeGreaterThan(1);
-    expect(new Set(funders.map((f) => f.rateBase)).size).toBe(funders.length);
+    expect(new Set(funders.map((f) => f.rateBase)).size).toBeGreaterThan(funders.length / 2); // a half-point grid: some share a rate
     expect(new Set(funders.map((f) => JSON.stringify(f.approval))).size).toBe(funders.length);
   });
 
