@@ -539,7 +539,7 @@ export class DispatchWorkflow {
       exposureUsedByBand: usage?.exposure ?? {},
       trust: trust.get(offer.funderId) ?? 1,
     };
-    if (!exposureLeft(this.deps.routing.config().rotation, offer.funderId, band, state))
+    if (!exposureLeft(this.deps.routing.config().rotation, offer.funderId, band, state, 0))
       return 'exposure_budget_exhausted';
     if (funder.monthlyQuotaFen !== null && state.monthlyUsedFen + offer.amountFen > funder.monthlyQuotaFen)
       return 'funder_capacity_exhausted';
