@@ -20,6 +20,7 @@ import {
 import { bookingPort } from './booking-port.ts';
 import { DispatchCallbacks } from './callbacks.ts';
 import { checkRoutingConfig } from './config-check.ts';
+import { withRotationDefaults } from './defaults.ts';
 import type { ProductExplanation, RoutingConfig, RoutingEvent } from './model.ts';
 import type { TransactionUnit } from '../db/unit-of-work.ts';
 import { RoutingOffers } from './offers.ts';
@@ -157,8 +158,9 @@ export class RoutingService {
     unit: TransactionUnit,
     config: RoutingConfig,
   ): Promise<{ version: number; config: RoutingConfig }> {
-    const checked = checkRoutingConfig(config);
+    const checked = checkRoutingConfig(withRotationDefaults(config));
     if (!checked.ok) throw new DomainError(checked.code, checked.message, checked.field);
+    config = checked.value;
     const at = this.deps.clock.now();
     const version = await store.saveConfig(unit.tx, config, at);
     unit.publish({

@@ -4,6 +4,7 @@ import type { Ref, UnitOfWork } from '../db/unit-of-work.ts';
 import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import type { SnapshotProduct } from './decide.ts';
+import { withRotationDefaults } from './defaults.ts';
 import type { RoutingConfig } from './model.ts';
 import {
   routingCatalogVersions,
@@ -340,7 +341,8 @@ export async function activeConfig(
   tx: Executor,
 ): Promise<{ config: RoutingConfig; version: number } | undefined> {
   const [row] = await tx.select().from(routingConfig).where(eq(routingConfig.id, 'active'));
-  return row ? { config: row.config, version: row.version } : undefined;
+  // Saved before ADR 0073, a configuration has no exposure shares: the defaults apply.
+  return row ? { config: withRotationDefaults(row.config), version: row.version } : undefined;
 }
 
 export async function saveConfig(tx: Executor, config: RoutingConfig, at: Date): Promise<number> {
