@@ -26,6 +26,7 @@ import type { TransactionUnit } from '../db/unit-of-work.ts';
 import { RoutingOffers } from './offers.ts';
 import * as store from './store.ts';
 import { RoutingSubmission } from './submission.ts';
+import { FlowCounter } from './flow-counter.ts';
 import { RoutingTableCache } from './table-cache.ts';
 import {
   type Choice,
@@ -93,6 +94,8 @@ export class RoutingService {
   /** routing's part of a booking, for intake's BookingService (src/services.ts passes it) */
   readonly forBooking: BookingRouting;
   private timer: NodeJS.Timeout | undefined;
+  /** a failed flow write (kept for the next one): the server's start() hands its logger here */
+  private onFlowError: (error: unknown) => void = () => {};
 
   constructor(
     private readonly deps: Deps,
@@ -100,7 +103,17 @@ export class RoutingService {
   ) {
     this.approvalTtlMs = options.approvalTtlMs ?? 72 * HOUR_MS;
     this.offerTtlMs = options.offerTtlMs ?? 7 * 24 * HOUR_MS;
-    this.tables = new RoutingTableCache(deps, options);
+    this.tables = new RoutingTableCache(
+      deps,
+      options,
+      new FlowCounter(
+        (deltas) =>
+          deps.units.run(async (unit) => {
+            for (const [month, byFunder] of deltas) await store.addFlow(unit.tx, month, byFunder);
+          }),
+        (error) => this.onFlowError(error),
+      ),
+    );
     this.submission = new RoutingSubmission(deps, this.tables);
     this.reads = new RoutingOffers(this.tables);
     const dispatchOptions: DispatchOptions = {
@@ -119,6 +132,8 @@ export class RoutingService {
         config: () => this.config,
         trust: async (tx: Executor) => (await this.tables.routingTable(tx)).trust,
         usageChanged: () => this.tables.usageChanged(),
+        flowOf: (usage: Pick<store.UsageRow, 'flow'> | undefined, month: string, funderId: string) =>
+          this.tables.flowOf(usage, month, funderId),
       },
     };
     this.dispatch = new DispatchWorkflow(dispatchDeps, dispatchOptions);
@@ -292,6 +307,7 @@ export class RoutingService {
 
   /** Servers: the expiry timer, and the dispatch sweeper (a sweep at once, then every DISPATCH_SWEEP_INTERVAL_MS). */
   start(intervalMs: number, onError: (error: unknown) => void = () => {}): void {
+    this.onFlowError = onError;
     this.timer = setInterval(() => void this.expireStale().catch(onError), intervalMs);
     this.timer.unref();
     this.dispatch.startSweeper(DISPATCH_SWEEP_INTERVAL_MS, onError);
@@ -300,6 +316,12 @@ export class RoutingService {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.dispatch.stop();
+    await this.tables.flow.flush();
+  }
+
+  /** Until the flow counted so far is written (tests; stop() flushes). */
+  async flowWritten(): Promise<void> {
+    await this.tables.flow.flush();
   }
 
   // ---- settings ----
