@@ -149,11 +149,13 @@ async function measureZen(
     amountFen: input.applicant.amountFen,
     termMonths: input.applicant.termMonths,
     score: input.applicant.score ?? 600,
-    // A funder is ok when active and its quota can take the amount (the same funder rules decide() applies).
+    // A funder is ok when active, not excluded by trust 0 (ADR 0073) and its quota can take the
+    // amount (the same funder rules decide() applies without flow counted).
     funderOk: funders
       .filter(
         (f) =>
           f.status === 'active' &&
+          (input.funderStates.get(f.id)?.trust ?? 1) > 0 &&
           (f.monthlyQuotaFen === null ||
             (input.funderStates.get(f.id)?.monthlyUsedFen ?? 0) + input.applicant.amountFen <=
               f.monthlyQuotaFen),
@@ -166,7 +168,12 @@ async function measureZen(
     catalog,
     {
       ...DEFAULT_ROUTING_CONFIG,
-      rotation: { ...DEFAULT_ROUTING_CONFIG.rotation, enabled: false, exposureBudgetPerMonth: {} },
+      rotation: {
+        ...DEFAULT_ROUTING_CONFIG.rotation,
+        enabled: false,
+        exposureShareByBand: {},
+        exposureBudgetPerMonth: {},
+      },
     },
     // zen's table has no price rules: a quote of zero cost, so the cap (which no configuration can
     // lift, ADR 0065) never binds and the comparison is about the other rules only
@@ -180,8 +187,13 @@ async function measureZen(
   for (let i = 0; i < SAMPLE; i++) {
     const zen = await decision.evaluate(contexts[i]!);
     const zenIds = ((zen.result as Array<{ productId: string }>) ?? []).map((r) => r.productId).sort();
+    // Without flow counted, only trust 0 of the budget rules applies (zen's funderOk has it).
+    const untracked = new Map(
+      [...inputs[i]!.funderStates].map(([id, state]) => [id, { ...state, flowByBand: undefined }]),
+    );
     const ours = decide(noQuoteTable, {
       ...inputs[i]!,
+      funderStates: untracked,
       applicant: { ...inputs[i]!.applicant, score: contexts[i]!.score },
       lastFunderId: null,
     })

@@ -6,6 +6,9 @@ import type { RoutingConfig } from './model.ts';
 import { SCORE_MAX } from './scorecard.ts';
 
 /** routing_config_invalid for rules between fields; the cap's own codes from pricing (cap.ts). */
+/** The most applications of burst a budget may allow beyond its share (the route's schema has the same bound). */
+export const MAX_EXPOSURE_BURST = 1000;
+
 export type ConfigError = 'routing_config_invalid' | CapSettingError;
 
 export function checkRoutingConfig(config: RoutingConfig): Result<RoutingConfig, ConfigError> {
@@ -23,7 +26,20 @@ export function checkRoutingConfig(config: RoutingConfig): Result<RoutingConfig,
   }
   if (bands[bands.length - 1]!.minScore !== 0)
     return bad(`bands.${bands.length - 1}.minScore`, 'the lowest band must start at 0');
-  for (const band of Object.keys(config.rotation.exposureBudgetPerMonth)) {
+  const rotation = config.rotation;
+  for (const [band, share] of Object.entries(rotation.exposureShareByBand)) {
+    if (!bands.some((b) => b.band === band))
+      return bad(`rotation.exposureShareByBand.${band}`, `no band ${band}`);
+    // A share is a fraction of the funder's own flow (ADR 0073): above 1 would be no budget.
+    if (!(share >= 0 && share <= 1)) return bad(`rotation.exposureShareByBand.${band}`, 'share within 0..1');
+  }
+  if (
+    !Number.isInteger(rotation.exposureBurst) ||
+    rotation.exposureBurst < 0 ||
+    rotation.exposureBurst > MAX_EXPOSURE_BURST
+  )
+    return bad('rotation.exposureBurst', `a whole number within 0..${MAX_EXPOSURE_BURST}`);
+  for (const band of Object.keys(rotation.exposureBudgetPerMonth ?? {})) {
     if (!bands.some((b) => b.band === band))
       return bad(`rotation.exposureBudgetPerMonth.${band}`, `no band ${band}`);
   }

@@ -14,7 +14,7 @@ import {
   sortByRank,
 } from './decide.ts';
 import { DEFAULT_ROUTING_CONFIG } from './defaults.ts';
-import { exposureBudget, OUTCOME } from './eligibility.ts';
+import { exposureAllowance, OUTCOME, recordFlow } from './eligibility.ts';
 import {
   type ApplicantFeatures,
   type FunderState,
@@ -37,17 +37,19 @@ function referenceOutcomes(
   catalog: { funders: RoutingFunder[]; products: RoutingProduct[] },
   config: RoutingConfig,
   input: RoutingInput,
-): Map<string, IneligibilityCode | 'eligible'> {
+): { outcomes: Map<string, IneligibilityCode | 'eligible'>; flow: Set<string> } {
   const a = input.applicant;
   const score = a.score ?? computeScore(a, config.scorecard).score;
   const band = bandOf(score, config.bands);
   const result = new Map<string, IneligibilityCode | 'eligible'>();
+  const flow = new Set<string>();
   const aprOf = new Map<string, number>();
   for (const p of catalog.products.filter((x) => x.status === 'active')) {
     const funder = catalog.funders.find((f) => f.id === p.funderId)!;
     const state: FunderState = input.funderStates.get(funder.id) ?? {
       monthlyUsedFen: 0,
       exposureUsedByBand: {},
+      flowByBand: {},
       trust: 1,
     };
     const licensed = funder.licensedRegions.some(
@@ -87,11 +89,22 @@ function referenceOutcomes(
       )
         code = 'apr_exceeds_cap';
       else {
-        const base =
-          config.rotation.budgetOverrides?.[funder.id]?.[band] ??
-          config.rotation.exposureBudgetPerMonth[band];
-        if (base !== undefined && (state.exposureUsedByBand[band] ?? 0) >= Math.floor(base * state.trust))
-          code = 'exposure_budget_exhausted';
+        // ADR 0073, restated: one more may be shared while used + 1 ≤ share × trust × flow + burst,
+        // flow counting this application (share × trust ≥ 1: no limit; 0: none at all); and the
+        // absolute cap, scaled by trust. Every funder that gets here is in this application's flow.
+        flow.add(funder.id);
+        const rotation = config.rotation;
+        const used = state.exposureUsedByBand[band] ?? 0;
+        const trust = Math.min(1, Math.max(0, state.trust));
+        const scaled = (rotation.exposureShareByBand[band] ?? 1) * trust;
+        const shareRefuses =
+          scaled === 0 ||
+          (state.flowByBand !== undefined &&
+            scaled < 1 &&
+            used + 1 - rotation.exposureBurst > scaled * ((state.flowByBand[band] ?? 0) + 1) + 1e-9);
+        const cap = rotation.budgetOverrides?.[funder.id]?.[band] ?? rotation.exposureBudgetPerMonth?.[band];
+        const capRefuses = cap !== undefined && used >= Math.floor(cap * trust);
+        if (shareRefuses || capRefuses) code = 'exposure_budget_exhausted';
         else aprOf.set(p.id, q.value.apr.nominal);
       }
     }
@@ -121,7 +134,7 @@ function referenceOutcomes(
       if (code === 'eligible' && !input.consentedFunderIds.has(funderId)) result.set(id, 'consent_missing');
     }
   }
-  return result;
+  return { outcomes: result, flow };
 }
 
 function outcomeMap(
@@ -136,6 +149,18 @@ function outcomeMap(
   );
 }
 
+/** Every budget lever at once: shares on a lower band, no burst, absolute caps and an override. */
+const CAPPED_CONFIG: RoutingConfig = {
+  ...DEFAULT_ROUTING_CONFIG,
+  rotation: {
+    ...DEFAULT_ROUTING_CONFIG.rotation,
+    exposureShareByBand: { A: 0.5, B: 0.7, C: 0.9 },
+    exposureBurst: 0,
+    exposureBudgetPerMonth: { A: 1500, C: 2000 },
+    budgetOverrides: { 'funder-000': { A: 100 } },
+  },
+};
+
 describe('decide against the reference model', () => {
   it('gives every product the same outcome as the reference, and ranks the eligible ones', () => {
     fc.assert(
@@ -143,9 +168,10 @@ describe('decide against the reference model', () => {
         fc.integer({ min: 0, max: 2 ** 31 - 1 }),
         fc.boolean(),
         fc.boolean(),
-        (seed, withLast, withConsents) => {
+        fc.constantFrom(DEFAULT_ROUTING_CONFIG, CAPPED_CONFIG),
+        (seed, withLast, withConsents, config) => {
           const catalog = randomCatalog(seed, 12, 6);
-          const table = compileRoutingTable(catalog, DEFAULT_ROUTING_CONFIG, pricing);
+          const table = compileRoutingTable(catalog, config, pricing);
           const random = new SeededRandom(seed ^ 0x5bd1e995);
           for (let k = 0; k < 20; k++) {
             const input: RoutingInput = {
@@ -158,9 +184,9 @@ describe('decide against the reference model', () => {
               seed: random.nextUint32(),
             };
             const decision = decide(table, input);
-            expect(outcomeMap(table, decision.outcomes)).toEqual(
-              referenceOutcomes(catalog, DEFAULT_ROUTING_CONFIG, input),
-            );
+            const reference = referenceOutcomes(catalog, config, input);
+            expect(outcomeMap(table, decision.outcomes)).toEqual(reference.outcomes);
+            expect([...decision.flowFunderIds].sort()).toEqual([...reference.flow].sort());
             // Offers are exactly the eligible products, ranked by non-decreasing cost.
             const eligible = [...outcomeMap(table, decision.outcomes)]
               .filter(([, c]) => c === 'eligible')
@@ -377,29 +403,140 @@ describe('eligibility rules', () => {
     expect(decision.offers.map((o) => o.productId)).toEqual(['q20']);
   });
 
-  it('scales the top-band exposure budget by trust, and never limits lower bands', () => {
-    const rotation = DEFAULT_ROUTING_CONFIG.rotation;
-    expect(exposureBudget(rotation, 'f', 'A', 1)).toBe(2000);
-    expect(exposureBudget(rotation, 'f', 'A', 0.5)).toBe(1000);
-    expect(exposureBudget(rotation, 'f', 'A', 0)).toBe(0);
-    expect(exposureBudget(rotation, 'f', 'C', 0)).toBe(Number.POSITIVE_INFINITY);
-    const state = (used: number, trust: number): FunderState => ({
+  it('reports the funders whose flow the application counts in, budget refused or not', () => {
+    const funders = [baseFunder('a'), baseFunder('b'), baseFunder('c', { status: 'suspended' })];
+    const products = [
+      baseProduct('a1', 'a'),
+      baseProduct('a2', 'a'),
+      baseProduct('b1', 'b'),
+      baseProduct('c1', 'c'),
+      baseProduct('d1', 'a', { minScore: 900 }),
+    ];
+    const { decision, explanations } = run(funders, products, {
+      funderStates: new Map([
+        ['b', { monthlyUsedFen: 0, exposureUsedByBand: { B: 5 }, flowByBand: { B: 5 }, trust: 0.5 }],
+      ]),
+      lastFunderId: 'a',
+    });
+    // a: eligible (or deferred by rotation); b: refused by its budget; c: suspended, not in the flow.
+    expect(codeOf(explanations, 'b1')).toBe('exposure_budget_exhausted');
+    expect(decision.flowFunderIds).toEqual(['a', 'b']);
+    const declined = run(funders, products, { applicant: applicant({ ageYears: 70 }) });
+    expect(declined.decision.flowFunderIds).toEqual([]);
+  });
+});
+
+describe('exposure budgets as a share of flow (ADR 0073)', () => {
+  const rotation = DEFAULT_ROUTING_CONFIG.rotation;
+  it('allow floor(share × trust × flow) + burst, flow counting the application decided', () => {
+    // A: share 0.5, burst 1
+    expect(exposureAllowance(rotation, 'f', 'A', 1, 1)).toBe(1); // the first of the month
+    expect(exposureAllowance(rotation, 'f', 'A', 1, 2)).toBe(2);
+    expect(exposureAllowance(rotation, 'f', 'A', 1, 3)).toBe(2);
+    expect(exposureAllowance(rotation, 'f', 'A', 1, 1000)).toBe(501);
+    expect(exposureAllowance(rotation, 'f', 'A', 0.5, 1000)).toBe(251);
+    expect(exposureAllowance(rotation, 'f', 'B', 1, 1000)).toBe(701);
+    // lower bands: share 1, so trust alone scales them; trust 1 is no budget at all
+    expect(exposureAllowance(rotation, 'f', 'C', 1, 1000)).toBe(Number.POSITIVE_INFINITY);
+    expect(exposureAllowance(rotation, 'f', 'C', 0.5, 1000)).toBe(501);
+    expect(exposureAllowance(rotation, 'f', 'E', 0.25, 8)).toBe(3);
+    // trust 0 excludes the funder from every band, burst included; trust is clamped to [0, 1]
+    for (const band of ['A', 'B', 'C', 'D', 'E'])
+      expect(exposureAllowance(rotation, 'f', band, 0, 10_000)).toBe(0);
+    expect(exposureAllowance(rotation, 'f', 'C', 2, 10)).toBe(Number.POSITIVE_INFINITY);
+    expect(exposureAllowance(rotation, 'f', 'A', -1, 10)).toBe(0);
+    // binary representation: 0.29 × 100 is 28.999…96 and must stay 29
+    expect(exposureAllowance({ ...rotation, exposureShareByBand: { A: 0.29 } }, 'f', 'A', 1, 100)).toBe(30);
+    // burst 0: the strict share, so a month's first top-band application waits for more flow
+    const strict = { ...rotation, exposureBurst: 0 };
+    expect(exposureAllowance(strict, 'f', 'A', 1, 1)).toBe(0);
+    expect(exposureAllowance(strict, 'f', 'A', 1, 2)).toBe(1);
+    // not counting flow leaves only the optional absolute cap, scaled by trust
+    expect(exposureAllowance(rotation, 'f', 'A', 0.5, undefined)).toBe(Number.POSITIVE_INFINITY);
+    const capped = { ...rotation, exposureBudgetPerMonth: { A: 100 }, budgetOverrides: { g: { A: 10 } } };
+    expect(exposureAllowance(capped, 'f', 'A', 1, 1000)).toBe(100);
+    expect(exposureAllowance(capped, 'f', 'A', 0.5, undefined)).toBe(50);
+    expect(exposureAllowance(rotation, 'f', 'C', 0, undefined)).toBe(0);
+    expect(exposureAllowance(capped, 'g', 'A', 1, 1000)).toBe(10);
+    expect(exposureAllowance(capped, 'f', 'A', 1, 10)).toBe(6);
+  });
+
+  it('refuse in decide() once used reaches the allowance, and open again with a new month', () => {
+    const state = (used: number, flow: number | undefined, trust = 1): FunderState => ({
       monthlyUsedFen: 0,
       exposureUsedByBand: { A: used },
+      flowByBand: flow === undefined ? undefined : { A: flow },
       trust,
     });
-    const codeFor = (score: number, s: FunderState) =>
+    const codeFor = (s: FunderState | undefined, score = 800) =>
       codeOf(
-        run([baseFunder('f')], [baseProduct('p', 'f')], {
+        run([baseFunder('f')], [baseProduct('p', 'f', { minScore: 400 })], {
           applicant: applicant({ score }),
-          funderStates: new Map([['f', s]]),
+          funderStates: s ? new Map([['f', s]]) : new Map(),
         }).explanations,
         'p',
       );
-    expect(codeFor(800, state(999, 0.5))).toBe('eligible');
-    expect(codeFor(800, state(1000, 0.5))).toBe('exposure_budget_exhausted');
-    expect(codeFor(800, state(0, 0))).toBe('exposure_budget_exhausted');
-    expect(codeFor(600, state(0, 0))).toBe('eligible'); // band C: no budget
+    // flow 9 + this one = 10: floor(0.5 × 10) + 1 = 6 may be shared
+    expect(codeFor(state(5, 9))).toBe('eligible');
+    expect(codeFor(state(6, 9))).toBe('exposure_budget_exhausted');
+    // a new month: the caller resets used and flow, and the first application goes through
+    expect(codeFor(state(0, 0))).toBe('eligible');
+    expect(codeFor(undefined)).toBe('eligible');
+    // trust 0: nothing new in any band
+    expect(codeFor(state(0, 1000, 0))).toBe('exposure_budget_exhausted');
+    expect(codeFor(state(0, 1000, 0), 460)).toBe('exposure_budget_exhausted'); // band D
+    // no flow counted: no share budget, but trust 0 still excludes
+    expect(codeFor(state(5000, undefined))).toBe('eligible');
+    expect(codeFor(state(0, undefined, 0))).toBe('exposure_budget_exhausted');
+  });
+
+  it('recordFlow adds the decision to the flow of each funder it names', () => {
+    const states = new Map<string, FunderState & { flowByBand?: Record<string, number> }>([
+      ['a', { monthlyUsedFen: 0, exposureUsedByBand: {}, flowByBand: { A: 2 }, trust: 1 }],
+      ['b', { monthlyUsedFen: 0, exposureUsedByBand: {}, trust: 1 }],
+    ]);
+    recordFlow(states, { band: 'A', flowFunderIds: ['a', 'b'] });
+    recordFlow(states, { band: 'C', flowFunderIds: ['b'] });
+    expect(states.get('a')!.flowByBand).toEqual({ A: 3 });
+    expect(states.get('b')!.flowByBand).toEqual({ A: 1, C: 1 });
+    expect(() => recordFlow(states, { band: 'A', flowFunderIds: ['z'] })).toThrow(/no state/);
+  });
+
+  it('trust 0 gives a funder no application, trust 1 with share 1 changes nothing against no budget', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), (seed) => {
+        const catalog = randomCatalog(seed, 8, 4);
+        const random = new SeededRandom(seed ^ 0x2545f491);
+        const shareOne: RoutingConfig = {
+          ...DEFAULT_ROUTING_CONFIG,
+          rotation: { ...DEFAULT_ROUTING_CONFIG.rotation, exposureShareByBand: {} },
+        };
+        const shareOneTable = compileRoutingTable(catalog, shareOne, pricing);
+        // "no budget": flow not counted and no cap, so no exposure rule can refuse
+        const unbudgeted = compileRoutingTable(catalog, shareOne, pricing);
+        const defaults = compileRoutingTable(catalog, DEFAULT_ROUTING_CONFIG, pricing);
+        const excluded = random.pick(catalog.funders).id;
+        for (let k = 0; k < 15; k++) {
+          const states = randomFunderStates(random, catalog.funders);
+          const input = { applicant: randomApplicant(random), lastFunderId: null, seed: k };
+          const trustOne = new Map([...states].map(([id, s]) => [id, { ...s, trust: 1 }]));
+          const untracked = new Map(
+            [...states].map(([id, s]) => [id, { ...s, trust: 1, flowByBand: undefined }]),
+          );
+          expect(decide(shareOneTable, { ...input, funderStates: trustOne })).toEqual(
+            decide(unbudgeted, { ...input, funderStates: untracked }),
+          );
+          const zero = new Map(states);
+          zero.set(excluded, {
+            ...(states.get(excluded) ?? { monthlyUsedFen: 0, exposureUsedByBand: {} }),
+            trust: 0,
+          });
+          const decision = decide(defaults, { ...input, funderStates: zero });
+          expect(decision.offers.filter((o) => o.funderId === excluded)).toEqual([]);
+        }
+      }),
+      { numRuns: 40 },
+    );
   });
 });
 

@@ -76,7 +76,15 @@ interface ProductMasks {
 }
 
 /** The state of a funder the caller has none for. */
-const NO_STATE: FunderState = { monthlyUsedFen: 0, exposureUsedByBand: {}, trust: 1 };
+const NO_STATE: FunderState = Object.freeze({
+  monthlyUsedFen: 0,
+  exposureUsedByBand: Object.freeze({}),
+  flowByBand: Object.freeze({}),
+  trust: 1,
+});
+
+/** flowFunderIds of a decision no funder's flow counts (most declines): shared, never written. */
+const NO_FLOW: readonly string[] = Object.freeze([]);
 
 /** A funder fact not yet looked at in this decision. */
 const UNKNOWN = 255;
@@ -88,7 +96,7 @@ interface Scratch {
   passing: Uint32Array;
   /** per funder, filled as the decision first needs it: UNKNOWN, 0 = fine, else its failing rule */
   funderRule: Uint8Array;
-  /** per funder: UNKNOWN, 1 = budget left, 0 = exhausted */
+  /** per funder: UNKNOWN, 1 = budget left, 0 = exhausted; known = the funder counts in the flow */
   exposureOk: Uint8Array;
   /** per funder, set with funderRule (entries from earlier decisions are never read) */
   states: FunderState[];
@@ -316,6 +324,7 @@ export function decide(table: RoutingTable, input: RoutingInput): RoutingDecisio
   const capPolicy = table.capPolicy;
   const cap = capPolicy.cap;
   const candidates: Candidate[] = [];
+  let flowFunderIds: string[] | null = null;
   const funderOf = table.columns.funderOf;
   for (let w = 0; w < passing.length; w++) {
     let bits = passing[w]!;
@@ -370,8 +379,14 @@ export function decide(table: RoutingTable, input: RoutingInput): RoutingDecisio
         outcomes[i] = OUTCOME.apr_exceeds_cap;
         continue;
       }
-      if (exposureOk[f] === UNKNOWN)
-        exposureOk[f] = exposureLeft(config.rotation, table.funders[f]!.funder.id, band, states[f]) ? 1 : 0;
+      if (exposureOk[f] === UNKNOWN) {
+        // The first of the funder's products to pass every earlier rule: the application is in its
+        // flow (ADR 0073), counted as not yet recorded in its state.
+        const funderId = table.funders[f]!.funder.id;
+        exposureOk[f] = exposureLeft(config.rotation, funderId, band, states[f], 1) ? 1 : 0;
+        if (flowFunderIds === null) flowFunderIds = [funderId];
+        else flowFunderIds.push(funderId);
+      }
       if (exposureOk[f] === 0) {
         outcomes[i] = OUTCOME.exposure_budget_exhausted;
         continue;
@@ -435,7 +450,7 @@ export function decide(table: RoutingTable, input: RoutingInput): RoutingDecisio
     offer.rank = position + 1;
     offers[position] = offer;
   }
-  return { score, scoreSource, band, offers, outcomes };
+  return { score, scoreSource, band, offers, outcomes, flowFunderIds: flowFunderIds ?? NO_FLOW };
 }
 
 /** Mark every product in `bits` (word w) with `code`. */

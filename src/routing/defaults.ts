@@ -18,6 +18,34 @@ export const DEFAULT_ROUTING_CONFIG: RoutingConfig = {
   rotation: {
     enabled: true,
     sameFunderMarginAnnual: 0.01,
-    exposureBudgetPerMonth: { A: 2000, B: 5000 },
+    // ADR 0073: a funder may be shared at most half of its band-A flow and 70% of its band-B flow
+    // (with rotation and several eligible funders none should hold most of the best customers);
+    // lower bands are limited only by trust. One application of burst so a month starts open.
+    exposureShareByBand: { A: 0.5, B: 0.7 },
+    exposureBurst: 1,
   },
 };
+
+/**
+ * A configuration as submitted or stored, with the rotation fields added by ADR 0073 filled from the
+ * defaults when absent (configurations saved before it have none): the shares and the burst.
+ */
+export function withRotationDefaults(
+  config: Omit<RoutingConfig, 'rotation'> & {
+    rotation: Omit<RoutingConfig['rotation'], 'exposureShareByBand' | 'exposureBurst'> &
+      Partial<Pick<RoutingConfig['rotation'], 'exposureShareByBand' | 'exposureBurst'>>;
+  },
+): RoutingConfig {
+  const rotation = config.rotation;
+  if (rotation.exposureShareByBand !== undefined && rotation.exposureBurst !== undefined)
+    return config as RoutingConfig;
+  return {
+    ...config,
+    rotation: {
+      ...rotation,
+      exposureShareByBand:
+        rotation.exposureShareByBand ?? DEFAULT_ROUTING_CONFIG.rotation.exposureShareByBand,
+      exposureBurst: rotation.exposureBurst ?? DEFAULT_ROUTING_CONFIG.rotation.exposureBurst,
+    },
+  };
+}

@@ -119,6 +119,12 @@ export interface DispatchDeps extends RoutingDeps {
     config(): RoutingConfig;
     trust(tx: Executor): Promise<Map<string, number>>;
     usageChanged(): void;
+    /** a funder's flow this month: its usage row's plus this process's counts not yet written (ADR 0073) */
+    flowOf(
+      usage: Pick<store.UsageRow, 'flow'> | undefined,
+      month: string,
+      funderId: string,
+    ): Record<string, number>;
   };
 }
 
@@ -458,7 +464,7 @@ export class DispatchWorkflow {
     for (const productId of take) {
       const offer = offers.find((o) => o.productId === productId);
       assert(offer, 'planned products come from the offers');
-      const skip = await this.recheck(tx, application, offer, row.band, month);
+      const skip = await this.recheck(tx, application, offer, row, month);
       const dispatchId = this.deps.ids.next('dsp');
       if (skip) {
         await store.insertDispatch(tx, {
@@ -525,9 +531,10 @@ export class DispatchWorkflow {
     tx: Executor,
     application: Application,
     offer: StoredOffer,
-    band: string,
+    row: Pick<store.DecisionRow, 'band' | 'decidedAt'>,
     month: string,
   ): Promise<string | null> {
+    const band = row.band;
     const funder = await this.deps.catalog.getFunder(tx, offer.funderId);
     if (funder?.status !== 'active') return 'funder_suspended';
     if (!(await this.deps.identity.findLiveConsent(tx, application.customerId, offer.funderId)))
@@ -537,9 +544,13 @@ export class DispatchWorkflow {
     const state: FunderState = {
       monthlyUsedFen: usage?.bookedFen ?? 0,
       exposureUsedByBand: usage?.exposure ?? {},
+      flowByBand: this.deps.routing.flowOf(usage, month, offer.funderId),
       trust: trust.get(offer.funderId) ?? 1,
     };
-    if (!exposureLeft(this.deps.routing.config().rotation, offer.funderId, band, state))
+    // The application is in this month's flow if it was decided this month; one decided last month
+    // is in last month's, so it counts here as one more (ADR 0073).
+    const uncounted = monthOf(row.decidedAt) === month ? 0 : 1;
+    if (!exposureLeft(this.deps.routing.config().rotation, offer.funderId, band, state, uncounted))
       return 'exposure_budget_exhausted';
     if (funder.monthlyQuotaFen !== null && state.monthlyUsedFen + offer.amountFen > funder.monthlyQuotaFen)
       return 'funder_capacity_exhausted';

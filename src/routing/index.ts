@@ -14,7 +14,14 @@ export {
   type RoutingTable,
   type SnapshotProduct,
 } from './decide.ts';
-export { capacityLeft, exposureBudget, OUTCOME, regionLicensed } from './eligibility.ts';
+export {
+  capacityLeft,
+  exposureAllowance,
+  exposureLeft,
+  OUTCOME,
+  recordFlow,
+  regionLicensed,
+} from './eligibility.ts';
 export * from './model.ts';
 export { compareRankKeys, rankingCostAnnual } from './ranking.ts';
 export { deferLastFunder, seedOf, tieBreak } from './rotation.ts';

@@ -74,9 +74,16 @@ export type RoutingProduct = Pick<
 export interface FunderState {
   /** amount booked with the funder this calendar month, against its monthly quota */
   monthlyUsedFen: Fen;
-  /** applications of each top band shared with the funder this month, against its exposure budget */
+  /** applications of each band shared with the funder this month (counted at dispatch), against its exposure budget */
   exposureUsedByBand: Readonly<Record<string, number>>;
-  /** in [0, 1]: 1 = no poaching suspicion (default); the detection module lowers it. Scales top-band budgets. */
+  /**
+   * The funder's flow this month: per band, the applications for which it had an otherwise-eligible
+   * offer (every rule before the budget passed), counted when decided (RoutingDecision.flowFunderIds,
+   * recordFlow). The exposure budget is a share of it (ADR 0073). Absent: the caller does not count
+   * flow, and only the optional absolute caps apply (callers from before ADR 0073 keep their behaviour).
+   */
+  flowByBand?: Readonly<Record<string, number>> | undefined;
+  /** in [0, 1]: 1 = no poaching suspicion (default); the detection module lowers it. Scales every band's budget (ADR 0073). */
   trust: number;
   /** in [0, 1]: the funder's recent approval rate, for the ranking weight; absent = config default */
   approvalRate?: number | undefined;
@@ -138,9 +145,21 @@ export interface RoutingConfig {
     enabled: boolean;
     /** the last funder keeps a repeat borrower only if its best annual cost is lower by at least this */
     sameFunderMarginAnnual: number;
-    /** monthly exposure budget (applications shared) per top band, per funder, before trust scaling */
-    exposureBudgetPerMonth: Record<string, number>;
-    /** per-funder budget overrides, band → applications a month */
+    /**
+     * Per band, the share in [0, 1] of a funder's own flow in that band (FunderState.flowByBand) it
+     * may be shared in a month, before trust: the budget is floor(share × trust × flow) + burst,
+     * flow counting the application being decided (eligibility.ts exposureAllowance, ADR 0073).
+     * Bands not listed have share 1; share × trust ≥ 1 is no budget at all.
+     */
+    exposureShareByBand: Record<string, number>;
+    /** applications a funder may be shared beyond its share, so the first of a month is not refused; none at trust 0 */
+    exposureBurst: number;
+    /**
+     * Optional absolute monthly cap per band (applications shared per funder), scaled by trust:
+     * floor(cap × trust); absent: none (the default). Before ADR 0073 this was the only budget.
+     */
+    exposureBudgetPerMonth?: Record<string, number> | undefined;
+    /** per-funder absolute cap overrides, band → applications a month (scaled by trust like the cap) */
     budgetOverrides?: Record<string, Record<string, number>> | undefined;
   };
 }
@@ -217,6 +236,12 @@ export interface RoutingDecision {
    * run millions of decisions); explainDecision() turns it into readable explanations.
    */
   outcomes: Uint8Array;
+  /**
+   * The funders this application counts in the flow of (band `band`): each had an offer that passed
+   * every rule before the exposure budget, whether or not the budget then refused it. The caller
+   * adds one to each one's flowByBand[band] (recordFlow; the service's FlowCounter). Table order.
+   */
+  flowFunderIds: readonly string[];
 }
 
 /** A funder answered an application sent to it (the ledger records a decision entry: ADR 0069). */

@@ -136,9 +136,16 @@ const RoutingConfigBody = Type.Object(
       {
         enabled: Type.Boolean(),
         sameFunderMarginAnnual: Type.Number({ minimum: 0, maximum: 0.24 }),
-        exposureBudgetPerMonth: Type.Record(BandName, Type.Integer({ minimum: 0, maximum: 100_000_000 }), {
-          maxProperties: 20,
-        }),
+        // ADR 0073: shares of each funder's own flow; absent, the defaults (A 0.5, B 0.7, burst 1).
+        exposureShareByBand: Type.Optional(
+          Type.Record(BandName, Type.Number({ minimum: 0, maximum: 1 }), { maxProperties: 20 }),
+        ),
+        exposureBurst: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
+        exposureBudgetPerMonth: Type.Optional(
+          Type.Record(BandName, Type.Integer({ minimum: 0, maximum: 100_000_000 }), {
+            maxProperties: 20,
+          }),
+        ),
         budgetOverrides: Type.Optional(
           Type.Record(
             Slug,

@@ -1,6 +1,6 @@
 // Routing's tables: the decision made for each application (score, ranked offers, per-product
 // explanation), dispatches to funders (one per application and funder: the funder-facing
-// idempotency key), per-funder monthly usage (quota and top-band exposure), funder routing
+// idempotency key), per-funder monthly usage (quota, exposure and flow by band), funder routing
 // settings (trust), and each customer's last funder (rotation). Booked loans are intake's.
 import { sql } from 'drizzle-orm';
 import {
@@ -117,6 +117,11 @@ export const routingFunderUsage = pgTable(
     bookedFen: bigint('booked_fen', { mode: 'number' }).notNull().default(0),
     /** band → applications shared with the funder this month */
     exposure: jsonb('exposure').$type<Record<string, number>>().notNull().default({}),
+    /**
+     * band → applications this month for which the funder had an otherwise-eligible offer (its flow,
+     * counted when decided: ADR 0073); the exposure budget is a share of it
+     */
+    flow: jsonb('flow').$type<Record<string, number>>().notNull().default({}),
     decided: integer('decided').notNull().default(0),
     approved: integer('approved').notNull().default(0),
   },

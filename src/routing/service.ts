@@ -20,11 +20,13 @@ import {
 import { bookingPort } from './booking-port.ts';
 import { DispatchCallbacks } from './callbacks.ts';
 import { checkRoutingConfig } from './config-check.ts';
+import { withRotationDefaults } from './defaults.ts';
 import type { ProductExplanation, RoutingConfig, RoutingEvent } from './model.ts';
 import type { TransactionUnit } from '../db/unit-of-work.ts';
 import { RoutingOffers } from './offers.ts';
 import * as store from './store.ts';
 import { RoutingSubmission } from './submission.ts';
+import { FlowCounter } from './flow-counter.ts';
 import { RoutingTableCache } from './table-cache.ts';
 import {
   type Choice,
@@ -92,6 +94,8 @@ export class RoutingService {
   /** routing's part of a booking, for intake's BookingService (src/services.ts passes it) */
   readonly forBooking: BookingRouting;
   private timer: NodeJS.Timeout | undefined;
+  /** a failed flow write (kept for the next one): the server's start() hands its logger here */
+  private onFlowError: (error: unknown) => void = () => {};
 
   constructor(
     private readonly deps: Deps,
@@ -99,7 +103,17 @@ export class RoutingService {
   ) {
     this.approvalTtlMs = options.approvalTtlMs ?? 72 * HOUR_MS;
     this.offerTtlMs = options.offerTtlMs ?? 7 * 24 * HOUR_MS;
-    this.tables = new RoutingTableCache(deps, options);
+    this.tables = new RoutingTableCache(
+      deps,
+      options,
+      new FlowCounter(
+        (deltas) =>
+          deps.units.run(async (unit) => {
+            for (const [month, byFunder] of deltas) await store.addFlow(unit.tx, month, byFunder);
+          }),
+        (error) => this.onFlowError(error),
+      ),
+    );
     this.submission = new RoutingSubmission(deps, this.tables);
     this.reads = new RoutingOffers(this.tables);
     const dispatchOptions: DispatchOptions = {
@@ -118,6 +132,8 @@ export class RoutingService {
         config: () => this.config,
         trust: async (tx: Executor) => (await this.tables.routingTable(tx)).trust,
         usageChanged: () => this.tables.usageChanged(),
+        flowOf: (usage: Pick<store.UsageRow, 'flow'> | undefined, month: string, funderId: string) =>
+          this.tables.flowOf(usage, month, funderId),
       },
     };
     this.dispatch = new DispatchWorkflow(dispatchDeps, dispatchOptions);
@@ -157,8 +173,9 @@ export class RoutingService {
     unit: TransactionUnit,
     config: RoutingConfig,
   ): Promise<{ version: number; config: RoutingConfig }> {
-    const checked = checkRoutingConfig(config);
+    const checked = checkRoutingConfig(withRotationDefaults(config));
     if (!checked.ok) throw new DomainError(checked.code, checked.message, checked.field);
+    config = checked.value;
     const at = this.deps.clock.now();
     const version = await store.saveConfig(unit.tx, config, at);
     unit.publish({
@@ -290,6 +307,7 @@ export class RoutingService {
 
   /** Servers: the expiry timer, and the dispatch sweeper (a sweep at once, then every DISPATCH_SWEEP_INTERVAL_MS). */
   start(intervalMs: number, onError: (error: unknown) => void = () => {}): void {
+    this.onFlowError = onError;
     this.timer = setInterval(() => void this.expireStale().catch(onError), intervalMs);
     this.timer.unref();
     this.dispatch.startSweeper(DISPATCH_SWEEP_INTERVAL_MS, onError);
@@ -298,6 +316,12 @@ export class RoutingService {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.dispatch.stop();
+    await this.tables.flow.flush();
+  }
+
+  /** Until the flow counted so far is written (tests; stop() flushes). */
+  async flowWritten(): Promise<void> {
+    await this.tables.flow.flush();
   }
 
   // ---- settings ----

@@ -3,7 +3,9 @@ import type { LookupRef, Lookups } from '../db/lookups.ts';
 import type { Ref, UnitOfWork } from '../db/unit-of-work.ts';
 import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
+import { assert } from '../kernel/index.ts';
 import type { SnapshotProduct } from './decide.ts';
+import { withRotationDefaults } from './defaults.ts';
 import type { RoutingConfig } from './model.ts';
 import {
   routingCatalogVersions,
@@ -134,6 +136,33 @@ export async function addUsage(
         exposure: bandPath
           ? sql`jsonb_set(${routingFunderUsage.exposure}, ${bandPath}::text[], to_jsonb(coalesce((${routingFunderUsage.exposure} ->> ${delta.band})::int, 0) + 1))`
           : sql`${routingFunderUsage.exposure}`,
+      },
+    });
+}
+
+/** The most funder rows one flow write touches (one per funder of a month: MAX_FUNDERS). */
+export const MAX_FLOW_ROWS = MAX_FUNDERS;
+
+/**
+ * Add counted flow (ADR 0073) to each funder's usage row of `month`, band by band: one statement,
+ * one row per funder (an upsert may not touch a row twice), summing into what other processes wrote.
+ */
+export async function addFlow(
+  tx: Executor,
+  month: string,
+  byFunder: ReadonlyMap<string, Readonly<Record<string, number>>>,
+): Promise<void> {
+  if (byFunder.size === 0) return;
+  assert(byFunder.size <= MAX_FLOW_ROWS, `at most ${MAX_FLOW_ROWS} funders in one flow write`);
+  const rows = [...byFunder].map(([funderId, flow]) => ({ funderId, month, flow: { ...flow } }));
+  const current = routingFunderUsage.flow;
+  await tx
+    .insert(routingFunderUsage)
+    .values(rows)
+    .onConflictDoUpdate({
+      target: [routingFunderUsage.funderId, routingFunderUsage.month],
+      set: {
+        flow: sql`(SELECT coalesce(jsonb_object_agg(band, coalesce((${current} ->> band)::int, 0) + coalesce((excluded.flow ->> band)::int, 0)), '{}'::jsonb) FROM (SELECT jsonb_object_keys(${current}) UNION SELECT jsonb_object_keys(excluded.flow)) AS bands(band))`,
       },
     });
 }
@@ -340,7 +369,8 @@ export async function activeConfig(
   tx: Executor,
 ): Promise<{ config: RoutingConfig; version: number } | undefined> {
   const [row] = await tx.select().from(routingConfig).where(eq(routingConfig.id, 'active'));
-  return row ? { config: row.config, version: row.version } : undefined;
+  // Saved before ADR 0073, a configuration has no exposure shares: the defaults apply.
+  return row ? { config: withRotationDefaults(row.config), version: row.version } : undefined;
 }
 
 export async function saveConfig(tx: Executor, config: RoutingConfig, at: Date): Promise<number> {

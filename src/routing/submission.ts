@@ -130,6 +130,8 @@ export class RoutingSubmission {
       seed: seedOf(application.id),
     };
     const decision = decide(table, routingInput);
+    // The flow the exposure budgets are a share of (ADR 0073), counted as decided, written apart.
+    this.tables.countFlow(monthOf(now), decision.band, decision.flowFunderIds);
     const offered = decision.offers.length > 0;
     // Written in intake's submit statement, one round trip for everything.
     const decisionRow = {

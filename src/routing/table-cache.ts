@@ -10,6 +10,7 @@ import { quote } from '../pricing/index.ts';
 import { catalogSnapshot, compileRoutingTable, type RoutingTable, type SnapshotProduct } from './decide.ts';
 import { DEFAULT_ROUTING_CONFIG } from './defaults.ts';
 import type { FunderState, QuoteFunction, RoutingConfig, RoutingFunder, RoutingProduct } from './model.ts';
+import { FlowCounter, type FlowByBand } from './flow-counter.ts';
 import * as store from './store.ts';
 
 export const pricingQuote: QuoteFunction = (request) => quote(request, { schedule: false });
@@ -44,6 +45,7 @@ export class RoutingTableCache {
   private usageCache: { month: string; rows: store.UsageRow[]; loadedAt: number } | null = null;
   /** the funder states built from the cached usage rows and trust (decide() only reads them) */
   private statesMemo: {
+    month: string;
     rows: store.UsageRow[];
     trust: Map<string, number>;
     config: RoutingConfig;
@@ -59,6 +61,8 @@ export class RoutingTableCache {
       clock: Clock;
     },
     options: RoutingTableCacheOptions = {},
+    /** the funders' flow counted by this process (ADR 0073); the service gives it its writer */
+    readonly flow: FlowCounter = new FlowCounter(async () => {}),
   ) {
     this.baseConfig = options.config ?? DEFAULT_ROUTING_CONFIG;
     this.inForce = { config: this.baseConfig, version: 0 };
@@ -160,9 +164,41 @@ export class RoutingTableCache {
     const cached = this.usageCache;
     if (cached && cached.month === month && performance.now() - cached.loadedAt < this.usageCacheMs)
       return cached.rows;
+    const seq = this.flow.readStarted();
     const rows = await store.usageForMonth(tx, month);
+    this.flow.loaded(seq);
     this.usageCache = { month, rows, loadedAt: performance.now() };
     return rows;
+  }
+
+  /**
+   * A decision's flow (ADR 0073): counted for the background write, and at once in the states the
+   * next decisions of this process read.
+   */
+  countFlow(month: string, band: string, funderIds: readonly string[]): void {
+    if (funderIds.length === 0) return;
+    this.flow.count(month, band, funderIds);
+    const memo = this.statesMemo;
+    if (!memo || memo.month !== month) return;
+    for (const funderId of funderIds) {
+      let state = memo.states.get(funderId);
+      if (!state) {
+        state = {
+          monthlyUsedFen: 0,
+          exposureUsedByBand: {},
+          flowByBand: {},
+          trust: memo.trust.get(funderId) ?? 1,
+        };
+        memo.states.set(funderId, state);
+      }
+      const flow = state.flowByBand as FlowByBand;
+      flow[band] = (flow[band] ?? 0) + 1;
+    }
+  }
+
+  /** A funder's flow this month as the database has it plus what this process counted and may not have written. */
+  flowOf(row: Pick<store.UsageRow, 'flow'> | undefined, month: string, funderId: string): FlowByBand {
+    return plus(row?.flow ?? {}, this.flow.local(month, funderId));
   }
 
   async funderStates(
@@ -174,19 +210,32 @@ export class RoutingTableCache {
     // The same rows and trust give the same states: built once per usage refresh, not per decision.
     const memo = this.statesMemo;
     if (memo && memo.rows === rows && memo.trust === trust && memo.config === this.config) return memo.states;
+    // Each state's flowByBand is its own object: countFlow() adds to it in place.
     const states = new Map<string, FunderState>();
     for (const [funderId, value] of trust)
-      states.set(funderId, { monthlyUsedFen: 0, exposureUsedByBand: {}, trust: value });
+      states.set(funderId, { monthlyUsedFen: 0, exposureUsedByBand: {}, flowByBand: {}, trust: value });
+    for (const funderId of this.flow.funders(month))
+      if (!states.has(funderId))
+        states.set(funderId, { monthlyUsedFen: 0, exposureUsedByBand: {}, flowByBand: {}, trust: 1 });
+    for (const [funderId, state] of states) state.flowByBand = plus({}, this.flow.local(month, funderId));
     for (const row of rows) {
       states.set(row.funderId, {
         monthlyUsedFen: row.bookedFen,
         exposureUsedByBand: row.exposure,
+        flowByBand: this.flowOf(row, month, row.funderId),
         trust: trust.get(row.funderId) ?? 1,
         // A few decisions say little: blend with the default as if 10 decisions had been seen at it.
         approvalRate: (row.approved + 10 * this.config.ranking.defaultApprovalRate) / (row.decided + 10),
       });
     }
-    this.statesMemo = { rows, trust, config: this.config, states };
+    this.statesMemo = { month, rows, trust, config: this.config, states };
     return states;
   }
+}
+
+/** A copy of `base` with `extra` added band by band. */
+function plus(base: Readonly<FlowByBand>, extra: Readonly<FlowByBand> | undefined): FlowByBand {
+  const sum: FlowByBand = { ...base };
+  if (extra) for (const band in extra) sum[band] = (sum[band] ?? 0) + extra[band]!;
+  return sum;
 }

@@ -90,8 +90,13 @@ export function randomFunderStates(
     states.set(funder.id, {
       monthlyUsedFen:
         funder.monthlyQuotaFen === null ? 0 : Math.floor(random.next() * funder.monthlyQuotaFen * 1.05),
-      exposureUsedByBand: { A: random.int(0, 2100), B: random.int(0, 5100) },
-      trust: random.chance(0.7) ? 1 : random.next(),
+      exposureUsedByBand: { A: random.int(0, 2100), B: random.int(0, 5100), C: random.int(0, 3000) },
+      // Flow near twice what was shared, so the share budgets (ADR 0073) bind about half the time;
+      // sometimes absent (a caller that does not count flow).
+      flowByBand: random.chance(0.8)
+        ? { A: random.int(0, 4200), B: random.int(0, 7300), C: random.int(0, 4000) }
+        : undefined,
+      trust: random.chance(0.6) ? 1 : random.chance(0.2) ? 0 : random.next(),
       approvalRate: random.chance(0.5) ? random.next() : undefined,
     });
   }

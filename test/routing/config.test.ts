@@ -35,7 +35,8 @@ describe.each(ENGINES)('routing configuration on %s', (engine) => {
         { band: 'TOP', minScore: 600 },
         { band: 'REST', minScore: 0 },
       ],
-      rotation: { ...DEFAULT_ROUTING_CONFIG.rotation, exposureBudgetPerMonth: { TOP: 0 } },
+      // share 0 of the band's flow (ADR 0073): no funder may be shared a TOP application
+      rotation: { ...DEFAULT_ROUTING_CONFIG.rotation, exposureShareByBand: { TOP: 0 } },
     };
     const saved = await h.call('PUT', '/v1/routing/config', strict);
     expect(saved.status).toBe(200);
@@ -71,8 +72,60 @@ describe.each(ENGINES)('routing configuration on %s', (engine) => {
     expect((await h.call('PUT', '/v1/routing/config', unknownBand)).body.error.field).toBe(
       'rotation.exposureBudgetPerMonth.Z',
     );
+    const withRotation = (rotation: Record<string, unknown>) => ({
+      ...DEFAULT_ROUTING_CONFIG,
+      rotation: { ...DEFAULT_ROUTING_CONFIG.rotation, ...rotation },
+    });
+    const shareOfUnknownBand = await h.call(
+      'PUT',
+      '/v1/routing/config',
+      withRotation({ exposureShareByBand: { Z: 0.5 } }),
+    );
+    expect(shareOfUnknownBand.status).toBe(400);
+    expect(shareOfUnknownBand.body.error).toMatchObject({
+      code: 'routing_config_invalid',
+      field: 'rotation.exposureShareByBand.Z',
+    });
+    for (const bad of [
+      { exposureShareByBand: { A: 1.5 } },
+      { exposureShareByBand: { A: -0.1 } },
+      { exposureShareByBand: { A: 'half' } },
+      { exposureBurst: -1 },
+      { exposureBurst: 0.5 },
+      { exposureBurst: 1001 },
+    ]) {
+      const refusedShare = await h.call('PUT', '/v1/routing/config', withRotation(bad));
+      expect(refusedShare.status, JSON.stringify(bad)).toBe(400);
+      expect(refusedShare.body.error.code).toBe('invalid_request');
+    }
     const extra = await h.call('PUT', '/v1/routing/config', { ...DEFAULT_ROUTING_CONFIG, surprise: 1 });
     expect(extra.body.error.code).toBe('invalid_request');
     expect((await h.call('GET', '/v1/routing/config')).body.version).toBe(2);
+  });
+
+  it('fills the exposure shares and burst of a configuration without them with the defaults', async () => {
+    // Configurations written before ADR 0073 have neither (and the fixed counts as a cap).
+    const { exposureShareByBand: _share, exposureBurst: _burst, ...old } = DEFAULT_ROUTING_CONFIG.rotation;
+    const legacy = {
+      ...DEFAULT_ROUTING_CONFIG,
+      rotation: { ...old, exposureBudgetPerMonth: { A: 2000, B: 5000 } },
+    };
+    const saved = await h.call('PUT', '/v1/routing/config', legacy);
+    expect(saved.status).toBe(200);
+    expect(saved.body.config.rotation).toEqual({
+      ...DEFAULT_ROUTING_CONFIG.rotation,
+      exposureBudgetPerMonth: { A: 2000, B: 5000 },
+    });
+    // And one stored that way before the upgrade reads back with them too.
+    await h.database.query(
+      `UPDATE routing_config SET config = config #- '{rotation,exposureShareByBand}' #- '{rotation,exposureBurst}'`,
+    );
+    h.services.routing.invalidateCatalog();
+    const read = await h.call('GET', '/v1/routing/config');
+    expect(read.body.config.rotation.exposureShareByBand).toEqual(
+      DEFAULT_ROUTING_CONFIG.rotation.exposureShareByBand,
+    );
+    expect(read.body.config.rotation.exposureBurst).toBe(1);
+    expect((await h.call('PUT', '/v1/routing/config', DEFAULT_ROUTING_CONFIG)).status).toBe(200);
   });
 });

@@ -9,6 +9,7 @@ import { DISPATCH_BOUNDARIES, type DispatchBoundary, MAX_RESUMED_SENDS } from '.
 import type { RoutingServiceOptions } from '../../src/routing/service.ts';
 import { createServices, type Services } from '../../src/services.ts';
 import { ENGINES } from '../support/engines.ts';
+import { DEFAULT_ROUTING_CONFIG } from '../../src/routing/defaults.ts';
 import { applicationBody, makeIdNumber } from '../support/fixtures.ts';
 import {
   consentBody,
@@ -126,6 +127,12 @@ describe.each(ENGINES)('dispatch resumes after a crash at every step boundary on
   let current = '';
   let sequence = 500;
   const routingOptions: RoutingServiceOptions = {
+    // Every application here goes to the same funders first, which the share budgets (ADR 0073)
+    // exist to stop: they would skip fund-a after a few. Budgets have their own tests.
+    config: {
+      ...DEFAULT_ROUTING_CONFIG,
+      rotation: { ...DEFAULT_ROUTING_CONFIG.rotation, exposureShareByBand: {} },
+    },
     webhook: { timeoutMs: 200, maxAttempts: 3, backoffBaseMs: 10 },
     dispatchLeaseMs: LEASE_MS,
   };

@@ -2,6 +2,7 @@
 // choice → dispatch to real local HTTP funders (signed webhooks, retries, timeouts, callbacks) →
 // confirm with the pricing schedule → never twice; plus expiry with the manual clock.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { monthOf } from '../../src/routing/dispatch.ts';
 import { ENGINES } from '../support/engines.ts';
 import { applicationBody, makeIdNumber } from '../support/fixtures.ts';
 import {
@@ -564,20 +565,36 @@ describe.each(ENGINES)('routing and dispatch on %s', (engine) => {
     ).toBe('choice_not_allowed');
   });
 
-  it('scales a funder’s top-band exposure with trust', async () => {
+  it('scales a funder’s exposure in every band with trust, and counts its flow (ADR 0073)', async () => {
+    const month = monthOf(h.clock.now());
+    const flowOf = async (funderId: string) => {
+      await h.services.routing.flowWritten();
+      const rows = await h.database.query<{ flow: Record<string, number> }>(
+        'SELECT flow FROM routing_funder_usage WHERE funder_id = $1 AND month = $2',
+        [funderId, month],
+      );
+      return rows[0]?.flow ?? {};
+    };
+    const codeFor = async (applicationId: string) =>
+      (await h.call('GET', `/v1/applications/${applicationId}/routing`)).body.explanations.find(
+        (e: any) => e.funderId === 'fund-a',
+      );
+    const before = await flowOf('fund-a');
     expect((await h.call('PUT', '/v1/funders/fund-a/routing-trust', { trust: 0 })).status).toBe(200);
+    // Trust 0 is a deliberate exclusion from every band, not only the top ones; others still offer.
     const top = await submit({ score: 800 });
-    const explained = await h.call('GET', `/v1/applications/${top.id}/routing`);
-    expect(explained.body.explanations.find((e: any) => e.funderId === 'fund-a')).toMatchObject({
-      code: 'exposure_budget_exhausted',
-    });
+    expect(await codeFor(top.id)).toMatchObject({ code: 'exposure_budget_exhausted' });
+    expect(top.offerCount).toBeGreaterThan(0);
     const lower = await submit({ score: 600 });
-    const lowerExplained = await h.call('GET', `/v1/applications/${lower.id}/routing`);
-    expect(lowerExplained.body.explanations.find((e: any) => e.funderId === 'fund-a')).toMatchObject({
-      eligible: true,
-    });
-    expect((await h.call('PUT', '/v1/funders/fund-a/routing-trust', { trust: 1.5 })).status).toBe(400);
+    expect(await codeFor(lower.id)).toMatchObject({ code: 'exposure_budget_exhausted' });
+    // Both count in fund-a's flow (it was otherwise eligible), written by the background counter.
+    const after = await flowOf('fund-a');
+    expect(after.A ?? 0).toBe((before.A ?? 0) + 1);
+    expect(after.C ?? 0).toBe((before.C ?? 0) + 1);
     await h.call('PUT', '/v1/funders/fund-a/routing-trust', { trust: 1 });
+    const again = await submit({ score: 600 });
+    expect(await codeFor(again.id)).toMatchObject({ eligible: true });
+    expect((await h.call('PUT', '/v1/funders/fund-a/routing-trust', { trust: 1.5 })).status).toBe(400);
   });
 
   it.runIf(engine === 'postgres')('never books twice, even when two confirmations race', async () => {
