@@ -326,6 +326,41 @@ describe('runMarket', () => {
     expect(none.platform.canaryCostFen).toBe(0);
   });
 
+  it('levers that bite: halving a poacher’s trust moves top customers to other funders and changes what it poaches', () => {
+    // A detector double that holds the poacher at `suspect` (trust 0.5) from day 0: routing's
+    // budgets are a share of its flow scaled by trust in every band (ADR 0073).
+    const holdAt = (level: 'none' | 'suspect'): Detector => ({
+      name: `hold-${level}`,
+      start: () => {},
+      observeDay: () => [{ funderId: 'p', score: 0, level }],
+    });
+    const s = scenario({ customers: { count: 8000 }, funders: [...MARKET, poacher('p', NAIVE)] });
+    const full = simulate(s, { detector: holdAt('none') }).report;
+    const half = simulate(s, { detector: holdAt('suspect') }).report;
+    const p1 = full.funders[3]!;
+    const p2 = half.funders[3]!;
+    expect(p2.dispatched).toBeLessThan(p1.dispatched * 0.8);
+    expect(p2.poached).not.toBe(p1.poached);
+    expect(p2.poached).toBeLessThan(p1.poached);
+    // the customers it no longer sees go to the other funders, not away from the platform
+    const others = (r: typeof full) => r.funders.slice(0, 3).reduce((t, f) => t + f.booked, 0);
+    expect(others(half)).toBeGreaterThan(others(full));
+    expect(half.platform.booked).toBeGreaterThan(full.platform.booked * 0.95);
+    // and a share budget binds even at trust 1: the cheapest funder does not take every band-A customer
+    const cheapest = runMarket(
+      scenario({ funders: [honest('cheap', { licensedRegions: ['*'], rateBase: 0.06 }), ...MARKET] }),
+    ).report.funders[0]!;
+    const unlimited = runMarket(
+      scenario({
+        funders: [honest('cheap', { licensedRegions: ['*'], rateBase: 0.06 }), ...MARKET],
+        platform: { routing: { exposureShareByBand: { A: 1, B: 1 } } },
+      }),
+    ).report.funders[0]!;
+    expect(cheapest.dispatched).toBeLessThan(unlimited.dispatched);
+    // …but only by a share of its flow: a market that forgot to count flow would starve it (allowance = burst)
+    expect(cheapest.dispatched).toBeGreaterThan(unlimited.dispatched * 0.8);
+  });
+
   it('with no detector, alert days are null and poachedBeforeConfirmed counts every poached customer', () => {
     const report = simulate(scenario({ funders: [...MARKET, poacher('p', NAIVE)] })).report;
     expect(report.detector).toBeNull();

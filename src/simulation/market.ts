@@ -14,7 +14,7 @@
 // start date) and every draw comes from seeded streams, so a scenario and seed give the same run.
 import { performance } from 'node:perf_hooks';
 import { assert, MS_PER_DAY, SeededRandom } from '../kernel/index.ts';
-import { decide, type FunderState, type RoutingConfig } from '../routing/index.ts';
+import { decide, type FunderState, type RoutingConfig, recordFlow } from '../routing/index.ts';
 import { CreditBureau } from './credit.ts';
 import { Pool } from './pool.ts';
 import { canaryCostFen, canaryCountFor, DAYS_PER_MONTH, poachingLossFen } from './economics.ts';
@@ -227,9 +227,9 @@ export function* marketSteps(
   }
 
   // ---- per-funder state ----
-  const states: Array<FunderState & { exposureUsedByBand: Record<string, number> }> = scenario.funders.map(
-    () => ({ monthlyUsedFen: 0, exposureUsedByBand: {}, trust: 1 }),
-  );
+  const states: Array<
+    FunderState & { exposureUsedByBand: Record<string, number>; flowByBand: Record<string, number> }
+  > = scenario.funders.map(() => ({ monthlyUsedFen: 0, exposureUsedByBand: {}, flowByBand: {}, trust: 1 }));
   const stateMap = new Map<string, FunderState>(scenario.funders.map((f, i) => [f.id, states[i]!]));
   const funderIndexById = new Map(scenario.funders.map((f, i) => [f.id, i]));
   const poachers: Array<PoacherStrategy | null> = scenario.funders.map((f) =>
@@ -602,6 +602,8 @@ export function* marketSteps(
       routingMs += performance.now() - t0;
     } else decision = decide(table, routingInput);
     decisions++;
+    // Each funder's flow: the applications it had an otherwise-eligible offer for (ADR 0073).
+    recordFlow(stateMap, decision);
     const band = decision.band as Band;
 
     // Waterfall over the ranked offers, one try per funder, up to the borrower's patience.
@@ -834,6 +836,7 @@ export function* marketSteps(
       for (let f = 0; f < funderCount; f++) {
         states[f]!.monthlyUsedFen = 0;
         states[f]!.exposureUsedByBand = {};
+        states[f]!.flowByBand = {};
         targetedThisMonth[f] = 0;
         poachedThisMonth[f] = 0;
       }

@@ -79,7 +79,11 @@ export function routingConfigFor(scenario: Scenario): RoutingConfig {
       ...(scenario.platform.routing.sameFunderMarginAnnual === undefined
         ? {}
         : { sameFunderMarginAnnual: scenario.platform.routing.sameFunderMarginAnnual }),
-      // TODO(issue 13, levers): exposureShareByBand once routing's share-of-flow budgets land
+      // Shares of each funder's own flow (ADR 0073): the scenario's bands over routing's defaults.
+      exposureShareByBand: {
+        ...DEFAULT_ROUTING_CONFIG.rotation.exposureShareByBand,
+        ...(scenario.platform.routing.exposureShareByBand ?? {}),
+      },
     },
   };
 }
