@@ -115,7 +115,7 @@ const OUTCOME_BOOKED = 2;
 /** the outcome bits of an exposure's flag (credit.ts keeps a reported bit above them) */
 const OUTCOME_MASK = 0x0f;
 
-// Honest trace codes in the day queues: (customer × FUNDER_CODE + funder) × 16 + purpose × 4 + medium × 2 + relay
+// Honest traces in the day queues: customer, then funder × 16 + purpose × 4 + medium × 2 + relay
 const TRACE_CODE = 16;
 
 export interface EvidenceLog {
@@ -759,7 +759,8 @@ export function* marketSteps(
   function queueTrace(c: number, f: number, at: number, purpose: TruePurpose, sms: boolean): void {
     if (at >= days) return;
     const relay = platform.relayContacts && traceRandom.chance(traces.afterBookingRelayShare);
-    traceBuckets[at]!.push((c * FUNDER_CODE + f) * TRACE_CODE + purpose * 4 + (sms ? 2 : 0) + (relay ? 1 : 0));
+    // two small integers per entry (a single code would pass 2^31 at a million customers and box)
+    traceBuckets[at]!.push(c, f * TRACE_CODE + purpose * 4 + (sms ? 2 : 0) + (relay ? 1 : 0));
   }
 
   function overdue(c: number, f: number): void {
@@ -850,12 +851,11 @@ export function* marketSteps(
     }
     const dueTraces = traceBuckets[day]!;
     traceBuckets[day] = [];
-    for (let k = 0; k < dueTraces.length; k++) {
-      const code = dueTraces[k]!;
+    for (let k = 0; k < dueTraces.length; k += 2) {
+      const c = dueTraces[k]!;
+      const code = dueTraces[k + 1]!;
       const low = code % TRACE_CODE;
-      const pair = (code - low) / TRACE_CODE;
-      const f = pair % FUNDER_CODE;
-      const c = (pair - f) / FUNDER_CODE;
+      const f = (code - low) / TRACE_CODE;
       const purpose = (low >> 2) as TruePurpose;
       honestContact(c, f, STAGE_BOOKED, purpose, low & 2 ? 'sms' : 'voice', (low & 1) === 1);
     }
