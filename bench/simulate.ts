@@ -21,11 +21,17 @@ function benchScenario(customers: number) {
   funders[3] = {
     ...funders[3],
     id: 'naive-03',
+    // priced to win flow (the cheapest banks' rate), as the article's poachers compete for the platform's traffic
+    rateBase: 0.06,
+    licensedRegions: ['*'],
     strategy: { kind: 'poacher', startDay: 60, interceptionRate: 0.1, reawakeningRate: 0.05 },
   };
   funders[13] = {
     ...funders[13],
     id: 'evasive-13',
+    // priced to win flow (the cheapest banks' rate), as the article's poachers compete for the platform's traffic
+    rateBase: 0.06,
+    licensedRegions: ['*'],
     strategy: {
       kind: 'poacher',
       startDay: 60,
@@ -36,6 +42,9 @@ function benchScenario(customers: number) {
   funders[23] = {
     ...funders[23],
     id: 'reawaken-23',
+    // priced to win flow (the cheapest banks' rate), as the article's poachers compete for the platform's traffic
+    rateBase: 0.06,
+    licensedRegions: ['*'],
     strategy: { kind: 'poacher', startDay: 120, reawakeningRate: 0.1, exclusions: { risk: true } },
   };
   const parsed = parseScenario({ seed: 2026, days: 730, customers: { count: customers }, funders });

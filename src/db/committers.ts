@@ -215,7 +215,8 @@ export function groupedAnswer(
   });
   return committedView(unit, (ref) => {
     const k = positions.get(`${ref.intent}:${ref.column}`);
-    assert(k !== undefined, `the answer does not hold ${ref.column}`);
+    // the message is built only on failure (a hot path)
+    if (k === undefined) assert(false, `the answer does not hold ${ref.column}`);
     return row[`a${k}`];
   });
 }

@@ -39,10 +39,12 @@ export class Lookups {
   ): LookupRef<Select<T>[K] | null> {
     const info = tableInfo(table);
     const selected = info.byKey.get(column)?.column;
-    assert(selected, `${info.name} has no column ${column}`);
+    // the message is built only on failure (a hot path)
+    if (!selected) assert(false, `${info.name} has no column ${column}`);
     const conditions = Object.entries(where).map(([key, value]) => {
       const filter = info.byKey.get(key);
-      assert(filter, `${info.name} has no column ${key}`);
+      // the message is built only on failure (a hot path)
+      if (!filter) assert(false, `${info.name} has no column ${key}`);
       return { name: filter.name, sqlType: filter.sqlType, value, column: filter.column };
     });
     const head = `(SELECT ${selected.name} FROM ${info.name} WHERE `;

@@ -109,7 +109,8 @@ export class UnitOfWork {
     const info = tableInfo(table);
     const column = (key: string) => {
       const found = info.byKey.get(key);
-      assert(found, `${info.name} has no column ${key}`);
+      // the message is built only on failure (a hot path)
+      if (!found) assert(false, `${info.name} has no column ${key}`);
       return found;
     };
     const handle = this.add('upsert', table, row, {
@@ -189,7 +190,8 @@ export class UnitOfWork {
       const value = (row as Record<string, unknown>)[key];
       if (value === undefined) continue;
       const column = info.byKey.get(key);
-      assert(column, `${info.name} has no column ${key}`);
+      // the message is built only on failure (a hot path)
+      if (!column) assert(false, `${info.name} has no column ${key}`);
       if (value instanceof Ref || value instanceof JsonWith) {
         for (const ref of value instanceof Ref ? [value] : Object.values(value.refs)) this.use(ref);
         values.push({ info: column, value });
@@ -210,7 +212,8 @@ export class UnitOfWork {
       intent: index,
       col: (key) => {
         const column = info.byKey.get(key);
-        assert(column, `${info.name} has no column ${key}`);
+        // the message is built only on failure (a hot path)
+        if (!column) assert(false, `${info.name} has no column ${key}`);
         intent.returning.add(column.name);
         return new Ref(index, column.name, column.sqlType);
       },
