@@ -106,7 +106,12 @@ export async function writeSteps(
     if (intent.when && written(intent.when) !== true) continue;
     const out = new SqlText();
     if (intent.kind === 'notify') {
-      out.text('SELECT pg_notify(').param(intent.values[0]!.value).text(', ').param(intent.values[1]!.value).text(')');
+      out
+        .text('SELECT pg_notify(')
+        .param(intent.values[0]!.value)
+        .text(', ')
+        .param(intent.values[1]!.value)
+        .text(')');
       await run(out.statement());
       continue;
     }
@@ -197,7 +202,9 @@ export function groupedPart(unit: UnitOfWork, answer: ReadonlyArray<Ref>): State
     },
     select(out, tag, index) {
       out.text('SELECT ').param(index, 'integer').text(' AS batch_index');
-      answer.forEach((ref, k) => out.text(`, w${ref.intent}${tag}.${column(ref)} AS a${k}`));
+      answer.forEach((ref, k) => {
+        out.text(`, w${ref.intent}${tag}.${column(ref)} AS a${k}`);
+      });
       if (sources.length > 0) out.text(` FROM ${sources.map((i) => `w${i}${tag}`).join(', ')}`);
     },
   };

@@ -34,7 +34,12 @@ export class SqlText {
 
   /** `$n`, or `$n::cast`; a drizzle Param (an array) is unwrapped as drizzle would. */
   param(value: unknown, cast?: string): this {
-    const driver = value instanceof Param ? (value.value === null ? null : value.encoder.mapToDriverValue(value.value)) : value;
+    const driver =
+      value instanceof Param
+        ? value.value === null
+          ? null
+          : value.encoder.mapToDriverValue(value.value)
+        : value;
     this.params.push(driver);
     this.parts.push(cast === undefined ? `$${this.params.length}` : `$${this.params.length}::${cast}`);
     return this;

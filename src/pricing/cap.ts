@@ -242,7 +242,8 @@ export function checkJudicialCeiling(
  * application, so it builds no message; a penalty outside [0, 1) never passes.
  */
 export function withinJudicialCeiling(apr: Apr, maxPenaltyRateAnnual: number): boolean {
-  if (!isFiniteNumber(maxPenaltyRateAnnual) || maxPenaltyRateAnnual < 0 || maxPenaltyRateAnnual >= 1) return false;
+  if (!isFiniteNumber(maxPenaltyRateAnnual) || maxPenaltyRateAnnual < 0 || maxPenaltyRateAnnual >= 1)
+    return false;
   return apr.nominal + maxPenaltyRateAnnual <= LEGAL_CAP_ANNUAL + CAP_TOLERANCE;
 }
 

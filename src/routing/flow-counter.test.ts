@@ -57,4 +57,22 @@ describe('FlowCounter', () => {
     await counter.flush();
     expect(written).toEqual([{ '2026-12': { a: { B: 2 } } }]);
   });
+
+  it('with a pause, the counts made during it share one write; flush writes at once', async () => {
+    const writes: Array<ReturnType<typeof plain>> = [];
+    const counter = new FlowCounter(
+      async (deltas) => {
+        writes.push(plain(deltas));
+      },
+      undefined,
+      30,
+    );
+    for (let i = 0; i < 5; i++) counter.count('2026-12', 'A', ['a']);
+    expect(writes).toEqual([]); // still pausing
+    await counter.idle();
+    expect(writes).toEqual([{ '2026-12': { a: { A: 5 } } }]);
+    counter.count('2026-12', 'B', ['a']);
+    await counter.flush();
+    expect(writes).toHaveLength(2);
+  });
 });

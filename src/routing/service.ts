@@ -47,6 +47,8 @@ export {
 
 export interface RoutingServiceOptions {
   config?: RoutingConfig;
+  /** flow counts wait this long to share one write (ms of process time; default 250, ADR 0073) */
+  flowWritePauseMs?: number;
   /** approved applications not confirmed within this long expire (default 72 h) */
   approvalTtlMs?: number;
   /** how long POST …/choose waits for the dispatch before answering 202 and finishing in the background (default 10 s) */
@@ -112,6 +114,7 @@ export class RoutingService {
             for (const [month, byFunder] of deltas) await store.addFlow(unit.tx, month, byFunder);
           }),
         (error) => this.onFlowError(error),
+        options.flowWritePauseMs ?? 250,
       ),
     );
     this.submission = new RoutingSubmission(deps, this.tables);

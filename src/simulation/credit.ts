@@ -63,11 +63,16 @@ export class CreditBureau {
     this.epoch = daysFromCivil(y, m, d);
     this.names = scenario.funders.map((f) => f.institutionName);
     this.ids = scenario.funders.map((f) => f.id);
-    this.ids.forEach((id, i) => this.index.set(id, i));
-    const built = buildInstitutionAliases(scenario.funders.map((f) => ({ funderId: f.id, names: [f.institutionName] })));
+    this.ids.forEach((id, i) => {
+      this.index.set(id, i);
+    });
+    const built = buildInstitutionAliases(
+      scenario.funders.map((f) => ({ funderId: f.id, names: [f.institutionName] })),
+    );
     assert(built.ok, `institution aliases: ${built.ok ? '' : built.message}`);
     this.aliases = built.value;
-    for (let day = -ISO_BEFORE_START; day < scenario.days; day++) this.isoDays.push(isoOfDay(this.epoch + day));
+    for (let day = -ISO_BEFORE_START; day < scenario.days; day++)
+      this.isoDays.push(isoOfDay(this.epoch + day));
   }
 
   private iso(day: number): string {
@@ -76,7 +81,10 @@ export class CreditBureau {
 
   /** A loan the customer took directly from a funder (poached, or of their own accord), opened on `day`. */
   directLoan(customer: number, funder: number, day: number, fromPoaching: boolean): void {
-    const amount = Math.max(100_000, Math.round((this.population.monthlyIncomeFen[customer]! * 3) / 10_000) * 10_000);
+    const amount = Math.max(
+      100_000,
+      Math.round((this.population.monthlyIncomeFen[customer]! * 3) / 10_000) * 10_000,
+    );
     this.direct.add(customer, funder, day, fromPoaching ? FROM_POACHING : 0, amount);
   }
 
@@ -110,7 +118,10 @@ export class CreditBureau {
       }
     }
     for (let i = platformLoans.head[customer]!; i >= 0; i = platformLoans.next[i]!) {
-      booked.push({ funderId: this.ids[platformLoans.funder[i]!]!, bookedOn: this.epoch + platformLoans.day[i]! });
+      booked.push({
+        funderId: this.ids[platformLoans.funder[i]!]!,
+        bookedOn: this.epoch + platformLoans.day[i]!,
+      });
       accounts.push(this.account(platformLoans.funder[i]!, platformLoans.day[i]!, platformLoans.amount[i]!));
       accountSource.push(-1 - i);
     }
@@ -135,7 +146,10 @@ export class CreditBureau {
     const findings: Finding[] = [];
     for (const item of matchCreditReport(report, context).evidence) {
       const funder = this.index.get(item.funderId)!;
-      const source = item.kind === 'creditReportAccount' ? accountSource[item.accountIndex]! : querySource[item.queryIndex]!;
+      const source =
+        item.kind === 'creditReportAccount'
+          ? accountSource[item.accountIndex]!
+          : querySource[item.queryIndex]!;
       const bit = item.kind === 'creditReportAccount' ? ACCOUNT_REPORTED : QUERY_REPORTED;
       let fromPoaching = false;
       if (source >= 0) {
@@ -149,7 +163,8 @@ export class CreditBureau {
         if (pool.flag[record]! & RECORD_REPORTED) continue;
         pool.flag[record]! |= RECORD_REPORTED;
       }
-      const onDay = (item.kind === 'creditReportAccount' ? this.dayOf(item.account.openedOn) : this.dayOf(item.query.date));
+      const onDay =
+        item.kind === 'creditReportAccount' ? this.dayOf(item.account.openedOn) : this.dayOf(item.query.date);
       findings.push({
         kind: item.kind,
         funder,

@@ -23,7 +23,12 @@ export function canaryCountFor(canaries: CanaryParams, days: number): number {
 }
 
 /** What the canary program actually cost in the run: recruitment, retainers, and the interest on the loans canaries booked. */
-export function canaryCostFen(canaries: CanaryParams, count: number, days: number, interestFen: number): number {
+export function canaryCostFen(
+  canaries: CanaryParams,
+  count: number,
+  days: number,
+  interestFen: number,
+): number {
   const months = Math.ceil(days / DAYS_PER_MONTH);
   return count * canaries.recruitmentFen + count * months * canaries.monthlyFeeFen + interestFen;
 }

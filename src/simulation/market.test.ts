@@ -8,7 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { classifyContact } from '../sharing/contact-purpose.ts';
 import { canaryCostFen, canaryCountFor, poachingLossFen } from './economics.ts';
 import { runMarket } from './market.ts';
-import { type DayEvidence, type Detector, EVIDENCE_KINDS, type FunderAssessment, type Scenario } from './model.ts';
+import {
+  type DayEvidence,
+  type Detector,
+  EVIDENCE_KINDS,
+  type FunderAssessment,
+  type Scenario,
+} from './model.ts';
 import { EMPLOYER_ORDINARY, FLAG_CANARY, RISK_FLAGS } from './population.ts';
 import { parseScenario } from './scenario.ts';
 import { reportJson, simulate } from './simulate.ts';
@@ -35,7 +41,11 @@ const poacher = (id: string, strategy: Record<string, unknown>, extra: Record<st
 });
 
 const NAIVE = { startDay: 20, interceptionRate: 0.5, reawakeningRate: 0.3 };
-const EVASIVE = { startDay: 20, exclusions: { personnel: true, risk: true, region: true }, maxMonthlyShare: 0.03 };
+const EVASIVE = {
+  startDay: 20,
+  exclusions: { personnel: true, risk: true, region: true },
+  maxMonthlyShare: 0.03,
+};
 /** A market of funders that differ (drawn per funder), all national, so every one gets flow. */
 const MARKET = [
   honest('bank-a', { type: 'bank', licensedRegions: ['*'] }),
@@ -48,12 +58,6 @@ function withoutRuntime(json: string): string {
   return json.replace(/"runtimeMs": \d+/, '"runtimeMs": 0');
 }
 
-/** calendar-month index of a day, as the market resets its monthly counters */
-function monthOf(s: Scenario, day: number): number {
-  const d = new Date(Date.parse(`${s.startDate}T00:00:00Z`) + day * 86_400_000);
-  return d.getUTCFullYear() * 12 + d.getUTCMonth();
-}
-
 const sum = (days: DayEvidence[], pick: (d: DayEvidence) => number) => days.reduce((t, d) => t + pick(d), 0);
 
 describe('runMarket', () => {
@@ -62,7 +66,9 @@ describe('runMarket', () => {
     const first = reportJson(simulate(s, { compareBaseline: true }).report);
     const second = reportJson(simulate(s, { compareBaseline: true }).report);
     expect(withoutRuntime(second)).toBe(withoutRuntime(first));
-    const other = reportJson(simulate(scenario({ seed: 8, funders: [...MARKET, poacher('p', NAIVE)] })).report);
+    const other = reportJson(
+      simulate(scenario({ seed: 8, funders: [...MARKET, poacher('p', NAIVE)] })).report,
+    );
     expect(withoutRuntime(other)).not.toBe(withoutRuntime(first));
   });
 
@@ -105,9 +111,12 @@ describe('runMarket', () => {
   });
 
   it('one classifier, two callers: every relay record carries the verdict production gives the same facts', () => {
-    const run = runMarket(scenario({ funders: [...MARKET, poacher('p', { ...NAIVE, contactSources: ['relay'] })] }), {
-      keepEvidence: true,
-    });
+    const run = runMarket(
+      scenario({ funders: [...MARKET, poacher('p', { ...NAIVE, contactSources: ['relay'] })] }),
+      {
+        keepEvidence: true,
+      },
+    );
     const records = run.evidence!.days.flatMap((d) => d.relayContacts);
     expect(records.length).toBeGreaterThan(100);
     // A marketing SMS is out of purpose at every stage (the classifier's fix): the naive poacher's
@@ -127,9 +136,10 @@ describe('runMarket', () => {
       events: [{ toStatus: 'approved' as const, at: new Date(1) }],
     };
     for (const r of marketing.slice(0, 20))
-      expect(classifyContact({ occurredAt: new Date(2), summary: r.summary, category: r.category }, approved).verdict).toBe(
-        'out-of-purpose',
-      );
+      expect(
+        classifyContact({ occurredAt: new Date(2), summary: r.summary, category: r.category }, approved)
+          .verdict,
+      ).toBe('out-of-purpose');
   });
 
   it('a naive poacher poaches from its start day, through the relay, and leaves evidence of every kind it can', () => {
@@ -187,9 +197,18 @@ describe('runMarket', () => {
       customers: { count: 12000, migrantShare: 0.3, platformEmployeeShare: 0.05, partnerEmployeeShare: 0.05 },
       funders: [
         ...MARKET,
-        poacher('p', { ...EVASIVE, maxMonthlyShare: 0.1, directRegions: ['44', '32', '37', '41'], personnelMissShare: 0.5 }, {
-          licensedRegions: ['44', '32', '37', '41', '51'],
-        }),
+        poacher(
+          'p',
+          {
+            ...EVASIVE,
+            maxMonthlyShare: 0.1,
+            directRegions: ['44', '32', '37', '41'],
+            personnelMissShare: 0.5,
+          },
+          {
+            licensedRegions: ['44', '32', '37', '41', '51'],
+          },
+        ),
       ],
     });
     const run = runMarket(s, { keepEvidence: true });
@@ -232,10 +251,13 @@ describe('runMarket', () => {
 
   it('contact sources: without relay contacts the relay records nothing; a poor broker reaches fewer than the relay', () => {
     const base = (strategy: Record<string, unknown>) => ({ funders: [...MARKET, poacher('p', strategy)] });
-    const noRelay = runMarket(scenario({ ...base({ ...NAIVE, reawakeningRate: 0 }), platform: { relayContacts: false } }));
+    const noRelay = runMarket(
+      scenario({ ...base({ ...NAIVE, reawakeningRate: 0 }), platform: { relayContacts: false } }),
+    );
     expect(noRelay.report.funders.every((f) => f.relayContactsRecorded === 0)).toBe(true);
     expect(noRelay.report.funders[3]!.poached).toBeGreaterThan(0);
-    const relay = runMarket(scenario(base({ ...NAIVE, reawakeningRate: 0, contactSources: ['relay'] }))).report.funders[3]!;
+    const relay = runMarket(scenario(base({ ...NAIVE, reawakeningRate: 0, contactSources: ['relay'] })))
+      .report.funders[3]!;
     const broker = runMarket(
       scenario(base({ ...NAIVE, reawakeningRate: 0, contactSources: ['broker'], brokerSuccess: 0.2 })),
     ).report.funders[3]!;
@@ -290,7 +312,9 @@ describe('runMarket', () => {
     expect(picky!.dispatched).toBeLessThan(run.report.platform.applications * 0.01);
     expect(closed!.dispatched).toBe(0);
     expect(gd!.dispatched).toBeGreaterThan(0);
-    const guangdongOnly = runMarket(scenario({ funders: [honest('gd-only', { licensedRegions: ['44'] })] })).report;
+    const guangdongOnly = runMarket(
+      scenario({ funders: [honest('gd-only', { licensedRegions: ['44'] })] }),
+    ).report;
     expect(guangdongOnly.funders[0]!.dispatched).toBeGreaterThan(0);
     expect(guangdongOnly.funders[0]!.dispatched).toBeLessThan(guangdongOnly.platform.applications * 0.2);
   });
@@ -301,7 +325,9 @@ describe('runMarket', () => {
     const expected = canaryCountFor(s.platform.canaries, s.days);
     expect(expected).toBeGreaterThan(50);
     expect(report.platform.canaries).toBe(expected);
-    expect(report.platform.canaryCostFen).toBeGreaterThanOrEqual(canaryCostFen(s.platform.canaries, expected, s.days, 0));
+    expect(report.platform.canaryCostFen).toBeGreaterThanOrEqual(
+      canaryCostFen(s.platform.canaries, expected, s.days, 0),
+    );
     expect(report.platform.canaryBooked).toBeGreaterThan(0);
     // Poaching has a price: lost loans × the run's average fee, per funder and in total.
     const p = report.funders[3]!;
@@ -321,7 +347,9 @@ describe('runMarket', () => {
     // Without a detector nobody is penalised.
     expect(report.platform.penaltiesFen).toBe(0);
     // Budget 0: no canaries, no cost.
-    const none = runMarket(scenario({ funders: MARKET, platform: { canaries: { budgetFenPerMonth: 0 } } })).report;
+    const none = runMarket(
+      scenario({ funders: MARKET, platform: { canaries: { budgetFenPerMonth: 0 } } }),
+    ).report;
     expect(none.platform.canaries).toBe(0);
     expect(none.platform.canaryCostFen).toBe(0);
   });
@@ -382,7 +410,8 @@ describe('runMarket', () => {
       },
       observeDay(e: DayEvidence): FunderAssessment[] {
         seen.push(e.day);
-        for (const c of e.canaryContacts) if (!confirmedOn.has(c.funderId)) confirmedOn.set(c.funderId, e.day);
+        for (const c of e.canaryContacts)
+          if (!confirmedOn.has(c.funderId)) confirmedOn.set(c.funderId, e.day);
         return ['bank-a', 'p'].map((funderId) => {
           const level = confirmedOn.has(funderId) ? 'confirmed' : 'none';
           return { funderId, score: level === 'confirmed' ? 1 : 0, level };
@@ -446,9 +475,9 @@ describe('runMarket', () => {
           expect(p.poached).toBe(run.poachings.length);
           expect(p.poached).toBeLessThanOrEqual(p.contacts);
           const e = p.evidence;
-          expect(e.canaryContact.total + e.staffContact.total + e.borrowerReport.fromPoaching).toBeLessThanOrEqual(
-            p.contacts,
-          );
+          expect(
+            e.canaryContact.total + e.staffContact.total + e.borrowerReport.fromPoaching,
+          ).toBeLessThanOrEqual(p.contacts);
           for (const kind of EVIDENCE_KINDS) expect(e[kind].fromPoaching).toBeLessThanOrEqual(e[kind].total);
           if (!v.relayContacts) expect(p.relayContactsRecorded).toBe(0);
           if (!v.sources.includes('relay')) expect(e.relayContact.fromPoaching).toBe(0);

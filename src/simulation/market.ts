@@ -217,9 +217,14 @@ export function* marketSteps(
   // profiles (never their strategy) and the canaries the platform recruited.
   if (detector) {
     const canaries: number[] = [];
-    for (let c = 0; c < population.count; c++) if ((population.flags[c]! & FLAG_CANARY) !== 0) canaries.push(c);
+    for (let c = 0; c < population.count; c++)
+      if ((population.flags[c]! & FLAG_CANARY) !== 0) canaries.push(c);
     detector.start({
-      funders: scenario.funders.map((f) => ({ id: f.id, type: f.type, licensedRegions: [...f.licensedRegions] })),
+      funders: scenario.funders.map((f) => ({
+        id: f.id,
+        type: f.type,
+        licensedRegions: [...f.licensedRegions],
+      })),
       startDate: scenario.startDate,
       days,
       canaries,
@@ -276,7 +281,9 @@ export function* marketSteps(
   // Evidence tallies: [kind][funder], all items and (ground truth) those that came from poaching.
   const tallyTotal = EVIDENCE_KINDS.map(() => new Int32Array(funderCount));
   const tallyPoaching = EVIDENCE_KINDS.map(() => new Int32Array(funderCount));
-  const KIND: Record<EvidenceKind, number> = Object.fromEntries(EVIDENCE_KINDS.map((k, i) => [k, i])) as never;
+  const KIND: Record<EvidenceKind, number> = Object.fromEntries(
+    EVIDENCE_KINDS.map((k, i) => [k, i]),
+  ) as never;
   // Customers each funder has direct evidence about (what settlement could levy a penalty for).
   const evidencedCustomers = scenario.funders.map(() => new Set<number>());
   const poachDays: number[][] = scenario.funders.map(() => []);
@@ -383,7 +390,13 @@ export function* marketSteps(
   const isCanary = (c: number) => (population.flags[c]! & FLAG_CANARY) !== 0;
   const isStaff = (c: number) => population.employer[c] !== EMPLOYER_ORDINARY;
 
-  function tally(kind: EvidenceKind, funder: number, customer: number, fromPoaching: boolean, direct: boolean): void {
+  function tally(
+    kind: EvidenceKind,
+    funder: number,
+    customer: number,
+    fromPoaching: boolean,
+    direct: boolean,
+  ): void {
     const k = KIND[kind];
     tallyTotal[k]![funder]!++;
     if (fromPoaching) tallyPoaching[k]![funder]!++;
@@ -410,7 +423,12 @@ export function* marketSteps(
     if (recordEvidence) relayContacts.push(record);
   }
 
-  function borrowerReport(customer: number, funder: number, medium: ContactMedium, fromPoaching: boolean): void {
+  function borrowerReport(
+    customer: number,
+    funder: number,
+    medium: ContactMedium,
+    fromPoaching: boolean,
+  ): void {
     tally('borrowerReport', funder, customer, fromPoaching, false);
     if (recordEvidence)
       borrowerReports.push({ funderId: funderIds[funder]!, customer, stage: stageOf(customer), medium });
@@ -651,7 +669,11 @@ export function* marketSteps(
 
     // Interception at the confirm step (截胡).
     const strategy = poachers[f];
-    if (strategy && day >= strategy.startDay && isTargeted(strategy, population, c, provinceMasks[f]!, market)) {
+    if (
+      strategy &&
+      day >= strategy.startDay &&
+      isTargeted(strategy, population, c, provinceMasks[f]!, market)
+    ) {
       totals[f]!.targetedApprovals++;
       targetedThisMonth[f]!++;
       if (
@@ -819,7 +841,13 @@ export function* marketSteps(
   function logThrottle(): void {
     if (month < 0) return;
     for (let f = 0; f < funderCount; f++)
-      if (poachers[f]) throttleLog.push({ funder: f, month, targeted: targetedThisMonth[f]!, poached: poachedThisMonth[f]! });
+      if (poachers[f])
+        throttleLog.push({
+          funder: f,
+          month,
+          targeted: targetedThisMonth[f]!,
+          poached: poachedThisMonth[f]!,
+        });
   }
 
   function exponentialDays(mean: number): number {
@@ -935,7 +963,10 @@ export function* marketSteps(
     const poached = t.poachedByInterception + t.poachedByReawakening;
     const confirmed = t.alertDay.confirmed;
     const evidence = Object.fromEntries(
-      EVIDENCE_KINDS.map((kind, k) => [kind, { total: tallyTotal[k]![i]!, fromPoaching: tallyPoaching[k]![i]! }]),
+      EVIDENCE_KINDS.map((kind, k) => [
+        kind,
+        { total: tallyTotal[k]![i]!, fromPoaching: tallyPoaching[k]![i]! },
+      ]),
     ) as FunderReport['evidence'];
     return {
       id: f.id,
@@ -956,7 +987,12 @@ export function* marketSteps(
       abandonedAfterApproval: t.abandonedAfterApproval,
       booked: t.booked,
       serviceFeesFen: t.serviceFeesFen,
-      poachingLossFen: poachingLossFen(params, t.poachedByInterception, t.poachedByReawakening, averageFeeFen),
+      poachingLossFen: poachingLossFen(
+        params,
+        t.poachedByInterception,
+        t.poachedByReawakening,
+        averageFeeFen,
+      ),
       penaltiesFen: confirmed === null ? 0 : evidencedCustomers[i]!.size * platform.penaltyPerCustomerFen,
       relayContactsRecorded: t.relayContactsRecorded,
       evidence,
@@ -967,7 +1003,12 @@ export function* marketSteps(
     platform: {
       serviceFeesFen: platformTotals.serviceFeesFen,
       poachingLossFen: funders.reduce((sum, f) => sum + f.poachingLossFen, 0),
-      canaryCostFen: canaryCostFen(platform.canaries, population.canaryCount, days, platformTotals.canaryInterestFen),
+      canaryCostFen: canaryCostFen(
+        platform.canaries,
+        population.canaryCount,
+        days,
+        platformTotals.canaryInterestFen,
+      ),
       penaltiesFen: funders.reduce((sum, f) => sum + f.penaltiesFen, 0),
       customersLost: platformTotals.customersLost,
       booked: platformTotals.booked,

@@ -65,7 +65,12 @@ const COHORT: Fields<CohortCounts> = {
   returned: true,
 };
 const FUNDER: Fields<PublicFunder> = { id: true, type: true, licensedRegions: true };
-const START: Fields<Parameters<Detector['start']>[0]> = { funders: true, startDate: true, days: true, canaries: true };
+const START: Fields<Parameters<Detector['start']>[0]> = {
+  funders: true,
+  startDate: true,
+  days: true,
+  canaries: true,
+};
 
 const keys = (fields: object, prefix: string) => Object.keys(fields).map((k) => `${prefix}${k}`);
 const ALLOWED_PATHS = new Set([
@@ -130,7 +135,12 @@ describe('the Detector receives what production knows and nothing else', () => {
           id: 'naive',
           licensedRegions: ['*'],
           rateBase: 0.08,
-          strategy: { kind: 'poacher', interceptionRate: 0.5, reawakeningRate: 0.3, contactSources: ['relay'] },
+          strategy: {
+            kind: 'poacher',
+            interceptionRate: 0.5,
+            reawakeningRate: 0.3,
+            contactSources: ['relay'],
+          },
         },
         {
           id: 'careful',
@@ -158,10 +168,13 @@ describe('the Detector receives what production knows and nothing else', () => {
     };
     runMarket(parsed.value, { detector });
     // A leaf path, or an empty list's path (…[]), must be allowed as it is or as its list.
-    const unexpected = [...paths].filter((p) => !ALLOWED_PATHS.has(p) && !ALLOWED_PATHS.has(p.replace(/\[\]$/, '')));
+    const unexpected = [...paths].filter(
+      (p) => !ALLOWED_PATHS.has(p) && !ALLOWED_PATHS.has(p.replace(/\[\]$/, '')),
+    );
     expect(unexpected).toEqual([]);
     // The market produced every kind of evidence, so the check above saw every field.
-    const seen = (p: string) => [...paths].some((q) => q === p || q.startsWith(`${p}.`) || q.startsWith(`${p}[]`));
+    const seen = (p: string) =>
+      [...paths].some((q) => q === p || q.startsWith(`${p}.`) || q.startsWith(`${p}[]`));
     const missing = [...ALLOWED_PATHS].filter((p) => !seen(p));
     expect(missing).toEqual([]);
     for (const s of strings) for (const word of TRUTH_WORDS) expect(s.toLowerCase()).not.toContain(word);

@@ -41,4 +41,3 @@ export class Pool {
     this.amount = grow(this.amount, (n) => new Int32Array(n));
   }
 }
-

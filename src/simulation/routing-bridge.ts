@@ -102,4 +102,3 @@ export function routingTableFor(scenario: Scenario, config: RoutingConfig, memoi
   );
   return compileRoutingTable({ funders, products }, config, memoise ? memoisedQuote() : quoteOnce);
 }
-

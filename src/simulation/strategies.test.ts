@@ -73,7 +73,9 @@ describe('poacher decisions', () => {
       const base = parsed({}).strategy;
       expect(isTargeted(base, population, c, null, random)).toBe(true);
       const personnel = parsed({ exclusions: { personnel: true }, personnelMissShare: 0 }).strategy;
-      expect(isTargeted(personnel, population, c, null, random)).toBe(population.employer[c] === EMPLOYER_ORDINARY);
+      expect(isTargeted(personnel, population, c, null, random)).toBe(
+        population.employer[c] === EMPLOYER_ORDINARY,
+      );
       const risk = parsed({ exclusions: { risk: true } }).strategy;
       expect(isTargeted(risk, population, c, null, random)).toBe((population.flags[c]! & RISK_FLAGS) === 0);
     }
