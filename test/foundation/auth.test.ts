@@ -148,6 +148,8 @@ describe.each(ENGINES)('auth and funder scoping on %s', (engine) => {
     const funderRoutes = h.app.routeTable.filter((r) => r.roles.includes('funder'));
     expect(funderRoutes.filter((r) => r.method !== 'GET').length).toBeGreaterThanOrEqual(3);
     const snapshot = async () => {
+      // Routing's flow counts are written in the background (ADR 0073): settle them first.
+      await h.services.routing.flowWritten();
       const tables = await h.database.query<{ table_name: string }>(
         `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> 'api_keys' ORDER BY table_name`,
       );
