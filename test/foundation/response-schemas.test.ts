@@ -284,6 +284,9 @@ describe.each(ENGINES)('response schemas on %s', (engine) => {
     await sample('POST /v1/applications/:id/choose', `/v1/applications/${booked.id}/choose`, {
       body: { productId: 'fund-a-loan' },
     });
+    // Under a loaded machine the funder's answer can outlast the choice wait (then choose answered
+    // 202, equally documented): let the dispatch settle before confirming.
+    await h.services.routing.idle();
     await sample('GET /v1/applications/:id/routing', `/v1/applications/${booked.id}/routing`);
     await sample('POST /v1/applications/:id/confirm', `/v1/applications/${booked.id}/confirm`);
     await sample('GET /v1/applications/:id/loan', `/v1/applications/${booked.id}/loan`);
