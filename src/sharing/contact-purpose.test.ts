@@ -21,6 +21,7 @@ import {
   purposeAtStage,
 } from './contact-purpose.ts';
 import type { Stage } from './model.ts';
+import { worldText } from '../../test/support/text.ts';
 
 const t = (minute: number) => new Date(Date.UTC(2026, 2, 1, 2, minute));
 const shared = [{ stage: 'application' as const, at: t(0) }];
@@ -471,11 +472,19 @@ describe('classifyContact properties', () => {
 
   it('never throws, and every verdict is a documented reason with its fixed side', () => {
     fc.assert(
-      fc.property(context, minute, fc.string({ maxLength: 200 }), category, (ctx, m, summary, cat) => {
-        const judged = classifyContact({ occurredAt: t(m), summary, category: cat }, ctx);
-        expect(CONTACT_REASONS).toContain(judged.reason);
-        expect(judged.verdict).toBe(IN_PURPOSE_REASONS.has(judged.reason) ? 'in-purpose' : 'out-of-purpose');
-      }),
+      fc.property(
+        context,
+        minute,
+        fc.oneof(fc.string({ maxLength: 200 }), worldText(200)),
+        category,
+        (ctx, m, summary, cat) => {
+          const judged = classifyContact({ occurredAt: t(m), summary, category: cat }, ctx);
+          expect(CONTACT_REASONS).toContain(judged.reason);
+          expect(judged.verdict).toBe(
+            IN_PURPOSE_REASONS.has(judged.reason) ? 'in-purpose' : 'out-of-purpose',
+          );
+        },
+      ),
       { seed: SEED, numRuns: 2_000 },
     );
   });
