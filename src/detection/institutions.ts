@@ -48,6 +48,18 @@ export function normaliseInstitutionCode(code: string): string {
 
 const FUNDER_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
+/** Give `key` to `funderId`, or the conflict when another funder holds it. */
+function claim(table: Map<string, string>, key: string, funderId: string, where: string) {
+  const holder = table.get(key);
+  if (holder !== undefined && holder !== funderId)
+    return err('institution_alias_conflict', `${key} is claimed by ${holder} and ${funderId}`, where, {
+      key,
+      funderIds: [holder, funderId],
+    });
+  table.set(key, funderId);
+  return undefined;
+}
+
 /** Build the alias table; two funders claiming one name or code is a conflict, never a silent overwrite. */
 export function buildInstitutionAliases(
   entries: readonly InstitutionAliasEntry[],
@@ -79,36 +91,16 @@ export function buildInstitutionAliases(
       const key = normaliseInstitutionName(name);
       if (key.length < NAME_KEY_CHARS_MIN)
         return err('institution_alias_invalid', 'a name is empty once normalised', where);
-      const holder = byName.get(key);
-      if (holder !== undefined && holder !== entry.funderId)
-        return err(
-          'institution_alias_conflict',
-          `${key} is claimed by ${holder} and ${entry.funderId}`,
-          where,
-          {
-            key,
-            funderIds: [holder, entry.funderId],
-          },
-        );
-      byName.set(key, entry.funderId);
+      const conflict = claim(byName, key, entry.funderId, where);
+      if (conflict) return conflict;
     }
     for (const [c, code] of codes.entries()) {
       const where = `${field}.codes[${c}]`;
       const key = code.length > INSTITUTION_CODE_CHARS_MAX ? '' : normaliseInstitutionCode(code);
       if (!/^[A-Z0-9]{1,32}$/.test(key))
         return err('institution_alias_invalid', 'a code must be letters and digits', where);
-      const holder = byCode.get(key);
-      if (holder !== undefined && holder !== entry.funderId)
-        return err(
-          'institution_alias_conflict',
-          `${key} is claimed by ${holder} and ${entry.funderId}`,
-          where,
-          {
-            key,
-            funderIds: [holder, entry.funderId],
-          },
-        );
-      byCode.set(key, entry.funderId);
+      const conflict = claim(byCode, key, entry.funderId, where);
+      if (conflict) return conflict;
     }
   }
   return ok({ byName, byCode });
