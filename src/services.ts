@@ -4,6 +4,7 @@ import type { AccessEvent } from './access/model.ts';
 import { AccessService } from './access/service.ts';
 import { CATALOG_TOPICS, type CatalogEvent } from './catalog/model.ts';
 import { CatalogService } from './catalog/service.ts';
+import { CanaryService } from './detection/canary-service.ts';
 import type { Database } from './db/client.ts';
 import { listenForNotices, NOTICE_CHANNEL } from './db/notices.ts';
 import type { GroupOptions } from './db/statement-groups.ts';
@@ -95,6 +96,8 @@ export interface Services {
   simulation: SimulationService;
   routing: RoutingService;
   booking: BookingService;
+  /** the canary registry (restricted: admin and analyst only, ADR 0077) */
+  canaries: CanaryService;
   /** Called on shutdown, after the HTTP server stops taking requests and before the database closes. */
   stopHooks: Array<() => Promise<void>>;
 }
@@ -162,6 +165,7 @@ export function createServices(options: ServiceOptions): Services {
     routing,
     // Booking is intake's; routing supplies the approved terms, the cap and its usage accounting.
     booking: new BookingService({ clock, ids, intake, catalog, units, routing: routing.forBooking }),
+    canaries: new CanaryService({ ...base, identity, catalog, sharing }),
     stopHooks: [],
   };
   wireLedger(services);

@@ -227,6 +227,33 @@ export class SharingService {
     return { application, live, policy, fieldPolicy, contact, employer, profile, relayContact };
   }
 
+  /**
+   * Who has seen this customer, oldest share first (at most `limit` shares): for detection's canary
+   * attribution, which must know every funder a canary's contact point reached.
+   */
+  async exposuresOfCustomer(
+    tx: Executor,
+    customerId: string,
+    limit: number,
+  ): Promise<
+    Array<{
+      funderId: string;
+      applicationId: string;
+      customerRef: string;
+      exposureEntryId: string;
+      sharedAt: Date;
+    }>
+  > {
+    const rows = await store.sharesOfCustomer(tx, customerId, limit);
+    return rows.map((r) => ({
+      funderId: r.funderId,
+      applicationId: r.applicationId,
+      customerRef: r.customerRef,
+      exposureEntryId: r.exposureEntryId,
+      sharedAt: r.sharedAt,
+    }));
+  }
+
   /** Map a funder's application reference (from its callback) back to the platform's application. */
   async resolveApplicationRef(
     tx: Executor,

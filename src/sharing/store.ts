@@ -1,5 +1,5 @@
 // Sharing queries. Every read of a growing table is bounded (STYLE §8).
-import { and, desc, eq, gt, isNull, lte, or } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, isNull, lte, or } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import type { ContactEvent, ContactVerdict, ContactChannel, Field, SharingPolicy, Stage } from './model.ts';
 import { contactEvents, prescreenSets, relayLeases, shares, sharingPolicies } from './schema.ts';
@@ -44,6 +44,16 @@ export async function sharesOfPair(tx: Executor, customerId: string, funderId: s
     .where(and(eq(shares.customerId, customerId), eq(shares.funderId, funderId)))
     .orderBy(desc(shares.sharedAt))
     .limit(SHARES_PER_PAIR_LIMIT);
+}
+
+/** Every share of one customer, oldest first, bounded (detection: who saw a canary). */
+export async function sharesOfCustomer(tx: Executor, customerId: string, limit: number): Promise<ShareRow[]> {
+  return tx
+    .select()
+    .from(shares)
+    .where(eq(shares.customerId, customerId))
+    .orderBy(asc(shares.sharedAt), asc(shares.id))
+    .limit(limit);
 }
 
 export async function shareByApplicationRef(
