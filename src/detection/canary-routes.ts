@@ -58,17 +58,16 @@ const ListQuery = Type.Object({
 });
 
 const BudgetParams = Type.Object({ month: MonthText });
-const BudgetBody = Type.Object(
-  { budgetFen: Fen, costPerPlacementFen: Fen },
-  { additionalProperties: false },
-);
+const BudgetBody = Type.Object({ budgetFen: Fen, costPerPlacementFen: Fen }, { additionalProperties: false });
 
 const PlanBody = Type.Object(
   {
     month: MonthText,
     dryRun: Type.Optional(Type.Boolean()),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 4_294_967_295 })),
-    goodBands: Type.Optional(Type.Array(Text({ maxLength: 8 }), { minItems: 1, maxItems: CANARY_BANDS.length })),
+    goodBands: Type.Optional(
+      Type.Array(Text({ maxLength: 8 }), { minItems: 1, maxItems: CANARY_BANDS.length }),
+    ),
     funders: Type.Optional(
       Type.Array(
         Type.Object(
@@ -108,7 +107,9 @@ const CanaryViewSchema = Closed({
   regionCode: Type.String(),
   employerIsPlatformOrPartner: Type.Boolean(),
   dedicatedFunderId: Nullable(Type.String()),
-  contactPoints: Type.Array(Closed({ id: Type.String(), channel: OneOf(CANARY_CONTACT_CHANNELS), masked: Type.String() })),
+  contactPoints: Type.Array(
+    Closed({ id: Type.String(), channel: OneOf(CANARY_CONTACT_CHANNELS), masked: Type.String() }),
+  ),
   createdAt: DateTime,
   updatedAt: DateTime,
 });
@@ -127,7 +128,12 @@ const PlanViewSchema = Closed({
   plannedFen: Type.Integer(),
   remainingFen: Type.Integer(),
   placements: Type.Array(
-    Closed({ id: Nullable(Type.String()), canaryId: Type.String(), funderId: Type.String(), costFen: Type.Integer() }),
+    Closed({
+      id: Nullable(Type.String()),
+      canaryId: Type.String(),
+      funderId: Type.String(),
+      costFen: Type.Integer(),
+    }),
   ),
   unplaced: Type.Array(Closed({ canaryId: Type.String(), reason: Type.String() })),
 });
@@ -238,7 +244,10 @@ export async function canaryRoutes(app: App): Promise<void> {
       },
     },
     (request, reply) =>
-      write(request, reply, async (tx) => ({ status: 200, body: await canaries.retire(tx, request.params.id) })),
+      write(request, reply, async (tx) => ({
+        status: 200,
+        body: await canaries.retire(tx, request.params.id),
+      })),
   );
 
   app.post(

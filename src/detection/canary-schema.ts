@@ -47,7 +47,10 @@ export const canaryContactPoints = pgTable(
     addressKey: text('address_key').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
-  (t) => [uniqueIndex('canary_contact_points_key').on(t.addressKey), index('canary_contact_points_canary').on(t.canaryId)],
+  (t) => [
+    uniqueIndex('canary_contact_points_key').on(t.addressKey),
+    index('canary_contact_points_canary').on(t.canaryId),
+  ],
 );
 
 /** The canary budget of one month (Asia/Shanghai calendar month, 'YYYY-MM'). */

@@ -21,7 +21,12 @@ import {
 import { DEFAULT_BANDS } from '../routing/scorecard.ts';
 import type { SharingService } from '../sharing/service.ts';
 import * as store from './canary-store.ts';
-import { type CanaryFunderTarget, type UnplacedReason, attributeCanaryContact, planCanaries } from './canaries.ts';
+import {
+  type CanaryFunderTarget,
+  type UnplacedReason,
+  attributeCanaryContact,
+  planCanaries,
+} from './canaries.ts';
 import { DomainError } from './errors.ts';
 import type { EvidenceRecord } from './package.ts';
 
@@ -42,7 +47,13 @@ export const CANARY_PLACEMENTS_SHOWN_MAX = 50;
 /** The bands a poacher takes, by default: the top two of routing's bands. */
 export const DEFAULT_GOOD_BANDS: readonly string[] = DEFAULT_BANDS.slice(0, 2).map((b) => b.band);
 export const CANARY_BANDS: readonly string[] = DEFAULT_BANDS.map((b) => b.band);
-export const CANARY_CONTACT_CATEGORIES = ['verification', 'servicing', 'collection', 'marketing', 'other'] as const;
+export const CANARY_CONTACT_CATEGORIES = [
+  'verification',
+  'servicing',
+  'collection',
+  'marketing',
+  'other',
+] as const;
 /** A reporter's clock may run this far ahead of ours; a contact later than that has not happened. */
 export const CONTACT_CLOCK_SKEW_MS = 5 * 60_000;
 const EMAIL = /^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,20}$/;
@@ -81,7 +92,9 @@ export interface PlanInput {
   seed?: number | undefined;
   goodBands?: readonly string[] | undefined;
   /** detection's view of each funder; a funder not listed gets flowWeight 1, suspicion 0 */
-  funders?: ReadonlyArray<{ funderId: string; flowWeight?: number | undefined; suspicion?: number | undefined }> | undefined;
+  funders?:
+    | ReadonlyArray<{ funderId: string; flowWeight?: number | undefined; suspicion?: number | undefined }>
+    | undefined;
 }
 
 export interface PlanView {
@@ -216,8 +229,14 @@ export class CanaryService {
     return this.view(row, points);
   }
 
-  private view(row: store.CanaryRow, points: ReadonlyArray<{ id: string; channel: string; masked: string }>): CanaryView {
-    assert((CANARY_STATUSES as readonly string[]).includes(row.status), `canary ${row.id} has status ${row.status}`);
+  private view(
+    row: store.CanaryRow,
+    points: ReadonlyArray<{ id: string; channel: string; masked: string }>,
+  ): CanaryView {
+    assert(
+      (CANARY_STATUSES as readonly string[]).includes(row.status),
+      `canary ${row.id} has status ${row.status}`,
+    );
     return {
       id: row.id,
       customerId: row.customerId,
@@ -256,7 +275,11 @@ export class CanaryService {
         row,
         points
           .filter((p) => p.canaryId === row.id)
-          .map((p) => ({ id: p.id, channel: p.channel, masked: mask(p.channel as CanaryContactChannel, this.unseal(p)) })),
+          .map((p) => ({
+            id: p.id,
+            channel: p.channel,
+            masked: mask(p.channel as CanaryContactChannel, this.unseal(p)),
+          })),
       ),
     );
     return { canaries, next: rows.length === page.limit ? rows[rows.length - 1]!.id : null };
@@ -284,7 +307,11 @@ export class CanaryService {
     const goodBands = input.goodBands ?? DEFAULT_GOOD_BANDS;
     goodBands.forEach((band, i) => {
       if (!CANARY_BANDS.includes(band))
-        throw new DomainError('canary_invalid', `band must be one of ${CANARY_BANDS.join(', ')}`, `goodBands.${i}`);
+        throw new DomainError(
+          'canary_invalid',
+          `band must be one of ${CANARY_BANDS.join(', ')}`,
+          `goodBands.${i}`,
+        );
     });
     const overrides = new Map((input.funders ?? []).map((f) => [f.funderId, f]));
     const spentBefore = await store.spentInMonth(tx, input.month);
@@ -307,7 +334,9 @@ export class CanaryService {
         employerIsPlatformOrPartner: c.employerIsPlatformOrPartner,
         dedicatedTo: c.dedicatedFunderId ?? undefined,
       }));
-    const funders: CanaryFunderTarget[] = (await this.deps.catalog.listFunders(tx, { limit: CANARY_PLAN_FUNDERS_MAX }))
+    const funders: CanaryFunderTarget[] = (
+      await this.deps.catalog.listFunders(tx, { limit: CANARY_PLAN_FUNDERS_MAX })
+    )
       .filter((f) => f.status === 'active')
       .map((f) => ({
         funderId: f.id,
@@ -340,7 +369,15 @@ export class CanaryService {
         throw new DomainError('conflict', `canary ${p.canaryId} changed while planning; plan again`);
       const id = this.deps.ids.next('cpl');
       await store.insertPlacements(tx, [
-        { id, canaryId: p.canaryId, funderId: p.funderId, month: input.month, costFen: p.costFen, applicationId: null, placedAt: now },
+        {
+          id,
+          canaryId: p.canaryId,
+          funderId: p.funderId,
+          month: input.month,
+          costFen: p.costFen,
+          applicationId: null,
+          placedAt: now,
+        },
       ]);
       placements.push({ id, ...p });
     }
@@ -366,7 +403,11 @@ export class CanaryService {
     const points = await store.contactPointsOf(tx, [canaryId], CANARY_CONTACT_POINTS_MAX);
     return this.view(
       { ...row, status: 'retired', updatedAt: now },
-      points.map((p) => ({ id: p.id, channel: p.channel, masked: mask(p.channel as CanaryContactChannel, this.unseal(p)) })),
+      points.map((p) => ({
+        id: p.id,
+        channel: p.channel,
+        masked: mask(p.channel as CanaryContactChannel, this.unseal(p)),
+      })),
     );
   }
 
@@ -414,7 +455,9 @@ export class CanaryService {
       await this.deps.sharing.exposuresOfCustomer(tx, canary.customerId, CANARY_EXPOSURES_READ_MAX)
     ).filter((s) => s.sharedAt.getTime() <= report.occurredAt.getTime());
     const attribution = attributeCanaryContact(shares.map((s) => s.funderId));
-    const share = attribution.attributable ? shares.find((s) => s.funderId === attribution.funderId) : undefined;
+    const share = attribution.attributable
+      ? shares.find((s) => s.funderId === attribution.funderId)
+      : undefined;
     const row: store.CanaryContactRow = {
       id: this.deps.ids.next('ccn'),
       canaryId,
@@ -434,6 +477,7 @@ export class CanaryService {
       exposedCount: new Set(shares.map((s) => s.funderId)).size,
     };
     await store.insertContact(tx, row);
+    if (share) await store.setPlacementApplication(tx, canaryId, share.funderId, share.applicationId);
     return { contact: contactView(row), replayed: false };
   }
 
@@ -445,7 +489,10 @@ export class CanaryService {
   async evidenceRecords(tx: Executor, funderId: string, limit: number): Promise<EvidenceRecord[]> {
     const rows = await store.attributedContactsOf(tx, funderId, limit);
     return rows.map((row) => {
-      assert(row.exposureEntryId && row.customerRef, `attributed canary contact ${row.id} cites its exposure`);
+      assert(
+        row.exposureEntryId && row.customerRef,
+        `attributed canary contact ${row.id} cites its exposure`,
+      );
       return {
         id: row.id,
         kind: 'canary-contact',

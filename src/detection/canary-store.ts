@@ -2,7 +2,13 @@
 // these, and only for admin and analyst principals.
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
-import { canaries, canaryBudgets, canaryContactPoints, canaryContacts, canaryPlacements } from './canary-schema.ts';
+import {
+  canaries,
+  canaryBudgets,
+  canaryContactPoints,
+  canaryContacts,
+  canaryPlacements,
+} from './canary-schema.ts';
 
 export type CanaryRow = typeof canaries.$inferSelect;
 export type ContactPointRow = typeof canaryContactPoints.$inferSelect;
@@ -29,10 +35,7 @@ export async function canaryByCustomer(tx: Executor, customerId: string): Promis
   return row;
 }
 
-export async function contactPointsByKeys(
-  tx: Executor,
-  keys: readonly string[],
-): Promise<ContactPointRow[]> {
+export async function contactPointsByKeys(tx: Executor, keys: readonly string[]): Promise<ContactPointRow[]> {
   if (keys.length === 0) return [];
   return tx
     .select()
@@ -73,7 +76,10 @@ export async function listCanaries(
 
 export async function setCanaryStatus(tx: Executor, ids: readonly string[], status: string, at: Date) {
   if (ids.length === 0) return;
-  await tx.update(canaries).set({ status, updatedAt: at }).where(inArray(canaries.id, [...ids]));
+  await tx
+    .update(canaries)
+    .set({ status, updatedAt: at })
+    .where(inArray(canaries.id, [...ids]));
 }
 
 /** The canaries (of these) already placed this month. */
@@ -91,7 +97,11 @@ export async function placedInMonth(
   return new Set(rows.map((r) => r.canaryId));
 }
 
-export async function placementsOfCanary(tx: Executor, canaryId: string, limit: number): Promise<PlacementRow[]> {
+export async function placementsOfCanary(
+  tx: Executor,
+  canaryId: string,
+  limit: number,
+): Promise<PlacementRow[]> {
   return tx
     .select()
     .from(canaryPlacements)
@@ -123,11 +133,23 @@ export async function insertPlacements(tx: Executor, rows: readonly PlacementRow
   if (rows.length > 0) await tx.insert(canaryPlacements).values([...rows]);
 }
 
-export async function setPlacementApplication(tx: Executor, placementId: string, applicationId: string) {
+/** Record the ordinary application a canary's placement rode on, once it is known (first share). */
+export async function setPlacementApplication(
+  tx: Executor,
+  canaryId: string,
+  funderId: string,
+  applicationId: string,
+): Promise<void> {
   await tx
     .update(canaryPlacements)
     .set({ applicationId })
-    .where(and(eq(canaryPlacements.id, placementId), sql`${canaryPlacements.applicationId} IS NULL`));
+    .where(
+      and(
+        eq(canaryPlacements.canaryId, canaryId),
+        eq(canaryPlacements.funderId, funderId),
+        sql`${canaryPlacements.applicationId} IS NULL`,
+      ),
+    );
 }
 
 /** The month's budget row, locked so two plans of one month cannot both spend what is left. */
@@ -142,7 +164,11 @@ export async function upsertBudget(tx: Executor, row: BudgetRow): Promise<void> 
     .values(row)
     .onConflictDoUpdate({
       target: canaryBudgets.month,
-      set: { budgetFen: row.budgetFen, costPerPlacementFen: row.costPerPlacementFen, updatedAt: row.updatedAt },
+      set: {
+        budgetFen: row.budgetFen,
+        costPerPlacementFen: row.costPerPlacementFen,
+        updatedAt: row.updatedAt,
+      },
     });
 }
 

@@ -13,7 +13,13 @@ const MONTH = '2026-03';
 /** Every UTF-8 byte percent-encoded (a lone surrogate becomes U+FFFD, as a client would send it). */
 const percentEncoded = (text: string) =>
   [...Buffer.from(text, 'utf8')].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
-const TABLES = ['canaries', 'canary_contact_points', 'canary_budgets', 'canary_placements', 'canary_contacts'];
+const TABLES = [
+  'canaries',
+  'canary_contact_points',
+  'canary_budgets',
+  'canary_placements',
+  'canary_contacts',
+];
 
 describe.each(ENGINES)('canary registry on %s', (engine) => {
   let w: World;
@@ -26,7 +32,9 @@ describe.each(ENGINES)('canary registry on %s', (engine) => {
   const counts = async () => {
     const out: Record<string, number> = {};
     for (const table of TABLES)
-      out[table] = Number((await w.h.database.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`))[0]!.n);
+      out[table] = Number(
+        (await w.h.database.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`))[0]!.n,
+      );
     return out;
   };
 
@@ -65,24 +73,95 @@ describe.each(ENGINES)('canary registry on %s', (engine) => {
     const rows = await w.h.database.query<Record<string, unknown>>('SELECT * FROM canary_contact_points');
     expect(JSON.stringify(rows)).not.toContain('13700000001');
     expect(JSON.stringify(rows)).not.toContain('example.com');
-    const analyst = (await w.h.call('POST', '/v1/api-keys', { role: 'analyst', label: 'analyst' })).body.secret;
+    const analyst = (await w.h.call('POST', '/v1/api-keys', { role: 'analyst', label: 'analyst' })).body
+      .secret;
     const listed = await w.h.call('GET', '/v1/canaries?limit=1', undefined, { key: analyst });
     expect(listed.status).toBe(200);
     expect(listed.body.canaries.map((c: { id: string }) => c.id)).toEqual([canaryId]);
     expect(listed.body.next).toBe(canaryId);
-    expect((await w.h.call('GET', `/v1/canaries?after=${canaryId}`)).body).toEqual({ canaries: [], next: null });
+    expect((await w.h.call('GET', `/v1/canaries?after=${canaryId}`)).body).toEqual({
+      canaries: [],
+      next: null,
+    });
   });
 
   it('refuses bad registrations with typed codes and writes nothing', async () => {
     const before = await counts();
     const cases: Array<[unknown, number, string, string?]> = [
-      [{ customerId: 'cus_nobody', band: 'A', employerIsPlatformOrPartner: false, contactPoints: [{ channel: 'phone', address: '13700000009' }] }, 404, 'canary_customer_not_found', 'customerId'],
-      [{ customerId: canaryCustomer, band: 'A', employerIsPlatformOrPartner: false, contactPoints: [{ channel: 'phone', address: '13700000009' }] }, 409, 'canary_already_registered', 'customerId'],
-      [{ customerId: realCustomer, band: 'Z', employerIsPlatformOrPartner: false, contactPoints: [{ channel: 'phone', address: '13700000009' }] }, 400, 'canary_invalid', 'band'],
-      [{ customerId: realCustomer, band: 'A', employerIsPlatformOrPartner: false, contactPoints: [{ channel: 'phone', address: '12345' }] }, 400, 'canary_contact_point_invalid', 'contactPoints.0.address'],
-      [{ customerId: realCustomer, band: 'A', employerIsPlatformOrPartner: false, contactPoints: [{ channel: 'email', address: 'shopper.one@EXAMPLE.com' }] }, 409, 'canary_contact_point_taken', 'contactPoints.0.address'],
-      [{ customerId: realCustomer, band: 'A', employerIsPlatformOrPartner: false, contactPoints: [{ channel: 'phone', address: '13700000009' }, { channel: 'phone', address: '137 0000 0009' }] }, 409, 'canary_contact_point_taken', 'contactPoints'],
-      [{ customerId: realCustomer, band: 'A', employerIsPlatformOrPartner: false, contactPoints: [] }, 400, 'invalid_request'],
+      [
+        {
+          customerId: 'cus_nobody',
+          band: 'A',
+          employerIsPlatformOrPartner: false,
+          contactPoints: [{ channel: 'phone', address: '13700000009' }],
+        },
+        404,
+        'canary_customer_not_found',
+        'customerId',
+      ],
+      [
+        {
+          customerId: canaryCustomer,
+          band: 'A',
+          employerIsPlatformOrPartner: false,
+          contactPoints: [{ channel: 'phone', address: '13700000009' }],
+        },
+        409,
+        'canary_already_registered',
+        'customerId',
+      ],
+      [
+        {
+          customerId: realCustomer,
+          band: 'Z',
+          employerIsPlatformOrPartner: false,
+          contactPoints: [{ channel: 'phone', address: '13700000009' }],
+        },
+        400,
+        'canary_invalid',
+        'band',
+      ],
+      [
+        {
+          customerId: realCustomer,
+          band: 'A',
+          employerIsPlatformOrPartner: false,
+          contactPoints: [{ channel: 'phone', address: '12345' }],
+        },
+        400,
+        'canary_contact_point_invalid',
+        'contactPoints.0.address',
+      ],
+      [
+        {
+          customerId: realCustomer,
+          band: 'A',
+          employerIsPlatformOrPartner: false,
+          contactPoints: [{ channel: 'email', address: 'shopper.one@EXAMPLE.com' }],
+        },
+        409,
+        'canary_contact_point_taken',
+        'contactPoints.0.address',
+      ],
+      [
+        {
+          customerId: realCustomer,
+          band: 'A',
+          employerIsPlatformOrPartner: false,
+          contactPoints: [
+            { channel: 'phone', address: '13700000009' },
+            { channel: 'phone', address: '137 0000 0009' },
+          ],
+        },
+        409,
+        'canary_contact_point_taken',
+        'contactPoints',
+      ],
+      [
+        { customerId: realCustomer, band: 'A', employerIsPlatformOrPartner: false, contactPoints: [] },
+        400,
+        'invalid_request',
+      ],
     ];
     for (const [body, status, code, field] of cases) {
       const response = await w.h.call('POST', '/v1/canaries', body);
@@ -97,9 +176,17 @@ describe.each(ENGINES)('canary registry on %s', (engine) => {
     const noBudget = await w.h.call('POST', '/v1/canaries/plan', { month: MONTH });
     expect(noBudget.status).toBe(409);
     expect(noBudget.body.error.code).toBe('canary_budget_not_set');
-    const budget = await w.h.call('PUT', `/v1/canaries/budgets/${MONTH}`, { budgetFen: 50_000, costPerPlacementFen: 30_000 });
+    const budget = await w.h.call('PUT', `/v1/canaries/budgets/${MONTH}`, {
+      budgetFen: 50_000,
+      costPerPlacementFen: 30_000,
+    });
     expect(budget.status).toBe(200);
-    expect(budget.body).toEqual({ month: MONTH, budgetFen: 50_000, costPerPlacementFen: 30_000, spentFen: 0 });
+    expect(budget.body).toEqual({
+      month: MONTH,
+      budgetFen: 50_000,
+      costPerPlacementFen: 30_000,
+      spentFen: 0,
+    });
     const before = await counts();
     const dry = await w.h.call('POST', '/v1/canaries/plan', { month: MONTH, dryRun: true, seed: 7 });
     expect(dry.status).toBe(200);
@@ -111,7 +198,12 @@ describe.each(ENGINES)('canary registry on %s', (engine) => {
     expect(real.body.placements.map((p: { funderId: string }) => p.funderId)).toEqual(
       dry.body.placements.map((p: { funderId: string }) => p.funderId),
     );
-    expect(real.body).toMatchObject({ budgetFen: 50_000, spentBeforeFen: 0, plannedFen: 30_000, remainingFen: 20_000 });
+    expect(real.body).toMatchObject({
+      budgetFen: 50_000,
+      spentBeforeFen: 0,
+      plannedFen: 30_000,
+      remainingFen: 20_000,
+    });
     funderOfCanary = real.body.placements[0].funderId;
     // placed once a month: planning again places nobody and spends nothing
     const again = await w.h.call('POST', '/v1/canaries/plan', { month: MONTH, seed: 8 });
@@ -123,7 +215,10 @@ describe.each(ENGINES)('canary registry on %s', (engine) => {
     );
     expect(row).toEqual({ status: 'active', dedicated_funder_id: funderOfCanary });
     // next month the canary goes to the same funder again, never another (suspicion elsewhere notwithstanding)
-    await w.h.call('PUT', '/v1/canaries/budgets/2026-04', { budgetFen: 1_000_000, costPerPlacementFen: 30_000 });
+    await w.h.call('PUT', '/v1/canaries/budgets/2026-04', {
+      budgetFen: 1_000_000,
+      costPerPlacementFen: 30_000,
+    });
     const other = funderOfCanary === 'fund-a' ? 'fund-b' : 'fund-a';
     const april = await w.h.call('POST', '/v1/canaries/plan', {
       month: '2026-04',
@@ -144,7 +239,12 @@ describe.each(ENGINES)('canary registry on %s', (engine) => {
       summary: '推销贷款',
     });
     expect(early.status, JSON.stringify(early.body)).toBe(201);
-    expect(early.body).toMatchObject({ attributed: false, reason: 'never-exposed', funderId: null, exposedCount: 0 });
+    expect(early.body).toMatchObject({
+      attributed: false,
+      reason: 'never-exposed',
+      funderId: null,
+      exposedCount: 0,
+    });
 
     await w.dispatch(canaryApplication, funderOfCanary);
     w.h.clock.advance(60_000);
@@ -158,14 +258,28 @@ describe.each(ENGINES)('canary registry on %s', (engine) => {
     };
     const contact = await w.h.call('POST', `/v1/canaries/${canaryId}/contacts`, report);
     expect(contact.status, JSON.stringify(contact.body)).toBe(201);
-    expect(contact.body).toMatchObject({ attributed: true, funderId: funderOfCanary, reason: null, exposedCount: 1 });
+    expect(contact.body).toMatchObject({
+      attributed: true,
+      funderId: funderOfCanary,
+      reason: null,
+      exposedCount: 1,
+    });
     expect(contact.body.exposureEntryId).toMatch(/^led_/);
+    // the placement now names the ordinary application the canary rode on
+    const placements = await w.h.database.query<{ application_id: string | null }>(
+      'SELECT application_id FROM canary_placements WHERE canary_id = $1',
+      [canaryId],
+    );
+    expect(placements).toEqual([{ application_id: canaryApplication }]);
     // the same report again: the first record; other content under the same source id: refused
     const replay = await w.h.call('POST', `/v1/canaries/${canaryId}/contacts`, report);
     expect(replay.status).toBe(200);
     expect(replay.body).toEqual(contact.body);
     const before = await counts();
-    const reused = await w.h.call('POST', `/v1/canaries/${canaryId}/contacts`, { ...report, summary: 'other' });
+    const reused = await w.h.call('POST', `/v1/canaries/${canaryId}/contacts`, {
+      ...report,
+      summary: 'other',
+    });
     expect(reused.status).toBe(409);
     expect(reused.body.error.code).toBe('canary_contact_source_reused');
     const unknownPoint = await w.h.call('POST', `/v1/canaries/${canaryId}/contacts`, {
@@ -174,7 +288,10 @@ describe.each(ENGINES)('canary registry on %s', (engine) => {
       contactPoint: '13812345678',
     });
     expect(unknownPoint.status).toBe(422);
-    expect(unknownPoint.body.error).toMatchObject({ code: 'canary_contact_point_unknown', field: 'contactPoint' });
+    expect(unknownPoint.body.error).toMatchObject({
+      code: 'canary_contact_point_unknown',
+      field: 'contactPoint',
+    });
     const future = await w.h.call('POST', `/v1/canaries/${canaryId}/contacts`, {
       ...report,
       sourceId: 'tel-3',
@@ -182,7 +299,10 @@ describe.each(ENGINES)('canary registry on %s', (engine) => {
     });
     expect(future.status).toBe(400);
     expect(future.body.error).toMatchObject({ code: 'canary_invalid', field: 'occurredAt' });
-    const missing = await w.h.call('POST', '/v1/canaries/cny_nope/contacts', { ...report, sourceId: 'tel-4' });
+    const missing = await w.h.call('POST', '/v1/canaries/cny_nope/contacts', {
+      ...report,
+      sourceId: 'tel-4',
+    });
     expect(missing.status).toBe(404);
     expect(await counts()).toEqual(before);
 
@@ -191,11 +311,23 @@ describe.each(ENGINES)('canary registry on %s', (engine) => {
     const pkg = await w.h.call('GET', `/v1/funders/${funderOfCanary}/evidence-package`);
     expect(pkg.status).toBe(200);
     expect(pkg.body.records).toHaveLength(1);
-    expect(pkg.body.records[0]).toMatchObject({ kind: 'canary-contact', exposureEntryId: contact.body.exposureEntryId });
+    expect(pkg.body.records[0]).toMatchObject({
+      kind: 'canary-contact',
+      exposureEntryId: contact.body.exposureEntryId,
+    });
     const vkey = (await w.h.call('GET', '/v1/ledger/public-key', undefined, { key: null })).body;
     expect(verifyEvidencePackage(pkg.body, vkey)).toMatchObject({ ok: true, records: 1, exposures: 1 });
     const text = JSON.stringify(pkg.body);
-    for (const secret of [canaryId, canaryCustomer, canaryApplication, '13700000001', 'example.com', 'cny_', 'ccp_', 'ccn_'.repeat(0) + 'canary_'])
+    for (const secret of [
+      canaryId,
+      canaryCustomer,
+      canaryApplication,
+      '13700000001',
+      'example.com',
+      'cny_',
+      'ccp_',
+      'ccn_'.repeat(0) + 'canary_',
+    ])
       expect(text).not.toContain(secret);
     // the other funder's package holds nothing about it
     const other = funderOfCanary === 'fund-a' ? 'fund-b' : 'fund-a';
@@ -210,10 +342,16 @@ describe.each(ENGINES)('canary registry on %s', (engine) => {
   it('answers every caller but staff exactly as a route that does not exist', async () => {
     const funderKey = w.keys.get('fund-a')!;
     const borrowerKey = (
-      await w.h.services.access.issueKey(w.h.database.db, { role: 'borrower', customerId: canaryCustomer, label: 'b' })
+      await w.h.services.access.issueKey(w.h.database.db, {
+        role: 'borrower',
+        customerId: canaryCustomer,
+        label: 'b',
+      })
     ).secret;
     const analystKey = (await w.h.call('POST', '/v1/api-keys', { role: 'analyst', label: 'a2' })).body.secret;
-    const nowhere = (method: string, url: string) => ({ error: { code: 'route_not_found', message: `no route ${method} ${url.split('?')[0]}` } });
+    const nowhere = (method: string, url: string) => ({
+      error: { code: 'route_not_found', message: `no route ${method} ${url.split('?')[0]}` },
+    });
     const routes = w.h.app.routeTable.filter((r) => r.url.startsWith('/v1/canaries'));
     expect(routes.length).toBe(6);
     expect(routes.every((r) => r.hidden)).toBe(true);
@@ -229,7 +367,9 @@ describe.each(ENGINES)('canary registry on %s', (engine) => {
         expect(response.body).toEqual(nowhere(route.method, url));
       }
       // the same as a route that really is not there, malformed body and all
-      const absent = await w.h.call(route.method, url.replace('/v1/canaries', '/v1/canarie'), body, { key: funderKey });
+      const absent = await w.h.call(route.method, url.replace('/v1/canaries', '/v1/canarie'), body, {
+        key: funderKey,
+      });
       expect(absent.status).toBe(404);
       expect(absent.body.error.code).toBe('route_not_found');
     }
@@ -245,22 +385,41 @@ describe.each(ENGINES)('canary registry on %s', (engine) => {
       fc.constantFrom(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 2, 1e308, -1e308, 2 ** 63, -0, 0.5),
     );
     const body = fc.oneof(
-      fc.record({
-        customerId: fc.oneof(text, fc.constant(realCustomer)),
-        band: fc.oneof(text, fc.constantFrom('A', 'B', 'E')),
-        employerIsPlatformOrPartner: fc.oneof(fc.boolean(), text),
-        contactPoints: fc.array(fc.record({ channel: fc.oneof(text, fc.constantFrom('phone', 'email')), address: text }), { maxLength: 6 }),
-      }, { requiredKeys: [] }),
+      fc.record(
+        {
+          customerId: fc.oneof(text, fc.constant(realCustomer)),
+          band: fc.oneof(text, fc.constantFrom('A', 'B', 'E')),
+          employerIsPlatformOrPartner: fc.oneof(fc.boolean(), text),
+          contactPoints: fc.array(
+            fc.record({ channel: fc.oneof(text, fc.constantFrom('phone', 'email')), address: text }),
+            { maxLength: 6 },
+          ),
+        },
+        { requiredKeys: [] },
+      ),
       fc.record({ budgetFen: huge, costPerPlacementFen: huge }, { requiredKeys: [] }),
-      fc.record({ month: fc.oneof(text, fc.constantFrom(MONTH, '2026-13', '0000-01')), dryRun: fc.boolean(), seed: huge }, { requiredKeys: [] }),
-      fc.record({
-        sourceId: text,
-        channel: fc.oneof(text, fc.constantFrom('call', 'sms', 'email')),
-        contactPoint: fc.oneof(text, fc.constant('13700000001')),
-        occurredAt: fc.oneof(text, fc.constantFrom('2026-03-01T00:00:00Z', '2026-02-30T25:61:61Z', '+275760-09-13T00:00:00Z')),
-        category: fc.oneof(text, fc.constant('marketing')),
-        summary: text,
-      }, { requiredKeys: [] }),
+      fc.record(
+        {
+          month: fc.oneof(text, fc.constantFrom(MONTH, '2026-13', '0000-01')),
+          dryRun: fc.boolean(),
+          seed: huge,
+        },
+        { requiredKeys: [] },
+      ),
+      fc.record(
+        {
+          sourceId: text,
+          channel: fc.oneof(text, fc.constantFrom('call', 'sms', 'email')),
+          contactPoint: fc.oneof(text, fc.constant('13700000001')),
+          occurredAt: fc.oneof(
+            text,
+            fc.constantFrom('2026-03-01T00:00:00Z', '2026-02-30T25:61:61Z', '+275760-09-13T00:00:00Z'),
+          ),
+          category: fc.oneof(text, fc.constant('marketing')),
+          summary: text,
+        },
+        { requiredKeys: [] },
+      ),
     );
     const targets = [
       ['POST', '/v1/canaries'],
@@ -271,7 +430,9 @@ describe.each(ENGINES)('canary registry on %s', (engine) => {
       fc.asyncProperty(fc.nat(targets.length + 1), body, text, async (t, payload, month) => {
         const before = await counts();
         const [method, url] =
-          t < targets.length ? targets[t]! : (['PUT', `/v1/canaries/budgets/${percentEncoded(month)}`] as const);
+          t < targets.length
+            ? targets[t]!
+            : (['PUT', `/v1/canaries/budgets/${percentEncoded(month)}`] as const);
         const response = await w.h.call(method, url, payload);
         expect(response.status, JSON.stringify(response.body)).toBeLessThan(500);
         if (response.status >= 400) {

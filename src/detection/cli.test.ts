@@ -8,7 +8,12 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { applicant, createWorld, type World } from '../../test/detection/world.ts';
 import { formatVerifierKey, SIGNATURE_TYPE_ED25519 } from '../ledger/note.ts';
 import { evidenceCommand } from './cli.ts';
-import { buildEvidencePackage, type EvidencePackage, evidencePackageJson, verifyEvidencePackage } from './package.ts';
+import {
+  buildEvidencePackage,
+  type EvidencePackage,
+  evidencePackageJson,
+  verifyEvidencePackage,
+} from './package.ts';
 import { evidencePackageHtml } from './package-html.ts';
 
 async function run(argv: string[]): Promise<{ code: number; out: string }> {
@@ -54,7 +59,10 @@ describe('shoujia evidence verify (offline)', () => {
       employerIsPlatformOrPartner: false,
       contactPoints: [{ channel: 'phone', address: '13700000001' }],
     });
-    await w.h.call('PUT', '/v1/canaries/budgets/2026-03', { budgetFen: 100_000, costPerPlacementFen: 30_000 });
+    await w.h.call('PUT', '/v1/canaries/budgets/2026-03', {
+      budgetFen: 100_000,
+      costPerPlacementFen: 30_000,
+    });
     const plan = await w.h.call('POST', '/v1/canaries/plan', { month: '2026-03', seed: 1 });
     const funderId = plan.body.placements[0].funderId as string;
     await w.dispatch(person.id, funderId);
@@ -93,8 +101,22 @@ describe('shoujia evidence verify (offline)', () => {
   });
 
   const cases: Array<[string, (p: EvidencePackage) => void, string, RegExp]> = [
-    ['an entry body', (p) => void ((p.exposures[0]!.entry as { stage: string }).stage = 'prescreen'), 'entry_commitment_mismatch', /entry body or its salt was altered/],
-    ['an entry salt', (p) => void (p.exposures[0]!.entry.salt = Buffer.alloc(16, 7).toString('base64')), 'entry_commitment_mismatch', /entry body or its salt was altered/],
+    [
+      'an entry body',
+      (p) => {
+        (p.exposures[0]!.entry as unknown as { stage: string }).stage = 'prescreen';
+      },
+      'entry_commitment_mismatch',
+      /entry body or its salt was altered/,
+    ],
+    [
+      'an entry salt',
+      (p) => {
+        p.exposures[0]!.entry.salt = Buffer.alloc(16, 7).toString('base64');
+      },
+      'entry_commitment_mismatch',
+      /entry body or its salt was altered/,
+    ],
     [
       'a proof sibling',
       (p) => {
@@ -119,11 +141,46 @@ describe('shoujia evidence verify (offline)', () => {
       'checkpoint_invalid',
       /does not verify with the key/,
     ],
-    ['a record citing a missing entry', (p) => void (p.records[1]!.exposureEntryId = 'led_0000000000000000000000000'), 'record_missing_exposure', /not in the package/],
-    ['the tree size claimed', (p) => void (p.treeSize += 1), 'checkpoint_mismatch', /the package claims/],
-    ['a record’s customer', (p) => void (p.records[0]!.customerPseudonym = 'someone-else'), 'record_pseudonym_mismatch', /names customer someone-else/],
-    ['a record’s funder', (p) => void (p.records[0]!.funderId = 'fund-z'), 'record_other_funder', /not fund-/],
-    ['the version', (p) => void ((p as { version: string }).version = 'v0'), 'package_malformed', /not a shoujia.evidence-package\/v1/],
+    [
+      'a record citing a missing entry',
+      (p) => {
+        p.records[1]!.exposureEntryId = 'led_0000000000000000000000000';
+      },
+      'record_missing_exposure',
+      /not in the package/,
+    ],
+    [
+      'the tree size claimed',
+      (p) => {
+        p.treeSize += 1;
+      },
+      'checkpoint_mismatch',
+      /the package claims/,
+    ],
+    [
+      'a record’s customer',
+      (p) => {
+        p.records[0]!.customerPseudonym = 'someone-else';
+      },
+      'record_pseudonym_mismatch',
+      /names customer someone-else/,
+    ],
+    [
+      'a record’s funder',
+      (p) => {
+        p.records[0]!.funderId = 'fund-z';
+      },
+      'record_other_funder',
+      /not fund-/,
+    ],
+    [
+      'the version',
+      (p) => {
+        (p as { version: string }).version = 'v0';
+      },
+      'package_malformed',
+      /not a shoujia.evidence-package\/v1/,
+    ],
   ];
   it.each(cases)('tampering with %s: exit 1 with the reason', async (_what, change, code, reason) => {
     const path = file('tampered.json', tampered(change));
@@ -134,7 +191,10 @@ describe('shoujia evidence verify (offline)', () => {
   });
 
   it('another log’s key: exit 1, the checkpoint does not verify', async () => {
-    const other = file('other-key.txt', formatVerifierKey(pkg.origin.replace(/[\s+]/gu, '_'), SIGNATURE_TYPE_ED25519, Buffer.alloc(32, 9)));
+    const other = file(
+      'other-key.txt',
+      formatVerifierKey(pkg.origin.replace(/[\s+]/gu, '_'), SIGNATURE_TYPE_ED25519, Buffer.alloc(32, 9)),
+    );
     const result = await run(['verify', join(dir, 'package.json'), '--vkey', other]);
     expect(result.code).toBe(1);
     expect(result.out).toContain('checkpoint_invalid');
@@ -149,7 +209,11 @@ describe('shoujia evidence verify (offline)', () => {
       vkey,
     );
     expect(verdict.ok).toBe(false);
-    if (!verdict.ok) expect(verdict.failures.map((f) => f.code).sort()).toEqual(['entry_commitment_mismatch', 'record_missing_exposure']);
+    if (!verdict.ok)
+      expect(verdict.failures.map((f) => f.code).sort()).toEqual([
+        'entry_commitment_mismatch',
+        'record_missing_exposure',
+      ]);
   });
 
   it('build keeps only the funder’s own records and the exposures they cite', () => {
@@ -163,8 +227,18 @@ describe('shoujia evidence verify (offline)', () => {
       ].map(({ exposureEntryId, ...r }) => (exposureEntryId ? { ...r, exposureEntryId } : r)),
       checkpoint: { note: pkg.checkpoint, origin: pkg.origin, treeSize: pkg.treeSize },
       exposures: [
-        ...pkg.exposures.map((e) => ({ ...e, leafHash: Buffer.from(e.leafHash, 'base64'), proof: e.proof.map((h) => Buffer.from(h, 'base64')) })),
-        { entryId: 'led_uncited', index: 0, leafHash: Buffer.alloc(32), entry: pkg.exposures[0]!.entry, proof: [] },
+        ...pkg.exposures.map((e) => ({
+          ...e,
+          leafHash: Buffer.from(e.leafHash, 'base64'),
+          proof: e.proof.map((h) => Buffer.from(h, 'base64')),
+        })),
+        {
+          entryId: 'led_uncited',
+          index: 0,
+          leafHash: Buffer.alloc(32),
+          entry: pkg.exposures[0]!.entry,
+          proof: [],
+        },
       ],
     });
     expect(built.records.map((r) => r.id)).not.toContain('other');
@@ -175,7 +249,9 @@ describe('shoujia evidence verify (offline)', () => {
 
   it('the printable page escapes everything and says whether it verified', () => {
     const html = evidencePackageHtml(
-      tampered((p) => void (p.records[0]!.proves = '<img src=x onerror=alert(1)>')),
+      tampered((p) => {
+        p.records[0]!.proves = '<img src=x onerror=alert(1)>';
+      }),
       { verdict: verifyEvidencePackage(pkg, vkey) },
     );
     expect(html).not.toContain('<img');
@@ -191,7 +267,10 @@ describe('shoujia evidence verify (offline)', () => {
       [['check'], /unknown subcommand/],
       [['verify', join(dir, 'package.json')], /--vkey is required/],
       [['verify', '--vkey', join(dir, 'key.txt')], /exactly one package file/],
-      [['verify', join(dir, 'package.json'), join(dir, 'package.json'), '--vkey', join(dir, 'key.txt')], /exactly one package file/],
+      [
+        ['verify', join(dir, 'package.json'), join(dir, 'package.json'), '--vkey', join(dir, 'key.txt')],
+        /exactly one package file/,
+      ],
       [['verify', join(dir, 'missing.json'), '--vkey', join(dir, 'key.txt')], /cannot read .*ENOENT/],
       [['verify', join(dir, 'package.json'), '--vkey', join(dir, 'missing.txt')], /--vkey: cannot read/],
       [['verify', notJson, '--vkey', join(dir, 'key.txt')], /not valid JSON/],

@@ -54,7 +54,8 @@ async function verify(argv: string[]): Promise<number> {
   const verdict = verifyEvidencePackage(pkg, vkey.trim());
   if (!verdict.ok) {
     console.log(`invalid: ${verdict.failures.length} failure(s)`);
-    for (const failure of verdict.failures) console.log(`  ${failure.code} at ${failure.at}: ${failure.reason}`);
+    for (const failure of verdict.failures)
+      console.log(`  ${failure.code} at ${failure.at}: ${failure.reason}`);
     return 1;
   }
   console.log(
@@ -70,7 +71,9 @@ export const evidenceCommand: Command = {
     const [sub, ...rest] = argv;
     try {
       if (sub === 'verify') return await verify(rest);
-      throw new ArgumentError(sub === undefined ? 'a subcommand is required: verify' : `unknown subcommand ${sub}`);
+      throw new ArgumentError(
+        sub === undefined ? 'a subcommand is required: verify' : `unknown subcommand ${sub}`,
+      );
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (error instanceof ArgumentError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {

@@ -59,7 +59,8 @@ export const detectionErrors = {
   },
   canary_customer_not_found: {
     status: 404,
-    meaning: 'The customer named for a canary does not exist (the recruited person applies first, as anyone does).',
+    meaning:
+      'The customer named for a canary does not exist (the recruited person applies first, as anyone does).',
   },
   canary_already_registered: {
     status: 409,

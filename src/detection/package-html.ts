@@ -58,12 +58,14 @@ const TEXT = {
     leafHash: 'Leaf hash',
     entry: 'Entry body (with salt)',
     proof: 'Inclusion proof',
-    verify: 'Check offline: npx shoujia evidence verify package.json --vkey key.txt (the log’s public key only)',
+    verify:
+      'Check offline: npx shoujia evidence verify package.json --vkey key.txt (the log’s public key only)',
     verdictOk: 'Verified: every inclusion proof, the checkpoint signature and every entry commitment check.',
     verdictBad: 'Verification failed:',
     kinds: {
       'canary-contact': 'Canary contact: a contact point only this funder received was contacted',
-      'credit-report-account': 'Credit-report account opened at this funder after exposure, not booked through the platform',
+      'credit-report-account':
+        'Credit-report account opened at this funder after exposure, not booked through the platform',
       'credit-report-query': 'Credit-report approval query without a platform application',
       'relay-contact': 'Relay contact: out-of-purpose marketing',
       'borrower-report': 'Borrower report',

@@ -6,7 +6,12 @@ import type { App } from '../http/app.ts';
 import { principalOf } from '../http/auth.ts';
 import type { FastifyRequest } from 'fastify';
 import { Closed, errorResponses, Slug } from '../http/schemas.ts';
-import { EVIDENCE_PACKAGE_VERSION, evidencePackageJson, gatherEvidencePackage, verifyEvidencePackage } from './package.ts';
+import {
+  EVIDENCE_PACKAGE_VERSION,
+  evidencePackageJson,
+  gatherEvidencePackage,
+  verifyEvidencePackage,
+} from './package.ts';
 import { evidencePackageHtml, PACKAGE_LANGS } from './package-html.ts';
 
 const Params = Type.Object({ funderId: Slug });
@@ -79,7 +84,8 @@ export async function evidencePackageRoutes(app: App): Promise<void> {
         response: {
           200: Type.Unsafe<string>({
             ...PackageView,
-            description: 'The package as RFC 8785 canonical JSON text: the file `shoujia evidence verify` checks.',
+            description:
+              'The package as RFC 8785 canonical JSON text: the file `shoujia evidence verify` checks.',
           }),
           ...errorResponses,
         },
@@ -98,7 +104,8 @@ export async function evidencePackageRoutes(app: App): Promise<void> {
       config: { roles: ['admin', 'analyst'] },
       schema: {
         tags: ['detection'],
-        summary: "A funder's evidence package as a printable page (Chinese; lang=en for English), with its verification",
+        summary:
+          "A funder's evidence package as a printable page (Chinese; lang=en for English), with its verification",
         params: Params,
         querystring: HtmlQuery,
         response: { 200: Type.String({ description: 'The page (text/html).' }), ...errorResponses },

@@ -7,7 +7,13 @@ import { canonicalJson } from '../kernel/index.ts';
 import { entryIdOf, leafHashOfEntry } from '../ledger/entry.ts';
 import { HASH_BYTES, verifyInclusion } from '../ledger/merkle.ts';
 import type { LedgerEntry } from '../ledger/model.ts';
-import { parseCheckpointBody, parseNote, parseVerifierKey, SIGNATURE_TYPE_ED25519, verifyCheckpointNote } from '../ledger/note.ts';
+import {
+  parseCheckpointBody,
+  parseNote,
+  parseVerifierKey,
+  SIGNATURE_TYPE_ED25519,
+  verifyCheckpointNote,
+} from '../ledger/note.ts';
 import type { LedgerService } from '../ledger/service.ts';
 
 export const EVIDENCE_PACKAGE_VERSION = 'shoujia.evidence-package/v1';
@@ -69,7 +75,13 @@ export interface BuildPackageInput {
   generatedAt: Date;
   records: readonly EvidenceRecord[];
   checkpoint: { note: string; origin: string; treeSize: number };
-  exposures: ReadonlyArray<{ entryId: string; index: number; leafHash: Buffer; entry: LedgerEntry; proof: readonly Buffer[] }>;
+  exposures: ReadonlyArray<{
+    entryId: string;
+    index: number;
+    leafHash: Buffer;
+    entry: LedgerEntry;
+    proof: readonly Buffer[];
+  }>;
 }
 
 /**
@@ -81,7 +93,9 @@ export function buildEvidencePackage(input: BuildPackageInput): EvidencePackage 
   const records = input.records
     .filter((r) => r.funderId === input.funderId)
     .slice()
-    .sort((a, b) => (a.occurredAt === b.occurredAt ? (a.id < b.id ? -1 : 1) : a.occurredAt < b.occurredAt ? -1 : 1))
+    .sort((a, b) =>
+      a.occurredAt === b.occurredAt ? (a.id < b.id ? -1 : 1) : a.occurredAt < b.occurredAt ? -1 : 1,
+    )
     .slice(0, MAX_PACKAGE_RECORDS)
     .map((r) => ({
       id: r.id,
@@ -130,7 +144,12 @@ export interface PackageSources {
 }
 
 /** The system principal the package reads entries as: the platform reads its own ledger. */
-const PLATFORM_READER = { role: 'admin', keyId: 'evidence-package', funderId: null, customerId: null } as const;
+const PLATFORM_READER = {
+  role: 'admin',
+  keyId: 'evidence-package',
+  funderId: null,
+  customerId: null,
+} as const;
 
 /**
  * Read a funder's package from the ledger: one checkpoint (the latest), and for each cited entry its
@@ -148,7 +167,11 @@ export async function gatherEvidencePackage(
   const body = parsed.ok ? parseCheckpointBody(parsed.value.body) : undefined;
   if (!body?.ok) throw new Error('the ledger served a checkpoint that does not parse');
   const treeSize = body.value.treeSize;
-  const cited = [...new Set(records.flatMap((r) => (r.funderId === funderId && r.exposureEntryId ? [r.exposureEntryId] : [])))];
+  const cited = [
+    ...new Set(
+      records.flatMap((r) => (r.funderId === funderId && r.exposureEntryId ? [r.exposureEntryId] : [])),
+    ),
+  ];
   const exposures: BuildPackageInput['exposures'][number][] = [];
   for (const entryId of cited.slice(0, MAX_PACKAGE_EXPOSURES)) {
     const index = await deps.ledger.indexOf(deps.executor, entryId);
@@ -205,7 +228,15 @@ function hashFrom(value: unknown): Buffer | undefined {
   return bytes.length === HASH_BYTES && bytes.toString('base64') === value ? bytes : undefined;
 }
 
-const RECORD_TEXT_FIELDS = ['id', 'kind', 'funderId', 'customerPseudonym', 'occurredAt', 'source', 'proves'] as const;
+const RECORD_TEXT_FIELDS = [
+  'id',
+  'kind',
+  'funderId',
+  'customerPseudonym',
+  'occurredAt',
+  'source',
+  'proves',
+] as const;
 
 /**
  * Check a package with nothing but the log's verifier key (the `shoujia ledger` key text): the
@@ -220,18 +251,37 @@ export function verifyEvidencePackage(pkg: unknown, verifierKey: string): Packag
   if (!isObject(pkg) || pkg.version !== EVIDENCE_PACKAGE_VERSION)
     return {
       ok: false,
-      failures: [{ code: 'package_malformed', at: 'version', reason: `not a ${EVIDENCE_PACKAGE_VERSION} package` }],
+      failures: [
+        { code: 'package_malformed', at: 'version', reason: `not a ${EVIDENCE_PACKAGE_VERSION} package` },
+      ],
     };
   const { funderId, checkpoint, records, exposures } = pkg;
-  if (!isText(funderId, 200) || typeof checkpoint !== 'string' || !Array.isArray(records) || !Array.isArray(exposures))
+  if (
+    !isText(funderId, 200) ||
+    typeof checkpoint !== 'string' ||
+    !Array.isArray(records) ||
+    !Array.isArray(exposures)
+  )
     return {
       ok: false,
-      failures: [{ code: 'package_malformed', at: 'package', reason: 'funderId, checkpoint, records and exposures are required' }],
+      failures: [
+        {
+          code: 'package_malformed',
+          at: 'package',
+          reason: 'funderId, checkpoint, records and exposures are required',
+        },
+      ],
     };
   if (records.length > MAX_PACKAGE_RECORDS || exposures.length > MAX_PACKAGE_EXPOSURES)
     return {
       ok: false,
-      failures: [{ code: 'package_malformed', at: 'package', reason: `more than ${MAX_PACKAGE_RECORDS} records or exposures` }],
+      failures: [
+        {
+          code: 'package_malformed',
+          at: 'package',
+          reason: `more than ${MAX_PACKAGE_RECORDS} records or exposures`,
+        },
+      ],
     };
 
   // The checkpoint: signed by the key we were given, and the size the package claims.
@@ -243,13 +293,22 @@ export function verifyEvidencePackage(pkg: unknown, verifierKey: string): Packag
     fail('bad_verifier_key', 'vkey', key.ok ? 'the log key has type 0x01 (Ed25519)' : key.message);
   } else {
     const verified = verifyCheckpointNote(checkpoint, key.value);
-    if (!verified.ok) fail('checkpoint_invalid', 'checkpoint', `the checkpoint does not verify with the key: ${verified.message}`);
+    if (!verified.ok)
+      fail(
+        'checkpoint_invalid',
+        'checkpoint',
+        `the checkpoint does not verify with the key: ${verified.message}`,
+      );
     else {
       root = verified.value.rootHash;
       treeSize = verified.value.treeSize;
       origin = verified.value.origin;
       if (pkg.treeSize !== treeSize || pkg.origin !== origin)
-        fail('checkpoint_mismatch', 'treeSize', `the package claims ${String(pkg.origin)} size ${String(pkg.treeSize)}; the checkpoint is ${origin} size ${treeSize}`);
+        fail(
+          'checkpoint_mismatch',
+          'treeSize',
+          `the package claims ${String(pkg.origin)} size ${String(pkg.treeSize)}; the checkpoint is ${origin} size ${treeSize}`,
+        );
     }
   }
 
@@ -257,7 +316,13 @@ export function verifyEvidencePackage(pkg: unknown, verifierKey: string): Packag
   const exposureRefs = new Map<string, string | undefined>();
   exposures.forEach((raw, i) => {
     const at = `exposures.${i}`;
-    if (!isObject(raw) || !isText(raw.entryId, 200) || !isIndex(raw.index) || !isObject(raw.entry) || !Array.isArray(raw.proof)) {
+    if (
+      !isObject(raw) ||
+      !isText(raw.entryId, 200) ||
+      !isIndex(raw.index) ||
+      !isObject(raw.entry) ||
+      !Array.isArray(raw.proof)
+    ) {
       fail('package_malformed', at, 'an exposure needs entryId, index, leafHash, entry and proof');
       return;
     }
@@ -267,14 +332,19 @@ export function verifyEvidencePackage(pkg: unknown, verifierKey: string): Packag
       fail('package_malformed', at, 'leafHash and proof must be base64 SHA-256 hashes');
       return;
     }
-    const entry = raw.entry as unknown as LedgerEntry & { salt?: unknown; at?: unknown; funderId?: unknown; customerRef?: unknown };
+    const entry = raw.entry as unknown as LedgerEntry & {
+      salt?: unknown;
+      at?: unknown;
+      funderId?: unknown;
+      customerRef?: unknown;
+    };
     let computed: Buffer | undefined;
     try {
       computed = typeof entry.salt === 'string' ? leafHashOfEntry(entry) : undefined;
     } catch {
       computed = undefined;
     }
-    if (!computed || !computed.equals(leafHash)) {
+    if (!computed?.equals(leafHash)) {
       fail(
         'entry_commitment_mismatch',
         at,
@@ -293,27 +363,47 @@ export function verifyEvidencePackage(pkg: unknown, verifierKey: string): Packag
         );
     }
     if (entry.funderId !== funderId)
-      fail('entry_other_funder', at, `entry ${raw.entryId} is about funder ${String(entry.funderId)}, not ${funderId}`);
+      fail(
+        'entry_other_funder',
+        at,
+        `entry ${raw.entryId} is about funder ${String(entry.funderId)}, not ${funderId}`,
+      );
     exposureRefs.set(raw.entryId, typeof entry.customerRef === 'string' ? entry.customerRef : undefined);
   });
 
   // Each record: the package's funder, and a cited exposure that is here and names the same customer.
   records.forEach((raw, i) => {
     const at = `records.${i}`;
-    if (!isObject(raw) || RECORD_TEXT_FIELDS.some((f) => !isText(raw[f])) || (raw.exposureEntryId !== undefined && !isText(raw.exposureEntryId, 200))) {
+    if (
+      !isObject(raw) ||
+      RECORD_TEXT_FIELDS.some((f) => !isText(raw[f])) ||
+      (raw.exposureEntryId !== undefined && !isText(raw.exposureEntryId, 200))
+    ) {
       fail('package_malformed', at, `a record needs ${RECORD_TEXT_FIELDS.join(', ')} as non-empty text`);
       return;
     }
     if (raw.funderId !== funderId)
-      fail('record_other_funder', at, `record ${String(raw.id)} is about funder ${String(raw.funderId)}, not ${funderId}`);
+      fail(
+        'record_other_funder',
+        at,
+        `record ${String(raw.id)} is about funder ${String(raw.funderId)}, not ${funderId}`,
+      );
     if (typeof raw.exposureEntryId !== 'string') return;
     if (!exposureRefs.has(raw.exposureEntryId)) {
-      fail('record_missing_exposure', at, `record ${String(raw.id)} cites exposure ${raw.exposureEntryId}, which is not in the package`);
+      fail(
+        'record_missing_exposure',
+        at,
+        `record ${String(raw.id)} cites exposure ${raw.exposureEntryId}, which is not in the package`,
+      );
       return;
     }
     const ref = exposureRefs.get(raw.exposureEntryId);
     if (ref !== undefined && ref !== raw.customerPseudonym)
-      fail('record_pseudonym_mismatch', at, `record ${String(raw.id)} names customer ${String(raw.customerPseudonym)} but exposure ${raw.exposureEntryId} is of ${ref}`);
+      fail(
+        'record_pseudonym_mismatch',
+        at,
+        `record ${String(raw.id)} names customer ${String(raw.customerPseudonym)} but exposure ${raw.exposureEntryId} is of ${ref}`,
+      );
   });
 
   if (failures.length > 0) return { ok: false, failures };

@@ -41,7 +41,12 @@ export function registerAuth(app: FastifyInstance, services: Services): void {
     if (!internal) {
       for (const method of [route.method].flat())
         if (method !== 'HEAD')
-          routeTable.push({ method, url: route.url, roles: roles ?? [], hidden: route.config?.hidden === true });
+          routeTable.push({
+            method,
+            url: route.url,
+            roles: roles ?? [],
+            hidden: route.config?.hidden === true,
+          });
     }
   });
 

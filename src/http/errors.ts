@@ -119,8 +119,6 @@ export function registerErrorHandling(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request, reply) => {
-    reply
-      .status(404)
-      .send(routeNotFoundBody(request.method, request.url));
+    reply.status(404).send(routeNotFoundBody(request.method, request.url));
   });
 }

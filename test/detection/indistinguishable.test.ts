@@ -96,7 +96,10 @@ describe.each(ENGINES)('canaries look like real customers to funders on %s', (en
       expect(registered.status, JSON.stringify(registered.body)).toBe(201);
       (a as { canaryId?: string }).canaryId = registered.body.id;
     }
-    await w.h.call('PUT', '/v1/canaries/budgets/2026-03', { budgetFen: 10_000_000, costPerPlacementFen: 30_000 });
+    await w.h.call('PUT', '/v1/canaries/budgets/2026-03', {
+      budgetFen: 10_000_000,
+      costPerPlacementFen: 30_000,
+    });
     const plan = await w.h.call('POST', '/v1/canaries/plan', { month: '2026-03', seed: SEED });
     expect(plan.status).toBe(201);
     expect(plan.body.placements).toHaveLength(PER_GROUP);
@@ -136,7 +139,9 @@ describe.each(ENGINES)('canaries look like real customers to funders on %s', (en
     const byRef = new Map(seen.map((s) => [`${s.funderId}/${s.customerRef}`, s]));
     for (const funderId of FUNDERS)
       for (let index = 0; index < treeSize; index++) {
-        const response = await w.h.call('GET', `/v1/ledger/entries/${index}`, undefined, { key: w.keys.get(funderId)! });
+        const response = await w.h.call('GET', `/v1/ledger/entries/${index}`, undefined, {
+          key: w.keys.get(funderId)!,
+        });
         if (response.status !== 200) continue;
         const entry = response.body.entry as Record<string, unknown>;
         byRef.get(`${funderId}/${String(entry.customerRef)}`)?.entries.push(entry);
@@ -167,8 +172,16 @@ describe.each(ENGINES)('canaries look like real customers to funders on %s', (en
     'applicationRef prefix': (s) => prefixOf(s.applicationRef),
     'relay phone prefix': (s) => String(relayOf(s).phone ?? 'none').slice(0, 3),
     'masked phone prefix': (s) => String(fieldsOf(s).phone ?? 'none').slice(0, 3),
-    'ledger entry kinds': (s) => s.entries.map((e) => String(e.kind)).sort().join(','),
-    'ledger entry key sets': (s) => s.entries.map((e) => `${String(e.kind)}:${keyPaths(e).sort().join("+")}`).sort().join('|'),
+    'ledger entry kinds': (s) =>
+      s.entries
+        .map((e) => String(e.kind))
+        .sort()
+        .join(','),
+    'ledger entry key sets': (s) =>
+      s.entries
+        .map((e) => `${String(e.kind)}:${keyPaths(e).sort().join('+')}`)
+        .sort()
+        .join('|'),
     'exposure stage and fields': (s) => {
       const exposure = s.entries.find((e) => e.kind === 'exposure');
       return exposure ? `${String(exposure.stage)}:${(exposure.fields as string[]).join('+')}` : 'none';
@@ -190,7 +203,13 @@ describe.each(ENGINES)('canaries look like real customers to funders on %s', (en
 
   it.each(Object.keys(categorical))('%s: the same distribution (chi-square)', (feature) => {
     const f = categorical[feature]!;
-    const result = chiSquareTwoSample(seen.filter((s) => s.canary).map(f), seen.filter((s) => !s.canary).map(f));
-    expect(result.p, `χ² = ${result.chi2.toFixed(2)} (${result.df} df), p = ${result.p.toExponential(2)}`).toBeGreaterThan(ALPHA);
+    const result = chiSquareTwoSample(
+      seen.filter((s) => s.canary).map(f),
+      seen.filter((s) => !s.canary).map(f),
+    );
+    expect(
+      result.p,
+      `χ² = ${result.chi2.toFixed(2)} (${result.df} df), p = ${result.p.toExponential(2)}`,
+    ).toBeGreaterThan(ALPHA);
   });
 });

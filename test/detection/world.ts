@@ -22,7 +22,12 @@ export const PRODUCT = (id: string, rate: number) => ({
 });
 const CONTRACT = {
   serviceFee: { basis: 'disbursed', rate: 0.03 },
-  noBackflow: { enabled: true, penaltyPerCustomerFen: 100_000, serviceFeeMultiple: 3, terminationThreshold: 20 },
+  noBackflow: {
+    enabled: true,
+    penaltyPerCustomerFen: 100_000,
+    serviceFeeMultiple: 3,
+    terminationThreshold: 20,
+  },
   conversionFeeFen: 60_000,
   maxPenaltyRateAnnual: 0.03,
   auditRights: { creditReportCrossCheck: true, canaries: true, relayContacts: true },
@@ -68,7 +73,9 @@ export async function createWorld(engine: Engine, funderIds: readonly string[]):
       monthlyQuotaFen: 100_000_000_000,
     });
     expect(created.status).toBe(201);
-    expect((await h.call('POST', `/v1/funders/${id}/products`, PRODUCT(`${id}-loan`, 0.08 + i / 100))).status).toBe(201);
+    expect(
+      (await h.call('POST', `/v1/funders/${id}/products`, PRODUCT(`${id}-loan`, 0.08 + i / 100))).status,
+    ).toBe(201);
     expect((await h.call('POST', `/v1/funders/${id}/contracts`, CONTRACT)).status).toBe(201);
     const key = await h.call('POST', '/v1/api-keys', { role: 'funder', funderId: id, label: id });
     keys.set(id, key.body.secret);
@@ -99,9 +106,15 @@ export async function createWorld(engine: Engine, funderIds: readonly string[]):
       return { id: response.body.id, customerId: response.body.customerId };
     },
     async dispatch(applicationId, funderId) {
-      const consent = await h.call('POST', `/v1/applications/${applicationId}/consents`, consentBody(funderId));
+      const consent = await h.call(
+        'POST',
+        `/v1/applications/${applicationId}/consents`,
+        consentBody(funderId),
+      );
       expect(consent.status, JSON.stringify(consent.body)).toBe(201);
-      const chosen = await h.call('POST', `/v1/applications/${applicationId}/choose`, { productId: `${funderId}-loan` });
+      const chosen = await h.call('POST', `/v1/applications/${applicationId}/choose`, {
+        productId: `${funderId}-loan`,
+      });
       expect(chosen.status, JSON.stringify(chosen.body)).toBe(200);
     },
     async close() {

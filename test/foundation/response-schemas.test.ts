@@ -317,8 +317,12 @@ describe.each(ENGINES)('response schemas on %s', (engine) => {
       category: 'marketing',
       summary: '',
     };
-    await sample('POST /v1/canaries/:id/contacts', `/v1/canaries/${canary.body.id}/contacts`, { body: canaryContact });
-    await sample('POST /v1/canaries/:id/contacts', `/v1/canaries/${canary.body.id}/contacts`, { body: canaryContact });
+    await sample('POST /v1/canaries/:id/contacts', `/v1/canaries/${canary.body.id}/contacts`, {
+      body: canaryContact,
+    });
+    await sample('POST /v1/canaries/:id/contacts', `/v1/canaries/${canary.body.id}/contacts`, {
+      body: canaryContact,
+    });
     await sample('POST /v1/canaries/:id/retire', `/v1/canaries/${canary.body.id}/retire`);
 
     // the stalling funder: the answer comes after the wait (202); then abandoned once approved
@@ -441,7 +445,10 @@ describe.each(ENGINES)('response schemas on %s', (engine) => {
     expect(treeSize).toBeGreaterThan(2);
     await sample('GET /v1/ledger/public-key', '/v1/ledger/public-key', { key: null });
     await sample('GET /v1/funders/:funderId/evidence-package', '/v1/funders/fund-a/evidence-package');
-    await sample('GET /v1/funders/:funderId/evidence-package.html', '/v1/funders/fund-a/evidence-package.html');
+    await sample(
+      'GET /v1/funders/:funderId/evidence-package.html',
+      '/v1/funders/fund-a/evidence-package.html',
+    );
 
     await sample(
       'GET /v1/ledger/proofs/inclusion',

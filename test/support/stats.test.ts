@@ -10,7 +10,10 @@ describe('two-sample statistics', () => {
   it('KS: equal samples D = 0 (p = 1); disjoint samples of 30 D = 1, p below 1e-10', () => {
     const a = Array.from({ length: 30 }, (_, i) => i);
     expect(ksTwoSample(a, a)).toEqual({ d: 0, p: 1 });
-    const far = ksTwoSample(a, a.map((v) => v + 100));
+    const far = ksTwoSample(
+      a,
+      a.map((v) => v + 100),
+    );
     expect(far.d).toBe(1);
     expect(far.p).toBeLessThan(1e-10);
   });

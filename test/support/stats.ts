@@ -83,7 +83,10 @@ export function gammaQ(a: number, x: number): number {
 }
 
 /** Pearson's chi-square test that two samples of categories come from one distribution. */
-export function chiSquareTwoSample(a: readonly string[], b: readonly string[]): { chi2: number; df: number; p: number } {
+export function chiSquareTwoSample(
+  a: readonly string[],
+  b: readonly string[],
+): { chi2: number; df: number; p: number } {
   const categories = [...new Set([...a, ...b])];
   if (categories.length < 2) return { chi2: 0, df: 0, p: 1 };
   const count = (sample: readonly string[]) => {
