@@ -78,10 +78,6 @@ export const detectionErrors = {
     status: 409,
     meaning: 'A contact with this source id was reported before with different content.',
   },
-  canary_retired: {
-    status: 409,
-    meaning: 'The canary is retired: it is placed no more.',
-  },
 } as const satisfies ErrorSpecs;
 
 export type DetectionErrorCode = keyof typeof detectionErrors;
