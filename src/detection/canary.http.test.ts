@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorld, applicant, type World } from '../../test/detection/world.ts';
 import { ENGINES } from '../../test/support/engines.ts';
 import { worldText } from '../../test/support/text.ts';
+import { dedicate } from './canary-store.ts';
 import { verifyEvidencePackage } from './package.ts';
 
 const MONTH = '2026-03';
@@ -275,6 +276,13 @@ describe.each(ENGINES)('canary registry on %s', (engine) => {
     const replay = await w.h.call('POST', `/v1/canaries/${canaryId}/contacts`, report);
     expect(replay.status).toBe(200);
     expect(replay.body).toEqual(contact.body);
+    // a contact dated before the exposure is not caused by it, whenever it is reported
+    const backdated = await w.h.call('POST', `/v1/canaries/${canaryId}/contacts`, {
+      ...report,
+      sourceId: 'tel-backdated',
+      occurredAt: new Date(w.h.clock.now().getTime() - 3_600_000).toISOString(),
+    });
+    expect(backdated.body).toMatchObject({ attributed: false, reason: 'never-exposed', exposedCount: 0 });
     const before = await counts();
     const reused = await w.h.call('POST', `/v1/canaries/${canaryId}/contacts`, {
       ...report,
@@ -337,6 +345,53 @@ describe.each(ENGINES)('canary registry on %s', (engine) => {
     expect(html.body).toContain('核验通过');
     const english = await w.h.call('GET', `/v1/funders/${funderOfCanary}/evidence-package.html?lang=en`);
     expect(english.body).toContain('Evidence package');
+  });
+
+  it('a canary seen by two funders proves nothing alone, and the registry refuses a second funder', async () => {
+    const person = applicant(3, { phone: '13700000003' });
+    const first = await w.submit(person, 'two-1');
+    await w.dispatch(first.id, 'fund-a');
+    const second = await w.submit({ ...person, amountFen: 3_000_000 }, 'two-2');
+    await w.dispatch(second.id, 'fund-b');
+    const registered = await w.h.call('POST', '/v1/canaries', {
+      customerId: first.customerId,
+      band: 'A',
+      employerIsPlatformOrPartner: false,
+      contactPoints: [{ channel: 'phone', address: '13700000003' }],
+    });
+    w.h.clock.advance(1_000);
+    const contact = await w.h.call('POST', `/v1/canaries/${registered.body.id}/contacts`, {
+      sourceId: 'two-contact',
+      channel: 'sms',
+      contactPoint: '13700000003',
+      occurredAt: w.h.clock.now().toISOString(),
+      category: 'marketing',
+      summary: '',
+    });
+    expect(contact.body).toMatchObject({
+      attributed: false,
+      reason: 'exposed-to-several',
+      funderId: null,
+      exposedCount: 2,
+    });
+    // the registry's own guard: a canary dedicated to one funder cannot be dedicated to another
+    const at = w.h.clock.now();
+    expect(await w.h.database.db.transaction((tx) => dedicate(tx, registered.body.id, 'fund-a', at))).toBe(
+      true,
+    );
+    expect(await w.h.database.db.transaction((tx) => dedicate(tx, registered.body.id, 'fund-b', at))).toBe(
+      false,
+    );
+    const [row] = await w.h.database.query<{ dedicated_funder_id: string }>(
+      'SELECT dedicated_funder_id FROM canaries WHERE id = $1',
+      [registered.body.id],
+    );
+    expect(row!.dedicated_funder_id).toBe('fund-a');
+    // a retired canary is planned no more
+    expect((await w.h.call('POST', `/v1/canaries/${registered.body.id}/retire`)).body.status).toBe('retired');
+    expect(await w.h.database.db.transaction((tx) => dedicate(tx, registered.body.id, 'fund-a', at))).toBe(
+      false,
+    );
   });
 
   it('answers every caller but staff exactly as a route that does not exist', async () => {
