@@ -28,7 +28,7 @@ import {
   CANARY_STATUSES,
   type CanaryContactView,
   type CanaryView,
-} from './canary-service.ts';
+} from './canary-model.ts';
 
 const Enum = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
 const ADMIN = ['admin'] as const;

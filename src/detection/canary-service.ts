@@ -18,121 +18,39 @@ import {
   hmacSha256,
   sha256Hex,
 } from '../kernel/index.ts';
-import { DEFAULT_BANDS } from '../routing/scorecard.ts';
 import type { SharingService } from '../sharing/service.ts';
 import * as store from './canary-store.ts';
 import {
   type CanaryFunderTarget,
-  type UnplacedReason,
+  type CanaryPlacement,
+  type CanaryProfile,
   attributeCanaryContact,
   planCanaries,
 } from './canaries.ts';
+import {
+  CANARY_BANDS,
+  CANARY_CONTACT_POINTS_MAX,
+  CANARY_EXPOSURES_READ_MAX,
+  CANARY_LIST_LIMIT_MAX,
+  CANARY_PLAN_CANARIES_MAX,
+  CANARY_PLAN_FUNDERS_MAX,
+  CANARY_STATUSES,
+  CONTACT_CLOCK_SKEW_MS,
+  type CanaryContactChannel,
+  type CanaryContactView,
+  type CanaryStatus,
+  type CanaryView,
+  type ContactReport,
+  DEFAULT_GOOD_BANDS,
+  type PlanInput,
+  type PlanView,
+  type RegisterCanaryInput,
+} from './canary-model.ts';
 import { DomainError } from './errors.ts';
 import type { EvidenceRecord } from './package.ts';
 
-export const CANARY_STATUSES = ['recruited', 'active', 'retired'] as const;
-export type CanaryStatus = (typeof CANARY_STATUSES)[number];
-export const CANARY_CONTACT_CHANNELS = ['phone', 'email'] as const;
-export type CanaryContactChannel = (typeof CANARY_CONTACT_CHANNELS)[number];
-/** A person has a phone or two and an address; more is not one person's dedicated set. */
-export const CANARY_CONTACT_POINTS_MAX = 4;
-export const CANARY_LIST_LIMIT_MAX = 500;
-/** Canaries and funders one plan considers: the registry is hundreds, the funders tens. */
-export const CANARY_PLAN_CANARIES_MAX = 5_000;
-export const CANARY_PLAN_FUNDERS_MAX = 500;
-/** Shares of one canary read to attribute a contact (a canary applies a few times a year). */
-export const CANARY_EXPOSURES_READ_MAX = 200;
-/** Placements of one canary shown in its view. */
-export const CANARY_PLACEMENTS_SHOWN_MAX = 50;
-/** The bands a poacher takes, by default: the top two of routing's bands. */
-export const DEFAULT_GOOD_BANDS: readonly string[] = DEFAULT_BANDS.slice(0, 2).map((b) => b.band);
-export const CANARY_BANDS: readonly string[] = DEFAULT_BANDS.map((b) => b.band);
-export const CANARY_CONTACT_CATEGORIES = [
-  'verification',
-  'servicing',
-  'collection',
-  'marketing',
-  'other',
-] as const;
-/** A reporter's clock may run this far ahead of ours; a contact later than that has not happened. */
-export const CONTACT_CLOCK_SKEW_MS = 5 * 60_000;
 const EMAIL = /^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,20}$/;
 const MONTH = /^(19[7-9]\d|20\d\d)-(0[1-9]|1[0-2])$/;
-
-export interface CanaryContactPointView {
-  id: string;
-  channel: CanaryContactChannel;
-  /** masked (138****5678, a***@example.com): the registry never shows the full address */
-  masked: string;
-}
-
-export interface CanaryView {
-  id: string;
-  customerId: string;
-  status: CanaryStatus;
-  band: string;
-  regionCode: string;
-  employerIsPlatformOrPartner: boolean;
-  dedicatedFunderId: string | null;
-  contactPoints: CanaryContactPointView[];
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-export interface RegisterCanaryInput {
-  customerId: string;
-  band: string;
-  employerIsPlatformOrPartner: boolean;
-  contactPoints: ReadonlyArray<{ channel: CanaryContactChannel; address: string }>;
-}
-
-export interface PlanInput {
-  month: string;
-  dryRun: boolean;
-  seed?: number | undefined;
-  goodBands?: readonly string[] | undefined;
-  /** detection's view of each funder; a funder not listed gets flowWeight 1, suspicion 0 */
-  funders?:
-    | ReadonlyArray<{ funderId: string; flowWeight?: number | undefined; suspicion?: number | undefined }>
-    | undefined;
-}
-
-export interface PlanView {
-  month: string;
-  dryRun: boolean;
-  seed: number;
-  budgetFen: number;
-  spentBeforeFen: number;
-  plannedFen: number;
-  remainingFen: number;
-  placements: Array<{ id: string | null; canaryId: string; funderId: string; costFen: number }>;
-  unplaced: Array<{ canaryId: string; reason: UnplacedReason }>;
-}
-
-export interface ContactReport {
-  sourceId: string;
-  channel: 'call' | 'sms' | 'email';
-  contactPoint: string;
-  occurredAt: Date;
-  category: (typeof CANARY_CONTACT_CATEGORIES)[number];
-  summary: string;
-}
-
-export interface CanaryContactView {
-  id: string;
-  canaryId: string;
-  sourceId: string;
-  channel: string;
-  category: string;
-  occurredAt: Date;
-  receivedAt: Date;
-  summary: string;
-  attributed: boolean;
-  funderId: string | null;
-  reason: string | null;
-  exposureEntryId: string | null;
-  exposedCount: number;
-}
 
 export class CanaryService {
   private readonly contactPointSecret: Buffer;
@@ -313,74 +231,19 @@ export class CanaryService {
           `goodBands.${i}`,
         );
     });
-    const overrides = new Map((input.funders ?? []).map((f) => [f.funderId, f]));
     const spentBefore = await store.spentInMonth(tx, input.month);
-    const candidates = [
-      ...(await store.listCanaries(tx, { status: 'recruited', limit: CANARY_PLAN_CANARIES_MAX })),
-      ...(await store.listCanaries(tx, { status: 'active', limit: CANARY_PLAN_CANARIES_MAX })),
-    ];
-    const placed = await store.placedInMonth(
-      tx,
-      input.month,
-      candidates.map((c) => c.id),
-    );
-    const canaries = candidates
-      .filter((c) => !placed.has(c.id))
-      .slice(0, CANARY_PLAN_CANARIES_MAX)
-      .map((c) => ({
-        canaryId: c.id,
-        band: c.band,
-        region: c.regionCode.slice(0, 2),
-        employerIsPlatformOrPartner: c.employerIsPlatformOrPartner,
-        dedicatedTo: c.dedicatedFunderId ?? undefined,
-      }));
-    const funders: CanaryFunderTarget[] = (
-      await this.deps.catalog.listFunders(tx, { limit: CANARY_PLAN_FUNDERS_MAX })
-    )
-      .filter((f) => f.status === 'active')
-      .map((f) => ({
-        funderId: f.id,
-        // The planner matches provinces: a funder licensed for part of a province only is not
-        // counted as licensed there, so a canary is never placed where the funder may not lend.
-        licensedRegions: f.licensedRegions.filter((r) => r === '*' || r.length === 2),
-        goodBands,
-        flowWeight: overrides.get(f.id)?.flowWeight ?? 1,
-        suspicion: overrides.get(f.id)?.suspicion ?? 0,
-      }));
     const seed = input.seed ?? seedOfMonth(input.month);
     const random = new SeededRandom(seed);
     const plan = planCanaries({
-      canaries,
-      funders,
+      canaries: await this.candidates(tx, input.month),
+      funders: await this.targets(tx, goodBands, input.funders ?? []),
       budgetFen: Math.max(0, budget.budgetFen - spentBefore),
       costPerPlacementFen: budget.costPerPlacementFen,
       random: () => random.next(),
     });
-    const now = this.deps.clock.now();
-    const placements: PlanView['placements'] = [];
-    for (const p of plan.placements) {
-      if (input.dryRun) {
-        placements.push({ id: null, ...p });
-        continue;
-      }
-      // The registry's own guard of "one funder per canary": the planner honours dedicatedTo, and
-      // the conditional update refuses a canary dedicated to another funder meanwhile.
-      if (!(await store.dedicate(tx, p.canaryId, p.funderId, now)))
-        throw new DomainError('conflict', `canary ${p.canaryId} changed while planning; plan again`);
-      const id = this.deps.ids.next('cpl');
-      await store.insertPlacements(tx, [
-        {
-          id,
-          canaryId: p.canaryId,
-          funderId: p.funderId,
-          month: input.month,
-          costFen: p.costFen,
-          applicationId: null,
-          placedAt: now,
-        },
-      ]);
-      placements.push({ id, ...p });
-    }
+    const placements = input.dryRun
+      ? plan.placements.map((p) => ({ id: null, ...p }))
+      : await this.recordPlacements(tx, input.month, plan.placements);
     const plannedFen = plan.placements.reduce((sum, p) => sum + p.costFen, 0);
     return {
       month: input.month,
@@ -393,6 +256,79 @@ export class CanaryService {
       placements,
       unplaced: plan.unplaced,
     };
+  }
+
+  /** The canaries a plan considers: not retired, not yet placed this month. */
+  private async candidates(tx: Executor, month: string): Promise<CanaryProfile[]> {
+    const rows = [
+      ...(await store.listCanaries(tx, { status: 'recruited', limit: CANARY_PLAN_CANARIES_MAX })),
+      ...(await store.listCanaries(tx, { status: 'active', limit: CANARY_PLAN_CANARIES_MAX })),
+    ];
+    const placed = await store.placedInMonth(
+      tx,
+      month,
+      rows.map((c) => c.id),
+    );
+    return rows
+      .filter((c) => !placed.has(c.id))
+      .slice(0, CANARY_PLAN_CANARIES_MAX)
+      .map((c) => ({
+        canaryId: c.id,
+        band: c.band,
+        region: c.regionCode.slice(0, 2),
+        employerIsPlatformOrPartner: c.employerIsPlatformOrPartner,
+        dedicatedTo: c.dedicatedFunderId ?? undefined,
+      }));
+  }
+
+  /** The active funders as the planner sees them, with detection's weights where given. */
+  private async targets(
+    tx: Executor,
+    goodBands: readonly string[],
+    given: NonNullable<PlanInput['funders']>,
+  ): Promise<CanaryFunderTarget[]> {
+    const overrides = new Map(given.map((f) => [f.funderId, f]));
+    const funders = await this.deps.catalog.listFunders(tx, { limit: CANARY_PLAN_FUNDERS_MAX });
+    return funders
+      .filter((f) => f.status === 'active')
+      .map((f) => ({
+        funderId: f.id,
+        // The planner matches provinces: a funder licensed for part of a province only is not
+        // counted as licensed there, so a canary is never placed where the funder may not lend.
+        licensedRegions: f.licensedRegions.filter((r) => r === '*' || r.length === 2),
+        goodBands,
+        flowWeight: overrides.get(f.id)?.flowWeight ?? 1,
+        suspicion: overrides.get(f.id)?.suspicion ?? 0,
+      }));
+  }
+
+  private async recordPlacements(
+    tx: Executor,
+    month: string,
+    planned: readonly CanaryPlacement[],
+  ): Promise<PlanView['placements']> {
+    const now = this.deps.clock.now();
+    const placements: PlanView['placements'] = [];
+    for (const p of planned) {
+      // The registry's own guard of "one funder per canary": the planner honours dedicatedTo, and
+      // the conditional update refuses a canary dedicated to another funder meanwhile.
+      if (!(await store.dedicate(tx, p.canaryId, p.funderId, now)))
+        throw new DomainError('conflict', `canary ${p.canaryId} changed while planning; plan again`);
+      const id = this.deps.ids.next('cpl');
+      await store.insertPlacements(tx, [
+        {
+          id,
+          canaryId: p.canaryId,
+          funderId: p.funderId,
+          month,
+          costFen: p.costFen,
+          applicationId: null,
+          placedAt: now,
+        },
+      ]);
+      placements.push({ id, ...p });
+    }
+    return placements;
   }
 
   async retire(tx: Executor, canaryId: string): Promise<CanaryView> {

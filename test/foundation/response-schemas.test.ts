@@ -345,6 +345,8 @@ describe.each(ENGINES)('response schemas on %s', (engine) => {
     await sample('POST /v1/applications/:id/choose', `/v1/applications/${later.id}/choose`, {
       body: { productId: 'fund-b-loan' },
     });
+    // On a loaded machine choose can answer 202 before the webhook went out: let it settle.
+    await h.services.routing.idle();
     const ref = funders.get('fund-b')!.received.at(-1)!.body.applicationRef as string;
     const callback = signedCallback(funders.get('fund-b')!.secret, h.clock.now(), {
       applicationRef: ref,
