@@ -3,7 +3,7 @@
 // so a third party (the funder, an arbiter, a court's expert) checks it offline with the log's
 // public key alone. build and verify are pure; gather reads the ledger through its service API.
 import type { Executor } from '../db/client.ts';
-import { canonicalJson } from '../kernel/index.ts';
+import { assert, canonicalJson } from '../kernel/index.ts';
 import { entryIdOf, leafHashOfEntry } from '../ledger/entry.ts';
 import { HASH_BYTES, verifyInclusion } from '../ledger/merkle.ts';
 import type { LedgerEntry } from '../ledger/model.ts';
@@ -165,7 +165,7 @@ export async function gatherEvidencePackage(
   const note = await deps.ledger.checkpoint(deps.executor);
   const parsed = parseNote(note);
   const body = parsed.ok ? parseCheckpointBody(parsed.value.body) : undefined;
-  if (!body?.ok) throw new Error('the ledger served a checkpoint that does not parse');
+  assert(body?.ok, 'the ledger serves checkpoints that parse');
   const treeSize = body.value.treeSize;
   const cited = [
     ...new Set(
