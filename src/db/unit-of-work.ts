@@ -19,6 +19,8 @@ import {
   Ref,
   type RowHandle,
   type RowValues,
+  type Select,
+  type TableInfo,
   tableInfo,
   type UpsertHandle,
 } from './intents.ts';
@@ -107,24 +109,8 @@ export class UnitOfWork {
     },
   ): UpsertHandle<T> {
     const info = tableInfo(table);
-    const column = (key: string) => {
-      const found = info.byKey.get(key);
-      // the message is built only on failure (a hot path)
-      if (!found) assert(false, `${info.name} has no column ${key}`);
-      return found;
-    };
-    const handle = this.add('upsert', table, row, {
-      target: conflict.target.map(column),
-      update: conflict.update.map(column),
-    });
-    const intent = this.intents[handle.intent]!;
-    return {
-      ...handle,
-      get created() {
-        intent.returning.add(CREATED);
-        return new Ref<boolean>(handle.intent, CREATED, 'boolean');
-      },
-    };
+    const handle = this.add('upsert', table, row, conflictColumns(info, conflict.target, conflict.update));
+    return new UpsertRowHandle<T>(handle.intent, this.intents[handle.intent]!);
   }
 
   /** Raise an event: an outbox row in this unit, and every subscriber's intents with it. */
@@ -199,25 +185,11 @@ export class UnitOfWork {
     }
     if (when) this.use(when);
     const index = this.intents.length;
-    const intent: Intent = {
-      kind,
-      table: info,
-      values,
-      returning: new Set(),
-      ...(conflict ? { conflict } : {}),
-    };
+    const intent: Intent = { kind, table: info, values, returning: new Set() };
+    if (conflict) intent.conflict = conflict;
     if (when) intent.when = when;
     this.intents.push(intent);
-    return {
-      intent: index,
-      col: (key) => {
-        const column = info.byKey.get(key);
-        // the message is built only on failure (a hot path)
-        if (!column) assert(false, `${info.name} has no column ${key}`);
-        intent.returning.add(column.name);
-        return new Ref(index, column.name, column.sqlType);
-      },
-    };
+    return new IntentRowHandle<T>(index, intent);
   }
 
   private use(ref: Ref): void {
@@ -226,6 +198,60 @@ export class UnitOfWork {
     assert(source.when === undefined, 'a conditional intent may not feed another: it may write nothing');
     source.returning.add(ref.column);
   }
+}
+
+/** A row intent's handle (a class, not a closure per intent: the submission adds a dozen). */
+class IntentRowHandle<T extends PgTable> implements RowHandle<T> {
+  constructor(
+    readonly intent: number,
+    protected readonly source: Intent,
+  ) {}
+
+  col<K extends keyof Select<T> & string>(key: K): Ref<Select<T>[K]> {
+    const info = this.source.table!;
+    const column = info.byKey.get(key);
+    // the message is built only on failure (a hot path)
+    if (!column) assert(false, `${info.name} has no column ${key}`);
+    this.source.returning.add(column.name);
+    return new Ref(this.intent, column.name, column.sqlType);
+  }
+}
+
+class UpsertRowHandle<T extends PgTable> extends IntentRowHandle<T> implements UpsertHandle<T> {
+  get created(): Ref<boolean> {
+    this.source.returning.add(CREATED);
+    return new Ref<boolean>(this.intent, CREATED, 'boolean');
+  }
+}
+
+/**
+ * An upsert's conflict columns, looked up once per table and column lists (callers pass the same
+ * lists on every submission).
+ */
+const conflictCache = new WeakMap<TableInfo, Map<string, NonNullable<Intent['conflict']>>>();
+
+function conflictColumns(
+  info: TableInfo,
+  target: ReadonlyArray<string>,
+  update: ReadonlyArray<string>,
+): NonNullable<Intent['conflict']> {
+  let byLists = conflictCache.get(info);
+  if (!byLists) {
+    byLists = new Map();
+    conflictCache.set(info, byLists);
+  }
+  const key = `${target.join(',')}|${update.join(',')}`;
+  let found = byLists.get(key);
+  if (!found) {
+    const column = (name: string) => {
+      const c = info.byKey.get(name);
+      if (!c) assert(false, `${info.name} has no column ${name}`);
+      return c;
+    };
+    found = { target: target.map(column), update: update.map(column) };
+    byLists.set(key, found);
+  }
+  return found;
 }
 
 /**
