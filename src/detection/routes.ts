@@ -1,3 +1,5 @@
+// Over 500 lines because: eleven routes, each with its documented request and response schemas
+// (ADR 0064, the evidence record's detail per kind); every handler is one service call.
 // Detection HTTP (ADR 0076, docs/detection-api.md): credit reports and borrower reports in, the
 // institution alias and staff contact tables, funders' levels (set with reasons), alerts and the
 // evidence about a funder. Thin: the service applies the visibility rules (access/visibility.ts).
@@ -109,6 +111,56 @@ const StaffContactBody = Type.Object(
 
 // ---- answers ----
 
+const Opt = Type.Optional;
+/** A credit account or query as the report listed it (docs/credit-report.md). */
+const ReportAccountView = Closed({
+  institution: Type.String(),
+  institutionCode: Opt(Type.String()),
+  type: Type.String(),
+  openedOn: Type.String(),
+  amountFen: Type.Integer(),
+  status: Type.String(),
+  creditAgreementId: Opt(Type.String()),
+});
+const ReportQueryView = Closed({
+  institution: Type.String(),
+  institutionCode: Opt(Type.String()),
+  date: Type.String(),
+  reason: Type.String(),
+});
+/**
+ * What each kind of evidence carries (docs/detection-api.md, "The evidence record"): contact
+ * evidence the contact's verdict; credit-report findings the account or query and the days since
+ * the exposure; borrower reports what the borrower named and was offered.
+ */
+const EvidenceDetailView = Closed({
+  // relay-contact, staff-contact
+  contactId: Opt(Type.String()),
+  verdict: Opt(Type.String()),
+  reason: Opt(Type.String()),
+  category: Opt(Nullable(Type.String())),
+  applicationId: Opt(Nullable(Type.String())),
+  staffContactId: Opt(Type.String()),
+  owner: Opt(Type.String()),
+  label: Opt(Type.String()),
+  // credit-report-account, credit-report-query
+  reportId: Opt(Type.String()),
+  generatedOn: Opt(Type.String()),
+  strength: Opt(OneOf(['direct', 'weak'])),
+  daysAfterExposure: Opt(Type.Integer()),
+  firstExposureOn: Opt(Type.String()),
+  account: Opt(ReportAccountView),
+  accountIndex: Opt(Type.Integer()),
+  query: Opt(ReportQueryView),
+  queryIndex: Opt(Type.Integer()),
+  /** an institution the alias table does not know (normalised) */
+  institution: Opt(Type.String()),
+  // borrower-report (and the contact's channel)
+  named: Opt(Closed({ funderId: Nullable(Type.String()), funderName: Nullable(Type.String()) })),
+  channel: Opt(Type.String()),
+  offered: Opt(Type.String()),
+});
+
 const EvidenceView = Closed({
   id: Type.String(),
   kind: OneOf(EVIDENCE_KINDS),
@@ -118,7 +170,7 @@ const EvidenceView = Closed({
   recordedAt: DateTime,
   source: Type.String(),
   proves: Type.String(),
-  detail: Type.Object({}, { additionalProperties: true }),
+  detail: EvidenceDetailView,
   /** the ledger entry of the exposure it follows: an inclusion proof is fetched with it */
   exposureEntryId: Nullable(Type.String()),
   status: OneOf(EVIDENCE_STATUSES),
@@ -353,7 +405,7 @@ export async function detectionRoutes(app: App): Promise<void> {
       write(request, reply, async (tx) => ({
         status: 201,
         body: {
-          added: await detection.addAliases(
+          added: await detection.registers.addAliases(
             tx,
             {
               funderId: request.body.funderId,
@@ -377,7 +429,9 @@ export async function detectionRoutes(app: App): Promise<void> {
         querystring: Type.Object({ funderId: Type.Optional(Slug) }, { additionalProperties: false }),
       },
     },
-    async (request) => ({ aliases: await detection.listAliases(database.db, request.query.funderId) }),
+    async (request) => ({
+      aliases: await detection.registers.listAliases(database.db, request.query.funderId),
+    }),
   );
 
   app.delete(
@@ -395,7 +449,7 @@ export async function detectionRoutes(app: App): Promise<void> {
     },
     (request, reply) =>
       write(request, reply, async (tx) => {
-        await detection.deleteAlias(tx, request.params.id);
+        await detection.registers.deleteAlias(tx, request.params.id);
         return { status: 200, body: { id: request.params.id, deleted: true } };
       }),
   );
@@ -414,7 +468,7 @@ export async function detectionRoutes(app: App): Promise<void> {
     (request, reply) =>
       write(request, reply, async (tx) => ({
         status: 201,
-        body: staffView(await detection.addStaffContact(tx, request.body, actorOf(request))),
+        body: staffView(await detection.registers.addStaffContact(tx, request.body, actorOf(request))),
       })),
   );
 
@@ -436,7 +490,7 @@ export async function detectionRoutes(app: App): Promise<void> {
       },
     },
     async (request) => ({
-      staffContacts: (await detection.listStaffContacts(database.db, request.query)).map(staffView),
+      staffContacts: (await detection.registers.listStaffContacts(database.db, request.query)).map(staffView),
     }),
   );
 
@@ -455,7 +509,7 @@ export async function detectionRoutes(app: App): Promise<void> {
     },
     (request, reply) =>
       write(request, reply, async (tx) => {
-        await detection.deleteStaffContact(tx, request.params.id);
+        await detection.registers.deleteStaffContact(tx, request.params.id);
         return { status: 200, body: { id: request.params.id, deleted: true } };
       }),
   );

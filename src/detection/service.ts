@@ -9,31 +9,26 @@ import type { Executor } from '../db/client.ts';
 import type { TransactionUnit } from '../db/unit-of-work.ts';
 import type { IdentityService } from '../identity/service.ts';
 import type { BookingService } from '../intake/booking.ts';
-import { type Clock, deriveKey, hmacSha256, type IdGenerator } from '../kernel/index.ts';
+import type { Clock, IdGenerator } from '../kernel/index.ts';
 import type { ContactRecorded } from '../sharing/model.ts';
-import { normaliseContactAddress } from '../sharing/relay.ts';
 import type { SharingService } from '../sharing/service.ts';
 import { matchCreditReport, parseCreditReport } from './credit-report.ts';
 import { isoOfDay } from './days.ts';
 import { DomainError, unwrap } from './errors.ts';
+import { normaliseInstitutionName, resolveInstitution } from './institutions.ts';
 import {
-  buildInstitutionAliases,
-  normaliseInstitutionCode,
-  normaliseInstitutionName,
-  resolveInstitution,
-} from './institutions.ts';
-import {
+  type CreditReport,
+  type CreditReportContext,
   type CreditReportEvidence,
   type DetectionLevel,
   type DetectionLevelChanged,
   type Evidence,
-  type InstitutionAliasEntry,
-  type InstitutionAliases,
   LEVEL_REASONS_MAX,
   type LevelChange,
   type LevelReason,
   LOAN_ACCOUNT_TYPES,
 } from './model.ts';
+import { type Actor, DetectionRegisters } from './registers.ts';
 import * as store from './store.ts';
 
 export interface DetectionDeps {
@@ -46,8 +41,7 @@ export interface DetectionDeps {
   booking: Pick<BookingService, 'loansOfCustomer'>;
 }
 
-/** Who changed a level: `key:<id>` for a person's API key, `rescoring:<rule>` for the automatic step. */
-export type Actor = string;
+export type { Actor } from './registers.ts';
 
 export interface LevelView {
   funderId: string;
@@ -85,10 +79,11 @@ export interface CreditReportResult {
 const startOfChinaDay = (iso: string): Date => new Date(`${iso}T00:00:00+08:00`);
 
 export class DetectionService {
-  private readonly staffKeySecret: Buffer;
+  /** the institution alias table and the staff contact points */
+  readonly registers: DetectionRegisters;
 
   constructor(private readonly deps: DetectionDeps) {
-    this.staffKeySecret = deriveKey(deps.masterKey, 'detection/staff-contact');
+    this.registers = new DetectionRegisters(deps);
   }
 
   // ---- levels: one way to set them (analysts and the rescoring step) ----
@@ -247,7 +242,7 @@ export class DetectionService {
       proves: `${payload.funderId} contacted the customer through its relay point out of the consented purpose (${payload.reason})`,
       detail,
     });
-    const staff = await store.staffContactByKey(unit.tx, this.staffKey(event.relayAddress));
+    const staff = await store.staffContactByKey(unit.tx, this.registers.staffKey(event.relayAddress));
     if (staff)
       await store.insertEvidence(unit.tx, {
         ...base,
@@ -296,19 +291,7 @@ export class DetectionService {
         `report ${report.reportId} is another customer’s`,
         'report.reportId',
       );
-    const exposures = await this.deps.sharing.exposuresOf(tx, customerId);
-    const loans = await this.deps.booking.loansOfCustomer(tx, customerId);
-    const aliases = await this.aliasTable(tx);
-    const match = matchCreditReport(report, {
-      aliases,
-      exposures: exposures.map((e) => ({ funderId: e.funderId, at: e.at, ledgerEntryId: e.exposureEntryId })),
-      platformApplications: exposures
-        .filter((e) => e.stage === 'application')
-        .map((e) => ({ funderId: e.funderId, on: e.at })),
-      platformLoans: loans.map((l) => ({ funderId: l.funderId, bookedOn: l.bookedAt })),
-      // settlement's declared conversions are not built yet (issue: settlement); none is declared
-      declaredConversions: [],
-    });
+    const match = matchCreditReport(report, await this.matchContext(tx, customerId));
     const now = this.deps.clock.now();
     if (!known)
       await store.insertCreditReport(tx, {
@@ -326,27 +309,8 @@ export class DetectionService {
     const findings: Evidence[] = [];
     for (const found of match.evidence)
       findings.push(await this.storeReportFinding(tx, customerId, found, now));
-    const loanNames = new Set(
-      report.accounts
-        .filter((a) => LOAN_ACCOUNT_TYPES.has(a.type))
-        .map((a) => normaliseInstitutionName(a.institution)),
-    );
-    for (const key of match.unmatchedInstitutions) {
-      const { row } = await store.insertEvidence(tx, {
-        id: this.deps.ids.next('evd'),
-        kind: loanNames.has(key) ? 'credit-report-account' : 'credit-report-query',
-        funderId: null,
-        customerId,
-        occurredAt: startOfChinaDay(report.generatedOn),
-        recordedAt: now,
-        source: `${report.reportId}#unmatched:${key}`,
-        proves: 'an institution the alias table does not know; no funder is named until an operator adds it',
-        detail: { reportId: report.reportId, generatedOn: report.generatedOn, institution: key },
-        exposureEntryId: null,
-        status: 'unattributed',
-      });
-      findings.push(store.toEvidence(row));
-    }
+    for (const key of match.unmatchedInstitutions)
+      findings.push(await this.storeUnmatched(tx, customerId, report, key, now));
     return {
       reportId: report.reportId,
       customerId,
@@ -354,6 +318,49 @@ export class DetectionService {
       findings,
       unmatchedInstitutions: match.unmatchedInstitutions,
     };
+  }
+
+  /** What the platform knows of this customer, read through sharing's and intake's own queries. */
+  private async matchContext(tx: Executor, customerId: string): Promise<CreditReportContext> {
+    const exposures = await this.deps.sharing.exposuresOf(tx, customerId);
+    const loans = await this.deps.booking.loansOfCustomer(tx, customerId);
+    return {
+      aliases: await this.registers.aliasTable(tx),
+      exposures: exposures.map((e) => ({ funderId: e.funderId, at: e.at, ledgerEntryId: e.exposureEntryId })),
+      platformApplications: exposures
+        .filter((e) => e.stage === 'application')
+        .map((e) => ({ funderId: e.funderId, on: e.at })),
+      platformLoans: loans.map((l) => ({ funderId: l.funderId, bookedOn: l.bookedAt })),
+      // settlement's declared conversions are not built yet (issue: settlement); none is declared
+      declaredConversions: [],
+    };
+  }
+
+  /** An institution nobody is known as: an unattributed finding for an operator to resolve. */
+  private async storeUnmatched(
+    tx: Executor,
+    customerId: string,
+    report: CreditReport,
+    key: string,
+    now: Date,
+  ): Promise<Evidence> {
+    const inLoan = report.accounts.some(
+      (a) => LOAN_ACCOUNT_TYPES.has(a.type) && normaliseInstitutionName(a.institution) === key,
+    );
+    const { row } = await store.insertEvidence(tx, {
+      id: this.deps.ids.next('evd'),
+      kind: inLoan ? 'credit-report-account' : 'credit-report-query',
+      funderId: null,
+      customerId,
+      occurredAt: startOfChinaDay(report.generatedOn),
+      recordedAt: now,
+      source: `${report.reportId}#unmatched:${key}`,
+      proves: 'an institution the alias table does not know; no funder is named until an operator adds it',
+      detail: { reportId: report.reportId, generatedOn: report.generatedOn, institution: key },
+      exposureEntryId: null,
+      status: 'unattributed',
+    });
+    return store.toEvidence(row);
   }
 
   private async storeReportFinding(
@@ -423,7 +430,7 @@ export class DetectionService {
     if (input.funderId !== undefined)
       funderId = (await this.deps.catalog.getFunder(tx, input.funderId)) ? input.funderId : null;
     else if (input.funderName !== undefined)
-      funderId = resolveInstitution(await this.aliasTable(tx), input.funderName).funderId ?? null;
+      funderId = resolveInstitution(await this.registers.aliasTable(tx), input.funderName).funderId ?? null;
     const exposure =
       funderId === null
         ? undefined
@@ -460,140 +467,7 @@ export class DetectionService {
     });
     return store.toEvidence(row);
   }
-
-  // ---- institution aliases ----
-
-  private async aliasEntries(
-    tx: Executor,
-  ): Promise<{ rows: store.AliasRow[]; entries: InstitutionAliasEntry[] }> {
-    const rows = await store.aliasRows(tx);
-    if (rows.length > store.ALIAS_ROWS_MAX)
-      throw new DomainError('institution_alias_invalid', `more than ${store.ALIAS_ROWS_MAX} aliases stored`);
-    const byFunder = new Map<string, { names: string[]; codes: string[] }>();
-    for (const row of rows) {
-      const entry = byFunder.get(row.funderId) ?? { names: [], codes: [] };
-      (row.kind === 'name' ? entry.names : entry.codes).push(row.value);
-      byFunder.set(row.funderId, entry);
-    }
-    // The pure builder limits names per entry; a funder with more is split into several entries.
-    const entries: InstitutionAliasEntry[] = [];
-    const PER_ENTRY = 50;
-    for (const [funderId, { names, codes }] of byFunder)
-      for (let i = 0; i < Math.max(names.length, codes.length); i += PER_ENTRY)
-        entries.push({
-          funderId,
-          names: names.slice(i, i + PER_ENTRY),
-          codes: codes.slice(i, i + PER_ENTRY),
-        });
-    return { rows, entries };
-  }
-
-  private async aliasTable(tx: Executor): Promise<InstitutionAliases> {
-    return unwrap(buildInstitutionAliases((await this.aliasEntries(tx)).entries));
-  }
-
-  /**
-   * Add names and codes for a funder. The whole table with them must build (a name or code another
-   * funder claims is institution_alias_conflict); one the funder already has is left as it is.
-   */
-  async addAliases(
-    tx: Executor,
-    input: { funderId: string; names: readonly string[]; codes: readonly string[] },
-    actor: Actor,
-  ): Promise<store.AliasRow[]> {
-    if (!(await this.deps.catalog.getFunder(tx, input.funderId)))
-      throw new DomainError('funder_not_found', `no funder ${input.funderId}`, 'funderId');
-    const { rows, entries } = await this.aliasEntries(tx);
-    // checked alone first, so `field` points into this request, then with the stored table
-    unwrap(buildInstitutionAliases([{ funderId: input.funderId, names: input.names, codes: input.codes }]));
-    unwrap(
-      buildInstitutionAliases([
-        ...entries,
-        { funderId: input.funderId, names: input.names, codes: input.codes },
-      ]),
-    );
-    const have = new Set(rows.map((r) => `${r.kind}:${r.normalised}`));
-    const now = this.deps.clock.now();
-    const fresh: store.AliasRow[] = [];
-    const add = (kind: 'name' | 'code', value: string, normalised: string) => {
-      if (have.has(`${kind}:${normalised}`)) return;
-      have.add(`${kind}:${normalised}`);
-      fresh.push({
-        id: this.deps.ids.next('ali'),
-        funderId: input.funderId,
-        kind,
-        value,
-        normalised,
-        createdBy: actor,
-        createdAt: now,
-      });
-    };
-    for (const name of input.names) add('name', name, normaliseInstitutionName(name));
-    for (const code of input.codes) add('code', code, normaliseInstitutionCode(code));
-    if (rows.length + fresh.length > store.ALIAS_ROWS_MAX)
-      throw new DomainError('institution_alias_invalid', `at most ${store.ALIAS_ROWS_MAX} aliases`);
-    if (fresh.length > 0 && !(await store.insertAliases(tx, fresh)))
-      throw new DomainError('conflict', 'an alias was added concurrently; retry');
-    return fresh;
-  }
-
-  async listAliases(tx: Executor, funderId?: string | undefined): Promise<store.AliasRow[]> {
-    const { rows } = await this.aliasEntries(tx);
-    return funderId === undefined ? rows : rows.filter((r) => r.funderId === funderId);
-  }
-
-  async deleteAlias(tx: Executor, id: string): Promise<void> {
-    if (!(await store.deleteAlias(tx, id)))
-      throw new DomainError('institution_alias_not_found', `no alias ${id}`, 'id');
-  }
-
-  // ---- staff contact points ----
-
-  private staffKey(address: string): string {
-    return hmacSha256(this.staffKeySecret, normaliseContactAddress(address)).toString('hex');
-  }
-
-  /** Register a staff contact point; only its keyed hash is stored (staff numbers are not kept in clear). */
-  async addStaffContact(
-    tx: Executor,
-    input: { channel: 'phone' | 'email' | 'relay-address'; address: string; owner: string; label: string },
-    actor: Actor,
-  ): Promise<store.StaffContactRow> {
-    const address = input.address.trim();
-    const valid =
-      input.channel === 'phone'
-        ? /^(\+?86)?1[3-9]\d{9}$/.test(address.replace(/[\s-]/g, ''))
-        : input.channel === 'email'
-          ? EMAIL.test(address)
-          : RELAY_ADDRESS.test(address);
-    if (!valid) throw new DomainError('staff_contact_invalid', `not a ${input.channel} address`, 'address');
-    const row: store.StaffContactRow = {
-      id: this.deps.ids.next('stc'),
-      addressKey: this.staffKey(address),
-      channel: input.channel,
-      owner: input.owner,
-      label: input.label,
-      createdBy: actor,
-      createdAt: this.deps.clock.now(),
-    };
-    if (!(await store.insertStaffContact(tx, row)))
-      throw new DomainError('staff_contact_exists', 'this contact point is already registered', 'address');
-    return row;
-  }
-
-  listStaffContacts(tx: Executor, page: { after?: string | undefined; limit: number }) {
-    return store.listStaffContacts(tx, page);
-  }
-
-  async deleteStaffContact(tx: Executor, id: string): Promise<void> {
-    if (!(await store.deleteStaffContact(tx, id)))
-      throw new DomainError('staff_contact_not_found', `no staff contact ${id}`, 'id');
-  }
 }
-
-const EMAIL = /^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,20}$/;
-/** A relay point as the provider names it: a number or a token, no spaces inside. */
-const RELAY_ADDRESS = /^[A-Za-z0-9+@._-][A-Za-z0-9+@._ -]{1,252}[A-Za-z0-9]$/;
 
 /** `<ms>.<id>` as handed out in `next`; anything else is refused with a code. */
 function decodeCursor(cursor: string | undefined): { at: Date; funderId: string } | undefined {

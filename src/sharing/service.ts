@@ -577,6 +577,21 @@ export class SharingService {
       return { event: store.toContactEvent(stored), duplicate: true };
     }
     const event = store.toContactEvent(row);
+    this.raiseContactRecorded(unit, event, row.category, {
+      relayAddress: input.relayAddress,
+      exposureEntryId,
+      applicationId,
+    });
+    return { event, duplicate: false };
+  }
+
+  /** contact.recorded for a contact stored just now (detection keeps out-of-purpose ones as evidence). */
+  private raiseContactRecorded(
+    unit: TransactionUnit,
+    event: ContactEvent,
+    category: string | null,
+    context: Pick<ContactRecorded, 'relayAddress' | 'exposureEntryId' | 'applicationId'>,
+  ): void {
     unit.publish({
       topic: 'contact.recorded',
       aggregateId: event.id,
@@ -587,15 +602,12 @@ export class SharingService {
         channel: event.channel,
         verdict: event.verdict,
         reason: event.reason,
-        category: row.category,
+        category,
         at: event.occurredAt.toISOString(),
       },
-      at: row.receivedAt,
-      relayAddress: input.relayAddress,
-      exposureEntryId,
-      applicationId,
+      at: event.receivedAt,
+      ...context,
     } satisfies ContactRecorded);
-    return { event, duplicate: false };
   }
 
   /**
