@@ -492,7 +492,14 @@ describe.each(ENGINES)('detection routes on %s', (engine) => {
       reasons: [{ rule: 'analyst', text: '营销短信经核实', evidenceIds: [attributed.id] }],
     });
     expect(confirmed.body).toMatchObject({ changed: true, level: 'confirmed' });
-    expect((await evidenceOf('bank-a', ownKey)).body.evidence.length).toBe(evidence.length);
+    const seenByFunder = (await evidenceOf('bank-a', ownKey)).body.evidence;
+    expect(seenByFunder.length).toBe(evidence.length);
+    // the funder meets its customers by its own pseudonyms, never the platform's ids
+    for (const [i, e] of seenByFunder.entries()) {
+      if (evidence[i].customerId === null) continue;
+      expect(e.customerId).toBe(h.services.sharing.pseudonyms.customerRef('bank-a', evidence[i].customerId));
+      expect(JSON.stringify(e)).not.toContain(evidence[i].customerId);
+    }
     expect(
       (await h.call('GET', '/v1/funders/bank-a/detection-level', undefined, { key: ownKey })).body.level,
     ).toBe('confirmed');

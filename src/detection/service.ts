@@ -9,7 +9,7 @@ import type { Executor } from '../db/client.ts';
 import type { TransactionUnit } from '../db/unit-of-work.ts';
 import type { IdentityService } from '../identity/service.ts';
 import type { BookingService } from '../intake/booking.ts';
-import type { Clock, IdGenerator } from '../kernel/index.ts';
+import { type Clock, type IdGenerator, sha256Hex } from '../kernel/index.ts';
 import type { ContactRecorded } from '../sharing/model.ts';
 import type { SharingService } from '../sharing/service.ts';
 import { matchCreditReport, parseCreditReport } from './credit-report.ts';
@@ -37,7 +37,7 @@ export interface DetectionDeps {
   masterKey: Buffer;
   catalog: Pick<CatalogService, 'getFunder'>;
   identity: Pick<IdentityService, 'getProfile'>;
-  sharing: Pick<SharingService, 'exposuresOf'>;
+  sharing: Pick<SharingService, 'exposuresOf' | 'pseudonyms'>;
   booking: Pick<BookingService, 'loansOfCustomer'>;
 }
 
@@ -202,8 +202,34 @@ export class DetectionService {
     return {
       funderId,
       level,
-      evidence: rows.map(store.toEvidence),
+      evidence: rows.map((row) =>
+        principal.role === 'funder' ? this.asFunderSees(store.toEvidence(row)) : store.toEvidence(row),
+      ),
       next: last ? `${last.occurredAt.getTime()}.${last.id}` : null,
+    };
+  }
+
+  /**
+   * Evidence as the funder it is about reads it: customers and applications by the funder's own
+   * pseudonyms (never the platform's ids, which would link customers across funders), and nothing
+   * that tells which contact points are staff (a poacher would learn whom to skip).
+   */
+  private asFunderSees(evidence: Evidence): Evidence {
+    const funderId = evidence.funderId;
+    if (funderId === null) return evidence;
+    const { staffContactId: _id, owner: _owner, label: _label, applicationId, ...detail } = evidence.detail;
+    const refs = this.deps.sharing.pseudonyms;
+    return {
+      ...evidence,
+      customerId: evidence.customerId === null ? null : refs.customerRef(funderId, evidence.customerId),
+      detail: {
+        ...detail,
+        ...(typeof applicationId === 'string'
+          ? { applicationId: refs.applicationRef(funderId, applicationId) }
+          : applicationId === undefined
+            ? {}
+            : { applicationId }),
+      },
     };
   }
 
@@ -450,7 +476,8 @@ export class DetectionService {
       customerId: input.customerId,
       occurredAt: input.contactedAt,
       recordedAt: now,
-      source: `borrower:${input.customerId}:${input.reportRef ?? id}`,
+      // the customer's id hashed in: a retry names the same source, a funder reading it learns nothing
+      source: `borrower:${sha256Hex(`${input.customerId}\n${input.reportRef ?? id}`).slice(0, 32)}`,
       proves:
         status === 'attributed'
           ? `the borrower reports ${funderId} contacted them after the platform shared them (${input.channel})`
