@@ -514,7 +514,9 @@ describe.each(ENGINES)('detection routes on %s', (engine) => {
     expect(page2.body.alerts).toMatchObject([
       { funderId: 'bank-a', level: 'confirmed', change: { from: 'watch' } },
     ]);
-    expect((await h.call('GET', '/v1/alerts?limit=1&before=zz')).status).toBe(400);
+    expect((await h.call('GET', '/v1/alerts?limit=1&before=zz')).body.error.code).toBe(
+      'detection_alert_cursor_invalid',
+    );
     expect((await h.call('GET', '/v1/alerts?limit=1000')).status).toBe(400);
     // the rescoring step uses the same method; back to none removes the alert
     await h.services.units.run((unit) =>

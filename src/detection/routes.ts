@@ -38,7 +38,8 @@ const Enum = <T extends readonly string[]>(values: T) => Type.Union(values.map((
 /** Channels a borrower can say they were reached through. */
 export const BORROWER_REPORT_CHANNELS = ['call', 'sms', 'email', 'app', 'visit', 'other'] as const;
 const STAFF_CHANNELS = ['phone', 'email', 'relay-address'] as const;
-const Cursor = Token({ maxLength: 100, pattern: '^[0-9]{1,15}\\.[A-Za-z0-9_-]{1,64}$' });
+/** `next` of the previous page; the service refuses anything else with detection_alert_cursor_invalid */
+const Cursor = Token({ maxLength: 100 });
 
 const LevelReasonBody = Type.Object(
   {
