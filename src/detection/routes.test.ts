@@ -8,6 +8,7 @@ import { sha256Hex } from '../kernel/index.ts';
 import { ENGINES } from '../../test/support/engines.ts';
 import { applicationBody, makeIdNumber } from '../../test/support/fixtures.ts';
 import { createHarness, type Harness } from '../../test/support/harness.ts';
+import { consentBody } from '../../test/routing/support.ts';
 import { worldText } from '../../test/support/text.ts';
 
 const FUNDERS = [
@@ -46,7 +47,23 @@ describe.each(ENGINES)('detection routes on %s', (engine) => {
   let sequence = 300;
 
   beforeAll(async () => {
-    h = await createHarness(engine);
+    // funders answer through the built-in simulated funder, approving every good score at once
+    h = await createHarness(engine, {
+      services: {
+        routing: {
+          simulatedFunder: {
+            midpointScore: 300,
+            scoreScale: 20,
+            maxApprovalRate: 1,
+            latencyMs: 0,
+            errorRate: 0,
+            timeoutRate: 0,
+            pendingRate: 0,
+            seed: 7,
+          },
+        },
+      },
+    });
     for (const [i, funder] of FUNDERS.entries()) {
       expect((await h.call('POST', '/v1/funders', funder)).status).toBe(201);
       expect(
@@ -434,6 +451,33 @@ describe.each(ENGINES)('detection routes on %s', (engine) => {
       { key: funderKeys['bank-a'] },
     );
     expect(asFunder.status).toBe(403);
+  });
+
+  it('explains a borrower report about a lender the borrower has a loan with through the platform', async () => {
+    sequence += 1;
+    const submitted = await h.call(
+      'POST',
+      '/v1/applications',
+      applicationBody({ idNumber: makeIdNumber('320102', '19900101', String(sequence)), score: 800 }),
+      { headers: { 'idempotency-key': `explained-${sequence}` } },
+    );
+    expect(submitted.status).toBe(201);
+    const id = submitted.body.id;
+    expect((await h.call('POST', `/v1/applications/${id}/consents`, consentBody('bank-c'))).status).toBe(201);
+    const chosen = await h.call('POST', `/v1/applications/${id}/choose`, { productId: 'bank-c-loan' });
+    expect(chosen.status).toBeLessThan(300);
+    await h.services.routing.idle();
+    expect((await h.call('POST', `/v1/applications/${id}/confirm`)).status).toBe(201);
+    h.clock.advance(86_400_000);
+    const answer = await h.call('POST', '/v1/borrower/reports', {
+      customerId: submitted.body.customerId,
+      funderId: 'bank-c',
+      contactedAt: h.clock.now().toISOString(),
+      channel: 'call',
+      offered: '提醒还款日',
+    });
+    expect(answer.body).toMatchObject({ status: 'explained', funderId: 'bank-c' });
+    expect(answer.body.exposureEntryId).toBeTruthy();
   });
 
   it('sets levels with reasons; confirmed needs attributed evidence; who may read what', async () => {
