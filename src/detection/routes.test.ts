@@ -1,3 +1,5 @@
+// Over 500 lines because: one scenario per guarantee of ADR 0076 on both engines (evidence, reports,
+// levels and visibility, the closed loop, fuzzing), sharing one harness and its funders.
 // Detection over HTTP on both engines (ADR 0076): relay contacts become evidence in the unit that
 // records them, credit reports and borrower reports are stored as findings (unattributed when they
 // name nobody who saw the customer), levels are set with reasons and move routing trust, and who

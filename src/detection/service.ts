@@ -30,6 +30,7 @@ import {
 } from './model.ts';
 import { type Actor, DetectionRegisters } from './registers.ts';
 import * as store from './store.ts';
+import { asFunderSees, decodeCursor } from './views.ts';
 
 export interface DetectionDeps {
   clock: Clock;
@@ -203,33 +204,11 @@ export class DetectionService {
       funderId,
       level,
       evidence: rows.map((row) =>
-        principal.role === 'funder' ? this.asFunderSees(store.toEvidence(row)) : store.toEvidence(row),
+        principal.role === 'funder'
+          ? asFunderSees(store.toEvidence(row), this.deps.sharing.pseudonyms)
+          : store.toEvidence(row),
       ),
       next: last ? `${last.occurredAt.getTime()}.${last.id}` : null,
-    };
-  }
-
-  /**
-   * Evidence as the funder it is about reads it: customers and applications by the funder's own
-   * pseudonyms (never the platform's ids, which would link customers across funders), and nothing
-   * that tells which contact points are staff (a poacher would learn whom to skip).
-   */
-  private asFunderSees(evidence: Evidence): Evidence {
-    const funderId = evidence.funderId;
-    if (funderId === null) return evidence;
-    const { staffContactId: _id, owner: _owner, label: _label, applicationId, ...detail } = evidence.detail;
-    const refs = this.deps.sharing.pseudonyms;
-    return {
-      ...evidence,
-      customerId: evidence.customerId === null ? null : refs.customerRef(funderId, evidence.customerId),
-      detail: {
-        ...detail,
-        ...(typeof applicationId === 'string'
-          ? { applicationId: refs.applicationRef(funderId, applicationId) }
-          : applicationId === undefined
-            ? {}
-            : { applicationId }),
-      },
     };
   }
 
@@ -494,14 +473,4 @@ export class DetectionService {
     });
     return store.toEvidence(row);
   }
-}
-
-/** `<ms>.<id>` as handed out in `next`; anything else is refused with a code. */
-function decodeCursor(cursor: string | undefined): { at: Date; funderId: string } | undefined {
-  if (cursor === undefined) return undefined;
-  const match = /^(\d{1,15})\.([A-Za-z0-9_-]{1,64})$/.exec(cursor);
-  const at = match ? new Date(Number(match[1])) : undefined;
-  if (!match || !at || Number.isNaN(at.getTime()) || at.getTime() > 8.64e15)
-    throw new DomainError('detection_alert_cursor_invalid', 'not a cursor this API handed out', 'before');
-  return { at, funderId: match[2]! };
 }
