@@ -12,8 +12,6 @@ export const CANARY_LIST_LIMIT_MAX = 500;
 /** Canaries and funders one plan considers: the registry is hundreds, the funders tens. */
 export const CANARY_PLAN_CANARIES_MAX = 5_000;
 export const CANARY_PLAN_FUNDERS_MAX = 500;
-/** Shares of one canary read to attribute a contact (a canary applies a few times a year). */
-export const CANARY_EXPOSURES_READ_MAX = 200;
 /** The bands a poacher takes, by default: the top two of routing's bands. */
 export const DEFAULT_GOOD_BANDS: readonly string[] = DEFAULT_BANDS.slice(0, 2).map((b) => b.band);
 export const CANARY_BANDS: readonly string[] = DEFAULT_BANDS.map((b) => b.band);

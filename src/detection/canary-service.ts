@@ -30,7 +30,6 @@ import {
 import {
   CANARY_BANDS,
   CANARY_CONTACT_POINTS_MAX,
-  CANARY_EXPOSURES_READ_MAX,
   CANARY_LIST_LIMIT_MAX,
   CANARY_PLAN_CANARIES_MAX,
   CANARY_PLAN_FUNDERS_MAX,
@@ -63,7 +62,7 @@ export class CanaryService {
       masterKey: Buffer;
       identity: Pick<IdentityService, 'getProfile'>;
       catalog: Pick<CatalogService, 'listFunders'>;
-      sharing: Pick<SharingService, 'exposuresOfCustomer'>;
+      sharing: Pick<SharingService, 'exposuresOf'>;
     },
   ) {
     this.contactPointSecret = deriveKey(deps.masterKey, 'canary-contact-point');
@@ -387,9 +386,10 @@ export class CanaryService {
         'the contact point is not one of this canary’s',
         'contactPoint',
       );
-    const shares = (
-      await this.deps.sharing.exposuresOfCustomer(tx, canary.customerId, CANARY_EXPOSURES_READ_MAX)
-    ).filter((s) => s.sharedAt.getTime() <= report.occurredAt.getTime());
+    // The share register, oldest first, as it stood when the contact happened.
+    const shares = (await this.deps.sharing.exposuresOf(tx, canary.customerId))
+      .filter((s) => s.at.getTime() <= report.occurredAt.getTime())
+      .reverse();
     const attribution = attributeCanaryContact(shares.map((s) => s.funderId));
     const share = attribution.attributable
       ? shares.find((s) => s.funderId === attribution.funderId)

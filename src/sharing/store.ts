@@ -1,5 +1,5 @@
 // Sharing queries. Every read of a growing table is bounded (STYLE §8).
-import { and, asc, desc, eq, gt, isNull, lte, or } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, lte, or } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import type { ContactEvent, ContactVerdict, ContactChannel, Field, SharingPolicy, Stage } from './model.ts';
 import { contactEvents, prescreenSets, relayLeases, shares, sharingPolicies } from './schema.ts';
@@ -7,6 +7,8 @@ import { contactEvents, prescreenSets, relayLeases, shares, sharingPolicies } fr
 /** Shares of one customer with one funder that the purpose check reads (newest first). */
 export const SHARES_PER_PAIR_LIMIT = 100;
 export const CONTACT_EVENTS_PAGE_MAX = 500;
+/** Shares of one customer detection's cross-check reads (newest first): years of re-applications. */
+export const SHARES_PER_CUSTOMER_LIMIT = 1_000;
 
 export type ShareRow = typeof shares.$inferSelect;
 export type LeaseRow = typeof relayLeases.$inferSelect;
@@ -46,14 +48,14 @@ export async function sharesOfPair(tx: Executor, customerId: string, funderId: s
     .limit(SHARES_PER_PAIR_LIMIT);
 }
 
-/** Every share of one customer, oldest first, bounded (detection: who saw a canary). */
-export async function sharesOfCustomer(tx: Executor, customerId: string, limit: number): Promise<ShareRow[]> {
+/** One customer's shares with every funder, newest first (the credit-report cross-check). */
+export async function sharesOfCustomer(tx: Executor, customerId: string): Promise<ShareRow[]> {
   return tx
     .select()
     .from(shares)
     .where(eq(shares.customerId, customerId))
-    .orderBy(asc(shares.sharedAt), asc(shares.id))
-    .limit(limit);
+    .orderBy(desc(shares.sharedAt))
+    .limit(SHARES_PER_CUSTOMER_LIMIT);
 }
 
 export async function shareByApplicationRef(
