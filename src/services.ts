@@ -4,6 +4,7 @@ import type { AccessEvent } from './access/model.ts';
 import { AccessService } from './access/service.ts';
 import { CATALOG_TOPICS, type CatalogEvent } from './catalog/model.ts';
 import { CatalogService } from './catalog/service.ts';
+import { CanaryService } from './detection/canary-service.ts';
 import type { Database } from './db/client.ts';
 import { listenForNotices, NOTICE_CHANNEL } from './db/notices.ts';
 import type { GroupOptions } from './db/statement-groups.ts';
@@ -106,6 +107,8 @@ export interface Services {
   routing: RoutingService;
   booking: BookingService;
   detection: DetectionService;
+  /** the canary registry (restricted: admin and analyst only, ADR 0077) */
+  canaries: CanaryService;
   /** Called on shutdown, after the HTTP server stops taking requests and before the database closes. */
   stopHooks: Array<() => Promise<void>>;
 }
@@ -175,6 +178,7 @@ export function createServices(options: ServiceOptions): Services {
     routing,
     booking,
     detection: new DetectionService({ ...base, catalog, identity, sharing, booking }),
+    canaries: new CanaryService({ ...base, identity, catalog, sharing }),
     stopHooks: [],
   };
   wireLedger(services);

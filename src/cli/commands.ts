@@ -24,6 +24,10 @@ export const COMMANDS: Record<string, CommandEntry> = {
       whileServing: 'GET /v1/ledger/checkpoint, /v1/ledger/proofs/inclusion, /v1/ledger/proofs/consistency',
     }),
   },
+  evidence: {
+    summary: 'verify an evidence package offline (the funder kit)',
+    load: async () => (await import('../detection/cli.ts')).evidenceCommand,
+  },
   price: {
     summary: 'price a loan: schedule, comprehensive annual cost (IRR), 24% cap check',
     load: async () => (await import('../pricing/cli.ts')).priceCommand,

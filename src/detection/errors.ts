@@ -88,11 +88,47 @@ export const detectionErrors = {
   staff_contact_exists: { status: 409, meaning: 'This staff contact point is already registered.' },
   staff_contact_not_found: { status: 404, meaning: 'No such staff contact point.' },
   institution_alias_not_found: { status: 404, meaning: 'No such institution alias.' },
+  canary_invalid: {
+    status: 400,
+    meaning:
+      'A canary registration or budget field is out of range: an unknown band, a month not YYYY-MM, too many contact points; `field` names it.',
+  },
+  canary_contact_point_invalid: {
+    status: 400,
+    meaning: 'A canary contact point is not a mainland mobile number or an email address; `field` names it.',
+  },
+  canary_contact_point_taken: {
+    status: 409,
+    meaning:
+      'A canary contact point is already registered (to this or another canary): a contact point serves one canary only.',
+  },
+  canary_customer_not_found: {
+    status: 404,
+    meaning:
+      'The customer named for a canary does not exist (the recruited person applies first, as anyone does).',
+  },
+  canary_already_registered: {
+    status: 409,
+    meaning: 'This customer is already in the canary registry.',
+  },
+  canary_budget_not_set: {
+    status: 409,
+    meaning: 'No canary budget is set for the month being planned (PUT /v1/canaries/budgets/:month first).',
+  },
+  canary_contact_point_unknown: {
+    status: 422,
+    meaning: 'The reported contact point is not one of this canary’s registered contact points.',
+  },
+  canary_contact_source_reused: {
+    status: 409,
+    meaning: 'A contact with this source id was reported before with different content.',
+  },
 } as const satisfies ErrorSpecs;
 
 export type DetectionErrorCode = keyof typeof detectionErrors;
 
 export type CreditReportErrorCode = Extract<DetectionErrorCode, `credit_report_${string}`>;
+export type CanaryErrorCode = Extract<DetectionErrorCode, `canary_${string}`>;
 export type InstitutionAliasErrorCode = Extract<DetectionErrorCode, `institution_alias_${string}`>;
 
 /** What detection may throw: its own codes, the shared ones, and catalog's unknown funder. */

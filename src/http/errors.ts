@@ -17,6 +17,14 @@ export function errorBody(
   return { error: { code, message, ...(field ? { field } : {}), ...(details ? { details } : {}) } };
 }
 
+/**
+ * The answer to a route that does not exist; hidden routes (auth.ts) give exactly this to a caller
+ * that may not know they exist.
+ */
+export function routeNotFoundBody(method: string, url: string): ErrorBody {
+  return errorBody('route_not_found', `no route ${method} ${url.split('?')[0]}`);
+}
+
 type ValidationIssue = { keyword?: string; instancePath?: string; params?: Record<string, unknown> };
 
 /**
@@ -111,8 +119,6 @@ export function registerErrorHandling(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request, reply) => {
-    reply
-      .status(404)
-      .send(errorBody('route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
+    reply.status(404).send(routeNotFoundBody(request.method, request.url));
   });
 }

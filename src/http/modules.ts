@@ -2,6 +2,8 @@
 import { accessRoutes } from '../access/routes.ts';
 import { catalogRoutes } from '../catalog/routes.ts';
 import { detectionRoutes } from '../detection/routes.ts';
+import { canaryRoutes } from '../detection/canary-routes.ts';
+import { evidencePackageRoutes } from '../detection/package-routes.ts';
 import { identityRoutes } from '../identity/routes.ts';
 import { intakeRoutes } from '../intake/routes.ts';
 import { pricingRoutes } from '../pricing/routes.ts';
@@ -22,4 +24,6 @@ export const MODULE_ROUTES: Array<(app: App) => Promise<void>> = [
   simulationRoutes,
   routingRoutes,
   detectionRoutes,
+  canaryRoutes,
+  evidencePackageRoutes,
 ];

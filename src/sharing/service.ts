@@ -618,11 +618,20 @@ export class SharingService {
     tx: Executor,
     customerId: string,
   ): Promise<
-    Array<{ funderId: string; applicationId: string; stage: Stage; at: Date; exposureEntryId: string }>
+    Array<{
+      funderId: string;
+      applicationId: string;
+      stage: Stage;
+      at: Date;
+      exposureEntryId: string;
+      /** the funder's pseudonym of the customer, as in its payloads and entries */
+      customerRef: string;
+    }>
   > {
     return (await store.sharesOfCustomer(tx, customerId)).map((row) => ({
       funderId: row.funderId,
       applicationId: row.applicationId,
+      customerRef: row.customerRef,
       stage: row.stage as Stage,
       at: row.sharedAt,
       exposureEntryId: row.exposureEntryId,

@@ -95,7 +95,8 @@ describe.each(ENGINES)('auth and funder scoping on %s', (engine) => {
     expect(h.app.routeTable.length).toBeGreaterThan(10);
     for (const route of h.app.routeTable) {
       expect(route.roles.length, `${route.method} ${route.url}`).toBeGreaterThan(0);
-      if (route.roles.includes('public')) continue;
+      // hidden routes (the canary registry) answer a missing key as a missing route: canary.http.test.ts
+      if (route.roles.includes('public') || route.hidden) continue;
       const response = await h.call(
         route.method,
         fill(route.url, { funderId: 'funder-a', id: applicationId }),
@@ -109,7 +110,7 @@ describe.each(ENGINES)('auth and funder scoping on %s', (engine) => {
 
   it('routes not open to funders answer a funder key with 403', async () => {
     for (const route of h.app.routeTable) {
-      if (route.roles.includes('public') || route.roles.includes('funder')) continue;
+      if (route.roles.includes('public') || route.roles.includes('funder') || route.hidden) continue;
       const response = await h.call(
         route.method,
         fill(route.url, { funderId: 'funder-b', id: applicationId }),

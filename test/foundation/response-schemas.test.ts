@@ -294,6 +294,37 @@ describe.each(ENGINES)('response schemas on %s', (engine) => {
     await sample('GET /v1/applications/:id', `/v1/applications/${booked.id}`, { key: funderKey });
     await sample('GET /v1/applications/:id/events', `/v1/applications/${booked.id}/events`);
 
+    // ---- the canary registry: the booked customer recruited, placed, contacted ----
+    const canary = await sample('POST /v1/canaries', '/v1/canaries', {
+      body: {
+        customerId: booked.customerId,
+        band: 'B',
+        employerIsPlatformOrPartner: false,
+        contactPoints: [{ channel: 'phone', address: '13912340000' }],
+      },
+    });
+    await sample('GET /v1/canaries', '/v1/canaries');
+    await sample('PUT /v1/canaries/budgets/:month', '/v1/canaries/budgets/2026-03', {
+      body: { budgetFen: 100_000, costPerPlacementFen: 30_000 },
+    });
+    await sample('POST /v1/canaries/plan', '/v1/canaries/plan', { body: { month: '2026-03', dryRun: true } });
+    await sample('POST /v1/canaries/plan', '/v1/canaries/plan', { body: { month: '2026-03' } });
+    const canaryContact = {
+      sourceId: 'schemas-contact-1',
+      channel: 'sms',
+      contactPoint: '13912340000',
+      occurredAt: h.clock.now().toISOString(),
+      category: 'marketing',
+      summary: '',
+    };
+    await sample('POST /v1/canaries/:id/contacts', `/v1/canaries/${canary.body.id}/contacts`, {
+      body: canaryContact,
+    });
+    await sample('POST /v1/canaries/:id/contacts', `/v1/canaries/${canary.body.id}/contacts`, {
+      body: canaryContact,
+    });
+    await sample('POST /v1/canaries/:id/retire', `/v1/canaries/${canary.body.id}/retire`);
+
     // the stalling funder: the answer comes after the wait (202); then abandoned once approved
     const slow = await submit({ phone: '13812345679' });
     await consent(slow.id, 'fund-s');
@@ -314,6 +345,8 @@ describe.each(ENGINES)('response schemas on %s', (engine) => {
     await sample('POST /v1/applications/:id/choose', `/v1/applications/${later.id}/choose`, {
       body: { productId: 'fund-b-loan' },
     });
+    // On a loaded machine choose can answer 202 before the webhook went out: let it settle.
+    await h.services.routing.idle();
     const ref = funders.get('fund-b')!.received.at(-1)!.body.applicationRef as string;
     const callback = signedCallback(funders.get('fund-b')!.secret, h.clock.now(), {
       applicationRef: ref,
@@ -472,6 +505,12 @@ describe.each(ENGINES)('response schemas on %s', (engine) => {
     const treeSize = Number(note.split('\n')[1]);
     expect(treeSize).toBeGreaterThan(2);
     await sample('GET /v1/ledger/public-key', '/v1/ledger/public-key', { key: null });
+    await sample('GET /v1/funders/:funderId/evidence-package', '/v1/funders/fund-a/evidence-package');
+    await sample(
+      'GET /v1/funders/:funderId/evidence-package.html',
+      '/v1/funders/fund-a/evidence-package.html',
+    );
+
     await sample(
       'GET /v1/ledger/proofs/inclusion',
       `/v1/ledger/proofs/inclusion?index=1&treeSize=${treeSize}`,

@@ -55,8 +55,14 @@ export interface MockFunder {
   url: string;
   secret: string;
   behaviour: FunderBehaviour;
-  /** every request received: idempotency key, whether the signature verified, the parsed body */
-  received: Array<{ key: string; signed: boolean; body: any }>;
+  /** every request received: idempotency key, whether the signature verified, the parsed body, when */
+  received: Array<{
+    key: string;
+    signed: boolean;
+    body: any;
+    /** the test clock when it arrived (ms) */
+    atMs: number;
+  }>;
   /**
    * the credit decisions this funder made, by the application reference in the message: a real
    * funder decides once per idempotency key and answers every repeat with that decision, so a
@@ -105,7 +111,7 @@ export async function mockFunder(clock: ManualClock, behaviour: FunderBehaviour)
         clock.now(),
       ).ok;
       const body = JSON.parse(raw);
-      mock.received.push({ key, signed, body });
+      mock.received.push({ key, signed, body, atMs: clock.now().getTime() });
       applicationRef = String(body.applicationRef ?? '');
       const send = (status: number, text: string, delayMs = mock.delayMs) => {
         const write = () => {
