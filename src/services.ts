@@ -11,6 +11,7 @@ import { EventBus, Units } from './db/unit-of-work.ts';
 import type { IdentityEvent } from './identity/model.ts';
 import { IdentityService } from './identity/service.ts';
 import { BookingService } from './intake/booking.ts';
+import { RepaymentService } from './intake/repayment-service.ts';
 import type { IntakeEvent } from './intake/model.ts';
 import { type FunderDecided, ROUTING_TABLE_TOPICS, type RoutingEvent } from './routing/model.ts';
 import type { SharingEvent } from './sharing/model.ts';
@@ -95,6 +96,8 @@ export interface Services {
   simulation: SimulationService;
   routing: RoutingService;
   booking: BookingService;
+  /** repayments of booked loans (intake's): the booking funder's signed events, installment states */
+  repayments: RepaymentService;
   /** Called on shutdown, after the HTTP server stops taking requests and before the database closes. */
   stopHooks: Array<() => Promise<void>>;
 }
@@ -162,6 +165,15 @@ export function createServices(options: ServiceOptions): Services {
     routing,
     // Booking is intake's; routing supplies the approved terms, the cap and its usage accounting.
     booking: new BookingService({ clock, ids, intake, catalog, units, routing: routing.forBooking }),
+    // Repayments are signed as the funder's decisions are: routing's check, with the funder's secret.
+    repayments: new RepaymentService({
+      clock,
+      units,
+      intake,
+      signatures: {
+        verify: (tx, funderId, raw, header) => routing.verifyFunderRequest(tx, funderId, raw, header),
+      },
+    }),
     stopHooks: [],
   };
   wireLedger(services);
@@ -250,6 +262,20 @@ function wireLedger(services: Services): void {
   );
   events.on('loan.booked', (unit, { payload, at }) =>
     ledger.record(unit, { kind: 'booking', ...payload, at }),
+  );
+  events.on('repayment.recorded', (unit, { payload, at }) =>
+    ledger.record(unit, {
+      kind: 'repayment',
+      funderId: payload.funderId,
+      customerId: payload.customerId,
+      loanId: payload.loanId,
+      repaymentId: payload.repaymentId,
+      repaymentKind: payload.kind,
+      installmentNo: payload.installmentNo,
+      amountFen: payload.amountFen,
+      paidAt: payload.at,
+      at,
+    }),
   );
   events.on('funder.exposed', (unit, { exposure, at, receipt }) =>
     receipt.set(ledger.record(unit, { kind: 'exposure', ...exposure, at }).entryId),
