@@ -190,6 +190,11 @@ describe('early payoff', () => {
     const payoff = earlyPayoff(loan, [], noonOn('2026-05-01'));
     expect(payoff.accrual).toMatchObject({ from: '2026-04-01', days: 30 });
     expect(payoff.interestFen).toBe(10_000);
+    // the day before the end, 182 days have passed: more than the 180 the schedule charges for
+    const late = earlyPayoff(loan, [], noonOn('2026-09-30'));
+    expect(late.accrual.days).toBe(182);
+    expect(late.interestFen).toBe(loan.schedule[5]!.interestFen); // capped: 60,000, not 60,667
+    expect(late.interestFen).toBe(60_000);
   });
 
   it('pays the arrears in full and closes the future installments', () => {

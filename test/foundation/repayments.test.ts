@@ -15,8 +15,13 @@ import { tableRows } from '../support/rows.ts';
 import { worldText } from '../support/text.ts';
 import { consentBody } from '../routing/support.ts';
 
-const SECRETS: Record<string, string> = { 'fund-a': 'secret-of-fund-a-0001', 'fund-b': 'secret-of-fund-b-0002' };
+const SECRETS: Record<string, string> = {
+  'fund-a': 'secret-of-fund-a-0001',
+  'fund-b': 'secret-of-fund-b-0002',
+};
 const DAY = 86_400_000;
+/** What the tests read of an installment or a borrower's loan in an answer. */
+type Row = { state: string; remainingFen: number; installmentNo: number; paidFen: number; loanId: string };
 
 describe.each(ENGINES)('repayments and borrower tokens on %s', (engine) => {
   let h: Harness;
@@ -99,7 +104,10 @@ describe.each(ENGINES)('repayments and borrower tokens on %s', (engine) => {
     const submitted = await h.call(
       'POST',
       '/v1/applications',
-      applicationBody({ idNumber: makeIdNumber('310104', '19880521', String(person).padStart(3, '0')), score: 720 }),
+      applicationBody({
+        idNumber: makeIdNumber('310104', '19880521', String(person).padStart(3, '0')),
+        score: 720,
+      }),
       { headers: { 'idempotency-key': `repay-${person}-${sequence++}` } },
     );
     expect(submitted.status).toBe(201);
@@ -109,7 +117,12 @@ describe.each(ENGINES)('repayments and borrower tokens on %s', (engine) => {
     expect(chosen.body.application?.status).toBe('approved');
     const booked = await h.call('POST', `/v1/applications/${id}/confirm`);
     expect(booked.status).toBe(201);
-    return booked.body as { id: string; customerId: string; schedule: Array<{ paymentFen: number }>; bookedAt: string };
+    return booked.body as {
+      id: string;
+      customerId: string;
+      schedule: Array<{ paymentFen: number }>;
+      bookedAt: string;
+    };
   }
 
   /** POST a repayment as the funder would: its key, and the raw body signed with its secret. */
@@ -177,7 +190,12 @@ describe.each(ENGINES)('repayments and borrower tokens on %s', (engine) => {
       amountFen: body.amountFen,
       at: body.paidAt,
     });
-    expect(topics[1]!.payload).toMatchObject({ loanId: loan.id, installmentNo: 1, state: 'paid', at: body.paidAt });
+    expect(topics[1]!.payload).toMatchObject({
+      loanId: loan.id,
+      installmentNo: 1,
+      state: 'paid',
+      at: body.paidAt,
+    });
 
     // the same body again: the same answer, nothing new written
     const before = await tableRows(h);
@@ -208,24 +226,86 @@ describe.each(ENGINES)('repayments and borrower tokens on %s', (engine) => {
       amountFen: 100,
       paidAt: now,
     };
-    const cases: Array<[string, () => Promise<{ status: number; body: any }>, number, string]> = [
-      ['forged signature', () => repay('fund-a', good, { secret: 'not-the-secret-at-all' }), 401, 'signature_invalid'],
-      ['old signature', () => repay('fund-a', good, { at: new Date(h.clock.now().getTime() - 6 * 60_000) }), 401, 'signature_expired'],
+    const cases: Array<
+      [string, () => Promise<{ status: number; body: { error?: { code?: string } } }>, number, string]
+    > = [
+      [
+        'forged signature',
+        () => repay('fund-a', good, { secret: 'not-the-secret-at-all' }),
+        401,
+        'signature_invalid',
+      ],
+      [
+        'old signature',
+        () => repay('fund-a', good, { at: new Date(h.clock.now().getTime() - 6 * 60_000) }),
+        401,
+        'signature_expired',
+      ],
       ["another funder's loan", () => repay('fund-b', good), 404, 'loan_not_found'],
       ['unknown loan', () => repay('fund-a', { ...good, loanId: 'loan_nope' }), 404, 'loan_not_found'],
-      ['unknown installment', () => repay('fund-a', { ...good, installmentNo: 13 }), 404, 'installment_not_found'],
-      ['no installment named', () => repay('fund-a', { ...good, installmentNo: undefined }), 404, 'installment_not_found'],
-      ['not the next installment', () => repay('fund-a', { ...good, installmentNo: 2 }), 409, 'installment_not_next'],
-      ['above what is due', () => repay('fund-a', { ...good, amountFen: loan.schedule[0]!.paymentFen + 1 }), 409, 'repayment_exceeds_due'],
-      ['installment not in full', () => repay('fund-a', { ...good, kind: 'installment' }), 409, 'repayment_amount_mismatch'],
-      ['payoff not exact', () => repay('fund-a', { ...good, kind: 'early-payoff', installmentNo: undefined, amountFen: 5 }), 409, 'repayment_amount_mismatch'],
-      ['payoff naming an installment', () => repay('fund-a', { ...good, kind: 'early-payoff' }), 400, 'invalid_request'],
-      ['before the booking', () => repay('fund-a', { ...good, paidAt: new Date(Date.parse(loan.bookedAt) - 1000).toISOString() }), 400, 'repayment_dated_before_booking'],
-      ['in the future', () => repay('fund-a', { ...good, paidAt: new Date(h.clock.now().getTime() + 60_000).toISOString() }), 400, 'repayment_dated_in_future'],
+      [
+        'unknown installment',
+        () => repay('fund-a', { ...good, installmentNo: 13 }),
+        404,
+        'installment_not_found',
+      ],
+      [
+        'no installment named',
+        () => repay('fund-a', { ...good, installmentNo: undefined }),
+        404,
+        'installment_not_found',
+      ],
+      [
+        'not the next installment',
+        () => repay('fund-a', { ...good, installmentNo: 2 }),
+        409,
+        'installment_not_next',
+      ],
+      [
+        'above what is due',
+        () => repay('fund-a', { ...good, amountFen: loan.schedule[0]!.paymentFen + 1 }),
+        409,
+        'repayment_exceeds_due',
+      ],
+      [
+        'installment not in full',
+        () => repay('fund-a', { ...good, kind: 'installment' }),
+        409,
+        'repayment_amount_mismatch',
+      ],
+      [
+        'payoff not exact',
+        () => repay('fund-a', { ...good, kind: 'early-payoff', installmentNo: undefined, amountFen: 5 }),
+        409,
+        'repayment_amount_mismatch',
+      ],
+      [
+        'payoff naming an installment',
+        () => repay('fund-a', { ...good, kind: 'early-payoff' }),
+        400,
+        'invalid_request',
+      ],
+      [
+        'before the booking',
+        () => repay('fund-a', { ...good, paidAt: new Date(Date.parse(loan.bookedAt) - 1000).toISOString() }),
+        400,
+        'repayment_dated_before_booking',
+      ],
+      [
+        'in the future',
+        () => repay('fund-a', { ...good, paidAt: new Date(h.clock.now().getTime() + 60_000).toISOString() }),
+        400,
+        'repayment_dated_in_future',
+      ],
       ['zero amount', () => repay('fund-a', { ...good, amountFen: 0 }), 400, 'invalid_request'],
       ['fractional fen', () => repay('fund-a', { ...good, amountFen: 1.5 }), 400, 'invalid_request'],
       ['huge amount', () => repay('fund-a', { ...good, amountFen: 1e300 }), 400, 'invalid_request'],
-      ['no time zone', () => repay('fund-a', { ...good, paidAt: '2026-03-10T10:00:00' }), 400, 'invalid_request'],
+      [
+        'no time zone',
+        () => repay('fund-a', { ...good, paidAt: '2026-03-10T10:00:00' }),
+        400,
+        'invalid_request',
+      ],
       ['unknown kind', () => repay('fund-a', { ...good, kind: 'refund' }), 400, 'invalid_request'],
       ['a staff key', () => repay('fund-a', good, { key: h.adminKey }), 403, 'forbidden'],
     ];
@@ -259,8 +339,12 @@ describe.each(ENGINES)('repayments and borrower tokens on %s', (engine) => {
     expect(paid.body.settled[0]).toEqual({ installmentNo: 1, state: 'paid' });
     expect(paid.body.settled[1]).toEqual({ installmentNo: 2, state: 'closed' });
     const after = await installments(loan.id);
-    expect(after.body.installments.slice(1).every((i: any) => i.state === 'closed')).toBe(true);
-    expect(after.body).toMatchObject({ payoffTodayFen: null, outstandingPrincipalFen: 0, paidFen: payoffFen });
+    expect(after.body.installments.slice(1).every((i: Row) => i.state === 'closed')).toBe(true);
+    expect(after.body).toMatchObject({
+      payoffTodayFen: null,
+      outstandingPrincipalFen: 0,
+      paidFen: payoffFen,
+    });
     const settled = await h.database.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM outbox WHERE aggregate_id = $1 AND topic = 'installment.settled'`,
       [loan.id],
@@ -300,15 +384,15 @@ describe.each(ENGINES)('repayments and borrower tokens on %s', (engine) => {
 
     const list = await h.call('GET', '/v1/borrower/loans', undefined, { key: mine.body.token });
     expect(list.status).toBe(200);
-    expect(list.body.loans.map((l: any) => l.loanId).sort()).toEqual([mineA.id, mineB.id].sort());
-    const a = list.body.loans.find((l: any) => l.loanId === mineA.id);
+    expect(list.body.loans.map((l: Row) => l.loanId).sort()).toEqual([mineA.id, mineB.id].sort());
+    const a = list.body.loans.find((l: Row) => l.loanId === mineA.id);
     expect(a.funderId).toBe('fund-a');
     expect(a.nextDue).toMatchObject({ installmentNo: 1, remainingFen: mineA.schedule[0]!.paymentFen });
     expect(a.disclosureText).toContain('综合年化成本');
     expect(a.apr.nominal).toBeGreaterThan(0.1); // the fee counts: above the 10% rate
     expect(a.aprText).toContain('%');
     const theirList = await h.call('GET', '/v1/borrower/loans', undefined, { key: theirToken });
-    expect(theirList.body.loans.map((l: any) => l.loanId)).toEqual([theirs.id]);
+    expect(theirList.body.loans.map((l: Row) => l.loanId)).toEqual([theirs.id]);
 
     // each borrower route with the other borrower's token: not found, nothing of it in the answer
     for (const url of [`/v1/borrower/loans/${mineA.id}/installments`, `/v1/loans/${mineA.id}/installments`]) {
@@ -321,10 +405,21 @@ describe.each(ENGINES)('repayments and borrower tokens on %s', (engine) => {
     }
     // a borrower token is no key for staff or funder routes
     expect((await h.call('GET', '/v1/funders', undefined, { key: mine.body.token })).status).toBe(403);
-    expect((await h.call('POST', '/v1/borrower-tokens', { customerId: theirs.customerId }, { key: mine.body.token })).status).toBe(403);
+    expect(
+      (
+        await h.call(
+          'POST',
+          '/v1/borrower-tokens',
+          { customerId: theirs.customerId },
+          { key: mine.body.token },
+        )
+      ).status,
+    ).toBe(403);
 
     // forged, revoked, expired: 401
-    expect((await h.call('GET', '/v1/borrower/loans', undefined, { key: `sjb_${'A'.repeat(43)}` })).status).toBe(401);
+    expect(
+      (await h.call('GET', '/v1/borrower/loans', undefined, { key: `sjb_${'A'.repeat(43)}` })).status,
+    ).toBe(401);
     const revoked = await h.call('DELETE', `/v1/borrower-tokens/${mine.body.id}`);
     expect(revoked.body).toEqual({ id: mine.body.id, revoked: true });
     expect((await h.call('GET', '/v1/borrower/loans', undefined, { key: mine.body.token })).status).toBe(401);
@@ -404,7 +499,7 @@ describe.each(ENGINES)('repayments and borrower tokens on %s', (engine) => {
             at += step.daysLater * DAY;
             h.clock.set(at);
             const view = (await installments(loan.id)).body;
-            const open = view.installments.find((x: any) => x.remainingFen > 0);
+            const open = view.installments.find((x: Row) => x.remainingFen > 0);
             const no = step.next && open ? open.installmentNo : step.installmentNo;
             const remaining = view.installments[no - 1].remainingFen || 1;
             const body = {
@@ -436,7 +531,7 @@ describe.each(ENGINES)('repayments and borrower tokens on %s', (engine) => {
           const served = (await installments(loan.id)).body;
           expect(served.outstandingPrincipalFen).toBe(expected.outstandingPrincipalFen);
           expect(served.paidFen).toBe(expected.paidFen);
-          expect(served.installments.map((x: any) => [x.state, x.paidFen])).toEqual(
+          expect(served.installments.map((x: Row) => [x.state, x.paidFen])).toEqual(
             expected.installments.map((x) => [x.state, x.paidFen]),
           );
           expect(served.outstandingPrincipalFen).toBeGreaterThanOrEqual(0);

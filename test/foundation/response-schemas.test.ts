@@ -309,14 +309,20 @@ describe.each(ENGINES)('response schemas on %s', (engine) => {
       headers: { 'content-type': 'application/json', ...repayment.headers },
     });
     await sample('GET /v1/loans/:id/installments', `/v1/loans/${loan.body.id}/installments`);
-    await sample('GET /v1/loans/:id/installments', `/v1/loans/${loan.body.id}/installments`, { key: funderKey });
+    await sample('GET /v1/loans/:id/installments', `/v1/loans/${loan.body.id}/installments`, {
+      key: funderKey,
+    });
     const token = await sample('POST /v1/borrower-tokens', '/v1/borrower-tokens', {
       body: { customerId: booked.customerId },
     });
     await sample('GET /v1/borrower/loans', '/v1/borrower/loans', { key: token.body.token });
-    await sample('GET /v1/borrower/loans/:id/installments', `/v1/borrower/loans/${loan.body.id}/installments`, {
-      key: token.body.token,
-    });
+    await sample(
+      'GET /v1/borrower/loans/:id/installments',
+      `/v1/borrower/loans/${loan.body.id}/installments`,
+      {
+        key: token.body.token,
+      },
+    );
     await sample('DELETE /v1/borrower-tokens/:id', `/v1/borrower-tokens/${token.body.id}`);
 
     // the stalling funder: the answer comes after the wait (202); then abandoned once approved
