@@ -197,6 +197,22 @@ describe('early payoff', () => {
     expect(late.interestFen).toBe(60_000);
   });
 
+  it('a bullet loan without fees is repaid at the end: the months asking nothing are paid, never overdue', () => {
+    const loan = loanOf({ method: 'bullet', termMonths: 3, principalFen: 1_000_000 });
+    const end = noonOn(dueDateOf(BOOKED, 3));
+    const before = installmentStates(loan, [], end);
+    expect(before.installments.map((i) => i.state)).toEqual(['paid', 'paid', 'due']);
+    const events: RepaymentEvent[] = [];
+    const result = accept(loan, events, {
+      kind: 'installment',
+      installmentNo: 3,
+      amountFen: loan.schedule[2]!.paymentFen,
+      paidAt: end,
+    });
+    expect(result.settled).toEqual([{ installmentNo: 3, state: 'paid' }]);
+    expect(result.after).toMatchObject({ settled: true, outstandingPrincipalFen: 0 });
+  });
+
   it('pays the arrears in full and closes the future installments', () => {
     const loan = loanOf();
     const events: RepaymentEvent[] = [];
@@ -283,7 +299,10 @@ describe('refusals, in precedence order', () => {
  */
 function reference(loan: LoanTerms, events: RepaymentEvent[], now: Date) {
   const paid = loan.schedule.map(() => 0);
-  const end: Array<null | 'paid' | 'written-off' | 'closed'> = loan.schedule.map(() => null);
+  // a line asking nothing is paid from the start
+  const end: Array<null | 'paid' | 'written-off' | 'closed'> = loan.schedule.map((l) =>
+    l.paymentFen === 0 ? 'paid' : null,
+  );
   for (const e of events) {
     if (e.kind === 'early-payoff') {
       for (let i = 0; i < paid.length; i++) {

@@ -118,13 +118,15 @@ function eventsAt(events: readonly RepaymentEvent[], now: Date): RepaymentEvent[
 }
 
 function working(loan: LoanTerms): Working[] {
-  return loan.schedule.map((line, index) => {
+  return loan.schedule.map((line, index): Working => {
     assert(line.period === index + 1, 'schedule lines are periods 1..n in order');
+    // A line that asks nothing (a bullet loan's months before the end, without fees) owes nothing:
+    // it is paid as booked, never overdue, and never blocks the oldest-first rule.
     return {
       line,
       dueDate: dueDateOf(loan.bookedAt, line.period),
       paidFen: 0,
-      state: 'open' as const,
+      state: line.paymentFen === 0 ? ('paid' as const) : ('open' as const),
       settledAt: null,
     };
   });
