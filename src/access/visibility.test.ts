@@ -1,8 +1,14 @@
 // The visibility rules, case by case: staff see everything, a funder key only what concerns its
-// funder, a borrower key only its own customer's applications.
+// funder, a borrower key (or token) only its own customer's applications and loans.
 import { describe, expect, it } from 'vitest';
 import type { Principal } from './model.ts';
-import { canSeeApplication, canSeeDetectionFindings, canSeeFunder } from './visibility.ts';
+import {
+  borrowerCustomer,
+  canSeeApplication,
+  canSeeDetectionFindings,
+  canSeeFunder,
+  canSeeLoan,
+} from './visibility.ts';
 
 const key = (role: Principal['role'], ids: Partial<Principal> = {}): Principal => ({
   keyId: `key_${role}`,
@@ -61,5 +67,22 @@ describe('canSeeDetectionFindings', () => {
       expect(canSeeDetectionFindings(funderA, { funderId: 'funder-b', level })).toBe(false);
       expect(canSeeDetectionFindings(funderA, { funderId: 'funder-a', level })).toBe(level === 'confirmed');
     }
+  });
+});
+
+describe('canSeeLoan', () => {
+  const loanOfA = { funderId: 'funder-a', customerId: 'cus_1' };
+  const loanOfB = { funderId: 'funder-b', customerId: 'cus_2' };
+  it('staff see every loan, a funder the loans it booked, a borrower their own across funders', () => {
+    for (const principal of staff) expect(canSeeLoan(principal, loanOfB)).toBe(true);
+    expect(canSeeLoan(funderA, loanOfA)).toBe(true);
+    expect(canSeeLoan(funderA, loanOfB)).toBe(false);
+    expect(canSeeLoan(key('funder'), loanOfA)).toBe(false);
+    expect(canSeeLoan(borrower, loanOfA)).toBe(true);
+    expect(canSeeLoan(borrower, { funderId: 'funder-b', customerId: 'cus_1' })).toBe(true);
+    expect(canSeeLoan(borrower, loanOfB)).toBe(false);
+    expect(canSeeLoan(key('borrower'), loanOfA)).toBe(false);
+    expect(borrowerCustomer(borrower)).toBe('cus_1');
+    expect(borrowerCustomer(funderA)).toBe(null);
   });
 });

@@ -12,6 +12,8 @@ const BACKGROUND_TABLES = new Set([
   'ledger_checkpoints',
   'ledger_pending',
   'outbox',
+  // routing's flow counts, written by the FlowCounter 250 ms after the submissions they count (ADR 0073)
+  'funder_flow',
   '__drizzle_migrations',
 ]);
 
