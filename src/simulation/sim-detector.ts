@@ -61,8 +61,23 @@ export class ShoujiaSimDetector implements Detector {
       }
       if (!days.has(f)) days.set(f, day);
     }
+    this.translate(evidence, (item) => engine.observe(item));
+    engine.observeCohorts(day, evidence.cohorts);
+    engine.endDay(day);
+    const out: FunderAssessment[] = new Array(this.funders.length);
+    for (let f = 0; f < this.funders.length; f++)
+      out[f] = { funderId: this.funders[f]!.id, score: engine.score(f), level: engine.level(f) };
+    return out;
+  }
+
+  /**
+   * The day's evidence as the core's items, in a fixed order (relay, canary, staff, credit report,
+   * borrower report); call after the day's canary exposures are registered (observeDay does).
+   */
+  translate(evidence: DayEvidence, emit: (item: EvidenceItem) => void): void {
+    const day = this.startDay + evidence.day;
     for (const r of evidence.relayContacts)
-      engine.observe({
+      emit({
         kind: 'relayContact',
         funderId: r.funderId,
         day,
@@ -84,10 +99,10 @@ export class ShoujiaSimDetector implements Detector {
         attributable: f !== undefined && this.canarySeenBy.get(c.customer) === f,
         ...(exposureDay === undefined ? {} : { exposureDay }),
       };
-      engine.observe(item);
+      emit(item);
     }
     for (const s of evidence.staffContacts)
-      engine.observe({
+      emit({
         kind: 'staffContact',
         funderId: s.funderId,
         day,
@@ -95,7 +110,7 @@ export class ShoujiaSimDetector implements Detector {
         source: 'staff-report',
       });
     for (const finding of evidence.creditReportFindings)
-      engine.observe({
+      emit({
         kind: finding.kind,
         funderId: finding.funderId,
         day: this.startDay + finding.onDay,
@@ -104,19 +119,13 @@ export class ShoujiaSimDetector implements Detector {
         exposureDay: this.startDay + finding.exposureDay,
       });
     for (const b of evidence.borrowerReports)
-      engine.observe({
+      emit({
         kind: 'borrowerReport',
         funderId: b.funderId,
         day,
         customer: String(b.customer),
         source: `borrower-report-${b.stage}`,
       });
-    engine.observeCohorts(day, evidence.cohorts);
-    engine.endDay(day);
-    const out: FunderAssessment[] = new Array(this.funders.length);
-    for (let f = 0; f < this.funders.length; f++)
-      out[f] = { funderId: this.funders[f]!.id, score: engine.score(f), level: engine.level(f) };
-    return out;
   }
 
   /** Whether a customer number is one of the platform's canaries (for tests and the benchmark). */
