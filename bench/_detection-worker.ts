@@ -54,7 +54,9 @@ const SCENARIO_FILE: Record<Exclude<Mode, 'throughput' | 'applications'>, string
 
 function scenarioFor(task: SeedTask) {
   const file =
-    task.mode === 'throughput' || task.mode === 'applications' ? 'evasive-poacher.json' : SCENARIO_FILE[task.mode];
+    task.mode === 'throughput' || task.mode === 'applications'
+      ? 'evasive-poacher.json'
+      : SCENARIO_FILE[task.mode];
   const raw = JSON.parse(readFileSync(new URL(`../scenarios/${file}`, import.meta.url), 'utf8')) as Record<
     string,
     Record<string, unknown>
@@ -65,7 +67,11 @@ function scenarioFor(task: SeedTask) {
   const platform: Record<string, unknown> = { ...raw.platform };
   if (task.mode === 'applications') platform.canaries = { budgetFenPerMonth: 0 };
   else if (task.mode === 'stats-only')
-    Object.assign(platform, { canaries: { budgetFenPerMonth: 0 }, relayContacts: false, creditReportOnReapply: false });
+    Object.assign(platform, {
+      canaries: { budgetFenPerMonth: 0 },
+      relayContacts: false,
+      creditReportOnReapply: false,
+    });
   else platform.canaries = { budgetFenPerMonth: task.canaryBudgetFenPerMonth };
   const input = {
     ...raw,
@@ -141,10 +147,18 @@ export function runSeed(task: SeedTask): SeedResult {
   const recorder = task.mode === 'throughput' ? new RecordingDetector() : null;
   const core = recorder ?? new ShoujiaSimDetector();
   const detector =
-    task.mode === 'applications' ? undefined : task.mode === 'stats-only' ? new SuspectAsConfirmed(core) : core;
+    task.mode === 'applications'
+      ? undefined
+      : task.mode === 'stats-only'
+        ? new SuspectAsConfirmed(core)
+        : core;
   const { report } = simulate(scenario, { detector, compareBaseline: task.mode === 'evasive' });
-  const net = (e: { serviceFeesFen: number; poachingLossFen: number; canaryCostFen: number; penaltiesFen: number }) =>
-    e.serviceFeesFen - e.poachingLossFen - e.canaryCostFen + e.penaltiesFen;
+  const net = (e: {
+    serviceFeesFen: number;
+    poachingLossFen: number;
+    canaryCostFen: number;
+    penaltiesFen: number;
+  }) => e.serviceFeesFen - e.poachingLossFen - e.canaryCostFen + e.penaltiesFen;
   const result: SeedResult = {
     mode: task.mode,
     seed: task.seed,

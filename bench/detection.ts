@@ -35,7 +35,11 @@ function runInWorker(task: SeedTask): Promise<SeedResult> {
   });
 }
 
-async function runAll(tasks: SeedTask[], inline: boolean, log: (line: string) => void): Promise<SeedResult[]> {
+async function runAll(
+  tasks: SeedTask[],
+  inline: boolean,
+  log: (line: string) => void,
+): Promise<SeedResult[]> {
   const results: SeedResult[] = new Array(tasks.length);
   let next = 0;
   let done = 0;
@@ -61,7 +65,8 @@ const median = (values: number[]) => {
 };
 
 const area: BenchArea = {
-  description: 'detection core in the simulator: evasive and naive poachers, honest funder-years, statistics only, economics, throughput',
+  description:
+    'detection core in the simulator: evasive and naive poachers, honest funder-years, statistics only, economics, throughput',
   async run({ log, args }) {
     const option = (name: string, fallback: number) => {
       const i = args.indexOf(name);
@@ -83,11 +88,15 @@ const area: BenchArea = {
       inline,
       () => {},
     );
-    const parsed = parseScenario({ days: probe!.days, funders: [{ id: 'defaults', strategy: { kind: 'honest' } }] });
+    const parsed = parseScenario({
+      days: probe!.days,
+      funders: [{ id: 'defaults', strategy: { kind: 'honest' } }],
+    });
     if (!parsed.ok) throw new Error(parsed.message);
     const c = parsed.value.platform.canaries;
     const months = probe!.days / DAYS_PER_MONTH;
-    const perCanaryFen = c.recruitmentFen + c.monthlyFeeFen * months + c.expectedInterestFenPerYear * (probe!.days / 365);
+    const perCanaryFen =
+      c.recruitmentFen + c.monthlyFeeFen * months + c.expectedInterestFenPerYear * (probe!.days / 365);
     const canaryTarget = Math.ceil(CANARY_SHARE_OF_APPLICATIONS * probe!.applications);
     const canaryBudgetFenPerMonth = Math.ceil((canaryTarget * perCanaryFen) / months);
     log(
@@ -110,12 +119,21 @@ const area: BenchArea = {
     let honestRuns = honestRunsWanted;
     if (honestRuns === 0) {
       // enough honest-market runs to reach ≥ 1,000 honest funder-years with the poacher runs' honest funders
-      const perRun = honestYears([{ ...withDefences[0]!, funders: withDefences[0]!.funders.map((f) => ({ ...f, truth: 'honest' })) }]) * (9 / withDefences[0]!.funders.length);
+      const perRun =
+        honestYears([
+          { ...withDefences[0]!, funders: withDefences[0]!.funders.map((f) => ({ ...f, truth: 'honest' })) },
+        ]) *
+        (9 / withDefences[0]!.funders.length);
       honestRuns = Math.max(1, Math.ceil((1000 - honestYears(withDefences)) / perRun));
     }
     log(`running ${honestRuns} honest-market runs…`);
     const honest = await runAll(
-      Array.from({ length: honestRuns }, (_, s) => ({ mode: 'honest' as const, seed: FIRST_SEED + s, canaryBudgetFenPerMonth, ...small })),
+      Array.from({ length: honestRuns }, (_, s) => ({
+        mode: 'honest' as const,
+        seed: FIRST_SEED + s,
+        canaryBudgetFenPerMonth,
+        ...small,
+      })),
       inline,
       log,
     );
@@ -152,7 +170,9 @@ const area: BenchArea = {
         `  evasive seed ${r.seed}: canaries ${r.canaries}, first poach day ${p.firstPoachDay}, confirmed day ${p.confirmedDay}, poached before confirmed ${p.poachedBeforeConfirmed} of ${p.poached}, net gain ¥${((r.netFen! - r.baselineNetFen!) / 100).toLocaleString('en-US')}`,
       );
     }
-    log(`  honest: ${honestFunders.length} funders, ${years.toFixed(0)} funder-years, ${confirmedHonest} confirmed, ${suspectHonest} reached suspect`);
+    log(
+      `  honest: ${honestFunders.length} funders, ${years.toFixed(0)} funder-years, ${confirmedHonest} confirmed, ${suspectHonest} reached suspect`,
+    );
     const results: BenchResult[] = [
       {
         name: 'evasive_poached_before_confirmed_median',
@@ -166,7 +186,12 @@ const area: BenchArea = {
         unit: 'share',
         note: 'confirmed within 90 days of the first poach; goal ≥ 0.95',
       },
-      { name: 'naive_confirmed_days_median', value: median(naiveDays), unit: 'days', note: 'from the first poach; goal ≤ 7' },
+      {
+        name: 'naive_confirmed_days_median',
+        value: median(naiveDays),
+        unit: 'days',
+        note: 'from the first poach; goal ≤ 7',
+      },
       {
         name: 'honest_confirmed_per_1000_funder_years',
         value: Number(((confirmedHonest * 1000) / years).toFixed(3)),

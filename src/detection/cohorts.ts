@@ -59,6 +59,14 @@ export interface CohortConfig {
   minSameTypePeers: number;
   /** phase I also waits until the funder and its peers have each seen this many events */
   minPhaseOneEvents: number;
+  /**
+   * Half-life, in days, of the offset's memory after phase I: each day leaving the trailing window
+   * is folded into exponentially weighted own and peer sums (seeded with phase I), and the offset
+   * follows them. So a slow drift of an honest funder against its peers (its band mix moving with
+   * rotation and exposure caps) is absorbed, while a change is charted against an offset that
+   * lags it by the window and learns it only at this half-life. null: the phase-I offset forever.
+   */
+  offsetHalfLifeDays: number | null;
   /** the charts that run; the others are skipped (no phase I, never signal) */
   metrics: readonly CohortMetric[];
 }
@@ -73,6 +81,7 @@ export const DEFAULT_COHORT_CONFIG: CohortConfig = {
   oddsRatio: { abandonment: 1.5, payoffWithoutReturn: 1.5, repeatBorrowing: 1 / 1.5 },
   minSameTypePeers: 2,
   minPhaseOneEvents: 30,
+  offsetHalfLifeDays: 90,
   // Only abandonment by default. The two return-based charts are built and tested but off: in a
   // market's first year returns ramp up from zero as loans mature, so no warm-up gives a stable
   // offset, and on the evasive market's seed 1 every honest funder's repeatBorrowing chart
@@ -92,6 +101,8 @@ export interface ChartState {
   value: number;
   offset: number;
   lastSignalDay: number | null;
+  /** the signal before the last one (a restarted chart signalling again) */
+  previousSignalDay: number | null;
   signals: number;
   /** the last prediction used, and the day's observed rate (reasons quote them) */
   expected: number;
@@ -182,6 +193,7 @@ export class CohortMonitor {
         value: 0,
         offset: 0,
         lastSignalDay: null,
+        previousSignalDay: null,
         signals: 0,
         expected: 0,
         observed: 0,
@@ -198,6 +210,18 @@ export class CohortMonitor {
     const { windowDays } = this.config;
     const slot = this.daysSeen % windowDays;
     const m = this.metrics;
+    // validate everything before touching any state: a bad day is rejected whole
+    for (let f = 0; f < this.funderCount; f++)
+      for (let k = 0; k < m; k++) {
+        const events = eventsOf(k, counts[f]!);
+        const trials = trialsOf(k, counts[f]!);
+        assert(
+          Number.isInteger(events) && Number.isInteger(trials) && events >= 0 && trials >= events,
+          'cohort events must be integers in 0..trials',
+        );
+      }
+    // 0. the day leaving the window updates each charted funder's offset memory
+    if (this.config.offsetHalfLifeDays !== null && this.daysSeen >= windowDays) this.foldLeavingDay(slot);
     // 1. roll today's counts into each funder's trailing window
     for (let f = 0; f < this.funderCount; f++) {
       const c = counts[f]!;
@@ -206,7 +230,6 @@ export class CohortMonitor {
         const ring = cell * windowDays + slot;
         const events = eventsOf(k, c);
         const trials = trialsOf(k, c);
-        assert(events >= 0 && trials >= events, 'cohort events must be 0..trials');
         this.windowEvents[cell] = this.windowEvents[cell]! - this.ringEvents[ring]! + events;
         this.windowTrials[cell] = this.windowTrials[cell]! - this.ringTrials[ring]! + trials;
         this.ringEvents[ring] = events;
@@ -265,6 +288,7 @@ export class CohortMonitor {
         state.expected = p;
         state.observed = trials > 0 ? events / trials : 0;
         if (chart.observeBatch(p, trials, events)) {
+          state.previousSignalDay = state.lastSignalDay;
           state.lastSignalDay = day;
           signalled++;
         }
@@ -274,6 +298,39 @@ export class CohortMonitor {
     }
     this.daysSeen++;
     return signalled;
+  }
+
+  private foldLeavingDay(slot: number): void {
+    const { windowDays } = this.config;
+    const decay = 0.5 ** (1 / this.config.offsetHalfLifeDays!);
+    const m = this.metrics;
+    for (let f = 0; f < this.funderCount; f++) {
+      const group = this.peerGroup[f]!;
+      for (let k = 0; k < m; k++) {
+        if (!this.charts[f]![k]) continue;
+        const cell = f * m + k;
+        let peerEvents = 0;
+        let peerTrials = 0;
+        for (let g = 0; g < this.funderCount; g++) {
+          if (g === f || (group >= 0 && this.typeIndex[g] !== group)) continue;
+          const ring = (g * m + k) * windowDays + slot;
+          peerEvents += this.ringEvents[ring]!;
+          peerTrials += this.ringTrials[ring]!;
+        }
+        const ring = cell * windowDays + slot;
+        this.phaseEvents[cell] = this.phaseEvents[cell]! * decay + this.ringEvents[ring]!;
+        this.phaseTrials[cell] = this.phaseTrials[cell]! * decay + this.ringTrials[ring]!;
+        this.phasePeerEvents[cell] = this.phasePeerEvents[cell]! * decay + peerEvents;
+        this.phasePeerTrials[cell] = this.phasePeerTrials[cell]! * decay + peerTrials;
+        this.states[f]![k]!.offset = this.offsetOf(cell);
+      }
+    }
+  }
+
+  private offsetOf(cell: number): number {
+    const own = (this.phaseEvents[cell]! + 0.5) / (this.phaseTrials[cell]! + 1);
+    const peers = (this.phasePeerEvents[cell]! + 0.5) / (this.phasePeerTrials[cell]! + 1);
+    return logit(clampP(own)) - logit(clampP(peers));
   }
 
   private peerToday(f: number, k: number, counts: readonly CohortDayCounts[], events: boolean): number {
@@ -288,10 +345,8 @@ export class CohortMonitor {
 
   private endPhaseOne(f: number, k: number, peerRate: number): void {
     const cell = f * this.metrics + k;
-    const own = (this.phaseEvents[cell]! + 0.5) / (this.phaseTrials[cell]! + 1);
-    const peers = (this.phasePeerEvents[cell]! + 0.5) / (this.phasePeerTrials[cell]! + 1);
     const state = this.states[f]![k]!;
-    state.offset = logit(clampP(own)) - logit(clampP(peers));
+    state.offset = this.offsetOf(cell);
     const p = clampP(expit(logit(clampP(peerRate)) + state.offset));
     const trialsPerDay = this.phaseTrials[cell]! / this.phaseDays[cell]!;
     const arl0Observations = Math.max(1, this.config.arl0Days * trialsPerDay);

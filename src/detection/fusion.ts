@@ -151,6 +151,7 @@ export interface FunderFacts {
   cusum: ReadonlyArray<{
     metric: CohortMetric;
     lastSignalDay: number | null;
+    previousSignalDay: number | null;
     expected: number;
     observed: number;
   }>;
@@ -177,9 +178,11 @@ const fmtP = (p: number) => (p < 1e-3 ? p.toExponential(1) : p.toFixed(4));
  *      direct kinds).
  * suspect — any of: a shared-canary contact; C2 or C3 at alphaSuspect / F; borrower reports or
  *   credit-report queries beyond weakNullRatio × the peers' rate at alphaSuspect / F; staff contacts
- *   ≥ staffContactsSuspect; a cohort CUSUM signal in the last cusumHoldDays days. Statistics and
+ *   ≥ staffContactsSuspect; a cohort CUSUM chart that signalled, restarted and signalled again within cusumHoldDays (the
+ *   second signal in the last cusumHoldDays days). Statistics and
  *   weak evidence stop here: they never confirm.
- * watch — any of: C2, C3, borrower-report or query tests at alphaWatch / F; a staff contact.
+ * watch — any of: C2, C3, borrower-report or query tests at alphaWatch / F; a staff contact; one
+ *   CUSUM signal in the last cusumHoldDays days.
  * Items flagged explained (a declared conversion) are in no count. Confirmed stays confirmed.
  */
 export function decideLevel(
@@ -271,16 +274,20 @@ export function decideLevel(
       observed: facts.staffContacts,
       text: `${facts.staffContacts} contact${facts.staffContacts === 1 ? '' : 's'} by its marketing to platform or partner staff`,
     });
-  for (const chart of facts.cusum)
-    if (chart.lastSignalDay !== null && facts.day - chart.lastSignalDay <= config.cusumHoldDays)
-      reasons.push({
-        code: 'cohort-cusum-signal',
-        level: 'suspect',
-        metric: chart.metric,
-        expected: chart.expected,
-        observed: chart.observed,
-        text: `risk-adjusted CUSUM on ${chart.metric} signalled on day ${chart.lastSignalDay} (expected rate ${chart.expected.toFixed(3)} from peers and its own phase-I offset); statistics alone: never confirms`,
-      });
+  for (const chart of facts.cusum) {
+    if (chart.lastSignalDay === null || facts.day - chart.lastSignalDay > config.cusumHoldDays) continue;
+    const repeated =
+      chart.previousSignalDay !== null &&
+      chart.lastSignalDay - chart.previousSignalDay <= config.cusumHoldDays;
+    reasons.push({
+      code: 'cohort-cusum-signal',
+      level: repeated ? 'suspect' : 'watch',
+      metric: chart.metric,
+      expected: chart.expected,
+      observed: chart.observed,
+      text: `risk-adjusted CUSUM on ${chart.metric} signalled on day ${chart.lastSignalDay}${repeated ? ` and, restarted, again within ${config.cusumHoldDays} days (day ${chart.previousSignalDay} before)` : ' (once: watch; a restarted chart signalling again within the hold makes it suspect)'}; expected rate ${chart.expected.toFixed(3)} from peers and its own offset; statistics alone: never confirms`,
+    });
+  }
   let level: AlertLevel = facts.wasConfirmed ? 'confirmed' : 'none';
   for (const r of reasons) if (RANK[r.level] > RANK[level]) level = r.level;
   return { level, reasons };
@@ -459,12 +466,13 @@ export class FusionEngine {
   /** The day's cohort counts, indexed like the funders given to the constructor. */
   observeCohorts(day: DayNumber, counts: readonly CohortDayCounts[]): void {
     assert(counts.length === this.funders.length, 'cohort counts must cover every funder');
+    // the monitor validates the whole day before it changes anything; the tallies follow it
+    this.cohorts.observeDay(day, counts);
     for (let f = 0; f < counts.length; f++) {
       const t = this.tallies[f]!;
       t.exposures += counts[f]!.dispatched;
       t.booked += counts[f]!.booked;
     }
-    this.cohorts.observeDay(day, counts);
     // every funder's peer rates moved
     for (const t of this.tallies) t.dirty = true;
   }
