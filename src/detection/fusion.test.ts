@@ -240,7 +240,8 @@ describe('fusion: bad input', () => {
       if (withBadDay) {
         expect(() => engine.observeCohorts(DAY0, cohorts(2))).toThrow(/every funder/);
         const bad = cohorts();
-        bad[3] = { ...quietCohort, abandonedAfterApproval: 100 };
+        bad[0] = { ...quietCohort, dispatched: 1000 }; // valid, and would shift cfc-1's exposure share
+        bad[3] = { ...quietCohort, abandonedAfterApproval: 100 }; // invalid: the whole day is rejected
         expect(() => engine.observeCohorts(DAY0, bad)).toThrow(/0\.\.trials/);
       }
       engine.observeCohorts(DAY0, cohorts());
