@@ -178,9 +178,9 @@ const fmtP = (p: number) => (p < 1e-3 ? p.toExponential(1) : p.toFixed(4));
  *      direct kinds).
  * suspect — any of: a shared-canary contact; C2 or C3 at alphaSuspect / F; borrower reports or
  *   credit-report queries beyond weakNullRatio × the peers' rate at alphaSuspect / F; staff contacts
- *   ≥ staffContactsSuspect; a cohort CUSUM chart that signalled, restarted and signalled again within cusumHoldDays (the
- *   second signal in the last cusumHoldDays days). Statistics and
- *   weak evidence stop here: they never confirm.
+ *   ≥ staffContactsSuspect; a cohort CUSUM chart that signalled, restarted and signalled again
+ *   within cusumHoldDays (the second signal in the last cusumHoldDays days). Statistics and weak
+ *   evidence stop here: they never confirm.
  * watch — any of: C2, C3, borrower-report or query tests at alphaWatch / F; a staff contact; one
  *   CUSUM signal in the last cusumHoldDays days.
  * Items flagged explained (a declared conversion) are in no count. Confirmed stays confirmed.
