@@ -259,10 +259,14 @@ function insertHead(intent: Intent): string {
 }
 
 function conflictTail(intent: Intent): string {
-  if (!intent.conflict) return '';
-  const target = intent.conflict.target.map((c) => c.name).join(', ');
-  const set = intent.conflict.update.map((c) => `${c.name} = EXCLUDED.${c.name}`).join(', ');
-  return ` ON CONFLICT (${target}) DO UPDATE SET ${set}`;
+  const conflict = intent.conflict;
+  if (!conflict) return '';
+  if (conflict.tail === undefined) {
+    const target = conflict.target.map((c) => c.name).join(', ');
+    const set = conflict.update.map((c) => `${c.name} = EXCLUDED.${c.name}`).join(', ');
+    conflict.tail = ` ON CONFLICT (${target}) DO UPDATE SET ${set}`;
+  }
+  return conflict.tail;
 }
 
 function returningTail(intent: Intent): string {

@@ -72,7 +72,7 @@ export interface Intent {
   /** columns in the order given, with values (driver values, Refs or JsonWith) */
   values: Array<{ info: ColumnInfo; value: unknown }>;
   /** upsert: the conflict target columns and the columns to refresh on conflict */
-  conflict?: { target: ColumnInfo[]; update: ColumnInfo[] };
+  conflict?: { target: ColumnInfo[]; update: ColumnInfo[]; tail?: string };
   /** write only if this holds at commit (an upsert's `created`) */
   when?: Ref<boolean>;
   /** columns later intents or the answer read (SQL names) */

@@ -41,7 +41,7 @@ export class SqlText {
           : value.encoder.mapToDriverValue(value.value)
         : value;
     this.params.push(driver);
-    this.parts.push(cast === undefined ? `$${this.params.length}` : `$${this.params.length}::${cast}`);
+    this.parts.push(placeholder(this.params.length, cast ?? ''));
     return this;
   }
 
@@ -56,6 +56,25 @@ export class SqlText {
   statement(): SQL {
     return new RenderedStatement({ sql: this.parts.join(''), params: this.params });
   }
+}
+
+/** `$n` and `$n::cast` strings, made once: a grouped submission statement writes ~1,000 of them. */
+const placeholders = new Map<string, string[]>();
+const PLACEHOLDER_CACHE_MAX = 4096;
+
+function placeholder(n: number, cast: string): string {
+  if (n > PLACEHOLDER_CACHE_MAX) return cast === '' ? `$${n}` : `$${n}::${cast}`;
+  let list = placeholders.get(cast);
+  if (!list) {
+    list = [];
+    placeholders.set(cast, list);
+  }
+  let text = list[n];
+  if (text === undefined) {
+    text = cast === '' ? `$${n}` : `$${n}::${cast}`;
+    list[n] = text;
+  }
+  return text;
 }
 
 function walk(query: SQL, parts: string[], params: unknown[]): boolean {

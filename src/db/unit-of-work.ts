@@ -19,6 +19,8 @@ import {
   Ref,
   type RowHandle,
   type RowValues,
+  type Select,
+  type TableInfo,
   tableInfo,
   type UpsertHandle,
 } from './intents.ts';
@@ -107,24 +109,8 @@ export class UnitOfWork {
     },
   ): UpsertHandle<T> {
     const info = tableInfo(table);
-    const column = (key: string) => {
-      const found = info.byKey.get(key);
-      // the message is built only on failure (a hot path)
-      if (!found) assert(false, `${info.name} has no column ${key}`);
-      return found;
-    };
-    const handle = this.add('upsert', table, row, {
-      target: conflict.target.map(column),
-      update: conflict.update.map(column),
-    });
-    const intent = this.intents[handle.intent]!;
-    return {
-      ...handle,
-      get created() {
-        intent.returning.add(CREATED);
-        return new Ref<boolean>(handle.intent, CREATED, 'boolean');
-      },
-    };
+    const handle = this.add('upsert', table, row, conflictColumns(info, conflict.target, conflict.update));
+    return new UpsertRowHandle<T>(handle.intent, this.intents[handle.intent]!);
   }
 
   /** Raise an event: an outbox row in this unit, and every subscriber's intents with it. */
@@ -199,25 +185,11 @@ export class UnitOfWork {
     }
     if (when) this.use(when);
     const index = this.intents.length;
-    const intent: Intent = {
-      kind,
-      table: info,
-      values,
-      returning: new Set(),
-      ...(conflict ? { conflict } : {}),
-    };
+    const intent: Intent = { kind, table: info, values, returning: new Set() };
+    if (conflict) intent.conflict = conflict;
     if (when) intent.when = when;
     this.intents.push(intent);
-    return {
-      intent: index,
-      col: (key) => {
-        const column = info.byKey.get(key);
-        // the message is built only on failure (a hot path)
-        if (!column) assert(false, `${info.name} has no column ${key}`);
-        intent.returning.add(column.name);
-        return new Ref(index, column.name, column.sqlType);
-      },
-    };
+    return new IntentRowHandle<T>(index, intent);
   }
 
   private use(ref: Ref): void {
@@ -228,12 +200,67 @@ export class UnitOfWork {
   }
 }
 
+/** A row intent's handle (a class, not a closure per intent: the submission adds a dozen). */
+class IntentRowHandle<T extends PgTable> implements RowHandle<T> {
+  constructor(
+    readonly intent: number,
+    protected readonly source: Intent,
+  ) {}
+
+  col<K extends keyof Select<T> & string>(key: K): Ref<Select<T>[K]> {
+    const info = this.source.table!;
+    const column = info.byKey.get(key);
+    // the message is built only on failure (a hot path)
+    if (!column) assert(false, `${info.name} has no column ${key}`);
+    this.source.returning.add(column.name);
+    return new Ref(this.intent, column.name, column.sqlType);
+  }
+}
+
+class UpsertRowHandle<T extends PgTable> extends IntentRowHandle<T> implements UpsertHandle<T> {
+  get created(): Ref<boolean> {
+    this.source.returning.add(CREATED);
+    return new Ref<boolean>(this.intent, CREATED, 'boolean');
+  }
+}
+
+/**
+ * An upsert's conflict columns, looked up once per table and column lists (callers pass the same
+ * lists on every submission).
+ */
+const conflictCache = new WeakMap<TableInfo, Map<string, NonNullable<Intent['conflict']>>>();
+
+function conflictColumns(
+  info: TableInfo,
+  target: ReadonlyArray<string>,
+  update: ReadonlyArray<string>,
+): NonNullable<Intent['conflict']> {
+  let byLists = conflictCache.get(info);
+  if (!byLists) {
+    byLists = new Map();
+    conflictCache.set(info, byLists);
+  }
+  const key = `${target.join(',')}|${update.join(',')}`;
+  let found = byLists.get(key);
+  if (!found) {
+    const column = (name: string) => {
+      const c = info.byKey.get(name);
+      if (!c) assert(false, `${info.name} has no column ${name}`);
+      return c;
+    };
+    found = { target: target.map(column), update: update.map(column) };
+    byLists.set(key, found);
+  }
+  return found;
+}
+
 /**
  * A unit inside a transaction it was opened with (Units.run): `tx` for the module's reads and
  * its own-table updates, intents written at flush() and before commit, hooks after commit.
  */
 export class TransactionUnit extends UnitOfWork {
   private flushed = 0;
+  private readonly steps: Array<(unit: TransactionUnit) => Promise<void>> = [];
   private readonly rows: Array<Record<string, unknown> | undefined> = [];
 
   constructor(
@@ -253,8 +280,21 @@ export class TransactionUnit extends UnitOfWork {
     super.afterCommit(hook);
   }
 
+  /**
+   * For a subscriber that must read before it writes (ADR 0069 foresaw one; detection's contact
+   * subscriber is the first, ADR 0076): `step` runs in this unit's transaction at the next flush,
+   * before the intents are written. It may read through `tx`, add intents and publish events; what
+   * it does commits with the unit or not at all. Only a TransactionUnit has one: the grouped path
+   * cannot read, and the subscriber asserts which unit it was given.
+   */
+  beforeFlush(step: (unit: TransactionUnit) => Promise<void>): void {
+    this.steps.push(step);
+  }
+
   /** Write the intents added so far (a later read in `tx` sees them). */
   async flush(): Promise<void> {
+    // Steps may add steps (an event they publish); each runs once, in the order added.
+    for (let step = this.steps.shift(); step !== undefined; step = this.steps.shift()) await step(this);
     const from = this.flushed;
     this.flushed = this.intents.length;
     await writeSteps(this.tx, this, from, this.rows);

@@ -12,11 +12,11 @@ import {
   type CohortMetric,
   DEFAULT_COHORT_CONFIG,
 } from './cohorts.ts';
-import type { DayNumber } from './model.ts';
+import type { DayNumber, DetectionLevel } from './model.ts';
 import { comparePoissonRates, binomialUpperTail, type RateComparison } from './stats.ts';
 
-export const ALERT_LEVELS = ['none', 'watch', 'suspect', 'confirmed'] as const;
-export type AlertLevel = (typeof ALERT_LEVELS)[number];
+/** The levels, as detection's model (and its storage) names them. */
+export type AlertLevel = DetectionLevel;
 
 export const EVIDENCE_ITEM_KINDS = [
   'canaryContact',
@@ -130,7 +130,7 @@ export interface Reason {
   metric?: CohortMetric;
 }
 
-export interface LevelChange {
+export interface FusionLevelChange {
   day: DayNumber;
   from: AlertLevel;
   to: AlertLevel;
@@ -319,7 +319,7 @@ export interface FunderStatus {
   level: AlertLevel;
   score: number;
   reasons: readonly Reason[];
-  changes: readonly LevelChange[];
+  changes: readonly FusionLevelChange[];
   /** the items that count (out-of-purpose relay contacts only, not the in-purpose denominator), oldest first, at most EVIDENCE_LIST_MAX */
   evidence: readonly EvidenceItem[];
   /** items not kept in `evidence` because the list was full */
@@ -352,7 +352,7 @@ export class FusionEngine {
   private readonly tallies: FunderTally[];
   private readonly evidence: EvidenceItem[][];
   private readonly evidenceDropped: Int32Array;
-  private readonly changes: LevelChange[][];
+  private readonly changes: FusionLevelChange[][];
   private readonly levels: AlertLevel[];
   private readonly scores: Float64Array;
   private readonly reasons: Reason[][];

@@ -319,6 +319,43 @@ describe('runMarket', () => {
     expect(guangdongOnly.funders[0]!.dispatched).toBeLessThan(guangdongOnly.platform.applications * 0.2);
   });
 
+  it("the canary program shows each canary to one funder (production's planner), where a careful poacher would take it", () => {
+    const regional = honest('gd-bank', { type: 'bank', licensedRegions: ['44'] });
+    const s = scenario({ platform: CANARIES, funders: [...MARKET, regional, poacher('p', EVASIVE)] });
+    const run = runMarket(s, { keepEvidence: true });
+    const seen = new Map<number, Set<string>>();
+    for (const d of run.evidence!.days)
+      for (const e of d.canaryExposures) {
+        const set = seen.get(e.customer) ?? new Set<string>();
+        set.add(e.funderId);
+        seen.set(e.customer, set);
+      }
+    expect(seen.size).toBeGreaterThan(20);
+    for (const funders of seen.values()) expect(funders.size).toBe(1);
+    // Every national funder receives some (the planner's region rule is unit-tested in detection).
+    const counts = new Map<string, number>();
+    for (const [, funders] of seen) for (const f of funders) counts.set(f, (counts.get(f) ?? 0) + 1);
+    for (const f of ['bank-a', 'bank-b', 'cfc-c', 'p']) expect(counts.get(f) ?? 0).toBeGreaterThan(0);
+
+    // A detector that suspects the poacher from day 0 draws the canaries toward it.
+    const suspecting: Detector = {
+      name: 'suspects-p',
+      start() {},
+      observeDay: () => [{ funderId: 'p', score: 1, level: 'suspect' }],
+    };
+    const flagged = runMarket(
+      scenario({
+        platform: { ...CANARIES, trustByLevel: { none: 1, watch: 1, suspect: 1, confirmed: 0 } },
+        funders: [...MARKET, regional, poacher('p', EVASIVE)],
+      }),
+      { detector: suspecting, keepEvidence: true },
+    );
+    const toP = (days: DayEvidence[]) =>
+      new Set(days.flatMap((d) => d.canaryExposures.filter((e) => e.funderId === 'p').map((e) => e.customer)))
+        .size;
+    expect(toP(flagged.evidence!.days)).toBeGreaterThan(1.5 * toP(run.evidence!.days));
+  });
+
   it('the canary program: its budget buys the canaries, the report shows what it cost beside what poaching cost', () => {
     const s = scenario({ platform: CANARIES, funders: [...MARKET, poacher('p', NAIVE)] });
     const { report } = simulate(s, { compareBaseline: true });

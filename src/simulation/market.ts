@@ -15,6 +15,7 @@
 import { performance } from 'node:perf_hooks';
 import { assert, MS_PER_DAY, SeededRandom } from '../kernel/index.ts';
 import { decide, type FunderState, type RoutingConfig, recordFlow } from '../routing/index.ts';
+import { type CanaryFunderTarget, planCanaries, SUSPICION_BY_LEVEL } from '../detection/canaries.ts';
 import { CreditBureau } from './credit.ts';
 import { Pool } from './pool.ts';
 import { canaryCostFen, canaryCountFor, DAYS_PER_MONTH, poachingLossFen } from './economics.ts';
@@ -105,6 +106,11 @@ const ORGANIC_DIRECT_WINDOW_DAYS = 365;
 /** Collection contacts of an overdue episode spread over this many days. */
 const COLLECTION_WINDOW_DAYS = 30;
 
+/**
+ * The bands a careful poacher takes ("only good customers"): the upper three of routing's five,
+ * where the platform's rotation budgets bite. The canary planner places canaries only there.
+ */
+const CANARY_GOOD_BANDS: readonly string[] = ['A', 'B', 'C'];
 const EVENT_APPLY = 1;
 const EVENT_PAYOFF = 2;
 
@@ -388,6 +394,54 @@ export function* marketSteps(
   let sharedCount = 0;
 
   const isCanary = (c: number) => (population.flags[c]! & FLAG_CANARY) !== 0;
+  // The canary program (production's planner, src/detection/canaries.ts): each canary is shown to
+  // one funder it passes every poacher exclusion for, and only ever to that one again; suspicion
+  // is the detector's latest level per funder.
+  const canaryFunder = new Int16Array(population.canaryCount > 0 ? n : 0).fill(-1);
+  const suspicion = new Float64Array(funderCount);
+  const canaryTargets: CanaryFunderTarget[] = [];
+  const canaryProfile = {
+    canaryId: '',
+    band: '',
+    region: '',
+    phoneRegion: '' as string | undefined,
+    employerIsPlatformOrPartner: false,
+    dedicatedTo: undefined as string | undefined,
+  };
+  const nextRandom = () => market.next();
+  /** The one funder this canary's application is shown to, or -1 when the planner places it nowhere. */
+  function placeCanary(c: number, band: Band, offers: readonly { funderId: string }[]): number {
+    canaryTargets.length = 0;
+    for (const offer of offers) {
+      const f = funderIndexById.get(offer.funderId)!;
+      canaryTargets.push({
+        funderId: offer.funderId,
+        licensedRegions: scenario.funders[f]!.licensedRegions,
+        goodBands: CANARY_GOOD_BANDS,
+        flowWeight: 1,
+        suspicion: suspicion[f]!,
+      });
+    }
+    canaryProfile.canaryId = String(c);
+    canaryProfile.band = band;
+    canaryProfile.region = population.provinces[population.province[c]!]!;
+    canaryProfile.phoneRegion = population.provinces[population.phoneProvince[c]!];
+    canaryProfile.employerIsPlatformOrPartner = isStaff(c);
+    canaryProfile.dedicatedTo = canaryFunder[c]! >= 0 ? funderIds[canaryFunder[c]!] : undefined;
+    // The budget bought the canaries (canaryCountFor); a placement costs nothing more here.
+    const plan = planCanaries({
+      canaries: [canaryProfile],
+      funders: canaryTargets,
+      budgetFen: 0,
+      costPerPlacementFen: 0,
+      random: nextRandom,
+    });
+    const placement = plan.placements[0];
+    if (placement === undefined) return -1;
+    const f = funderIndexById.get(placement.funderId)!;
+    canaryFunder[c] = f;
+    return f;
+  }
   const isStaff = (c: number) => population.employer[c] !== EMPLOYER_ORDINARY;
 
   function tally(
@@ -596,7 +650,6 @@ export function* marketSteps(
       }
     }
     const previous = lastFunder[c]!;
-    if (previous >= 0) cohorts[previous]!.returned++;
 
     const income = population.monthlyIncomeFen[c]!;
     const multiple = params.amountIncomeMultipleMin + multipleSpan * market.next();
@@ -623,6 +676,15 @@ export function* marketSteps(
     // Each funder's flow: the applications it had an otherwise-eligible offer for (ADR 0073).
     recordFlow(stateMap, decision);
     const band = decision.band as Band;
+    // A canary applies only when the planner has a funder for it, and is shown to that one alone.
+    const canaryTarget = isCanary(c) ? placeCanary(c, band, decision.offers) : -1;
+    if (isCanary(c) && canaryTarget < 0) {
+      platformTotals.applications--;
+      if (market.chance(params.reapplyAfterDeclineShare))
+        schedule(c, day + 1 + exponentialDays(params.reapplyMeanDays), EVENT_APPLY);
+      return;
+    }
+    if (previous >= 0) cohorts[previous]!.returned++;
 
     // Waterfall over the ranked offers, one try per funder, up to the borrower's patience.
     let approvedOffer = -1;
@@ -633,6 +695,7 @@ export function* marketSteps(
     for (let i = 0; i < decision.offers.length && tries < params.waterfallDepth; i++) {
       const offer = decision.offers[i]!;
       const f = funderIndexById.get(offer.funderId)!;
+      if (canaryTarget >= 0 && f !== canaryTarget) continue;
       if (triedFunders[f] === platformTotals.applications) continue;
       triedFunders[f] = platformTotals.applications;
       tries++;
@@ -936,6 +999,7 @@ export function* marketSteps(
           if (levelRank >= ALERT_LEVELS.indexOf(level) && alertDay[level] === null) alertDay[level] = day;
         }
         states[f]!.trust = platform.trustByLevel[a.level];
+        suspicion[f] = SUSPICION_BY_LEVEL[a.level];
         series.funders[f]!.score[bucket] = a.score;
         series.funders[f]!.level[bucket] = a.level;
       }
