@@ -1,3 +1,5 @@
+// Over 500 lines because: the rule (decideLevel), the facts it reads and the engine that keeps
+// them belong together so the rule is stated in one place next to what feeds it.
 // Fusion (issue 14 item 5): evidence items and cohort counts in, a per-funder score, evidence list,
 // level and reasons out. `decideLevel` is THE rule for none / watch / suspect / confirmed, in one
 // place; everything else here only counts and tests. Pure and in memory: storage feeds it plain
