@@ -111,7 +111,7 @@ export interface ChartState {
 
 const logit = (p: number) => Math.log(p / (1 - p));
 const expit = (x: number) => 1 / (1 + Math.exp(-x));
-const clampP = (p: number) => (p < P_FLOOR ? P_FLOOR : p > 1 - P_FLOOR ? 1 - P_FLOOR : p);
+const clampP = (p: number) => Math.min(1 - P_FLOOR, Math.max(P_FLOOR, p));
 
 /** Thresholds repeat across funders and runs: memoised by design and rounded inputs. */
 const thresholdMemo = new Map<string, number>();
