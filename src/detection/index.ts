@@ -29,3 +29,7 @@ export {
   resolveInstitution,
 } from './institutions.ts';
 export * from './model.ts';
+export * from './cohorts.ts';
+export * from './cusum.ts';
+export * from './fusion.ts';
+export { binomialUpperTail, comparePoissonRates, logGamma, type RateComparison } from './stats.ts';

@@ -44,7 +44,7 @@ describe('shoujia simulate', () => {
     expect(parseSimulateArgs(['--scenario', 's', '--out', 'o', '--seed', '4294967296'])).toMatch(/^--seed/);
     expect(parseSimulateArgs(['--scenario', 's', '--out', 'o', '--fast'])).toBe('unknown argument --fast');
     expect(parseSimulateArgs(['--scenario', 's', '--out', 'o', '--detector', 'magic'])).toBe(
-      '--detector magic is not registered (no detector is registered yet)',
+      '--detector magic is not registered (known: shoujia)',
     );
     expect(await simulateCommand.run(['--scenario', 's.json', '--out', dir, '--seed', 'abc'])).toBe(2);
     expect(errors.join('\n')).toContain('--seed must be an integer');

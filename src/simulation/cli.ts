@@ -25,7 +25,8 @@ Runs a market simulation against the real routing and pricing cores and writes
   --seed N              override the scenario's seed (integer 0..4294967295); it also redraws
                         the funder fields the scenario omits
   --compare-baseline    also run the same market with every defence off and chart the income against it
-  --detector NAME       run a registered detection core (src/simulation/detectors.ts; none is registered yet)
+  --detector NAME       run a registered detection core (src/simulation/detectors.ts): shoujia,
+                        production's scoring and fusion core
   --quiet               no progress bar
 
 Exit codes: 0 done, 2 bad arguments or invalid scenario, 1 could not read or write a file.`;
