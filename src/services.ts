@@ -7,6 +7,8 @@ import { CatalogService } from './catalog/service.ts';
 import type { Database } from './db/client.ts';
 import { listenForNotices, NOTICE_CHANNEL } from './db/notices.ts';
 import type { GroupOptions } from './db/statement-groups.ts';
+import type { RepaymentEvent } from './engagement/model.ts';
+import { type ReminderOptions, ReminderService } from './engagement/service.ts';
 import { EventBus, Units } from './db/unit-of-work.ts';
 import type { IdentityEvent } from './identity/model.ts';
 import { IdentityService } from './identity/service.ts';
@@ -63,6 +65,11 @@ export interface ServiceOptions {
   routingExpireIntervalMs?: number;
   /** where the expiry timer reports a failed tick (it retries on the next) */
   onRoutingError?: (error: unknown) => void;
+  /** reminder channels, plan and job queue (engagement); default: the recording adapter on every channel */
+  reminders?: ReminderOptions;
+  /** run the reminder worker every this many ms (servers); absent: tests call reminders.tick() */
+  remindersIntervalMs?: number;
+  onReminderError?: (error: unknown) => void;
 }
 
 /** Every domain event a module raises (ADR 0069); subscribers are wired below. */
@@ -73,7 +80,9 @@ export type DomainEvents =
   | IntakeEvent
   | FunderDecided
   | RoutingEvent
-  | SharingEvent;
+  | SharingEvent
+  // raised by repayments (issue 15 item 1); declared by engagement, which subscribes, until they land
+  | RepaymentEvent;
 
 export interface Services {
   database: Database;
@@ -95,6 +104,7 @@ export interface Services {
   simulation: SimulationService;
   routing: RoutingService;
   booking: BookingService;
+  reminders: ReminderService;
   /** Called on shutdown, after the HTTP server stops taking requests and before the database closes. */
   stopHooks: Array<() => Promise<void>>;
 }
@@ -162,9 +172,19 @@ export function createServices(options: ServiceOptions): Services {
     routing,
     // Booking is intake's; routing supplies the approved terms, the cap and its usage accounting.
     booking: new BookingService({ clock, ids, intake, catalog, units, routing: routing.forBooking }),
+    reminders: new ReminderService(
+      {
+        database: options.database,
+        units,
+        clock,
+        customerExists: async (tx, customerId) => (await identity.getProfile(tx, customerId)) !== undefined,
+      },
+      options.reminders,
+    ),
     stopHooks: [],
   };
   wireLedger(services);
+  wireReminders(services, options.remindersIntervalMs, options.onReminderError);
   if (options.simulationPollIntervalMs !== undefined)
     services.simulation.start(options.simulationPollIntervalMs, options.onSimulationError);
   services.stopHooks.push(() => services.simulation.stop());
@@ -254,6 +274,22 @@ function wireLedger(services: Services): void {
   events.on('funder.exposed', (unit, { exposure, at, receipt }) =>
     receipt.set(ledger.record(unit, { kind: 'exposure', ...exposure, at }).entryId),
   );
+}
+
+/**
+ * Reminders are planned in the booking's unit and cancelled in the unit of the repayment that
+ * settles their installment (ADR 0082); the worker's timer runs on servers.
+ */
+function wireReminders(
+  services: Services,
+  intervalMs: number | undefined,
+  onError?: (error: unknown) => void,
+): void {
+  const { reminders, events } = services;
+  events.on('loan.booked', (unit, event) => reminders.planLoan(unit, event));
+  events.on('installment.settled', (unit, event) => reminders.cancelInstallment(unit, event));
+  if (intervalMs !== undefined) reminders.start(intervalMs, onError);
+  services.stopHooks.push(() => reminders.stop());
 }
 
 /**
