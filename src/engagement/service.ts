@@ -31,9 +31,15 @@ export const SWEEP_MAX = 2_000;
 export const BATCHES_PER_TICK_MAX = 200;
 export const DEFAULT_BATCH = 200;
 
+/** A borrower's mobile number in E.164 (+86…), from identity's vault; undefined when none is on file. */
+export type MobileLookup = (customerId: string) => Promise<string | undefined>;
+
 export interface ReminderOptions {
-  /** one adapter per channel; default: the recording adapter on every channel */
-  adapters?: readonly ChannelAdapter[];
+  /**
+   * One adapter per channel (a function gets the mobile-number lookup, for the HTTP SMS adapter);
+   * a channel without one uses the recording adapter.
+   */
+  adapters?: readonly ChannelAdapter[] | ((mobile: MobileLookup) => readonly ChannelAdapter[]);
   plan?: PlanOptions;
   queue?: QueueOptions;
   /** jobs a worker takes at once; default 200 */
@@ -46,6 +52,8 @@ export interface ReminderDeps {
   clock: Clock;
   /** does the customer exist (identity) */
   customerExists: (executor: Executor, customerId: string) => Promise<boolean>;
+  /** the borrower's mobile number (identity); absent: external SMS adapters have no one to send to */
+  mobile?: MobileLookup;
 }
 
 export interface TickResult {
@@ -70,10 +78,15 @@ export class ReminderService {
     private readonly deps: ReminderDeps,
     private readonly options: ReminderOptions = {},
   ) {
-    for (const adapter of options.adapters ?? REMINDER_CHANNELS.map(recordingAdapter)) {
+    const mobile: MobileLookup = deps.mobile ?? (async () => undefined);
+    const given =
+      typeof options.adapters === 'function' ? options.adapters(mobile) : (options.adapters ?? []);
+    for (const adapter of given) {
       assert(!this.adapters.has(adapter.channel), 'one adapter per channel');
       this.adapters.set(adapter.channel, adapter);
     }
+    for (const channel of REMINDER_CHANNELS)
+      if (!this.adapters.has(channel)) this.adapters.set(channel, recordingAdapter(channel));
     this.batchSize = options.batchSize ?? DEFAULT_BATCH;
     assert(this.batchSize >= 1 && this.batchSize <= FETCH_MAX, 'a batch is 1..FETCH_MAX jobs');
   }
