@@ -9,6 +9,7 @@ import { bookLoans, deliveryCounts, settleInstallment, type TestLoan } from '../
 import { ManualClock } from '../kernel/index.ts';
 import { createServices, type Services } from '../services.ts';
 import { recordingAdapter } from './channels.ts';
+import { ReminderQueue } from './queue.ts';
 import { ReminderService } from './service.ts';
 
 const BOOKED = '2026-03-01T02:00:00Z'; // 10:00 on 1 March in Shanghai
@@ -117,6 +118,25 @@ describe.each(ENGINES)('reminders on %s', (engine) => {
       expect((await states(l.loanId))[`${l.loanId}:1:${offset}`]).toBe('delivered');
     }
     expect(await deliveredKeys(l.loanId)).toHaveLength(12);
+  });
+
+  it('a job that comes back after its reminder was delivered (a dead worker’s, retried) changes nothing', async () => {
+    const l = loan();
+    await bookLoans(services, [l]);
+    clock.set(T1_MINUS_3);
+    await services.reminders.tick();
+    const key = `${l.loanId}:1:-3`;
+    expect(await deliveredKeys(l.loanId)).toHaveLength(3);
+    // what pg-boss does with a job whose worker died after committing: it is worked again
+    const queue = await ReminderQueue.open(database);
+    try {
+      await queue.enqueue([key, key]);
+    } finally {
+      await queue.stop();
+    }
+    await services.reminders.tick();
+    expect(await deliveredKeys(l.loanId)).toEqual([`${key}|email`, `${key}|push`, `${key}|sms`]);
+    expect(await services.reminders.queueBacklog()).toBe(0);
   });
 
   it('sends nothing in quiet hours and the held reminder at 08:00', async () => {

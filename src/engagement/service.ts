@@ -44,6 +44,8 @@ export interface ReminderOptions {
   queue?: QueueOptions;
   /** jobs a worker takes at once; default 200 */
   batchSize?: number;
+  /** called after each batch is committed and its jobs completed, with the tick's totals so far (metrics, tests) */
+  onBatch?: (sofar: TickResult) => void;
 }
 
 export interface ReminderDeps {
@@ -185,6 +187,7 @@ export class ReminderService {
         'a delivery could not be sent',
       );
       result.failed += failed.length;
+      this.options.onBatch?.(result);
     }
     return result;
   }
@@ -330,6 +333,11 @@ export class ReminderService {
         result.closed.delivered += done.length;
       });
     return failed;
+  }
+
+  /** Jobs not yet completed (queued, waiting for a retry, or held by a worker, perhaps a dead one). */
+  async queueBacklog(): Promise<number> {
+    return (await this.openQueue()).backlog();
   }
 
   /** Servers: a tick every `intervalMs` (ticks never overlap). */
