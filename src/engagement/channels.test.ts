@@ -37,7 +37,8 @@ describe('the HTTP SMS adapter', () => {
       url: gateway.url,
       token: gateway.token,
       recipient: async (id) => (id === 'cust-1' ? '+8613800138000' : undefined),
-      timeoutMs: 200,
+      // generous for a loaded machine: a hang costs this much each time
+      timeoutMs: 1_500,
       maxAttempts: 4,
       backoffBaseMs: 10,
       sleep: async (ms) => {
@@ -148,7 +149,7 @@ describe.each(ENGINES)('the worker with the HTTP SMS adapter on %s', (engine) =>
             url: gateway.url,
             token: gateway.token,
             recipient: async () => '+8613900139000',
-            timeoutMs: 300,
+            timeoutMs: 1_500,
             maxAttempts: 2,
             backoffBaseMs: 1,
           }),

@@ -69,6 +69,13 @@ export interface TickResult {
   quiet: boolean;
 }
 
+/** What one batch's transaction writes and what it sends after. */
+interface Batch {
+  rows: store.DeliveryRow[];
+  toSend: Array<{ adapter: ExternalAdapter; message: ReminderMessage }>;
+  close: Record<keyof TickResult['closed'], string[]>;
+}
+
 export class ReminderService {
   private readonly adapters = new Map<ReminderChannel, ChannelAdapter>();
   private readonly batchSize: number;
@@ -195,10 +202,13 @@ export class ReminderService {
   /** Deliver a batch of reminders; returns the keys whose external send failed (their jobs are retried). */
   private async work(keys: readonly string[], result: TickResult): Promise<Set<string>> {
     const now = this.deps.clock.now();
-    const unique = [...new Set(keys)];
-    const toSend: Array<{ adapter: ExternalAdapter; message: ReminderMessage }> = [];
+    const batch: Batch = {
+      rows: [],
+      toSend: [],
+      close: { delivered: [], cancelled: [], expired: [], 'opted-out': [] },
+    };
     await this.deps.database.db.transaction(async (tx) => {
-      const pending = await store.lockPending(tx, unique);
+      const pending = await store.lockPending(tx, [...new Set(keys)]);
       if (pending.length === 0) return;
       const prior = new Map<string, store.DeliveryRow[]>();
       for (const d of await store.deliveriesOf(
@@ -207,85 +217,77 @@ export class ReminderService {
       ))
         prior.set(d.reminderKey, [...(prior.get(d.reminderKey) ?? []), d]);
       const optedOut = await store.optOuts(tx, [...new Set(pending.map((r) => r.customerId))]);
-      const rows: store.DeliveryRow[] = [];
-      const close: Record<keyof TickResult['closed'], string[]> = {
-        delivered: [],
-        cancelled: [],
-        expired: [],
-        'opted-out': [],
-      };
-      for (const r of pending) {
-        const before = prior.get(r.key);
-        if (before) {
-          // committed before a crash or a failed send: finish what was promised, decide nothing again
-          const sending = before.filter((d) => d.state === 'sending');
-          for (const d of sending) {
-            const adapter = this.adapters.get(d.channel as ReminderChannel);
-            assert(adapter?.kind === 'external', 'a sending delivery has an external adapter');
-            toSend.push({ adapter, message: d.message as unknown as ReminderMessage });
-          }
-          if (sending.length === 0) close.delivered.push(r.key);
-          continue;
-        }
-        if (r.cancelledBy !== null) {
-          close.cancelled.push(r.key);
-          continue;
-        }
-        const timing = reminderTiming(r.sendAt, now);
-        if (timing === 'wait') continue;
-        if (timing === 'stale') {
-          close.expired.push(r.key);
-          continue;
-        }
-        const channels = [...this.adapters.values()].filter(
-          (a) => !optedOut.has(store.optOutKey(r.customerId, a.channel)),
-        );
-        if (channels.length === 0) {
-          close['opted-out'].push(r.key);
-          continue;
-        }
-        let external = false;
-        for (const adapter of channels) {
-          const message: ReminderMessage = {
-            idempotencyKey: `${r.key}:${adapter.channel}`,
-            reminderKey: r.key,
-            channel: adapter.channel,
-            customerId: r.customerId,
-            kind: r.kind,
-            installmentNo: r.installmentNo,
-            dueOn: r.dueOn,
-            amountFen: r.amountFen,
-            text: reminderText({ ...r, offsetDays: r.offsetDays as -3 | -1 | 0 | 1 }),
-          };
-          rows.push({
-            reminderKey: r.key,
-            channel: adapter.channel,
-            customerId: r.customerId,
-            adapter: adapter.name,
-            state: adapter.kind === 'recording' ? 'sent' : 'sending',
-            message: message as unknown as Record<string, unknown>,
-            providerMessageId: null,
-            error: null,
-            attempts: adapter.kind === 'recording' ? 1 : 0,
-            createdAt: now,
-            updatedAt: now,
-          });
-          if (adapter.kind === 'external') {
-            external = true;
-            toSend.push({ adapter, message });
-          }
-        }
-        // recording deliveries close the reminder with them; external ones close it once answered
-        if (!external) close.delivered.push(r.key);
-      }
-      await store.insertDeliveries(tx, rows);
-      result.delivered += rows.filter((d) => d.state === 'sent').length;
-      for (const state of Object.keys(close) as Array<keyof typeof close>) {
-        await store.closeReminders(tx, close[state], state, now);
-        result.closed[state] += close[state].length;
+      for (const r of pending) this.decide(r, prior.get(r.key), optedOut, now, batch);
+      await store.insertDeliveries(tx, batch.rows);
+      result.delivered += batch.rows.filter((d) => d.state === 'sent').length;
+      for (const state of Object.keys(batch.close) as Array<keyof Batch['close']>) {
+        await store.closeReminders(tx, batch.close[state], state, now);
+        result.closed[state] += batch.close[state].length;
       }
     });
-    return this.sendExternal(toSend, result);
+    return this.sendExternal(batch.toSend, result);
+  }
+
+  /** What happens to one locked pending reminder now: added to the batch's rows, sends and closes. */
+  private decide(
+    r: store.LockedReminder,
+    before: store.DeliveryRow[] | undefined,
+    optedOut: Set<string>,
+    now: Date,
+    batch: Batch,
+  ): void {
+    if (before) {
+      // committed before a crash or a failed send: finish what was promised, decide nothing again
+      const sending = before.filter((d) => d.state === 'sending');
+      for (const d of sending) {
+        const adapter = this.adapters.get(d.channel as ReminderChannel);
+        assert(adapter?.kind === 'external', 'a sending delivery has an external adapter');
+        batch.toSend.push({ adapter, message: d.message as unknown as ReminderMessage });
+      }
+      if (sending.length === 0) batch.close.delivered.push(r.key);
+      return;
+    }
+    if (r.cancelledBy !== null) return void batch.close.cancelled.push(r.key);
+    const timing = reminderTiming(r.sendAt, now);
+    if (timing === 'wait') return;
+    if (timing === 'stale') return void batch.close.expired.push(r.key);
+    const channels = [...this.adapters.values()].filter(
+      (a) => !optedOut.has(store.optOutKey(r.customerId, a.channel)),
+    );
+    if (channels.length === 0) return void batch.close['opted-out'].push(r.key);
+    let external = false;
+    for (const adapter of channels) {
+      const message: ReminderMessage = {
+        idempotencyKey: `${r.key}:${adapter.channel}`,
+        reminderKey: r.key,
+        channel: adapter.channel,
+        customerId: r.customerId,
+        kind: r.kind,
+        installmentNo: r.installmentNo,
+        dueOn: r.dueOn,
+        amountFen: r.amountFen,
+        text: reminderText({ ...r, offsetDays: r.offsetDays as -3 | -1 | 0 | 1 }),
+      };
+      batch.rows.push({
+        reminderKey: r.key,
+        channel: adapter.channel,
+        customerId: r.customerId,
+        adapter: adapter.name,
+        state: adapter.kind === 'recording' ? 'sent' : 'sending',
+        message: message as unknown as Record<string, unknown>,
+        providerMessageId: null,
+        error: null,
+        attempts: adapter.kind === 'recording' ? 1 : 0,
+        createdAt: now,
+        updatedAt: now,
+      });
+      if (adapter.kind === 'external') {
+        external = true;
+        batch.toSend.push({ adapter, message });
+      }
+    }
+    // recording deliveries close the reminder with them; external ones close it once answered
+    if (!external) batch.close.delivered.push(r.key);
   }
 
   /** After the deliveries are committed as `sending`: send, record the answer, close answered reminders. */
