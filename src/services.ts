@@ -8,10 +8,9 @@ import type { Database } from './db/client.ts';
 import { listenForNotices, NOTICE_CHANNEL } from './db/notices.ts';
 import type { GroupOptions } from './db/statement-groups.ts';
 import type { RepaymentEvent } from './engagement/model.ts';
-import { type ReminderOptions, ReminderService } from './engagement/service.ts';
+import { mobileFromIdentity, type ReminderOptions, ReminderService } from './engagement/service.ts';
 import { EventBus, Units } from './db/unit-of-work.ts';
 import type { IdentityEvent } from './identity/model.ts';
-import { normalisePhone } from './identity/phone.ts';
 import { IdentityService } from './identity/service.ts';
 import { BookingService } from './intake/booking.ts';
 import type { IntakeEvent } from './intake/model.ts';
@@ -179,11 +178,7 @@ export function createServices(options: ServiceOptions): Services {
         units,
         clock,
         customerExists: async (tx, customerId) => (await identity.getProfile(tx, customerId)) !== undefined,
-        mobile: async (customerId) => {
-          const contact = await identity.revealContact(options.database.db, customerId);
-          const phone = contact ? normalisePhone(contact.phone) : null;
-          return phone === null ? undefined : `+86${phone}`;
-        },
+        mobile: mobileFromIdentity(identity, options.database.db),
       },
       options.reminders,
     ),

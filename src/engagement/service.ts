@@ -5,6 +5,7 @@
 // (recording adapter) or before the send (external adapters, with an idempotency key).
 import type { Database, Executor } from '../db/client.ts';
 import type { UnitOfWork, Units } from '../db/unit-of-work.ts';
+import { normalisePhone } from '../identity/phone.ts';
 import type { LoanBooked } from '../intake/model.ts';
 import { type Clock, assert } from '../kernel/index.ts';
 import {
@@ -33,6 +34,21 @@ export const DEFAULT_BATCH = 200;
 
 /** A borrower's mobile number in E.164 (+86…), from identity's vault; undefined when none is on file. */
 export type MobileLookup = (customerId: string) => Promise<string | undefined>;
+
+/**
+ * The borrower's own mobile, for the SMS adapter only: decrypted at send time, never stored in a
+ * delivery row nor logged (the sharing architecture test lists this file as a reviewed reader).
+ */
+export function mobileFromIdentity(
+  identity: { revealContact(executor: Executor, customerId: string): Promise<{ phone: string } | undefined> },
+  executor: Executor,
+): MobileLookup {
+  return async (customerId) => {
+    const contact = await identity.revealContact(executor, customerId);
+    const phone = contact ? normalisePhone(contact.phone) : null;
+    return phone === null ? undefined : `+86${phone}`;
+  };
+}
 
 export interface ReminderOptions {
   /**
