@@ -11,6 +11,7 @@ import type { GroupOptions } from './db/statement-groups.ts';
 import { EventBus, TransactionUnit, Units } from './db/unit-of-work.ts';
 import type { DetectionEvent } from './detection/model.ts';
 import { DetectionService } from './detection/service.ts';
+import { mobileFromIdentity, type ReminderOptions, ReminderService } from './engagement/service.ts';
 import type { IdentityEvent } from './identity/model.ts';
 import { IdentityService } from './identity/service.ts';
 import { BookingService } from './intake/booking.ts';
@@ -74,6 +75,11 @@ export interface ServiceOptions {
   routingExpireIntervalMs?: number;
   /** where the expiry timer reports a failed tick (it retries on the next) */
   onRoutingError?: (error: unknown) => void;
+  /** reminder channels, plan and job queue (engagement); default: the recording adapter on every channel */
+  reminders?: ReminderOptions;
+  /** run the reminder worker every this many ms (servers); absent: tests call reminders.tick() */
+  remindersIntervalMs?: number;
+  onReminderError?: (error: unknown) => void;
 }
 
 /** Every domain event a module raises (ADR 0069); subscribers are wired below. */
@@ -86,6 +92,7 @@ export type DomainEvents =
   | FunderDecided
   | RoutingEvent
   | SharingEvent;
+// raised by repayments (issue 15 item 1); declared by engagement, which subscribes, until they land;
 
 export interface Services {
   database: Database;
@@ -112,6 +119,8 @@ export interface Services {
   canaries: CanaryService;
   /** repayments of booked loans (intake's): the booking funder's signed events, installment states */
   repayments: RepaymentService;
+  /** repayment reminders (engagement): planned at booking, cancelled by repayment, sent by the worker */
+  reminders: ReminderService;
   /** Called on shutdown, after the HTTP server stops taking requests and before the database closes. */
   stopHooks: Array<() => Promise<void>>;
 }
@@ -191,9 +200,20 @@ export function createServices(options: ServiceOptions): Services {
         verify: (tx, funderId, raw, header) => routing.verifyFunderRequest(tx, funderId, raw, header),
       },
     }),
+    reminders: new ReminderService(
+      {
+        database: options.database,
+        units,
+        clock,
+        customerExists: async (tx, customerId) => (await identity.getProfile(tx, customerId)) !== undefined,
+        mobile: mobileFromIdentity(identity, options.database.db),
+      },
+      options.reminders,
+    ),
     stopHooks: [],
   };
   wireLedger(services);
+  wireReminders(services, options.remindersIntervalMs, options.onReminderError);
   if (options.simulationPollIntervalMs !== undefined)
     services.simulation.start(options.simulationPollIntervalMs, options.onSimulationError);
   services.stopHooks.push(() => services.simulation.stop());
@@ -298,6 +318,22 @@ function wireLedger(services: Services): void {
   events.on('funder.exposed', (unit, { exposure, at, receipt }) =>
     receipt.set(ledger.record(unit, { kind: 'exposure', ...exposure, at }).entryId),
   );
+}
+
+/**
+ * Reminders are planned in the booking's unit and cancelled in the unit of the repayment that
+ * settles their installment (ADR 0082); the worker's timer runs on servers.
+ */
+function wireReminders(
+  services: Services,
+  intervalMs: number | undefined,
+  onError?: (error: unknown) => void,
+): void {
+  const { reminders, events } = services;
+  events.on('loan.booked', (unit, event) => reminders.planLoan(unit, event));
+  events.on('installment.settled', (unit, event) => reminders.cancelInstallment(unit, event));
+  if (intervalMs !== undefined) reminders.start(intervalMs, onError);
+  services.stopHooks.push(() => reminders.stop());
 }
 
 /**

@@ -4,6 +4,7 @@ import { catalogRoutes } from '../catalog/routes.ts';
 import { detectionRoutes } from '../detection/routes.ts';
 import { canaryRoutes } from '../detection/canary-routes.ts';
 import { evidencePackageRoutes } from '../detection/package-routes.ts';
+import { engagementRoutes } from '../engagement/routes.ts';
 import { identityRoutes } from '../identity/routes.ts';
 import { intakeRoutes } from '../intake/routes.ts';
 import { pricingRoutes } from '../pricing/routes.ts';
@@ -26,4 +27,5 @@ export const MODULE_ROUTES: Array<(app: App) => Promise<void>> = [
   detectionRoutes,
   canaryRoutes,
   evidencePackageRoutes,
+  engagementRoutes,
 ];
