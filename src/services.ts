@@ -80,6 +80,9 @@ export interface ServiceOptions {
   /** run the reminder worker every this many ms (servers); absent: tests call reminders.tick() */
   remindersIntervalMs?: number;
   onReminderError?: (error: unknown) => void;
+  /** rescore every funder from the stored evidence every this many ms (servers); absent: tests call detection.rescore */
+  detectionRescoreIntervalMs?: number;
+  onDetectionError?: (error: unknown) => void;
 }
 
 /** Every domain event a module raises (ADR 0069); subscribers are wired below. */
@@ -218,7 +221,7 @@ export function createServices(options: ServiceOptions): Services {
     services.simulation.start(options.simulationPollIntervalMs, options.onSimulationError);
   services.stopHooks.push(() => services.simulation.stop());
   wireRouting(services, options.routingExpireIntervalMs, options.onRoutingError);
-  wireDetection(services);
+  wireDetection(services, options.detectionRescoreIntervalMs, options.onDetectionError);
   wireNotices(services, options.crossProcessNotices ?? true, options.onNoticeError);
   if (options.ledgerIntegrateIntervalMs !== undefined) {
     ledger.start(options.ledgerIntegrateIntervalMs, options.onLedgerError);
@@ -364,8 +367,29 @@ function wireRouting(
  * The detection loop (ADR 0076): relay contacts become evidence in the unit that records them, and
  * a funder's level sets its routing trust in the unit that changes the level.
  */
-function wireDetection(services: Services): void {
-  const { detection, routing, events } = services;
+function wireDetection(
+  services: Services,
+  rescoreIntervalMs: number | undefined,
+  onError?: (error: unknown) => void,
+): void {
+  const { detection, routing, events, units } = services;
+  // Rescoring (ADR 0075): the fusion rule over the stored evidence, on a timer; each tick one unit,
+  // so a raised level and routing's trust commit together.
+  if (rescoreIntervalMs !== undefined) {
+    let running = false;
+    const timer = setInterval(() => {
+      if (running) return;
+      running = true;
+      units
+        .run((unit) => detection.rescore(unit))
+        .catch((error: unknown) => onError?.(error))
+        .finally(() => {
+          running = false;
+        });
+    }, rescoreIntervalMs);
+    timer.unref();
+    services.stopHooks.push(async () => clearInterval(timer));
+  }
   events.on('contact.recorded', (unit, event) => {
     // detection reads (the staff contact points) before it writes: only a transaction's unit can
     assert(unit instanceof TransactionUnit, 'contact.recorded is raised in a transaction');

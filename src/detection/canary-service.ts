@@ -20,6 +20,7 @@ import {
 } from '../kernel/index.ts';
 import type { SharingService } from '../sharing/service.ts';
 import * as store from './canary-store.ts';
+import * as evidenceStore from './store.ts';
 import {
   type CanaryFunderTarget,
   type CanaryPlacement,
@@ -413,33 +414,25 @@ export class CanaryService {
       exposedCount: new Set(shares.map((s) => s.funderId)).size,
     };
     await store.insertContact(tx, row);
-    if (share) await store.setPlacementApplication(tx, canaryId, share.funderId, share.applicationId);
-    return { contact: contactView(row), replayed: false };
-  }
-
-  /**
-   * The canary evidence against a funder, as the evidence package carries it: the funder's own
-   * pseudonym of the customer and the exposure entry, never the registry id, the person or the
-   * contact point (ADR 0077).
-   */
-  async evidenceRecords(tx: Executor, funderId: string, limit: number): Promise<EvidenceRecord[]> {
-    const rows = await store.attributedContactsOf(tx, funderId, limit);
-    return rows.map((row) => {
-      assert(
-        row.exposureEntryId && row.customerRef,
-        `attributed canary contact ${row.id} cites its exposure`,
-      );
-      return {
-        id: row.id,
+    if (share) {
+      await store.setPlacementApplication(tx, canaryId, share.funderId, share.applicationId);
+      // The contact is evidence against the one funder that held the contact point (ADR 0077): in
+      // the detection register, where rescoring reads it and the package cites its exposure.
+      await evidenceStore.insertEvidence(tx, {
+        id: this.deps.ids.next('evd'),
         kind: 'canary-contact',
-        funderId,
-        customerPseudonym: row.customerRef,
-        occurredAt: row.occurredAt.toISOString(),
-        source: 'canary-contact-point',
-        proves: `A ${row.category} ${row.channel} reached a contact point that only ${funderId} received (in the exposure cited), and that is used for nothing else: ${funderId} used the shared data.`,
-        exposureEntryId: row.exposureEntryId,
-      };
-    });
+        funderId: share.funderId,
+        customerId: canary.customerId,
+        occurredAt: report.occurredAt,
+        recordedAt: row.receivedAt,
+        source: row.id,
+        proves: `A ${report.category} ${report.channel} reached a contact point that only ${share.funderId} received (in the exposure cited), and that is used for nothing else: ${share.funderId} used the shared data.`,
+        detail: { contactId: row.id, channel: report.channel, category: report.category, attributable: true },
+        exposureEntryId: share.exposureEntryId,
+        status: 'attributed',
+      });
+    }
+    return { contact: contactView(row), replayed: false };
   }
 }
 

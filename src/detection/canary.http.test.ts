@@ -345,6 +345,49 @@ describe.each(ENGINES)('canary registry on %s', (engine) => {
     expect(html.body).toContain('核验通过');
     const english = await w.h.call('GET', `/v1/funders/${funderOfCanary}/evidence-package.html?lang=en`);
     expect(english.body).toContain('Evidence package');
+
+    // The closed loop: the contact is in the detection register; before confirmed, the funder
+    // cannot read its package; rescoring (the fusion rule) confirms on the attributable canary
+    // contact alone, routing's trust drops to 0, and the funder now reads the package about itself.
+    const funderKey = w.keys.get(funderOfCanary)!;
+    const asFunder = await w.h.call('GET', `/v1/funders/${funderOfCanary}/evidence-package`, undefined, {
+      key: funderKey,
+    });
+    expect(asFunder.status).toBe(404);
+    const rescored = await w.h.call('POST', '/v1/detection/rescore', {});
+    expect(rescored.status).toBe(200);
+    expect(rescored.body.raised).toEqual([{ funderId: funderOfCanary, from: 'none', to: 'confirmed' }]);
+    const level = await w.h.call('GET', `/v1/funders/${funderOfCanary}/detection-level`);
+    expect(level.body.level).toBe('confirmed');
+    expect(level.body.history[0]).toMatchObject({ actor: 'rescoring:fusion' });
+    expect(level.body.history[0].reasons[0]).toMatchObject({ rule: 'fusion:attributable-canary-contact' });
+    expect(level.body.history[0].reasons[0].evidenceIds).toEqual([pkg.body.records[0].id]);
+    const trustOf = async () =>
+      (
+        await w.h.database.query<{ trust: number }>(
+          `SELECT trust FROM routing_funder_settings WHERE funder_id = '${funderOfCanary}'`,
+        )
+      )[0]?.trust;
+    expect(await trustOf()).toBe(0);
+    const own = await w.h.call('GET', `/v1/funders/${funderOfCanary}/evidence-package`, undefined, {
+      key: funderKey,
+    });
+    expect(own.status).toBe(200);
+    expect(verifyEvidencePackage(own.body, vkey)).toMatchObject({ ok: true, records: 1 });
+    // rescoring again raises nothing: the same level is no change
+    expect((await w.h.call('POST', '/v1/detection/rescore', {})).body.raised).toEqual([]);
+    const otherKey = w.keys.get(other)!;
+    const notYours = await w.h.call('GET', `/v1/funders/${funderOfCanary}/evidence-package`, undefined, {
+      key: otherKey,
+    });
+    expect(notYours.status).toBe(404);
+    // Only an analyst lowers a level, with reasons; trust follows back up.
+    const lowered = await w.h.call('PUT', `/v1/funders/${funderOfCanary}/detection-level`, {
+      level: 'none',
+      reasons: [{ rule: 'analyst', text: '测试结束：复核后解除' }],
+    });
+    expect(lowered.status).toBe(200);
+    expect(await trustOf()).toBe(1);
   });
 
   it('a canary seen by two funders proves nothing alone, and the registry refuses a second funder', async () => {

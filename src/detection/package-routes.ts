@@ -57,7 +57,7 @@ const PackageView = Closed({
 });
 
 export async function evidencePackageRoutes(app: App): Promise<void> {
-  const { canaries, catalog, ledger, clock, database } = app.shoujia;
+  const { detection, catalog, ledger, clock, database } = app.shoujia;
 
   const gather = async (request: FastifyRequest, funderId: string) => {
     await catalog.getVisibleFunder(database.db, principalOf(request), funderId);
@@ -66,7 +66,7 @@ export async function evidencePackageRoutes(app: App): Promise<void> {
         executor: database.db,
         ledger,
         clock,
-        records: (executor, id, limit) => canaries.evidenceRecords(executor, id, limit),
+        records: (executor, id, limit) => detection.packageRecords(executor, principalOf(request), id, limit),
       },
       funderId,
     );
@@ -75,7 +75,7 @@ export async function evidencePackageRoutes(app: App): Promise<void> {
   app.get(
     '/v1/funders/:funderId/evidence-package',
     {
-      config: { roles: ['admin', 'analyst'] },
+      config: { roles: ['admin', 'analyst', 'funder'] },
       schema: {
         tags: ['detection'],
         summary:
@@ -101,7 +101,7 @@ export async function evidencePackageRoutes(app: App): Promise<void> {
   app.get(
     '/v1/funders/:funderId/evidence-package.html',
     {
-      config: { roles: ['admin', 'analyst'] },
+      config: { roles: ['admin', 'analyst', 'funder'] },
       schema: {
         tags: ['detection'],
         summary:

@@ -142,6 +142,8 @@ const EvidenceDetailView = Closed({
   category: Opt(Nullable(Type.String())),
   applicationId: Opt(Nullable(Type.String())),
   staffContactId: Opt(Type.String()),
+  // canary-contact: a contact at a contact point only this funder received
+  attributable: Opt(Type.Boolean()),
   owner: Opt(Type.String()),
   label: Opt(Type.String()),
   // credit-report-account, credit-report-query
@@ -261,6 +263,30 @@ export async function detectionRoutes(app: App): Promise<void> {
         );
         return { status: 200, body: { changed, ...view } };
       }),
+  );
+
+  app.post(
+    '/v1/detection/rescore',
+    {
+      config: { roles: ['admin', 'analyst'] },
+      schema: {
+        tags: ['detection'],
+        summary:
+          'Score every funder from the stored evidence (the fusion rule, ADR 0075) and raise the levels it raises',
+        response: {
+          200: Closed({
+            funders: Type.Integer(),
+            evidenceRead: Type.Integer(),
+            evidenceLeftOut: Type.Boolean(),
+            raised: Type.Array(
+              Closed({ funderId: Type.String(), from: OneOf(DETECTION_LEVELS), to: OneOf(DETECTION_LEVELS) }),
+            ),
+          }),
+        },
+      },
+    },
+    (request, reply) =>
+      write(request, reply, async (_tx, unit) => ({ status: 200, body: await detection.rescore(unit) })),
   );
 
   app.get(

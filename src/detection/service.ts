@@ -29,17 +29,19 @@ import {
   LOAN_ACCOUNT_TYPES,
 } from './model.ts';
 import { type Actor, DetectionRegisters } from './registers.ts';
+import { type RescoreResult, rescore } from './rescoring.ts';
 import * as store from './store.ts';
+import type { EvidenceRecord } from './package.ts';
 import { asFunderSees, decodeCursor } from './views.ts';
 
 export interface DetectionDeps {
   clock: Clock;
   ids: IdGenerator;
   masterKey: Buffer;
-  catalog: Pick<CatalogService, 'getFunder'>;
+  catalog: Pick<CatalogService, 'getFunder' | 'listFunders'>;
   identity: Pick<IdentityService, 'getProfile'>;
-  sharing: Pick<SharingService, 'exposuresOf' | 'pseudonyms'>;
-  booking: Pick<BookingService, 'loansOfCustomer'>;
+  sharing: Pick<SharingService, 'exposuresOf' | 'pseudonyms' | 'funderActivity'>;
+  booking: Pick<BookingService, 'loansOfCustomer' | 'bookedCounts'>;
 }
 
 export type { Actor } from './registers.ts';
@@ -146,6 +148,19 @@ export class DetectionService {
     return { changed: true, view: await this.levelView(tx, funderId) };
   }
 
+  /**
+   * Score every funder from the stored evidence with the fusion core (rescoring.ts) and raise
+   * the levels its rule raises, in this unit: routing's trust moves with them.
+   */
+  rescore(unit: TransactionUnit): Promise<RescoreResult> {
+    return rescore(
+      this.deps,
+      (u, f, level, reasons, actor) => this.setLevel(u, f, level, reasons, actor),
+      unit,
+      this.deps.clock.now(),
+    );
+  }
+
   private async levelView(tx: Executor, funderId: string): Promise<LevelView> {
     const row = await store.levelOf(tx, funderId);
     const history = (await store.changesOf(tx, funderId, LEVEL_HISTORY_SHOWN)).map(store.toLevelChange);
@@ -210,6 +225,36 @@ export class DetectionService {
       ),
       next: last ? `${last.occurredAt.getTime()}.${last.id}` : null,
     };
+  }
+
+  /**
+   * The evidence an evidence package carries about a funder: every attributed record that cites an
+   * exposure, by the funder's own pseudonym of the customer. Analysts and admins; the funder
+   * itself once it is `confirmed` (the package is the basis of a penalty, issue 14 item 6).
+   */
+  async packageRecords(
+    tx: Executor,
+    principal: Principal,
+    funderId: string,
+    limit: number,
+  ): Promise<EvidenceRecord[]> {
+    await this.visibleLevel(tx, principal, funderId);
+    const rows = await store.evidenceOfFunder(tx, funderId, { limit });
+    const records: EvidenceRecord[] = [];
+    for (const row of rows) {
+      if (row.status !== 'attributed' || row.exposureEntryId === null || row.customerId === null) continue;
+      records.push({
+        id: row.id,
+        kind: row.kind,
+        funderId,
+        customerPseudonym: this.deps.sharing.pseudonyms.customerRef(funderId, row.customerId),
+        occurredAt: row.occurredAt.toISOString(),
+        source: row.kind,
+        proves: row.proves,
+        exposureEntryId: row.exposureEntryId,
+      });
+    }
+    return records;
   }
 
   // ---- contact evidence (subscriber of contact.recorded) ----

@@ -1,6 +1,6 @@
 // Detection queries on detection's own tables (ADR 0076). Every read of a growing table is bounded
 // (STYLE §8); evidence writes are insert-or-read on (kind, source), so a replay writes nothing.
-import { and, desc, eq, inArray, lt, ne, or } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lt, ne, or } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import type { DetectionLevel, Evidence, LevelChange } from './model.ts';
 import {
@@ -43,6 +43,16 @@ export async function insertEvidence(
     .where(and(eq(detectionEvidence.kind, row.kind), eq(detectionEvidence.source, row.source)));
   if (!stored) throw new Error(`evidence ${row.kind} ${row.source} conflicted but is not readable`);
   return { row: stored, created: false };
+}
+
+/** Evidence recorded about anything since `since`, newest first, at most `limit` (rescoring). */
+export async function evidenceSince(tx: Executor, since: Date, limit: number): Promise<EvidenceRow[]> {
+  return tx
+    .select()
+    .from(detectionEvidence)
+    .where(gte(detectionEvidence.occurredAt, since))
+    .orderBy(desc(detectionEvidence.occurredAt), desc(detectionEvidence.id))
+    .limit(limit);
 }
 
 /** A funder's evidence, newest first; `before` is the previous page's last (occurredAt, id). */

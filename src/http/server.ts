@@ -89,6 +89,13 @@ export async function startServer(
       logger.error({ err: error }, 'ledger integration failed; retrying on the next tick'),
     simulationPollIntervalMs: 1000,
     routingExpireIntervalMs: 60_000,
+    // the reminder worker and detection's rescoring run on servers; tests drive them by hand
+    remindersIntervalMs: 30_000,
+    onReminderError: (error) =>
+      logger.error({ err: error }, 'reminder worker failed; retrying on the next tick'),
+    detectionRescoreIntervalMs: 300_000,
+    onDetectionError: (error) =>
+      logger.error({ err: error }, 'detection rescoring failed; retrying on the next tick'),
     onRoutingError: (error) =>
       logger.error({ err: error }, 'routing expiry failed; retrying on the next tick'),
     onNoticeError: (error) =>

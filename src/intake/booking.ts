@@ -176,6 +176,11 @@ export class BookingService {
     }));
   }
 
+  /** Loans booked per funder since `since` (detection's rescoring). */
+  bookedCounts(tx: Executor, since: Date): Promise<Map<string, number>> {
+    return store.bookedCountsSince(tx, since);
+  }
+
   async abandon(tx: Executor, application: Application): Promise<Application> {
     const updated = await this.deps.intake.transition(tx, application.id, 'abandoned', {
       reason: 'borrower abandoned',

@@ -1,7 +1,7 @@
 // Intake's tables: applications, their status history, and the loans booked from them
 // (src/intake/booking.ts). The submission writes them as intents
 // of its unit (ADR 0069); reads and status moves are typed queries.
-import { and, asc, desc, eq, inArray } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import type { Ref, RowHandle, UnitOfWork } from '../db/unit-of-work.ts';
 import type { Application } from './model.ts';
@@ -172,4 +172,14 @@ export function toApplication(row: ApplicationRow): Application {
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
+}
+
+/** Loans booked per funder since `since` (detection's rescoring: its rates' denominators). */
+export async function bookedCountsSince(tx: Executor, since: Date): Promise<Map<string, number>> {
+  const rows = await tx
+    .select({ funderId: bookedLoans.funderId, n: count() })
+    .from(bookedLoans)
+    .where(gte(bookedLoans.bookedAt, since))
+    .groupBy(bookedLoans.funderId);
+  return new Map(rows.map((r) => [r.funderId, Number(r.n)]));
 }

@@ -610,6 +610,14 @@ export class SharingService {
     } satisfies ContactRecorded);
   }
 
+  /** Per funder since `since`: exposures and in-purpose relay contacts (detection's rescoring). */
+  funderActivity(
+    tx: Executor,
+    since: Date,
+  ): Promise<{ shares: Map<string, number>; inPurposeContacts: Map<string, number> }> {
+    return store.funderActivitySince(tx, since);
+  }
+
   /**
    * The register of what each funder was shown of this customer, newest first (at most
    * SHARES_PER_CUSTOMER_LIMIT): detection's credit-report cross-check matches against it.

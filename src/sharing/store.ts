@@ -1,5 +1,5 @@
 // Sharing queries. Every read of a growing table is bounded (STYLE §8).
-import { and, desc, eq, gt, isNull, lte, or } from 'drizzle-orm';
+import { and, count, desc, eq, gt, gte, isNull, lte, or } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import type { ContactEvent, ContactVerdict, ContactChannel, Field, SharingPolicy, Stage } from './model.ts';
 import { contactEvents, prescreenSets, relayLeases, shares, sharingPolicies } from './schema.ts';
@@ -206,3 +206,27 @@ export async function replacePrescreenSet(tx: Executor, row: PrescreenSetRow): P
 }
 
 export type { Field, Stage };
+
+/**
+ * Per funder since `since`: shares (exposures) and relay contacts judged in purpose (the
+ * denominator of the contact-purpose classifier's error; detection's rescoring reads them).
+ */
+export async function funderActivitySince(
+  tx: Executor,
+  since: Date,
+): Promise<{ shares: Map<string, number>; inPurposeContacts: Map<string, number> }> {
+  const shareRows = await tx
+    .select({ funderId: shares.funderId, n: count() })
+    .from(shares)
+    .where(gte(shares.sharedAt, since))
+    .groupBy(shares.funderId);
+  const contactRows = await tx
+    .select({ funderId: contactEvents.funderId, n: count() })
+    .from(contactEvents)
+    .where(and(eq(contactEvents.verdict, 'in-purpose'), gte(contactEvents.occurredAt, since)))
+    .groupBy(contactEvents.funderId);
+  const inPurposeContacts = new Map<string, number>();
+  for (const row of contactRows)
+    if (row.funderId !== null) inPurposeContacts.set(row.funderId, Number(row.n));
+  return { shares: new Map(shareRows.map((r) => [r.funderId, Number(r.n)])), inPurposeContacts };
+}
