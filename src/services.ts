@@ -7,7 +7,9 @@ import { CatalogService } from './catalog/service.ts';
 import type { Database } from './db/client.ts';
 import { listenForNotices, NOTICE_CHANNEL } from './db/notices.ts';
 import type { GroupOptions } from './db/statement-groups.ts';
-import { EventBus, Units } from './db/unit-of-work.ts';
+import { EventBus, TransactionUnit, Units } from './db/unit-of-work.ts';
+import type { DetectionEvent } from './detection/model.ts';
+import { DetectionService } from './detection/service.ts';
 import type { IdentityEvent } from './identity/model.ts';
 import { IdentityService } from './identity/service.ts';
 import { BookingService } from './intake/booking.ts';
@@ -15,7 +17,14 @@ import type { IntakeEvent } from './intake/model.ts';
 import { type FunderDecided, ROUTING_TABLE_TOPICS, type RoutingEvent } from './routing/model.ts';
 import type { SharingEvent } from './sharing/model.ts';
 import { IntakeService } from './intake/service.ts';
-import { type Clock, type IdGenerator, Vault, createIdGenerator, systemClock } from './kernel/index.ts';
+import {
+  assert,
+  type Clock,
+  type IdGenerator,
+  Vault,
+  createIdGenerator,
+  systemClock,
+} from './kernel/index.ts';
 import { LedgerService } from './ledger/service.ts';
 import { Pseudonymiser } from './sharing/pseudonym.ts';
 import { PoolRelayProvider, type RelayProvider } from './sharing/relay.ts';
@@ -69,6 +78,7 @@ export interface ServiceOptions {
 export type DomainEvents =
   | AccessEvent
   | CatalogEvent
+  | DetectionEvent
   | IdentityEvent
   | IntakeEvent
   | FunderDecided
@@ -95,6 +105,7 @@ export interface Services {
   simulation: SimulationService;
   routing: RoutingService;
   booking: BookingService;
+  detection: DetectionService;
   /** Called on shutdown, after the HTTP server stops taking requests and before the database closes. */
   stopHooks: Array<() => Promise<void>>;
 }
@@ -145,6 +156,8 @@ export function createServices(options: ServiceOptions): Services {
     { database: options.database, clock, ids, vault, catalog, identity, intake, sharing, units },
     options.routing,
   );
+  // Booking is intake's; routing supplies the approved terms, the cap and its usage accounting.
+  const booking = new BookingService({ clock, ids, intake, catalog, units, routing: routing.forBooking });
   const services: Services = {
     database: options.database,
     units,
@@ -160,8 +173,8 @@ export function createServices(options: ServiceOptions): Services {
     pricing,
     simulation: new SimulationService({ database: options.database, clock, ids }),
     routing,
-    // Booking is intake's; routing supplies the approved terms, the cap and its usage accounting.
-    booking: new BookingService({ clock, ids, intake, catalog, units, routing: routing.forBooking }),
+    booking,
+    detection: new DetectionService({ ...base, catalog, identity, sharing, booking }),
     stopHooks: [],
   };
   wireLedger(services);
@@ -169,6 +182,7 @@ export function createServices(options: ServiceOptions): Services {
     services.simulation.start(options.simulationPollIntervalMs, options.onSimulationError);
   services.stopHooks.push(() => services.simulation.stop());
   wireRouting(services, options.routingExpireIntervalMs, options.onRoutingError);
+  wireDetection(services);
   wireNotices(services, options.crossProcessNotices ?? true, options.onNoticeError);
   if (options.ledgerIntegrateIntervalMs !== undefined) {
     ledger.start(options.ledgerIntegrateIntervalMs, options.onLedgerError);
@@ -278,4 +292,20 @@ function wireRouting(
     });
   if (expireIntervalMs !== undefined) routing.start(expireIntervalMs, onError);
   services.stopHooks.push(() => routing.stop());
+}
+
+/**
+ * The detection loop (ADR 0076): relay contacts become evidence in the unit that records them, and
+ * a funder's level sets its routing trust in the unit that changes the level.
+ */
+function wireDetection(services: Services): void {
+  const { detection, routing, events } = services;
+  events.on('contact.recorded', (unit, event) => {
+    // detection reads (the staff contact points) before it writes: only a transaction's unit can
+    assert(unit instanceof TransactionUnit, 'contact.recorded is raised in a transaction');
+    unit.beforeFlush((own) => detection.recordContact(own, event));
+  });
+  events.on('detection.level_changed', (unit, { payload }) =>
+    routing.applyDetectionLevel(unit, payload.funderId, payload.level),
+  );
 }

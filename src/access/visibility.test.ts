@@ -2,7 +2,7 @@
 // funder, a borrower key only its own customer's applications.
 import { describe, expect, it } from 'vitest';
 import type { Principal } from './model.ts';
-import { canSeeApplication, canSeeFunder } from './visibility.ts';
+import { canSeeApplication, canSeeDetectionFindings, canSeeFunder } from './visibility.ts';
 
 const key = (role: Principal['role'], ids: Partial<Principal> = {}): Principal => ({
   keyId: `key_${role}`,
@@ -48,5 +48,18 @@ describe('canSeeApplication', () => {
     expect(canSeeApplication(borrower, notSent)).toBe(true);
     expect(canSeeApplication(borrower, someoneElses)).toBe(false);
     expect(canSeeApplication(key('borrower'), notSent)).toBe(false);
+  });
+});
+
+describe('canSeeDetectionFindings', () => {
+  it('analysts and admins see any funder; the funder its own only once confirmed; nobody else', () => {
+    for (const level of ['none', 'watch', 'suspect', 'confirmed']) {
+      expect(canSeeDetectionFindings(key('admin'), { funderId: 'funder-b', level })).toBe(true);
+      expect(canSeeDetectionFindings(key('analyst'), { funderId: 'funder-b', level })).toBe(true);
+      expect(canSeeDetectionFindings(key('system'), { funderId: 'funder-a', level })).toBe(false);
+      expect(canSeeDetectionFindings(borrower, { funderId: 'funder-a', level })).toBe(false);
+      expect(canSeeDetectionFindings(funderA, { funderId: 'funder-b', level })).toBe(false);
+      expect(canSeeDetectionFindings(funderA, { funderId: 'funder-a', level })).toBe(level === 'confirmed');
+    }
   });
 });

@@ -31,3 +31,19 @@ export function canSeeApplication(
     application.customerId === principal.customerId
   );
 }
+
+/**
+ * Detection findings about a funder (its level, its evidence): analysts and admins see every
+ * funder's; the funder itself only once it is `confirmed`, when the evidence is the basis of a
+ * penalty (issue 14 item 6). Before that, a funder's own key answers as if there were nothing, so
+ * a suspected funder cannot learn which of its contacts were seen.
+ */
+export function canSeeDetectionFindings(
+  principal: Principal,
+  subject: { funderId: string; level: string },
+): boolean {
+  if (principal.role === 'admin' || principal.role === 'analyst') return true;
+  return (
+    principal.role === 'funder' && principal.funderId === subject.funderId && subject.level === 'confirmed'
+  );
+}

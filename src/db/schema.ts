@@ -2,6 +2,7 @@
 // Add a line here when a module gains a schema.ts.
 export * from '../access/schema.ts';
 export * from '../catalog/schema.ts';
+export * from '../detection/schema.ts';
 export * from '../identity/schema.ts';
 export * from '../intake/schema.ts';
 export * from '../ledger/schema.ts';

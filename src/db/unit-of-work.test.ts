@@ -2,6 +2,7 @@
 // a conditional intent follows its upsert's `created`; Refs and JSON with Refs carry the values a
 // statement found; events reach their subscribers in the same unit; hooks run only after commit;
 // a failing intent leaves nothing of its unit (ADR 0069).
+import { eq } from 'drizzle-orm';
 import { bigserial, boolean, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES, freshDatabase, type TestDatabase } from '../../test/support/engines.ts';
@@ -16,6 +17,7 @@ import {
   jsonWith,
   type Ref,
   runAfterCommit,
+  type TransactionUnit,
   type UnitOfWork,
   Units,
 } from './unit-of-work.ts';
@@ -218,6 +220,35 @@ describe.each(ENGINES)('unit of work on %s', (engine) => {
       "SELECT count(*) AS n FROM uow_people WHERE id = 'p-fail'",
     );
     expect(Number(left[0]!.n)).toBe(0);
+  });
+
+  it('runs a subscriber step that reads before it writes, in the unit, at flush; a failing step leaves nothing', async () => {
+    const read = async (unit: TransactionUnit, key: string) =>
+      (await unit.tx.select().from(people).where(eq(people.personKey, key))).length;
+    const seen: unknown[] = [];
+    await units.run(async (unit) => {
+      visit(unit, 'k-step', 'p-step', '孙八', at);
+      unit.beforeFlush(async (own) => {
+        // the step runs before the intents are written: the person is not there yet
+        seen.push(await read(own, 'k-step'));
+        own.insert(notes, { personId: 'p-step', body: { kind: 'step' } });
+        own.beforeFlush(async () => {
+          seen.push('nested');
+        });
+      });
+      expect(seen).toEqual([]);
+    });
+    expect(seen).toEqual([0, 'nested']);
+    expect((await notesOf('p-step')).map((n) => n.body.kind)).toEqual(['visit', 'welcome', 'heard', 'step']);
+    await expect(
+      units.run(async (unit) => {
+        visit(unit, 'k-step-fail', 'p-step-fail', '周九', at);
+        unit.beforeFlush(async () => {
+          throw new Error('the step failed');
+        });
+      }),
+    ).rejects.toThrow(/step failed/);
+    expect(await notesOf('p-step-fail')).toEqual([]);
   });
 
   it('refuses a Ref to a conditional intent and writes after commit', async () => {

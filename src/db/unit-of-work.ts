@@ -260,6 +260,7 @@ function conflictColumns(
  */
 export class TransactionUnit extends UnitOfWork {
   private flushed = 0;
+  private readonly steps: Array<(unit: TransactionUnit) => Promise<void>> = [];
   private readonly rows: Array<Record<string, unknown> | undefined> = [];
 
   constructor(
@@ -279,8 +280,21 @@ export class TransactionUnit extends UnitOfWork {
     super.afterCommit(hook);
   }
 
+  /**
+   * For a subscriber that must read before it writes (ADR 0069 foresaw one; detection's contact
+   * subscriber is the first, ADR 0076): `step` runs in this unit's transaction at the next flush,
+   * before the intents are written. It may read through `tx`, add intents and publish events; what
+   * it does commits with the unit or not at all. Only a TransactionUnit has one: the grouped path
+   * cannot read, and the subscriber asserts which unit it was given.
+   */
+  beforeFlush(step: (unit: TransactionUnit) => Promise<void>): void {
+    this.steps.push(step);
+  }
+
   /** Write the intents added so far (a later read in `tx` sees them). */
   async flush(): Promise<void> {
+    // Steps may add steps (an event they publish); each runs once, in the order added.
+    for (let step = this.steps.shift(); step !== undefined; step = this.steps.shift()) await step(this);
     const from = this.flushed;
     this.flushed = this.intents.length;
     await writeSteps(this.tx, this, from, this.rows);

@@ -1,6 +1,7 @@
-// Detection's error codes (STYLE §2). The pure core returns them as Result values; issue 14's
-// service will throw them when a report is uploaded. Listed in the order a report is checked:
+// Detection's error codes (STYLE §2). The pure core returns the credit-report and alias codes as
+// Result values; the service (ADR 0076) throws them and its own when a report or change arrives. Listed in the order a report is checked:
 // the first problem found decides the code (size first, then each field in document order).
+import type { CatalogErrorCode } from '../catalog/errors.ts';
 import { type CommonErrorCode, type ErrorSpecs, typedErrors } from '../kernel/index.ts';
 
 export const detectionErrors = {
@@ -43,6 +44,50 @@ export const detectionErrors = {
     status: 409,
     meaning: 'Two funders claim the same normalised institution name or code; `details` names both.',
   },
+  credit_report_authorisation_missing: {
+    status: 422,
+    meaning:
+      'A credit report was sent without the customer’s authorisation reference (授权书): the platform may read a report only with it.',
+  },
+  credit_report_subject_mismatch: {
+    status: 422,
+    meaning:
+      'The report contradicts its request: its subject names another customer than the one in the path; `field` names it.',
+  },
+  credit_report_conflict: {
+    status: 409,
+    meaning: 'A report with this reportId was already received for another customer.',
+  },
+  detection_customer_not_found: {
+    status: 404,
+    meaning:
+      'No such customer: a credit report or borrower report must be about a customer the platform knows.',
+  },
+  detection_evidence_unknown: {
+    status: 422,
+    meaning:
+      'A level change cites evidence that does not exist or is not about this funder; `details` lists the ids.',
+  },
+  detection_confirm_without_evidence: {
+    status: 422,
+    meaning:
+      'A funder can be `confirmed` only on attributed evidence about it: cite at least one attributed evidence id in the reasons.',
+  },
+  detection_alert_cursor_invalid: {
+    status: 400,
+    meaning: 'The `before` cursor of GET /v1/alerts is not one this API handed out.',
+  },
+  borrower_report_funder_missing: {
+    status: 400,
+    meaning: 'A borrower report names no funder: give `funderId` or `funderName`.',
+  },
+  staff_contact_invalid: {
+    status: 400,
+    meaning: 'A staff contact point is not a mainland mobile number, an email address or a relay address.',
+  },
+  staff_contact_exists: { status: 409, meaning: 'This staff contact point is already registered.' },
+  staff_contact_not_found: { status: 404, meaning: 'No such staff contact point.' },
+  institution_alias_not_found: { status: 404, meaning: 'No such institution alias.' },
 } as const satisfies ErrorSpecs;
 
 export type DetectionErrorCode = keyof typeof detectionErrors;
@@ -50,7 +95,10 @@ export type DetectionErrorCode = keyof typeof detectionErrors;
 export type CreditReportErrorCode = Extract<DetectionErrorCode, `credit_report_${string}`>;
 export type InstitutionAliasErrorCode = Extract<DetectionErrorCode, `institution_alias_${string}`>;
 
-/** What detection may throw: its own codes and the shared ones. */
-export type DetectionThrownCode = DetectionErrorCode | CommonErrorCode;
+/** What detection may throw: its own codes, the shared ones, and catalog's unknown funder. */
+export type DetectionThrownCode =
+  | DetectionErrorCode
+  | CommonErrorCode
+  | Extract<CatalogErrorCode, 'funder_not_found'>;
 
 export const { DomainError, unwrap } = typedErrors<DetectionThrownCode>();

@@ -230,3 +230,82 @@ export interface CreditReportMatch {
    */
   unmatchedInstitutions: string[];
 }
+
+// ---- storage and the closed loop (issue 14 items 2, 3, 6, 7) ----
+
+/**
+ * How strongly the platform suspects a funder of poaching. `none` is the default; routing maps
+ * each level to a trust (routing's `detectionTrust`, ADR 0076). Only `confirmed` lets the funder read
+ * the evidence about itself (it is the basis of a penalty).
+ */
+export const DETECTION_LEVELS = ['none', 'watch', 'suspect', 'confirmed'] as const;
+export type DetectionLevel = (typeof DETECTION_LEVELS)[number];
+
+/** Kinds of evidence, named by where they come from. */
+export const EVIDENCE_KINDS = [
+  'canary-contact',
+  'credit-report-account',
+  'credit-report-query',
+  'relay-contact',
+  'borrower-report',
+  'staff-contact',
+] as const;
+export type EvidenceKind = (typeof EVIDENCE_KINDS)[number];
+
+/**
+ * `attributed`: names a funder that saw the customer through the platform; `unattributed`: names
+ * nobody the platform can hold to account (an unknown institution, a funder that never saw the
+ * borrower): kept, never an accusation; `explained`: an ordinary relationship accounts for it (a
+ * borrower report about a lender the borrower has a loan with through the platform).
+ */
+export const EVIDENCE_STATUSES = ['attributed', 'unattributed', 'explained'] as const;
+export type EvidenceStatus = (typeof EVIDENCE_STATUSES)[number];
+
+export interface Evidence {
+  id: string;
+  kind: EvidenceKind;
+  funderId: string | null;
+  customerId: string | null;
+  occurredAt: Date;
+  recordedAt: Date;
+  source: string;
+  proves: string;
+  detail: Record<string, unknown>;
+  exposureEntryId: string | null;
+  status: EvidenceStatus;
+}
+
+/** Why a level changed: a rule or an analyst's judgement, and the evidence it rests on. */
+export interface LevelReason {
+  /** e.g. `analyst`, `canary-contact`, `cusum` (the rescoring step names its rule) */
+  rule: string;
+  text: string;
+  evidenceIds: string[];
+}
+
+export const LEVEL_REASONS_MAX = 20;
+export const LEVEL_REASON_TEXT_MAX = 1_000;
+export const LEVEL_REASON_EVIDENCE_MAX = 100;
+
+export interface LevelChange {
+  id: string;
+  funderId: string;
+  from: DetectionLevel;
+  level: DetectionLevel;
+  reasons: LevelReason[];
+  actor: string;
+  at: Date;
+}
+
+/**
+ * A funder's level changed (ADR 0076): routing sets its trust from the level in the same unit, so
+ * its share of the bands shrinks as suspicion grows.
+ */
+export interface DetectionLevelChanged {
+  readonly topic: 'detection.level_changed';
+  readonly aggregateId: string;
+  readonly payload: { funderId: string; from: DetectionLevel; level: DetectionLevel; changeId: string };
+  readonly at: Date;
+}
+
+export type DetectionEvent = DetectionLevelChanged;

@@ -1,6 +1,7 @@
 // Every module's routes, registered in this order. Add a line when a module gains routes.ts.
 import { accessRoutes } from '../access/routes.ts';
 import { catalogRoutes } from '../catalog/routes.ts';
+import { detectionRoutes } from '../detection/routes.ts';
 import { identityRoutes } from '../identity/routes.ts';
 import { intakeRoutes } from '../intake/routes.ts';
 import { pricingRoutes } from '../pricing/routes.ts';
@@ -20,4 +21,5 @@ export const MODULE_ROUTES: Array<(app: App) => Promise<void>> = [
   sharingRoutes,
   simulationRoutes,
   routingRoutes,
+  detectionRoutes,
 ];

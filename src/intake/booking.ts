@@ -163,6 +163,18 @@ export class BookingService {
     return store.loanOf(tx, applicationId);
   }
 
+  /** The customer's loans booked through the platform, newest first (bounded; detection reads them). */
+  async loansOfCustomer(
+    tx: Executor,
+    customerId: string,
+  ): Promise<Array<{ funderId: string; applicationId: string; bookedAt: Date }>> {
+    return (await store.loansOfCustomer(tx, customerId)).map((row) => ({
+      funderId: row.funderId,
+      applicationId: row.applicationId,
+      bookedAt: row.bookedAt,
+    }));
+  }
+
   async abandon(tx: Executor, application: Application): Promise<Application> {
     const updated = await this.deps.intake.transition(tx, application.id, 'abandoned', {
       reason: 'borrower abandoned',

@@ -1,7 +1,7 @@
 // Intake's tables: applications, their status history, and the loans booked from them
 // (src/intake/booking.ts). The submission writes them as intents
 // of its unit (ADR 0069); reads and status moves are typed queries.
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, desc, eq } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import type { Ref, RowHandle, UnitOfWork } from '../db/unit-of-work.ts';
 import type { Application } from './model.ts';
@@ -68,6 +68,18 @@ export async function insertLoan(tx: Executor, row: typeof bookedLoans.$inferIns
     .onConflictDoNothing()
     .returning({ id: bookedLoans.id });
   return inserted.length === 1;
+}
+
+/** Loans booked for one customer through the platform, newest first (detection's cross-check). */
+export const LOANS_PER_CUSTOMER_LIMIT = 1_000;
+
+export async function loansOfCustomer(tx: Executor, customerId: string): Promise<LoanRow[]> {
+  return tx
+    .select()
+    .from(bookedLoans)
+    .where(eq(bookedLoans.customerId, customerId))
+    .orderBy(desc(bookedLoans.bookedAt))
+    .limit(LOANS_PER_CUSTOMER_LIMIT);
 }
 
 export async function loanOf(tx: Executor, applicationId: string): Promise<LoanRow | undefined> {

@@ -1,5 +1,6 @@
 // The default routing configuration. Every number is a documented, tunable default (ADR 0030), not law.
 import { DEFAULT_PENALTY_RATE_ANNUAL, LEGAL_CAP_ANNUAL } from '../pricing/cap.ts';
+import type { DetectionLevel } from '../detection/model.ts';
 import type { RoutingConfig } from './model.ts';
 import { DEFAULT_BANDS, DEFAULT_SCORECARD } from './scorecard.ts';
 
@@ -49,3 +50,17 @@ export function withRotationDefaults(
     },
   };
 }
+
+/**
+ * The trust a funder's detection level sets (ADR 0076; routing's option `detectionTrust`). Trust
+ * scales the funder's budget in every band (ADR 0073), so its share of the best customers shrinks
+ * as suspicion grows: `watch` costs a fifth (a statistic moved; most are noise, so the cost to an
+ * honest funder stays small), `suspect` leaves under a third (direct evidence or a sustained signal),
+ * `confirmed` shuts it out. Tunable; each must be in [0, 1] and none above the level before it.
+ */
+export const DEFAULT_DETECTION_TRUST: Readonly<Record<DetectionLevel, number>> = Object.freeze({
+  none: 1,
+  watch: 0.8,
+  suspect: 0.3,
+  confirmed: 0,
+});

@@ -20,9 +20,10 @@ import {
 import { bookingPort } from './booking-port.ts';
 import { DispatchCallbacks } from './callbacks.ts';
 import { checkRoutingConfig } from './config-check.ts';
-import { withRotationDefaults } from './defaults.ts';
+import { DEFAULT_DETECTION_TRUST, withRotationDefaults } from './defaults.ts';
+import { DETECTION_LEVELS, type DetectionLevel } from '../detection/model.ts';
 import type { ProductExplanation, RoutingConfig, RoutingEvent } from './model.ts';
-import type { TransactionUnit } from '../db/unit-of-work.ts';
+import type { TransactionUnit, UnitOfWork } from '../db/unit-of-work.ts';
 import { RoutingOffers } from './offers.ts';
 import * as store from './store.ts';
 import { RoutingSubmission } from './submission.ts';
@@ -72,6 +73,11 @@ export interface RoutingServiceOptions {
   usageCacheMs?: number;
   /** how long a process holds a dispatch step before a sweeper may take it over (default DEFAULT_DISPATCH_LEASE_MS) */
   dispatchLeaseMs?: number;
+  /**
+   * the trust each detection level sets (ADR 0076); levels not given keep DEFAULT_DETECTION_TRUST.
+   * Each in [0, 1], none above the level before it (none ≥ watch ≥ suspect ≥ confirmed).
+   */
+  detectionTrust?: Partial<Record<DetectionLevel, number>>;
   /** test seam: called at every dispatch step boundary (DISPATCH_BOUNDARIES); a throw stops the drive there */
   onDispatchBoundary?: DispatchOptions['onBoundary'];
 }
@@ -85,6 +91,8 @@ const HOUR_MS = 3_600_000;
 
 export class RoutingService {
   private readonly approvalTtlMs: number;
+  /** the trust each detection level sets (ADR 0076) */
+  readonly detectionTrust: Readonly<Record<DetectionLevel, number>>;
   private readonly offerTtlMs: number;
   /** the compiled catalogue, usage and funder states, and the configuration in force */
   private readonly tables: RoutingTableCache;
@@ -104,6 +112,13 @@ export class RoutingService {
     options: RoutingServiceOptions = {},
   ) {
     this.approvalTtlMs = options.approvalTtlMs ?? 72 * HOUR_MS;
+    this.detectionTrust = { ...DEFAULT_DETECTION_TRUST, ...options.detectionTrust };
+    DETECTION_LEVELS.forEach((level, i) => {
+      const trust = this.detectionTrust[level];
+      assert(trust >= 0 && trust <= 1, `detectionTrust.${level} in [0, 1]`);
+      const before = i === 0 ? 1 : this.detectionTrust[DETECTION_LEVELS[i - 1]!];
+      assert(trust <= before, `detectionTrust.${level} is not above the level before it`);
+    });
     this.offerTtlMs = options.offerTtlMs ?? 7 * 24 * HOUR_MS;
     this.tables = new RoutingTableCache(
       deps,
@@ -329,8 +344,25 @@ export class RoutingService {
 
   // ---- settings ----
 
-  /** The detection module's lever: trust in [0, 1] scales the funder's top-band exposure budgets. */
-  /** A funder's trust (scales its exposure budgets); raises routing.trust_set. */
+  /**
+   * Detection's lever (ADR 0076), a subscriber of detection.level_changed: the funder's trust becomes
+   * the one its level maps to (detectionTrust), in the unit that changed the level, and
+   * routing.trust_set drops the compiled table after commit. The level's change already checked the
+   * funder exists. A later PUT …/routing-trust overrides it until the next level change.
+   */
+  applyDetectionLevel(unit: UnitOfWork, funderId: string, level: DetectionLevel): void {
+    const trust = this.detectionTrust[level];
+    const at = this.deps.clock.now();
+    store.setTrustIntent(unit, funderId, trust, at);
+    unit.publish({
+      topic: 'routing.trust_set',
+      aggregateId: funderId,
+      payload: { funderId, trust },
+      at,
+    } satisfies RoutingEvent);
+  }
+
+  /** A funder's trust in [0, 1] (scales its exposure budgets in every band); raises routing.trust_set. */
   async setTrust(
     unit: TransactionUnit,
     funderId: string,

@@ -179,6 +179,15 @@ export async function setTrust(tx: Executor, funderId: string, trust: number, at
     .onConflictDoUpdate({ target: routingFunderSettings.funderId, set: { trust, updatedAt: at } });
 }
 
+/** The same write as an intent of the caller's unit (detection's level change sets trust with it). */
+export function setTrustIntent(unit: UnitOfWork, funderId: string, trust: number, at: Date): void {
+  unit.upsert(
+    routingFunderSettings,
+    { funderId, trust, updatedAt: at },
+    { target: ['funderId'], update: ['trust', 'updatedAt'] },
+  );
+}
+
 /** The customer's last funder as a scalar subquery (NULL when none), for intake's lookup statement. */
 /** The customer's last funder, read with the submission's lookups (null for a new customer). */
 export function lastFunderOf(

@@ -167,4 +167,31 @@ export interface FunderExposed {
   readonly receipt: Receipt<string>;
 }
 
-export type SharingEvent = FunderExposed;
+/**
+ * A relay contact was recorded and judged (once per provider event: a retried webhook raises
+ * nothing). Detection stores the out-of-purpose ones as evidence in the same unit (ADR 0076).
+ */
+export interface ContactRecorded {
+  readonly topic: 'contact.recorded';
+  readonly aggregateId: string;
+  readonly payload: {
+    contactId: string;
+    /** null: the relay point was not leased to anyone then (unattributed) */
+    funderId: string | null;
+    customerId: string | null;
+    channel: ContactChannel;
+    verdict: ContactVerdict;
+    reason: string;
+    category: string | null;
+    /** when the contact happened (ISO 8601) */
+    at: string;
+  };
+  readonly at: Date;
+  /** not in the outbox payload: the relay address contacted (detection matches staff contact points) */
+  readonly relayAddress: string;
+  /** the ledger entry of the latest exposure of this customer to this funder before the contact */
+  readonly exposureEntryId: string | null;
+  readonly applicationId: string | null;
+}
+
+export type SharingEvent = FunderExposed | ContactRecorded;

@@ -6,7 +6,17 @@ import { randomBytes } from 'node:crypto';
 import { and, asc, eq, isNull, lte, or } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import type { Clock } from '../kernel/index.ts';
+import { normalisePhone } from '../identity/phone.ts';
 import { relayPool } from './schema.ts';
+
+/**
+ * A contact address in the one form relay points are stored and matched in: a mainland mobile as
+ * 11 digits, anything else (an email token) trimmed and lower case. Detection's staff contact points
+ * use it too, so a registered address matches the relay webhook's.
+ */
+export function normaliseContactAddress(raw: string): string {
+  return normalisePhone(raw) ?? raw.trim().toLowerCase();
+}
 
 export type RelayChannel = 'phone' | 'email';
 

@@ -9,7 +9,7 @@ import { normalisePhone } from '../identity/phone.ts';
 import { DomainError } from './errors.ts';
 import { CONTACT_CATEGORIES } from './contact-purpose.ts';
 import { CONTACT_CHANNELS, CONTACT_VERDICTS, FIELDS, STAGES, TREATMENTS } from './model.ts';
-import { PoolRelayProvider } from './relay.ts';
+import { normaliseContactAddress, PoolRelayProvider } from './relay.ts';
 
 const Enum = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
 
@@ -229,10 +229,10 @@ export async function sharingRoutes(app: App): Promise<void> {
       },
     },
     (request, reply) =>
-      write(request, reply, async (tx) => {
+      write(request, reply, async (_tx, unit) => {
         const body = request.body;
-        const relayAddress = normalisePhone(body.relayPoint) ?? body.relayPoint.trim().toLowerCase();
-        const { event, duplicate } = await sharing.recordContact(tx, {
+        const relayAddress = normaliseContactAddress(body.relayPoint);
+        const { event, duplicate } = await sharing.recordContact(unit, {
           relayAddress,
           occurredAt: new Date(body.occurredAt),
           channel: body.channel,

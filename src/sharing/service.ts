@@ -6,10 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Db, Executor } from '../db/client.ts';
 import type { LiveConsent } from '../identity/model.ts';
-import type { FunderExposed } from './model.ts';
+import type { ContactRecorded, FunderExposed } from './model.ts';
 import type { IdentityService } from '../identity/service.ts';
 import type { IntakeService } from '../intake/service.ts';
-import { Receipt, type UnitOfWork, type Units } from '../db/unit-of-work.ts';
+import { Receipt, type TransactionUnit, type UnitOfWork, type Units } from '../db/unit-of-work.ts';
 import {
   type Clock,
   type IdGenerator,
@@ -519,23 +519,27 @@ export class SharingService {
   /**
    * An inbound contact from the relay provider's webhook. Attributed to the funder holding the
    * address at that time and judged against the consented purpose; an unknown address is stored
-   * unattributed. A retried webhook (same providerEventId) returns the first record.
+   * unattributed. A retried webhook (same providerEventId) returns the first record. A new record
+   * raises contact.recorded in the unit (detection keeps out-of-purpose contacts as evidence).
    */
   async recordContact(
-    tx: Executor,
+    unit: TransactionUnit,
     input: ContactEventInput & { category?: ContactCategory | undefined },
   ): Promise<{ event: ContactEvent; duplicate: boolean }> {
+    const tx = unit.tx;
     const previous = await store.contactByProviderId(tx, input.providerEventId);
     if (previous) return { event: store.toContactEvent(previous), duplicate: true };
     const lease = await store.leaseAt(tx, input.relayAddress, input.occurredAt);
     let verdict: ContactVerdict = 'unattributed';
     let reason = 'unknown-relay-point';
     let applicationId: string | null = null;
+    let exposureEntryId: string | null = null;
     if (lease) {
       const pairShares = await store.sharesOfPair(tx, lease.customerId, lease.funderId);
       const latest =
         pairShares.find((s) => s.sharedAt.getTime() <= input.occurredAt.getTime()) ?? pairShares[0];
       applicationId = latest?.applicationId ?? null;
+      exposureEntryId = latest?.exposureEntryId ?? null;
       const events = applicationId ? await this.deps.intake.events(tx, applicationId) : [];
       const judged = classifyContact(
         { occurredAt: input.occurredAt, summary: input.summary, category: input.category ?? null },
@@ -572,7 +576,57 @@ export class SharingService {
       assert(stored, 'conflicting contact event is readable');
       return { event: store.toContactEvent(stored), duplicate: true };
     }
-    return { event: store.toContactEvent(row), duplicate: false };
+    const event = store.toContactEvent(row);
+    this.raiseContactRecorded(unit, event, row.category, {
+      relayAddress: input.relayAddress,
+      exposureEntryId,
+      applicationId,
+    });
+    return { event, duplicate: false };
+  }
+
+  /** contact.recorded for a contact stored just now (detection keeps out-of-purpose ones as evidence). */
+  private raiseContactRecorded(
+    unit: TransactionUnit,
+    event: ContactEvent,
+    category: string | null,
+    context: Pick<ContactRecorded, 'relayAddress' | 'exposureEntryId' | 'applicationId'>,
+  ): void {
+    unit.publish({
+      topic: 'contact.recorded',
+      aggregateId: event.id,
+      payload: {
+        contactId: event.id,
+        funderId: event.funderId,
+        customerId: event.customerId,
+        channel: event.channel,
+        verdict: event.verdict,
+        reason: event.reason,
+        category,
+        at: event.occurredAt.toISOString(),
+      },
+      at: event.receivedAt,
+      ...context,
+    } satisfies ContactRecorded);
+  }
+
+  /**
+   * The register of what each funder was shown of this customer, newest first (at most
+   * SHARES_PER_CUSTOMER_LIMIT): detection's credit-report cross-check matches against it.
+   */
+  async exposuresOf(
+    tx: Executor,
+    customerId: string,
+  ): Promise<
+    Array<{ funderId: string; applicationId: string; stage: Stage; at: Date; exposureEntryId: string }>
+  > {
+    return (await store.sharesOfCustomer(tx, customerId)).map((row) => ({
+      funderId: row.funderId,
+      applicationId: row.applicationId,
+      stage: row.stage as Stage,
+      at: row.sharedAt,
+      exposureEntryId: row.exposureEntryId,
+    }));
   }
 
   /** Contact events, newest first; detection reads `verdict: 'out-of-purpose'` as evidence. */

@@ -7,6 +7,8 @@ import { contactEvents, prescreenSets, relayLeases, shares, sharingPolicies } fr
 /** Shares of one customer with one funder that the purpose check reads (newest first). */
 export const SHARES_PER_PAIR_LIMIT = 100;
 export const CONTACT_EVENTS_PAGE_MAX = 500;
+/** Shares of one customer detection's cross-check reads (newest first): years of re-applications. */
+export const SHARES_PER_CUSTOMER_LIMIT = 1_000;
 
 export type ShareRow = typeof shares.$inferSelect;
 export type LeaseRow = typeof relayLeases.$inferSelect;
@@ -44,6 +46,16 @@ export async function sharesOfPair(tx: Executor, customerId: string, funderId: s
     .where(and(eq(shares.customerId, customerId), eq(shares.funderId, funderId)))
     .orderBy(desc(shares.sharedAt))
     .limit(SHARES_PER_PAIR_LIMIT);
+}
+
+/** One customer's shares with every funder, newest first (the credit-report cross-check). */
+export async function sharesOfCustomer(tx: Executor, customerId: string): Promise<ShareRow[]> {
+  return tx
+    .select()
+    .from(shares)
+    .where(eq(shares.customerId, customerId))
+    .orderBy(desc(shares.sharedAt))
+    .limit(SHARES_PER_CUSTOMER_LIMIT);
 }
 
 export async function shareByApplicationRef(

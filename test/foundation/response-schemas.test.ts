@@ -369,6 +369,65 @@ describe.each(ENGINES)('response schemas on %s', (engine) => {
     });
     await sample('GET /v1/contact-events', '/v1/contact-events');
 
+    // ---- detection: aliases, staff contacts, a credit report, a borrower report, levels, evidence ----
+    const alias = await sample('POST /v1/institution-aliases', '/v1/institution-aliases', {
+      body: { funderId: 'fund-a', names: ['甲银行股份有限公司'], codes: ['91440300342220233J'] },
+    });
+    await sample('GET /v1/institution-aliases', '/v1/institution-aliases');
+    await sample('DELETE /v1/institution-aliases/:id', `/v1/institution-aliases/${alias.body.added[1].id}`);
+    const staff = await sample('POST /v1/staff-contacts', '/v1/staff-contacts', {
+      body: { channel: 'phone', address: '13900000001', owner: 'platform', label: '风控测试号' },
+    });
+    await sample('GET /v1/staff-contacts', '/v1/staff-contacts');
+    await sample('DELETE /v1/staff-contacts/:id', `/v1/staff-contacts/${staff.body.id}`);
+    const customerId = (await h.call('GET', `/v1/applications/${booked.id}`)).body.customerId as string;
+    const today = new Date(h.clock.now().getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+    await sample('POST /v1/customers/:id/credit-reports', `/v1/customers/${customerId}/credit-reports`, {
+      body: {
+        authorisationRef: 'auth-2026-0001',
+        report: {
+          reportId: 'rs-1',
+          subject: { customerId },
+          generatedOn: today,
+          accounts: [
+            {
+              institution: '甲银行股份有限公司北京分行',
+              type: 'non-revolving',
+              openedOn: today,
+              amountFen: 100_000,
+              status: 'normal',
+            },
+            {
+              institution: '某某小贷有限公司',
+              type: 'non-revolving',
+              openedOn: today,
+              amountFen: 100_000,
+              status: 'normal',
+            },
+          ],
+          queries: [{ institution: '甲银行', date: today, reason: 'loan-approval' }],
+        },
+      },
+    });
+    await sample('POST /v1/borrower/reports', '/v1/borrower/reports', {
+      body: {
+        customerId,
+        funderId: 'fund-a',
+        contactedAt: h.clock.now().toISOString(),
+        channel: 'call',
+        offered: '更低的利息',
+      },
+    });
+    await sample('PUT /v1/funders/:id/detection-level', '/v1/funders/fund-a/detection-level', {
+      body: { level: 'watch', reasons: [{ rule: 'analyst', text: '营销短信' }] },
+    });
+    await sample('GET /v1/funders/:id/detection-level', '/v1/funders/fund-a/detection-level');
+    await sample('GET /v1/alerts', '/v1/alerts?limit=10');
+    await sample('GET /v1/funders/:id/evidence', '/v1/funders/fund-a/evidence?limit=10');
+    await sample('PUT /v1/funders/:id/detection-level', '/v1/funders/fund-a/detection-level', {
+      body: { level: 'none', reasons: [{ rule: 'analyst', text: '复核无误' }] },
+    });
+
     // ---- the OPRF pre-screen: a funder's key and set from the funder kit, its service over HTTP ----
     expect(await main(['funder', 'keygen', '--out', join(dir, 'k1.pem'), '--key-id', 'k1'])).toBe(0);
     writeFileSync(join(dir, 'ids.csv'), ['phone', '13812345678', '13900000000'].join('\n'));
