@@ -15,7 +15,7 @@ import {
   withinCap,
 } from '../pricing/index.ts';
 import type { RepaymentMethod } from '../pricing/model.ts';
-import { type ApplicantFeatures, decide, type FunderState, type RoutingTable } from '../routing/index.ts';
+import { decide, type EligibilityContext, type RoutingTable } from '../routing/index.ts';
 
 /** Loans the borrower may add by hand (STYLE §8). */
 export const MANUAL_LOANS_MAX = 10;
@@ -142,6 +142,13 @@ export interface CostedLoan {
   trueCost: Apr;
 }
 
+/** A loan's place in the request: hand-added loans by their index in `loans`, others by the plan's. */
+function fieldOf(loan: PlanLoan, index: number): string {
+  return loan.source === 'manual'
+    ? `loans.${Number(loan.id.slice('manual-'.length)) - 1}`
+    : `platformLoans.${index}`;
+}
+
 /** The true annual cost of what is left of a loan, by pricing's IRR solver. */
 export function costLoan(loan: PlanLoan, index: number): PlanResult<CostedLoan> {
   const n = loan.remainingPaymentsFen.length;
@@ -166,7 +173,7 @@ export function costLoan(loan: PlanLoan, index: number): PlanResult<CostedLoan> 
     return fail(
       'plan_loan_cost_too_high',
       'the payments put the annual cost at or above 100%: check the figures',
-      `loans.${index}.monthlyPaymentFen`,
+      `${fieldOf(loan, index)}.monthlyPaymentFen`,
     );
   return {
     ok: true,
@@ -253,16 +260,11 @@ export interface FinancingPlan {
   consolidations: ConsolidationSuggestion[];
   /** true when no product the borrower is eligible for now costs less: the plan says so plainly */
   nothingCheaper: boolean;
+  /** false: no routing decision to start from, so no product was asked (the plan says so) */
+  eligibilityKnown: boolean;
 }
 
-/** What routing's decide() needs about the borrower, apart from the amount and the term. */
-export interface EligibilityContext {
-  table: RoutingTable;
-  applicant: Omit<ApplicantFeatures, 'amountFen' | 'termMonths'>;
-  funderStates: ReadonlyMap<string, FunderState>;
-  lastFunderId: string | null;
-  seed: number;
-}
+export type { EligibilityContext } from '../routing/index.ts';
 
 export interface PlanInput {
   monthlyIncomeFen: Fen;
@@ -352,7 +354,14 @@ function byCostDescending(a: CostedLoan, b: CostedLoan): number {
   );
 }
 
-export function planFinancing(input: PlanInput, context: EligibilityContext): PlanResult<FinancingPlan> {
+/**
+ * The plan. `context` null: routing has never decided for this borrower, so nothing is known of
+ * what they are eligible for and no consolidation is suggested (`eligibilityKnown` false).
+ */
+export function planFinancing(
+  input: PlanInput,
+  context: EligibilityContext | null,
+): PlanResult<FinancingPlan> {
   if (input.loans.length > PLAN_LOANS_MAX)
     return fail('plan_too_many_loans', `a plan takes at most ${PLAN_LOANS_MAX} loans`, 'loans');
   assert(isWholeFen(input.monthlyIncomeFen, 0), 'income is whole fen ≥ 0');
@@ -390,7 +399,7 @@ export function planFinancing(input: PlanInput, context: EligibilityContext): Pl
   const groups: CostedLoan[][] = loans.map((loan) => [loan]);
   if (loans.length > 1) groups.push(loans);
   const consolidations = groups
-    .map((group) => consolidate(group, context))
+    .map((group) => (context === null ? null : consolidate(group, context)))
     .filter((s): s is ConsolidationSuggestion => s !== null)
     .sort((a, b) => b.savingFen - a.savingFen || a.loanIds.length - b.loanIds.length)
     .slice(0, CONSOLIDATION_SUGGESTIONS_MAX);
@@ -405,6 +414,7 @@ export function planFinancing(input: PlanInput, context: EligibilityContext): Pl
       avalanche,
       consolidations,
       nothingCheaper: consolidations.length === 0,
+      eligibilityKnown: context !== null,
     },
   };
 }

@@ -4,6 +4,7 @@
 import { accessErrors } from '../access/errors.ts';
 import { catalogErrors } from '../catalog/errors.ts';
 import { detectionErrors } from '../detection/errors.ts';
+import { engagementErrors } from '../engagement/errors.ts';
 import { identityErrors } from '../identity/errors.ts';
 import { intakeErrors } from '../intake/errors.ts';
 import {
@@ -36,6 +37,7 @@ export const ERROR_LISTS = {
   access: accessErrors,
   catalog: catalogErrors,
   detection: detectionErrors,
+  engagement: engagementErrors,
   identity: identityErrors,
   intake: intakeErrors,
   ledger: ledgerErrors,

@@ -82,6 +82,17 @@ export async function loansOfCustomer(tx: Executor, customerId: string): Promise
     .limit(LOANS_PER_CUSTOMER_LIMIT);
 }
 
+/** The customer's newest application's id (the financing plan reads its routing decision). */
+export async function latestApplicationIdOf(tx: Executor, customerId: string): Promise<string | undefined> {
+  const [row] = await tx
+    .select({ id: applications.id })
+    .from(applications)
+    .where(eq(applications.customerId, customerId))
+    .orderBy(desc(applications.createdAt))
+    .limit(1);
+  return row?.id;
+}
+
 export async function loanOf(tx: Executor, applicationId: string): Promise<LoanRow | undefined> {
   const [row] = await tx.select().from(bookedLoans).where(eq(bookedLoans.applicationId, applicationId));
   return row;
