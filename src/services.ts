@@ -13,6 +13,7 @@ import { DetectionService } from './detection/service.ts';
 import type { IdentityEvent } from './identity/model.ts';
 import { IdentityService } from './identity/service.ts';
 import { BookingService } from './intake/booking.ts';
+import { RepaymentService } from './intake/repayment-service.ts';
 import type { IntakeEvent } from './intake/model.ts';
 import { type FunderDecided, ROUTING_TABLE_TOPICS, type RoutingEvent } from './routing/model.ts';
 import type { SharingEvent } from './sharing/model.ts';
@@ -106,6 +107,8 @@ export interface Services {
   routing: RoutingService;
   booking: BookingService;
   detection: DetectionService;
+  /** repayments of booked loans (intake's): the booking funder's signed events, installment states */
+  repayments: RepaymentService;
   /** Called on shutdown, after the HTTP server stops taking requests and before the database closes. */
   stopHooks: Array<() => Promise<void>>;
 }
@@ -175,6 +178,15 @@ export function createServices(options: ServiceOptions): Services {
     routing,
     booking,
     detection: new DetectionService({ ...base, catalog, identity, sharing, booking }),
+    // Repayments are signed as the funder's decisions are: routing's check, with the funder's secret.
+    repayments: new RepaymentService({
+      clock,
+      units,
+      intake,
+      signatures: {
+        verify: (tx, funderId, raw, header) => routing.verifyFunderRequest(tx, funderId, raw, header),
+      },
+    }),
     stopHooks: [],
   };
   wireLedger(services);
@@ -264,6 +276,20 @@ function wireLedger(services: Services): void {
   );
   events.on('loan.booked', (unit, { payload, at }) =>
     ledger.record(unit, { kind: 'booking', ...payload, at }),
+  );
+  events.on('repayment.recorded', (unit, { payload, at }) =>
+    ledger.record(unit, {
+      kind: 'repayment',
+      funderId: payload.funderId,
+      customerId: payload.customerId,
+      loanId: payload.loanId,
+      repaymentId: payload.repaymentId,
+      repaymentKind: payload.kind,
+      installmentNo: payload.installmentNo,
+      amountFen: payload.amountFen,
+      paidAt: payload.at,
+      at,
+    }),
   );
   events.on('funder.exposed', (unit, { exposure, at, receipt }) =>
     receipt.set(ledger.record(unit, { kind: 'exposure', ...exposure, at }).entryId),

@@ -1,8 +1,10 @@
-// API key administration (admin only). The secret is shown once, in the 201 answer.
+// API key administration (admin only). The secret is shown once, in the 201 answer. Borrower tokens
+// (ADR 0081): issued and revoked by the platform's app back end (admin keys).
 import { Type } from 'typebox';
 import type { App } from '../http/app.ts';
 import { write } from '../http/idempotent.ts';
-import { Closed, IdParams, Nullable, OneOf, ResourceId, ShortText, Slug } from '../http/schemas.ts';
+import { Closed, DateTime, IdParams, Nullable, OneOf, ResourceId, ShortText, Slug } from '../http/schemas.ts';
+import { BORROWER_TOKEN_TTL_MAX_S } from './service.ts';
 import { DomainError } from './errors.ts';
 import { ROLES } from './model.ts';
 
@@ -74,6 +76,67 @@ export async function accessRoutes(app: App): Promise<void> {
         });
         return { status: 201, body: key };
       }),
+  );
+
+  app.post(
+    '/v1/borrower-tokens',
+    {
+      config: { roles: ['admin'] },
+      schema: {
+        tags: ['access'],
+        summary: 'Issue a borrower token bound to one customer (short-lived; the token is shown once)',
+        response: {
+          201: Closed(
+            { id: Type.String(), token: Type.String(), customerId: Type.String(), expiresAt: DateTime },
+            { description: 'The token, shown once (only its SHA-256 is stored), and when it expires.' },
+          ),
+        },
+        body: Type.Object(
+          {
+            customerId: ResourceId,
+            /** default 900 (15 minutes), at most 3600 */
+            ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: BORROWER_TOKEN_TTL_MAX_S })),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    // No Idempotency-Key: a stored answer would keep the token in clear; a retry issues another.
+    async (request, reply) => {
+      const issued = await app.shoujia.units.run(async ({ tx }) => {
+        const { customerId, ttlSeconds } = request.body;
+        if (!(await app.shoujia.identity.getProfile(tx, customerId)))
+          throw new DomainError('not_found', `no customer ${customerId}`, 'customerId');
+        return access.issueBorrowerToken(tx, {
+          customerId,
+          ...(ttlSeconds === undefined ? {} : { ttlSeconds }),
+        });
+      });
+      reply.status(201);
+      return issued;
+    },
+  );
+
+  app.delete(
+    '/v1/borrower-tokens/:id',
+    {
+      config: { roles: ['admin'] },
+      schema: {
+        tags: ['access'],
+        summary: 'Revoke a borrower token',
+        response: {
+          200: Closed(
+            { id: Type.String(), revoked: Type.Literal(true) },
+            { description: 'The revoked token (revoking it again answers the same).' },
+          ),
+        },
+        params: IdParams,
+      },
+    },
+    async (request) => {
+      await app.shoujia.units.run((unit) => access.revokeBorrowerToken(unit, request.params.id));
+      return { id: request.params.id, revoked: true as const };
+    },
   );
 
   app.delete(

@@ -8,8 +8,11 @@ import type { KeyRevoked, Principal, Role } from './model.ts';
 import {
   hasLiveKeyWithRole,
   insertApiKey,
+  insertBorrowerToken,
   keyIdBySecretHash,
   liveKeyBySecretHash,
+  liveTokenBySecretHash,
+  revokeBorrowerToken,
   revokeKey,
 } from './store.ts';
 
@@ -24,6 +27,21 @@ export interface IssuedKey {
 export const DEFAULT_KEY_CACHE_MS = 2_000;
 /** The most keys remembered at once; past it the memory starts over (a burst of distinct keys). */
 export const KEY_CACHE_MAX = 10_000;
+
+/** Borrower tokens (ADR 0081): a session of the platform's app, 15 minutes unless asked otherwise. */
+export const BORROWER_TOKEN_TTL_DEFAULT_S = 15 * 60;
+/** The longest a borrower token may live: one hour; the app back end issues a new one after. */
+export const BORROWER_TOKEN_TTL_MAX_S = 60 * 60;
+/** Borrower token secrets start with this, API keys with `sj_`: authenticate() knows where to look. */
+export const BORROWER_TOKEN_PREFIX = 'sjb_';
+
+export interface IssuedBorrowerToken {
+  id: string;
+  /** shown once: only its SHA-256 is stored */
+  token: string;
+  customerId: string;
+  expiresAt: Date;
+}
 
 export class AccessService {
   /** verified keys by secret hash: every request names its key, and a lookup was a round trip each */
@@ -84,6 +102,7 @@ export class AccessService {
     const now = this.deps.clock.now().getTime();
     const known = this.verified.get(hash);
     if (known && known.until > now) return known.principal;
+    if (secret.startsWith(BORROWER_TOKEN_PREFIX)) return this.authenticateToken(tx, hash, now);
     const row = await liveKeyBySecretHash(tx, hash);
     if (!row) {
       this.verified.delete(hash);
@@ -98,6 +117,69 @@ export class AccessService {
     if (this.keyCacheMs > 0) {
       if (this.verified.size >= KEY_CACHE_MAX) this.verified.clear();
       this.verified.set(hash, { principal, until: now + this.keyCacheMs });
+    }
+    return principal;
+  }
+
+  /** A borrower token bound to one customer, living `ttlSeconds` (1..BORROWER_TOKEN_TTL_MAX_S). */
+  async issueBorrowerToken(
+    tx: Executor,
+    input: { customerId: string; ttlSeconds?: number },
+  ): Promise<IssuedBorrowerToken> {
+    const ttlSeconds = input.ttlSeconds ?? BORROWER_TOKEN_TTL_DEFAULT_S;
+    if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > BORROWER_TOKEN_TTL_MAX_S)
+      throw new DomainError(
+        'invalid_request',
+        `ttlSeconds must be 1..${BORROWER_TOKEN_TTL_MAX_S}`,
+        'ttlSeconds',
+      );
+    const token = `${BORROWER_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+    const id = this.deps.ids.next('btk');
+    const now = this.deps.clock.now();
+    const expiresAt = new Date(now.getTime() + ttlSeconds * 1000);
+    await insertBorrowerToken(tx, {
+      id,
+      secretHash: sha256Hex(token),
+      customerId: input.customerId,
+      createdAt: now,
+      expiresAt,
+    });
+    return { id, token, customerId: input.customerId, expiresAt };
+  }
+
+  /**
+   * Revoke a borrower token; raises api-key.revoked with the token's id, so every API process forgets
+   * it as it forgets a revoked key. Revoking a revoked token again is not an error.
+   */
+  async revokeBorrowerToken(unit: TransactionUnit, tokenId: string): Promise<void> {
+    const at = this.deps.clock.now();
+    if (!(await revokeBorrowerToken(unit.tx, tokenId, at)))
+      throw new DomainError('not_found', 'no such borrower token', 'id');
+    this.forget(tokenId);
+    unit.publish({
+      topic: 'api-key.revoked',
+      aggregateId: tokenId,
+      payload: { keyId: tokenId },
+      at,
+    } satisfies KeyRevoked);
+  }
+
+  /** A live, unexpired borrower token's principal; remembered no longer than it lives. */
+  private async authenticateToken(tx: Executor, hash: string, now: number): Promise<Principal | null> {
+    const row = await liveTokenBySecretHash(tx, hash);
+    if (!row || row.expiresAt.getTime() <= now) {
+      this.verified.delete(hash);
+      return null;
+    }
+    const principal: Principal = {
+      keyId: row.id,
+      role: 'borrower',
+      funderId: null,
+      customerId: row.customerId,
+    };
+    if (this.keyCacheMs > 0) {
+      if (this.verified.size >= KEY_CACHE_MAX) this.verified.clear();
+      this.verified.set(hash, { principal, until: Math.min(now + this.keyCacheMs, row.expiresAt.getTime()) });
     }
     return principal;
   }

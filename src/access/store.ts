@@ -2,7 +2,7 @@
 // (who may hold which key, the verified-key memory).
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
-import { apiKeys } from './schema.ts';
+import { apiKeys, borrowerTokens } from './schema.ts';
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 
@@ -43,4 +43,42 @@ export async function revokeKey(tx: Executor, keyId: string, revokedAt: Date): P
     .where(eq(apiKeys.id, keyId))
     .returning({ id: apiKeys.id });
   return rows.length > 0;
+}
+
+// ---- borrower tokens (ADR 0081) ----
+
+export type BorrowerTokenRow = typeof borrowerTokens.$inferSelect;
+
+export async function insertBorrowerToken(
+  tx: Executor,
+  row: typeof borrowerTokens.$inferInsert,
+): Promise<void> {
+  await tx.insert(borrowerTokens).values(row);
+}
+
+/** The unrevoked token with this secret hash (expiry is the service's to judge, with its clock). */
+export async function liveTokenBySecretHash(
+  tx: Executor,
+  secretHash: string,
+): Promise<BorrowerTokenRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(borrowerTokens)
+    .where(and(eq(borrowerTokens.secretHash, secretHash), isNull(borrowerTokens.revokedAt)));
+  return row;
+}
+
+/** Mark a token revoked (the first revocation's time stays); false when there is no such token. */
+export async function revokeBorrowerToken(tx: Executor, tokenId: string, revokedAt: Date): Promise<boolean> {
+  const rows = await tx
+    .update(borrowerTokens)
+    .set({ revokedAt })
+    .where(and(eq(borrowerTokens.id, tokenId), isNull(borrowerTokens.revokedAt)))
+    .returning({ id: borrowerTokens.id });
+  if (rows.length > 0) return true;
+  const [exists] = await tx
+    .select({ id: borrowerTokens.id })
+    .from(borrowerTokens)
+    .where(eq(borrowerTokens.id, tokenId));
+  return exists !== undefined;
 }

@@ -47,3 +47,20 @@ export function canSeeDetectionFindings(
     principal.role === 'funder' && principal.funderId === subject.funderId && subject.level === 'confirmed'
   );
 }
+
+/**
+ * Staff see every loan; a funder key only a loan it booked; a borrower (token or key) only a loan of
+ * its own customer. Loans read by a borrower: their loans through the platform across funders.
+ */
+export function canSeeLoan(principal: Principal, loan: { funderId: string; customerId: string }): boolean {
+  if (isStaff(principal)) return true;
+  if (principal.role === 'funder') return principal.funderId !== null && loan.funderId === principal.funderId;
+  return (
+    principal.role === 'borrower' && principal.customerId !== null && loan.customerId === principal.customerId
+  );
+}
+
+/** The customer whose own data a borrower principal reads; null for every other role. */
+export function borrowerCustomer(principal: Principal): string | null {
+  return principal.role === 'borrower' ? principal.customerId : null;
+}

@@ -81,7 +81,50 @@ export interface LoanBooked {
   readonly at: Date;
 }
 
-export type IntakeEvent = ApplicationSubmitted | ApplicationMoved | LoanBooked;
+/**
+ * A repayment event was accepted (ADR 0080; the ledger records a `repayment` entry, the reminders
+ * subscribe). `at` is when it happened (the funder's paidAt, ISO 8601 UTC); the event's own `at` is
+ * when the platform recorded it.
+ */
+export interface RepaymentRecorded {
+  readonly topic: 'repayment.recorded';
+  readonly aggregateId: string;
+  readonly payload: {
+    loanId: string;
+    funderId: string;
+    customerId: string;
+    repaymentId: string;
+    kind: 'installment' | 'partial' | 'early-payoff' | 'write-off';
+    /** the installment named (null for an early payoff) */
+    installmentNo: number | null;
+    amountFen: number;
+    at: string;
+  };
+  readonly at: Date;
+}
+
+/**
+ * An installment became fully paid, was closed by an early payoff or written off, raised in the
+ * same unit as the repayment that settled it; `at` is that repayment's paidAt (ISO 8601 UTC).
+ */
+export interface InstallmentSettled {
+  readonly topic: 'installment.settled';
+  readonly aggregateId: string;
+  readonly payload: {
+    loanId: string;
+    installmentNo: number;
+    state: 'paid' | 'closed' | 'written-off';
+    at: string;
+  };
+  readonly at: Date;
+}
+
+export type IntakeEvent =
+  | ApplicationSubmitted
+  | ApplicationMoved
+  | LoanBooked
+  | RepaymentRecorded
+  | InstallmentSettled;
 
 /** The application a submission is about to store, before routing decides its first status. */
 export function draftApplication(

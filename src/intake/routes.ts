@@ -1,5 +1,7 @@
 // Application intake HTTP. Submitting requires an Idempotency-Key (the app front end retries).
-import { Type } from 'typebox';
+// Repayments (ADR 0080): the booking funder's signed events, each loan's installments, and the
+// borrower's own loans (borrower tokens, ADR 0081). Thin: the services apply who may see what.
+import { type Static, Type } from 'typebox';
 import { principalOf } from '../http/auth.ts';
 import type { App } from '../http/app.ts';
 import { checkIdempotencyKey, requestHash } from '../db/idempotency.ts';
@@ -15,7 +17,12 @@ import {
   PositiveFen,
   ShortText,
   Text,
+  Token,
+  ResourceId,
 } from '../http/schemas.ts';
+import { SIGNATURE_HEADER } from '../routing/signature.ts';
+import { INSTALLMENT_STATES, REPAYMENT_KINDS } from './repayments.ts';
+import type { RepaymentBody as RepaymentInput } from './repayment-service.ts';
 import { APPLICATION_STATUSES } from './status.ts';
 
 export const ApplicationBody = Type.Object(
@@ -80,8 +87,178 @@ const EventView = Closed({
   at: DateTime,
 });
 
+const RepaymentBody = Type.Object(
+  {
+    loanId: ResourceId,
+    /** the funder's own id for this event: a repeat under it answers the first answer */
+    repaymentId: Token({ maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$' }),
+    kind: Type.Union(REPAYMENT_KINDS.map((k) => Type.Literal(k))),
+    /** installment, partial and write-off: which installment (1..360); early-payoff: none */
+    installmentNo: Type.Optional(Type.Integer({ minimum: 1, maximum: 360 })),
+    amountFen: PositiveFen,
+    paidAt: Token({ format: 'date-time', maxLength: 35 }),
+  },
+  { additionalProperties: false },
+);
+
+const SettledState = OneOf(['paid', 'closed', 'written-off']);
+const RepaymentView = Type.Unsafe<unknown>(
+  Closed(
+    {
+      repaymentId: Type.String(),
+      loanId: Type.String(),
+      kind: OneOf(REPAYMENT_KINDS),
+      installmentNo: Nullable(Type.Integer()),
+      amountFen: Type.Integer(),
+      paidAt: DateTime,
+      recordedAt: DateTime,
+      settled: Type.Array(Closed({ installmentNo: Type.Integer(), state: SettledState })),
+      outstandingPrincipalFen: Type.Integer({ minimum: 0 }),
+      loanClosed: Type.Boolean(),
+    },
+    {
+      description:
+        'The accepted repayment with what it settled; a repeat of the same repaymentId and body answers this again with `Idempotent-Replayed: true`.',
+    },
+  ),
+);
+const NextDueView = Nullable(
+  Closed({ installmentNo: Type.Integer(), dueDate: Type.String(), remainingFen: Type.Integer() }),
+);
+const InstallmentView = Closed({
+  installmentNo: Type.Integer(),
+  dueDate: Type.String({ description: 'YYYY-MM-DD, Asia/Shanghai' }),
+  principalFen: Type.Integer(),
+  interestFen: Type.Integer(),
+  feeFen: Type.Integer(),
+  dueFen: Type.Integer(),
+  paidFen: Type.Integer(),
+  remainingFen: Type.Integer(),
+  state: OneOf(INSTALLMENT_STATES),
+  settledAt: Nullable(DateTime),
+});
+const InstallmentsView = Closed(
+  {
+    loanId: Type.String(),
+    funderId: Type.String(),
+    customerId: Type.String(),
+    bookedAt: DateTime,
+    asOf: DateTime,
+    outstandingPrincipalFen: Type.Integer({ minimum: 0 }),
+    paidFen: Type.Integer({ minimum: 0 }),
+    writtenOffFen: Type.Integer({ minimum: 0 }),
+    closedAt: Nullable(DateTime),
+    settled: Type.Boolean(),
+    payoffTodayFen: Nullable(Type.Integer({ minimum: 0 })),
+    nextDue: NextDueView,
+    installments: Type.Array(InstallmentView),
+  },
+  { description: "Each installment's state at the platform's clock, derived from the repayment events." },
+);
+const BorrowerLoanView = Closed({
+  loanId: Type.String(),
+  applicationId: Type.String(),
+  funderId: Type.String(),
+  principalFen: Type.Integer(),
+  termMonths: Type.Integer(),
+  method: Type.String(),
+  bookedAt: DateTime,
+  outstandingPrincipalFen: Type.Integer({ minimum: 0 }),
+  closed: Type.Boolean(),
+  overdueCount: Type.Integer({ minimum: 0 }),
+  nextDue: NextDueView,
+  apr: Closed({ nominal: Type.Number(), effective: Type.Number() }),
+  aprText: Type.String(),
+  disclosureText: Type.String(),
+});
+
 export async function intakeRoutes(app: App): Promise<void> {
-  const { intake, routing, database } = app.shoujia;
+  const { intake, routing, database, repayments } = app.shoujia;
+
+  app.get(
+    '/v1/loans/:id/installments',
+    {
+      config: { roles: ['admin', 'analyst', 'funder', 'borrower'] },
+      schema: {
+        tags: ['repayments'],
+        summary:
+          "A loan's installments and outstanding principal (a funder: loans it booked; a borrower: their own)",
+        response: { 200: InstallmentsView },
+        params: IdParams,
+      },
+    },
+    async (request) => repayments.installments(database.db, principalOf(request), request.params.id),
+  );
+
+  app.get(
+    '/v1/borrower/loans',
+    {
+      config: { roles: ['borrower'] },
+      schema: {
+        tags: ['borrower'],
+        summary: "The borrower's loans through the platform, across funders, with next due and annual cost",
+        response: {
+          200: Closed(
+            { loans: Type.Array(BorrowerLoanView, { maxItems: 100 }) },
+            { description: 'Newest first, at most 100.' },
+          ),
+        },
+      },
+    },
+    async (request) => repayments.borrowerLoans(database.db, principalOf(request)),
+  );
+
+  app.get(
+    '/v1/borrower/loans/:id/installments',
+    {
+      config: { roles: ['borrower'] },
+      schema: {
+        tags: ['borrower'],
+        summary: "One of the borrower's own loans, installment by installment",
+        response: { 200: InstallmentsView },
+        params: IdParams,
+      },
+    },
+    async (request) => repayments.installments(database.db, principalOf(request), request.params.id),
+  );
+
+  // The signed repayment needs the raw body for the HMAC, so its JSON parser keeps the text.
+  await app.register(async (child) => {
+    child.removeContentTypeParser('application/json');
+    child.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+      (request as unknown as { rawBody: string }).rawBody = body as string;
+      try {
+        done(null, JSON.parse(body as string));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    });
+    child.post(
+      '/v1/funder/repayments',
+      {
+        config: { roles: ['funder'] },
+        schema: {
+          tags: ['repayments'],
+          summary: "The booking funder's signed repayment event (idempotent per repaymentId)",
+          response: { 201: RepaymentView },
+          body: RepaymentBody,
+          headers: Type.Object({ [SIGNATURE_HEADER]: Type.Optional(Type.String({ maxLength: 300 })) }),
+        },
+      },
+      async (request, reply) => {
+        const header = request.headers[SIGNATURE_HEADER];
+        const result = await repayments.record(
+          principalOf(request),
+          (request as unknown as { rawBody: string }).rawBody,
+          typeof header === 'string' ? header : undefined,
+          request.body as Static<typeof RepaymentBody> as RepaymentInput,
+        );
+        if (result.replayed) reply.header('Idempotent-Replayed', 'true');
+        reply.status(201);
+        return result.body;
+      },
+    );
+  });
 
   app.post(
     '/v1/applications',

@@ -1,4 +1,4 @@
-// Applications and their status history, and the loans booked from them. Every transition is
+// Applications and their status history, the loans booked from them and their repayments. Every transition is
 // recorded with its time: detection later reads how long approved customers took to confirm or abandon.
 import {
   bigint,
@@ -8,6 +8,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
 } from 'drizzle-orm/pg-core';
@@ -78,4 +79,32 @@ export const bookedLoans = pgTable(
     index('booked_loans_customer').on(t.customerId, t.bookedAt),
     index('booked_loans_funder').on(t.funderId, t.bookedAt),
   ],
+);
+
+/**
+ * Repayment events as the booking funder reported them (ADR 0080): append-only, never updated. The
+ * installments' states are derived from these rows and the loan's schedule (src/intake/repayments.ts),
+ * so there is no second copy of the state to drift. The primary key makes the funder's repayment id
+ * idempotent; `request_hash` and `response` answer a repeat with the first answer.
+ */
+export const repayments = pgTable(
+  'repayments',
+  {
+    funderId: text('funder_id').notNull(),
+    repaymentId: text('repayment_id').notNull(),
+    /** acceptance order (the paidAt order too: a repayment dated before the loan's latest is refused) */
+    seq: bigserial('seq', { mode: 'number' }).notNull().unique(),
+    loanId: text('loan_id')
+      .notNull()
+      .references(() => bookedLoans.id),
+    kind: text('kind').notNull(), // installment | partial | early-payoff | write-off
+    installmentNo: integer('installment_no'),
+    amountFen: bigint('amount_fen', { mode: 'number' }).notNull(),
+    paidAt: timestamp('paid_at', { withTimezone: true, mode: 'date' }).notNull(),
+    /** SHA-256 of the canonical request body */
+    requestHash: text('request_hash').notNull(),
+    response: jsonb('response').$type<Record<string, unknown>>().notNull(),
+    recordedAt: timestamp('recorded_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.funderId, t.repaymentId] }), index('repayments_loan').on(t.loanId, t.seq)],
 );

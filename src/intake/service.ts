@@ -23,7 +23,7 @@ import {
   type Units,
 } from '../db/unit-of-work.ts';
 import type { Principal } from '../access/model.ts';
-import { canSeeApplication } from '../access/visibility.ts';
+import { borrowerCustomer, canSeeApplication, canSeeLoan } from '../access/visibility.ts';
 import type { IdentityService, ValidatedApplicant } from '../identity/service.ts';
 import { type Clock, type IdGenerator, type Vault, assert } from '../kernel/index.ts';
 import { DomainError } from './errors.ts';
@@ -81,6 +81,8 @@ const APPLICATION_COLUMNS = [
 type Submitted =
   | { replayed: false; application: Application; customerCreated: boolean; body?: Record<string, unknown> }
   | { replayed: true; response: StoredResponse };
+
+type LoanRead = { lock?: boolean; field?: string };
 
 export class IntakeService {
   /** grouped statements per runner (the database's): lookups and writes of concurrent submissions */
@@ -400,6 +402,26 @@ export class IntakeService {
     if (!application || !canSeeApplication(principal, application))
       throw new DomainError('application_not_found', `no application ${id}`, 'id');
     return application;
+  }
+
+  /** The loan if this principal may see it, else loan_not_found as for none; `lock`: FOR UPDATE. */
+  async getVisibleLoan(tx: Executor, principal: Principal, loanId: string, options: LoanRead = {}) {
+    const loan = await store.loanById(tx, loanId, options.lock ?? false);
+    if (!loan || !canSeeLoan(principal, loan))
+      throw new DomainError('loan_not_found', 'no such loan visible to this key', options.field ?? 'id');
+    return loan;
+  }
+
+  /** A borrower principal's own loans, newest first, at most `limit` (other principals have none). */
+  async ownLoans(tx: Executor, principal: Principal, limit: number): Promise<store.LoanRow[]> {
+    const customerId = borrowerCustomer(principal);
+    if (customerId === null) return [];
+    const loans = await store.loansOfCustomer(tx, customerId, limit);
+    assert(
+      loans.every((loan) => canSeeLoan(principal, loan)),
+      'a borrower lists their own loans only',
+    );
+    return loans;
   }
 
   /** What this principal reads of an application: a funder key the reduced view, staff all of it. */

@@ -1,16 +1,17 @@
 // Intake's tables: applications, their status history, and the loans booked from them
 // (src/intake/booking.ts). The submission writes them as intents
 // of its unit (ADR 0069); reads and status moves are typed queries.
-import { and, asc, desc, eq } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import type { Ref, RowHandle, UnitOfWork } from '../db/unit-of-work.ts';
 import type { Application } from './model.ts';
-import { applicationEvents, applications, bookedLoans } from './schema.ts';
+import { applicationEvents, applications, bookedLoans, repayments } from './schema.ts';
 import type { ApplicationStatus } from './status.ts';
 
 export type ApplicationRow = typeof applications.$inferSelect;
 export type EventRow = typeof applicationEvents.$inferSelect;
 export type LoanRow = typeof bookedLoans.$inferSelect;
+export type RepaymentRow = typeof repayments.$inferSelect;
 
 export function insertApplication(
   unit: UnitOfWork,
@@ -73,15 +74,6 @@ export async function insertLoan(tx: Executor, row: typeof bookedLoans.$inferIns
 /** Loans booked for one customer through the platform, newest first (detection's cross-check). */
 export const LOANS_PER_CUSTOMER_LIMIT = 1_000;
 
-export async function loansOfCustomer(tx: Executor, customerId: string): Promise<LoanRow[]> {
-  return tx
-    .select()
-    .from(bookedLoans)
-    .where(eq(bookedLoans.customerId, customerId))
-    .orderBy(desc(bookedLoans.bookedAt))
-    .limit(LOANS_PER_CUSTOMER_LIMIT);
-}
-
 /** The customer's newest application's id (the financing plan reads its routing decision). */
 export async function latestApplicationIdOf(tx: Executor, customerId: string): Promise<string | undefined> {
   const [row] = await tx
@@ -96,6 +88,82 @@ export async function latestApplicationIdOf(tx: Executor, customerId: string): P
 export async function loanOf(tx: Executor, applicationId: string): Promise<LoanRow | undefined> {
   const [row] = await tx.select().from(bookedLoans).where(eq(bookedLoans.applicationId, applicationId));
   return row;
+}
+
+// ---- repayments (ADR 0080) ----
+
+/** The loan by its id; `lock`: FOR UPDATE, so one loan's repayments are checked one at a time. */
+export async function loanById(tx: Executor, loanId: string, lock = false): Promise<LoanRow | undefined> {
+  const query = tx.select().from(bookedLoans).where(eq(bookedLoans.id, loanId));
+  const [row] = lock ? await query.for('update') : await query;
+  return row;
+}
+
+/** A customer's loans, newest first, at most `limit` (detection's cross-check, the borrower's loans, the plan). */
+export async function loansOfCustomer(
+  tx: Executor,
+  customerId: string,
+  limit: number = LOANS_PER_CUSTOMER_LIMIT,
+): Promise<LoanRow[]> {
+  return tx
+    .select()
+    .from(bookedLoans)
+    .where(eq(bookedLoans.customerId, customerId))
+    .orderBy(desc(bookedLoans.bookedAt), asc(bookedLoans.id))
+    .limit(limit);
+}
+
+/** The funder's repayment under this id, if any. */
+export async function repaymentOf(
+  tx: Executor,
+  funderId: string,
+  repaymentId: string,
+): Promise<RepaymentRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(repayments)
+    .where(and(eq(repayments.funderId, funderId), eq(repayments.repaymentId, repaymentId)));
+  return row;
+}
+
+/** A loan's repayment events in acceptance order, at most `limit`. */
+export async function repaymentsOfLoan(tx: Executor, loanId: string, limit: number): Promise<RepaymentRow[]> {
+  return tx
+    .select()
+    .from(repayments)
+    .where(eq(repayments.loanId, loanId))
+    .orderBy(asc(repayments.seq))
+    .limit(limit);
+}
+
+/** The repayment events of several loans (a borrower's list), in acceptance order, at most `limit`. */
+export async function repaymentsOfLoans(
+  tx: Executor,
+  loanIds: readonly string[],
+  limit: number,
+): Promise<RepaymentRow[]> {
+  if (loanIds.length === 0) return [];
+  return tx
+    .select()
+    .from(repayments)
+    .where(inArray(repayments.loanId, [...loanIds]))
+    .orderBy(asc(repayments.seq))
+    .limit(limit);
+}
+
+/** An accepted repayment, as an intent of the unit that raises its events. */
+export function insertRepayment(unit: UnitOfWork, row: Omit<RepaymentRow, 'seq'>): void {
+  unit.insert(repayments, row);
+}
+
+/** Whether an error is the repayments primary key refusing a second (funder, repaymentId). */
+export function isRepaymentIdConflict(error: unknown): boolean {
+  const e = error as { code?: unknown; constraint?: unknown; cause?: unknown } | null;
+  const cause = (e?.cause ?? e) as { code?: unknown; constraint?: unknown } | null;
+  return (
+    (e?.code === '23505' && e.constraint === 'repayments_funder_id_repayment_id_pk') ||
+    (cause?.code === '23505' && cause.constraint === 'repayments_funder_id_repayment_id_pk')
+  );
 }
 
 /** An application row as the domain type. */

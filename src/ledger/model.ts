@@ -13,6 +13,7 @@ export const ENTRY_KINDS = [
   'booking',
   'conversion',
   'statement',
+  'repayment',
 ] as const;
 export type EntryKind = (typeof ENTRY_KINDS)[number];
 
@@ -103,6 +104,22 @@ export interface StatementEntry extends EntryExtras {
   totalFen?: number;
 }
 
+/** The booking funder reported a repayment event of a loan booked through the platform (ADR 0080). */
+export interface RepaymentEntry extends EntryExtras {
+  kind: 'repayment';
+  funderId: string;
+  customerId: string;
+  loanId: string;
+  repaymentId: string;
+  /** installment | partial | early-payoff | write-off */
+  repaymentKind: string;
+  /** null for an early payoff */
+  installmentNo: number | null;
+  amountFen: number;
+  /** when it happened, by the funder's word (ISO 8601 UTC); `at` is when the platform recorded it */
+  paidAt: string;
+}
+
 /** What callers pass to `services.ledger.append`. `at` defaults to the service clock. */
 export type LedgerEntryInput = (
   | OriginationEntry
@@ -113,6 +130,7 @@ export type LedgerEntryInput = (
   | BookingEntry
   | ConversionEntry
   | StatementEntry
+  | RepaymentEntry
 ) & { at?: Date };
 
 /**

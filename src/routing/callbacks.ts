@@ -29,15 +29,7 @@ export class DispatchCallbacks {
     signature: string | undefined,
     body: { applicationRef: string; decision: string },
   ): Promise<{ applicationId: string; continueDispatch: boolean; status: string }> {
-    const secret = await this.deps.catalog.webhookSecret(tx, funderId);
-    if (!secret)
-      throw new DomainError(
-        'signature_invalid',
-        'the funder has no webhook secret to sign with',
-        'Shoujia-Signature',
-      );
-    const verified = verifySignature(secret, signature, rawBody, this.deps.clock.now());
-    if (!verified.ok) throw new DomainError(verified.code, verified.message, verified.field);
+    const verified = await this.verifyFunderRequest(tx, funderId, rawBody, signature);
     const applicationId = await this.deps.sharing.resolveApplicationRef(tx, funderId, body.applicationRef);
     const dispatch = applicationId ? await store.dispatchTo(tx, applicationId, funderId) : undefined;
     if (!applicationId || !dispatch)
@@ -47,8 +39,7 @@ export class DispatchCallbacks {
         'applicationRef',
       );
     if (
-      (dispatch.decision as { callbackSignature?: string } | null)?.callbackSignature ===
-      verified.value.signature
+      (dispatch.decision as { callbackSignature?: string } | null)?.callbackSignature === verified.signature
     ) {
       throw new DomainError(
         'signature_replayed',
@@ -73,7 +64,7 @@ export class DispatchCallbacks {
       dispatch.id,
       answer,
       dispatch.attempts,
-      verified.value.signature,
+      verified.signature,
     );
     // While a process holds the step (a send still on its way back), it records what follows;
     // otherwise the next step is recorded here, held by this process, which drives it at once.
@@ -83,6 +74,28 @@ export class DispatchCallbacks {
     if (held) await this.workflow.settle(tx, applicationId);
     else more = await this.workflow.settleAndSchedule(tx, applicationId, this.workflow.owner);
     return { applicationId, continueDispatch: more, status: answer.kind };
+  }
+
+  /**
+   * A funder's signed request (a decision, a repayment): `signature` must sign the raw body with the
+   * funder's webhook secret within the replay window; otherwise signature_invalid / signature_expired.
+   */
+  async verifyFunderRequest(
+    tx: Executor,
+    funderId: string,
+    rawBody: string,
+    signature: string | undefined,
+  ): Promise<{ timestampSeconds: number; signature: string }> {
+    const secret = await this.deps.catalog.webhookSecret(tx, funderId);
+    if (!secret)
+      throw new DomainError(
+        'signature_invalid',
+        'the funder has no webhook secret to sign with',
+        'Shoujia-Signature',
+      );
+    const verified = verifySignature(secret, signature, rawBody, this.deps.clock.now());
+    if (!verified.ok) throw new DomainError(verified.code, verified.message, verified.field);
+    return verified.value;
   }
 
   // ---- timers: callbacks never sent, parallel windows, and the sweeper ----

@@ -316,6 +316,16 @@ export class RoutingService {
     return this.callbacks.recordCallback(tx, funderId, rawBody, signature, body);
   }
 
+  /** Check a funder's signed request (repayments reuse the decisions' signature, ADR 0080). */
+  async verifyFunderRequest(
+    tx: Executor,
+    funderId: string,
+    rawBody: string,
+    signature: string | undefined,
+  ): Promise<void> {
+    await this.callbacks.verifyFunderRequest(tx, funderId, rawBody, signature);
+  }
+
   // ---- expiry and timers ----
 
   /**

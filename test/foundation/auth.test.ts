@@ -138,6 +138,15 @@ describe.each(ENGINES)('auth and funder scoping on %s', (engine) => {
         decision: 'approved',
         amountFen: 1_000_000,
       },
+      // a repayment of a loan funder B did not book (here: no loan at all): loan_not_found
+      'POST /v1/funder/repayments': {
+        loanId: applicationId,
+        repaymentId: 'r-1',
+        kind: 'partial',
+        installmentNo: 1,
+        amountFen: 100,
+        paidAt: '2026-03-01T02:00:00Z',
+      },
       // a cosignature that does not verify: refused, nothing stored
       'POST /v1/ledger/cosignatures': {
         treeSize: 1,
@@ -257,6 +266,13 @@ describe.each(ENGINES)('auth and funder scoping on %s', (engine) => {
     for (const route of borrowerRoutes) {
       const name = `${route.method} ${route.url}`;
       expect(route.method, `${name}: a borrower write route needs a sample here`).toBe('GET');
+      if (!route.url.includes(':')) {
+        // a list of the borrower's own (GET /v1/borrower/loans): nothing of the other customer in it
+        const own = await h.call(route.method, route.url, undefined, { key });
+        expect(own.status, name).toBe(200);
+        expect(JSON.stringify(own.body).includes(other.customerId), `${name} leaked`).toBe(false);
+        continue;
+      }
       const asOther = await h.call(route.method, fill(route.url, { id: other.id }), undefined, { key });
       const missing = await h.call(route.method, fill(route.url, MISSING), undefined, { key });
       expect(asOther.status, `${name} answered another customer's application`).toBe(404);

@@ -289,10 +289,35 @@ describe.each(ENGINES)('response schemas on %s', (engine) => {
     await h.services.routing.idle();
     await sample('GET /v1/applications/:id/routing', `/v1/applications/${booked.id}/routing`);
     await sample('POST /v1/applications/:id/confirm', `/v1/applications/${booked.id}/confirm`);
-    await sample('GET /v1/applications/:id/loan', `/v1/applications/${booked.id}/loan`);
+    const loan = await sample('GET /v1/applications/:id/loan', `/v1/applications/${booked.id}/loan`);
     await sample('GET /v1/applications/:id', `/v1/applications/${booked.id}`);
     await sample('GET /v1/applications/:id', `/v1/applications/${booked.id}`, { key: funderKey });
     await sample('GET /v1/applications/:id/events', `/v1/applications/${booked.id}/events`);
+
+    // ---- repayments and borrower tokens (ADR 0080, 0081) ----
+    const repayment = signedCallback(funders.get('fund-a')!.secret, h.clock.now(), {
+      loanId: loan.body.id,
+      repaymentId: 'doc-1',
+      kind: 'partial',
+      installmentNo: 1,
+      amountFen: 1_000,
+      paidAt: h.clock.now().toISOString(),
+    });
+    await sample('POST /v1/funder/repayments', '/v1/funder/repayments', {
+      key: funderKey,
+      payload: repayment.raw,
+      headers: { 'content-type': 'application/json', ...repayment.headers },
+    });
+    await sample('GET /v1/loans/:id/installments', `/v1/loans/${loan.body.id}/installments`);
+    await sample('GET /v1/loans/:id/installments', `/v1/loans/${loan.body.id}/installments`, { key: funderKey });
+    const token = await sample('POST /v1/borrower-tokens', '/v1/borrower-tokens', {
+      body: { customerId: booked.customerId },
+    });
+    await sample('GET /v1/borrower/loans', '/v1/borrower/loans', { key: token.body.token });
+    await sample('GET /v1/borrower/loans/:id/installments', `/v1/borrower/loans/${loan.body.id}/installments`, {
+      key: token.body.token,
+    });
+    await sample('DELETE /v1/borrower-tokens/:id', `/v1/borrower-tokens/${token.body.id}`);
 
     // the stalling funder: the answer comes after the wait (202); then abandoned once approved
     const slow = await submit({ phone: '13812345679' });
