@@ -26,6 +26,7 @@ import {
   createIdGenerator,
   systemClock,
 } from './kernel/index.ts';
+import { FinancingPlanService } from './engagement/plan-service.ts';
 import { LedgerService } from './ledger/service.ts';
 import { Pseudonymiser } from './sharing/pseudonym.ts';
 import { PoolRelayProvider, type RelayProvider } from './sharing/relay.ts';
@@ -109,6 +110,8 @@ export interface Services {
   detection: DetectionService;
   /** repayments of booked loans (intake's): the booking funder's signed events, installment states */
   repayments: RepaymentService;
+  /** the borrower's financing plan (engagement's; pure core in engagement/plan.ts) */
+  plans: FinancingPlanService;
   /** Called on shutdown, after the HTTP server stops taking requests and before the database closes. */
   stopHooks: Array<() => Promise<void>>;
 }
@@ -161,6 +164,15 @@ export function createServices(options: ServiceOptions): Services {
   );
   // Booking is intake's; routing supplies the approved terms, the cap and its usage accounting.
   const booking = new BookingService({ clock, ids, intake, catalog, units, routing: routing.forBooking });
+  // Repayments are signed as the funder's decisions are: routing's check, with the funder's secret.
+  const repayments = new RepaymentService({
+    clock,
+    units,
+    intake,
+    signatures: {
+      verify: (tx, funderId, raw, header) => routing.verifyFunderRequest(tx, funderId, raw, header),
+    },
+  });
   const services: Services = {
     database: options.database,
     units,
@@ -179,14 +191,8 @@ export function createServices(options: ServiceOptions): Services {
     booking,
     detection: new DetectionService({ ...base, catalog, identity, sharing, booking }),
     // Repayments are signed as the funder's decisions are: routing's check, with the funder's secret.
-    repayments: new RepaymentService({
-      clock,
-      units,
-      intake,
-      signatures: {
-        verify: (tx, funderId, raw, header) => routing.verifyFunderRequest(tx, funderId, raw, header),
-      },
-    }),
+    repayments,
+    plans: new FinancingPlanService({ clock, intake, booking, routing, repayments }),
     stopHooks: [],
   };
   wireLedger(services);

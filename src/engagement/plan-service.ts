@@ -1,11 +1,14 @@
 // The financing plan's shell: the borrower's platform loans (intake's booked loans and their
 // schedules), their income (the last application's, unless they give one), the loans they add by
 // hand, and routing's eligibility now, handed to the pure core in plan.ts. Reads only; writes nothing.
+import type { Principal } from '../access/model.ts';
 import type { Executor } from '../db/client.ts';
 import type { BookingService } from '../intake/booking.ts';
 import type { IntakeService } from '../intake/service.ts';
 import { assert } from '../kernel/index.ts';
-import type { ScheduleLine } from '../pricing/model.ts';
+import type { RepaymentService } from '../intake/repayment-service.ts';
+import { type InstallmentState, installmentStates } from '../intake/repayments.ts';
+import type { Clock } from '../kernel/index.ts';
 import type { RoutingService } from '../routing/service.ts';
 import { DomainError } from './errors.ts';
 import {
@@ -24,18 +27,17 @@ export interface PlanRequest {
   loans?: readonly ManualLoanInput[] | undefined;
 }
 
-/**
- * How many of a loan's installments are settled. Repayments are issue 15 item 1 (h/repay): until
- * they are wired in, no installment is settled and the whole schedule is what is left.
- */
-export type SettledInstallments = (tx: Executor, loanId: string) => Promise<number>;
-
 export interface PlanDeps {
+  clock: Clock;
   intake: IntakeService;
   booking: BookingService;
   routing: RoutingService;
-  settledInstallments?: SettledInstallments;
+  /** the repayment events of a loan, from which intake's core derives what is left (ADR 0080) */
+  repayments: Pick<RepaymentService, 'stateOf'>;
 }
+
+/** Installments nothing more is owed on. */
+const SETTLED: ReadonlySet<InstallmentState> = new Set(['paid', 'closed', 'written-off']);
 
 export class FinancingPlanService {
   constructor(private readonly deps: PlanDeps) {}
@@ -45,20 +47,31 @@ export class FinancingPlanService {
     const rows = await this.deps.booking.bookedLoansOf(tx, customerId);
     const loans: PlanLoan[] = [];
     for (const row of rows.slice(0, PLAN_LOANS_MAX - MANUAL_LOANS_MAX)) {
-      const schedule = row.schedule as ScheduleLine[];
-      assert(schedule.length === row.termMonths, `loan ${row.id}: its schedule has one line a month`);
-      const settled = (await this.deps.settledInstallments?.(tx, row.id)) ?? 0;
-      if (settled >= schedule.length) continue;
+      const stored = await this.deps.repayments.stateOf(tx, row.id);
+      assert(stored, `loan ${row.id} was listed, so it exists`);
+      // Each installment's state and the principal still owed, as repayments derive them now.
+      const state = installmentStates(stored.terms, stored.events, this.deps.clock.now());
+      if (state.closedAt !== null || state.settled || state.outstandingPrincipalFen === 0) continue;
+      const open = state.installments.filter((i) => !SETTLED.has(i.state) && i.remainingFen > 0);
+      if (open.length === 0) continue;
       loans.push({
         id: row.id,
         source: 'platform',
         lender: row.funderId,
-        principalOutstandingFen: settled === 0 ? row.principalFen : schedule[settled - 1]!.balanceFen,
-        remainingPaymentsFen: schedule.slice(settled).map((line) => line.paymentFen),
+        principalOutstandingFen: state.outstandingPrincipalFen,
+        remainingPaymentsFen: open.map((i) => i.remainingFen),
         statedRateAnnual: row.rateAnnual,
       });
     }
     return loans;
+  }
+
+  /** A borrower principal's own plan (the borrower routes take borrower principals only). */
+  async ownPlan(tx: Executor, principal: Principal, request: PlanRequest): Promise<FinancingPlan> {
+    assert(principal.role === 'borrower', 'the borrower routes take borrower principals only');
+    if (principal.customerId === null)
+      throw new DomainError('forbidden', 'this key reads no customer', 'authorization');
+    return this.planFor(tx, principal.customerId, request);
   }
 
   async planFor(tx: Executor, customerId: string, request: PlanRequest): Promise<FinancingPlan> {

@@ -1,6 +1,7 @@
 // Every module's routes, registered in this order. Add a line when a module gains routes.ts.
 import { accessRoutes } from '../access/routes.ts';
 import { catalogRoutes } from '../catalog/routes.ts';
+import { engagementRoutes } from '../engagement/routes.ts';
 import { detectionRoutes } from '../detection/routes.ts';
 import { identityRoutes } from '../identity/routes.ts';
 import { intakeRoutes } from '../intake/routes.ts';
@@ -22,4 +23,5 @@ export const MODULE_ROUTES: Array<(app: App) => Promise<void>> = [
   simulationRoutes,
   routingRoutes,
   detectionRoutes,
+  engagementRoutes,
 ];
