@@ -10,7 +10,9 @@ import type { GroupOptions } from './db/statement-groups.ts';
 import { EventBus, TransactionUnit, Units } from './db/unit-of-work.ts';
 import type { DetectionEvent } from './detection/model.ts';
 import { DetectionService } from './detection/service.ts';
+import { type ReminderOptions, ReminderService } from './engagement/service.ts';
 import type { IdentityEvent } from './identity/model.ts';
+import { normalisePhone } from './identity/phone.ts';
 import { IdentityService } from './identity/service.ts';
 import { BookingService } from './intake/booking.ts';
 import { RepaymentService } from './intake/repayment-service.ts';
@@ -74,6 +76,11 @@ export interface ServiceOptions {
   routingExpireIntervalMs?: number;
   /** where the expiry timer reports a failed tick (it retries on the next) */
   onRoutingError?: (error: unknown) => void;
+  /** reminder channels, plan and job queue (engagement); default: the recording adapter on every channel */
+  reminders?: ReminderOptions;
+  /** run the reminder worker every this many ms (servers); absent: tests call reminders.tick() */
+  remindersIntervalMs?: number;
+  onReminderError?: (error: unknown) => void;
 }
 
 /** Every domain event a module raises (ADR 0069); subscribers are wired below. */
@@ -112,6 +119,7 @@ export interface Services {
   repayments: RepaymentService;
   /** the borrower's financing plan (engagement's; pure core in engagement/plan.ts) */
   plans: FinancingPlanService;
+  reminders: ReminderService;
   /** Called on shutdown, after the HTTP server stops taking requests and before the database closes. */
   stopHooks: Array<() => Promise<void>>;
 }
@@ -193,9 +201,24 @@ export function createServices(options: ServiceOptions): Services {
     // Repayments are signed as the funder's decisions are: routing's check, with the funder's secret.
     repayments,
     plans: new FinancingPlanService({ clock, intake, booking, routing, repayments }),
+    reminders: new ReminderService(
+      {
+        database: options.database,
+        units,
+        clock,
+        customerExists: async (tx, customerId) => (await identity.getProfile(tx, customerId)) !== undefined,
+        mobile: async (customerId) => {
+          const contact = await identity.revealContact(options.database.db, customerId);
+          const phone = contact ? normalisePhone(contact.phone) : null;
+          return phone === null ? undefined : `+86${phone}`;
+        },
+      },
+      options.reminders,
+    ),
     stopHooks: [],
   };
   wireLedger(services);
+  wireReminders(services, options.remindersIntervalMs, options.onReminderError);
   if (options.simulationPollIntervalMs !== undefined)
     services.simulation.start(options.simulationPollIntervalMs, options.onSimulationError);
   services.stopHooks.push(() => services.simulation.stop());
@@ -300,6 +323,22 @@ function wireLedger(services: Services): void {
   events.on('funder.exposed', (unit, { exposure, at, receipt }) =>
     receipt.set(ledger.record(unit, { kind: 'exposure', ...exposure, at }).entryId),
   );
+}
+
+/**
+ * Reminders are planned in the booking's unit and cancelled in the unit of the repayment that
+ * settles their installment (ADR 0082); the worker's timer runs on servers.
+ */
+function wireReminders(
+  services: Services,
+  intervalMs: number | undefined,
+  onError?: (error: unknown) => void,
+): void {
+  const { reminders, events } = services;
+  events.on('loan.booked', (unit, event) => reminders.planLoan(unit, event));
+  events.on('installment.settled', (unit, event) => reminders.cancelInstallment(unit, event));
+  if (intervalMs !== undefined) reminders.start(intervalMs, onError);
+  services.stopHooks.push(() => reminders.stop());
 }
 
 /**

@@ -60,6 +60,11 @@ export interface Database {
    * open (one connection: it would wait for the transaction forever).
    */
   run: Runner;
+  /**
+   * Several statements in one text, without parameters (a library's own migrations and locked
+   * blocks: pg-boss, ADR 0082), as one simple-protocol round trip; the last statement's rows.
+   */
+  script<T = Record<string, unknown>>(text: string): Promise<T[]>;
   /** PostgreSQL: the server's URL (for connections of a module's own, e.g. LISTEN); PGlite: undefined */
   url?: string;
   close(): Promise<void>;
@@ -114,6 +119,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
         const result = await runPool.query({ ...(name ? { name } : {}), text, values: params });
         return result.rows as T[];
       },
+      async script<T>(text: string) {
+        const result = (await pool.query(text)) as unknown as { rows: T[] } | Array<{ rows: T[] }>;
+        return Array.isArray(result) ? (result.at(-1)?.rows ?? []) : result.rows;
+      },
       url: options.url,
       close: async () => {
         await Promise.all([pool.end(), runPool.end()]);
@@ -156,6 +165,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     async run<T>(query: SQL) {
       const { sql: text, params } = renderSql(query) ?? dialect.sqlToQuery(query);
       return (await client.query(text, params)).rows as T[];
+    },
+    async script<T>(text: string) {
+      return ((await client.exec(text)).at(-1)?.rows ?? []) as T[];
     },
     close: async () => {
       try {

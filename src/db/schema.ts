@@ -3,6 +3,7 @@
 export * from '../access/schema.ts';
 export * from '../catalog/schema.ts';
 export * from '../detection/schema.ts';
+export * from '../engagement/schema.ts';
 export * from '../identity/schema.ts';
 export * from '../intake/schema.ts';
 export * from '../ledger/schema.ts';

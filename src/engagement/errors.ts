@@ -1,8 +1,12 @@
-// Engagement error codes (ADR 0070): the financing plan's refusals of hand-added loans.
+// Engagement error codes (ADR 0070): reminders' and the financing plan's refusals.
 import { type CommonErrorCode, type ErrorSpecs, typedErrors } from '../kernel/index.ts';
 import type { PlanErrorCode } from './plan.ts';
 
 export const engagementErrors = {
+  reminder_customer_not_found: {
+    status: 404,
+    meaning: 'No customer with this id: it has no reminder settings.',
+  },
   plan_too_many_loans: {
     status: 400,
     meaning: 'A financing plan takes at most 10 hand-added loans and 30 loans in all.',

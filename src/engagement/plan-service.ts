@@ -66,12 +66,17 @@ export class FinancingPlanService {
     return loans;
   }
 
-  /** A borrower principal's own plan (the borrower routes take borrower principals only). */
-  async ownPlan(tx: Executor, principal: Principal, request: PlanRequest): Promise<FinancingPlan> {
+  /** The customer a borrower principal reads (the borrower routes take borrower principals only). */
+  ownCustomer(principal: Principal): string {
     assert(principal.role === 'borrower', 'the borrower routes take borrower principals only');
     if (principal.customerId === null)
       throw new DomainError('forbidden', 'this key reads no customer', 'authorization');
-    return this.planFor(tx, principal.customerId, request);
+    return principal.customerId;
+  }
+
+  /** A borrower principal's own plan. */
+  async ownPlan(tx: Executor, principal: Principal, request: PlanRequest): Promise<FinancingPlan> {
+    return this.planFor(tx, this.ownCustomer(principal), request);
   }
 
   async planFor(tx: Executor, customerId: string, request: PlanRequest): Promise<FinancingPlan> {

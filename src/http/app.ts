@@ -33,6 +33,8 @@ export interface AppOptions {
   logger?: FastifyBaseLogger | false;
   /** for /ready: false while shutting down */
   isReady?: () => boolean;
+  /** routes mounted after every module's (tests mount a route helper a module exports for another's auth) */
+  extraRoutes?: ReadonlyArray<(app: App) => Promise<void>>;
 }
 
 export async function buildApp(services: Services, options: AppOptions = {}): Promise<App> {
@@ -134,6 +136,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   );
 
   for (const register of MODULE_ROUTES) await register(app);
+  for (const register of options.extraRoutes ?? []) await register(app);
   await app.ready();
   return app;
 }

@@ -25,6 +25,7 @@ export const ERROR_MODULES_BY_TAG: Readonly<Record<string, readonly string[]>> =
   simulation: ['simulation'],
   repayments: ['intake', 'routing'],
   borrower: ['intake'],
+  engagement: ['engagement'],
 };
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);

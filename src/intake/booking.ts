@@ -130,6 +130,7 @@ export class BookingService {
         amountFen: principalFen,
       },
       at: now,
+      loan: { paymentsFen: priced.schedule.map((line) => line.paymentFen) },
     } satisfies LoanBooked);
     await unit.flush();
     return loan;

@@ -79,6 +79,11 @@ export interface LoanBooked {
     amountFen: number;
   };
   readonly at: Date;
+  /**
+   * Not in the outbox payload (nor the ledger's booking entry): the schedule's payment per
+   * installment, installment 1 first, for the reminders planned in the same unit (engagement).
+   */
+  readonly loan: { readonly paymentsFen: readonly number[] };
 }
 
 /**

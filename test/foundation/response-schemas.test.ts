@@ -313,14 +313,20 @@ describe.each(ENGINES)('response schemas on %s', (engine) => {
       headers: { 'content-type': 'application/json', ...repayment.headers },
     });
     await sample('GET /v1/loans/:id/installments', `/v1/loans/${loan.body.id}/installments`);
-    await sample('GET /v1/loans/:id/installments', `/v1/loans/${loan.body.id}/installments`, { key: funderKey });
+    await sample('GET /v1/loans/:id/installments', `/v1/loans/${loan.body.id}/installments`, {
+      key: funderKey,
+    });
     const token = await sample('POST /v1/borrower-tokens', '/v1/borrower-tokens', {
       body: { customerId: booked.customerId },
     });
     await sample('GET /v1/borrower/loans', '/v1/borrower/loans', { key: token.body.token });
-    await sample('GET /v1/borrower/loans/:id/installments', `/v1/borrower/loans/${loan.body.id}/installments`, {
-      key: token.body.token,
-    });
+    await sample(
+      'GET /v1/borrower/loans/:id/installments',
+      `/v1/borrower/loans/${loan.body.id}/installments`,
+      {
+        key: token.body.token,
+      },
+    );
     // ---- the financing plan (ADR 0083): the borrower's own, with a loan added by hand; staff's ----
     await sample('GET /v1/borrower/plan', '/v1/borrower/plan', { key: token.body.token });
     await sample('POST /v1/borrower/plan', '/v1/borrower/plan', {
@@ -339,6 +345,26 @@ describe.each(ENGINES)('response schemas on %s', (engine) => {
       },
     });
     await sample('POST /v1/customers/:id/plan', `/v1/customers/${booked.customerId}/plan`, { body: {} });
+    // ---- reminder settings and reminders (ADR 0082): staff's routes and the borrower's own ----
+    await sample(
+      'GET /v1/customers/:id/reminder-settings',
+      `/v1/customers/${booked.customerId}/reminder-settings`,
+    );
+    await sample(
+      'PUT /v1/customers/:id/reminder-settings',
+      `/v1/customers/${booked.customerId}/reminder-settings`,
+      {
+        body: { email: false },
+      },
+    );
+    await sample('GET /v1/customers/:id/reminders', `/v1/customers/${booked.customerId}/reminders`);
+    await sample('GET /v1/borrower/reminder-settings', '/v1/borrower/reminder-settings', {
+      key: token.body.token,
+    });
+    await sample('PUT /v1/borrower/reminder-settings', '/v1/borrower/reminder-settings', {
+      key: token.body.token,
+      body: { sms: false },
+    });
     await sample('DELETE /v1/borrower-tokens/:id', `/v1/borrower-tokens/${token.body.id}`);
 
     // the stalling funder: the answer comes after the wait (202); then abandoned once approved
