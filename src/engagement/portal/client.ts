@@ -155,8 +155,10 @@ function applyLanguage(): void {
   document.documentElement.lang = state.language;
   for (const node of document.querySelectorAll<HTMLElement>('[data-i18n]'))
     node.textContent = STRINGS[state.language][node.dataset.i18n as StringKey];
-  for (const node of document.querySelectorAll<HTMLElement>('[data-i18n-aria]'))
-    node.setAttribute('aria-label', STRINGS[state.language][node.dataset.i18nAria as StringKey]);
+  for (const node of document.querySelectorAll<HTMLElement>('[data-i18n-title]'))
+    node.title = STRINGS[state.language][node.dataset.i18nTitle as StringKey];
+  // the switch names the other language, in that language
+  byId('lang-switch-name').lang = state.language === 'en' ? 'zh-CN' : 'en';
   renderLoans();
   renderPlan();
 }

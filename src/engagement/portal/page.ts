@@ -33,6 +33,7 @@ export function renderPage(language: Language): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title data-i18n="page.title">${t('page.title')}</title>
 <link rel="stylesheet" href="/portal/portal.css">
 <script src="/portal/portal.js" defer></script>
@@ -40,7 +41,7 @@ export function renderPage(language: Language): string {
 <body>
 <header>
   <h1 ${i18n('page.heading')}</h1>
-  <button type="button" id="lang-switch" aria-label="${t('lang.switchLabel')}" data-i18n-aria="lang.switchLabel"><span ${i18n('lang.switch')}</span></button>
+  <button type="button" id="lang-switch" title="${t('lang.switchLabel')}" data-i18n-title="lang.switchLabel"><span id="lang-switch-name" lang="${language === 'en' ? 'zh-CN' : 'en'}" ${i18n('lang.switch')}</span></button>
 </header>
 <main>
   <p ${i18n('page.intro')}</p>
