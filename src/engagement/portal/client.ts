@@ -175,7 +175,7 @@ function renderLoans(): void {
   }
   for (const loan of state.loans) {
     const card = element('article', undefined, { class: 'card', 'data-loan': loan.loanId });
-    card.append(element('h3', `${t('loans.funder')}：${loan.funderId}`));
+    card.append(element('h3', t('loans.funderLine', { funder: loan.funderId })));
     const facts = element('dl');
     const fact = (key: StringKey, value: string) => facts.append(element('dt', t(key)), element('dd', value));
     fact('loans.principal', yuan(loan.principalFen));
@@ -373,12 +373,15 @@ function renderPlan(): void {
     list.append(
       element(
         'li',
-        `${t('plan.loanLine', {
-          lender: loan.lender,
-          outstanding: yuan(loan.principalOutstandingFen),
-          apr: percent(loan.trueCost.nominal),
-          cost: yuan(loan.remainingCostFen),
-        })}（${t(loan.source === 'manual' ? 'plan.source.manual' : 'plan.source.platform')}）`,
+        t('plan.loanWithSource', {
+          line: t('plan.loanLine', {
+            lender: loan.lender,
+            outstanding: yuan(loan.principalOutstandingFen),
+            apr: percent(loan.trueCost.nominal),
+            cost: yuan(loan.remainingCostFen),
+          }),
+          source: t(loan.source === 'manual' ? 'plan.source.manual' : 'plan.source.platform'),
+        }),
       ),
     );
   out.append(list);
@@ -400,7 +403,7 @@ function renderPlan(): void {
       element(
         'p',
         t('plan.consolidate', {
-          loans: suggestion.loanIds.map((id) => names.get(id) ?? id).join('、'),
+          loans: suggestion.loanIds.map((id) => names.get(id) ?? id).join(t('list.separator')),
           funder: suggestion.funderId,
           amount: yuan(suggestion.amountFen),
           term: suggestion.termMonths,

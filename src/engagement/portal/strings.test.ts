@@ -38,7 +38,7 @@ describe('portal strings', () => {
     const script = readFileSync(new URL('./client.ts', import.meta.url), 'utf8');
     const literal = [
       ...script.matchAll(
-        /'((?:page|lang|signin|status|loans|state|reminders|report|channel|plan)\.[\w.-]+)'/g,
+        /'((?:page|lang|signin|status|loans|state|reminders|report|channel|plan|list)\.[\w.-]+)'/g,
       ),
     ];
     expect(literal.length).toBeGreaterThan(20);
