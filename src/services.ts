@@ -28,6 +28,7 @@ import {
   createIdGenerator,
   systemClock,
 } from './kernel/index.ts';
+import { FinancingPlanService } from './engagement/plan-service.ts';
 import { LedgerService } from './ledger/service.ts';
 import { Pseudonymiser } from './sharing/pseudonym.ts';
 import { PoolRelayProvider, type RelayProvider } from './sharing/relay.ts';
@@ -95,7 +96,6 @@ export type DomainEvents =
   | FunderDecided
   | RoutingEvent
   | SharingEvent;
-// raised by repayments (issue 15 item 1); declared by engagement, which subscribes, until they land;
 
 export interface Services {
   database: Database;
@@ -122,6 +122,8 @@ export interface Services {
   canaries: CanaryService;
   /** repayments of booked loans (intake's): the booking funder's signed events, installment states */
   repayments: RepaymentService;
+  /** the borrower's financing plan (engagement's; pure core in engagement/plan.ts) */
+  plans: FinancingPlanService;
   /** repayment reminders (engagement): planned at booking, cancelled by repayment, sent by the worker */
   reminders: ReminderService;
   /** Called on shutdown, after the HTTP server stops taking requests and before the database closes. */
@@ -176,6 +178,15 @@ export function createServices(options: ServiceOptions): Services {
   );
   // Booking is intake's; routing supplies the approved terms, the cap and its usage accounting.
   const booking = new BookingService({ clock, ids, intake, catalog, units, routing: routing.forBooking });
+  // Repayments are signed as the funder's decisions are: routing's check, with the funder's secret.
+  const repayments = new RepaymentService({
+    clock,
+    units,
+    intake,
+    signatures: {
+      verify: (tx, funderId, raw, header) => routing.verifyFunderRequest(tx, funderId, raw, header),
+    },
+  });
   const services: Services = {
     database: options.database,
     units,
@@ -195,14 +206,8 @@ export function createServices(options: ServiceOptions): Services {
     detection: new DetectionService({ ...base, catalog, identity, sharing, booking }),
     canaries: new CanaryService({ ...base, identity, catalog, sharing }),
     // Repayments are signed as the funder's decisions are: routing's check, with the funder's secret.
-    repayments: new RepaymentService({
-      clock,
-      units,
-      intake,
-      signatures: {
-        verify: (tx, funderId, raw, header) => routing.verifyFunderRequest(tx, funderId, raw, header),
-      },
-    }),
+    repayments,
+    plans: new FinancingPlanService({ clock, intake, booking, routing, repayments }),
     reminders: new ReminderService(
       {
         database: options.database,

@@ -238,6 +238,9 @@ export interface CreditReportMatch {
  * each level to a trust (routing's `detectionTrust`, ADR 0076). Only `confirmed` lets the funder read
  * the evidence about itself (it is the basis of a penalty).
  */
+/** Channels a borrower can say they were reached through (POST /v1/borrower/reports). */
+export const BORROWER_REPORT_CHANNELS = ['call', 'sms', 'email', 'app', 'visit', 'other'] as const;
+
 export const DETECTION_LEVELS = ['none', 'watch', 'suspect', 'confirmed'] as const;
 export type DetectionLevel = (typeof DETECTION_LEVELS)[number];
 

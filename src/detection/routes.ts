@@ -21,6 +21,7 @@ import {
   Token,
 } from '../http/schemas.ts';
 import {
+  BORROWER_REPORT_CHANNELS,
   DETECTION_LEVELS,
   EVIDENCE_KINDS,
   EVIDENCE_STATUSES,
@@ -35,8 +36,6 @@ import { ALERTS_PAGE_MAX, EVIDENCE_PAGE_MAX, STAFF_CONTACTS_PAGE_MAX } from './s
 
 const Enum = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
 
-/** Channels a borrower can say they were reached through. */
-export const BORROWER_REPORT_CHANNELS = ['call', 'sms', 'email', 'app', 'visit', 'other'] as const;
 const STAFF_CHANNELS = ['phone', 'email', 'relay-address'] as const;
 /** `next` of the previous page; the service refuses anything else with detection_alert_cursor_invalid */
 const Cursor = Token({ maxLength: 100 });
@@ -70,7 +69,8 @@ const CreditReportBody = Type.Object(
 
 const BorrowerReportBody = Type.Object(
   {
-    customerId: ResourceId,
+    /** staff submitting on a borrower's behalf name the customer; a borrower's own key may leave it out */
+    customerId: Type.Optional(ResourceId),
     funderId: Type.Optional(Slug),
     /** the name as the borrower heard it (招联, 某某银行…), resolved through the alias table */
     funderName: Type.Optional(ShortText(INSTITUTION_NAME_CHARS_MAX)),
@@ -399,22 +399,26 @@ export async function detectionRoutes(app: App): Promise<void> {
   app.post(
     '/v1/borrower/reports',
     {
-      config: { roles: ['admin', 'analyst', 'system'] },
+      config: { roles: ['admin', 'analyst', 'system', 'borrower'] },
       schema: {
         tags: ['detection'],
-        summary: 'A borrower reports who contacted them (submitted on their behalf for now)',
+        summary:
+          'A borrower reports who contacted them (themselves, from the portal, or staff on their behalf)',
         response: { 201: Closed(EvidenceView.properties, { description: 'The report as evidence.' }) },
         body: BorrowerReportBody,
       },
     },
-    (request, reply) =>
-      write(request, reply, async (_tx, unit) => ({
+    (request, reply) => {
+      const customerId = detection.reportingCustomer(principalOf(request), request.body.customerId);
+      return write(request, reply, async (_tx, unit) => ({
         status: 201,
         body: await detection.recordBorrowerReport(unit, {
           ...request.body,
+          customerId,
           contactedAt: new Date(request.body.contactedAt),
         }),
-      })),
+      }));
+    },
   );
 
   app.post(

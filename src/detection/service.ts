@@ -3,7 +3,7 @@
 // funder's level, set by one method for analysts and for the rescoring step alike, which raises
 // detection.level_changed so routing moves the funder's trust in the same unit of work.
 import type { Principal } from '../access/model.ts';
-import { canSeeDetectionFindings } from '../access/visibility.ts';
+import { borrowerCustomer, canSeeDetectionFindings } from '../access/visibility.ts';
 import type { CatalogService } from '../catalog/service.ts';
 import type { Executor } from '../db/client.ts';
 import type { TransactionUnit } from '../db/unit-of-work.ts';
@@ -463,6 +463,21 @@ export class DetectionService {
    * is stored `unattributed` (kept, never an accusation); a lender the borrower has a loan with
    * through the platform is `explained` (servicing is expected).
    */
+  /**
+   * Whose report this is: a borrower key reports for its own customer only (another customer's id
+   * answers as an unknown customer, so nothing about them is learned); staff name the customer.
+   */
+  reportingCustomer(principal: Principal, named: string | undefined): string {
+    const own = borrowerCustomer(principal);
+    if (principal.role === 'borrower') {
+      if (own === null || (named !== undefined && named !== own))
+        throw new DomainError('detection_customer_not_found', 'no such customer for this key', 'customerId');
+      return own;
+    }
+    if (named === undefined) throw new DomainError('invalid_request', 'customerId is required', 'customerId');
+    return named;
+  }
+
   async recordBorrowerReport(unit: TransactionUnit, input: BorrowerReportInput): Promise<Evidence> {
     const tx = unit.tx;
     if (input.funderId === undefined && input.funderName === undefined)

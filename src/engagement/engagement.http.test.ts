@@ -6,9 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applicationBody } from '../../test/support/fixtures.ts';
 import { createHarness, type Harness } from '../../test/support/harness.ts';
 import { worldText } from '../../test/support/text.ts';
-import { buildApp } from '../http/app.ts';
 import { bookLoans } from '../../test/engagement/events.ts';
-import { borrowerReminderSettingsRoutes } from './routes.ts';
 
 describe('reminder settings routes', () => {
   let h: Harness;
@@ -113,40 +111,29 @@ describe('reminder settings routes', () => {
 });
 
 describe('the borrower’s own settings routes', () => {
-  it('mount on the same service with the caller’s customer', async () => {
+  it('are mounted for borrower tokens, on the same service, with the token’s customer', async () => {
     const h = await createHarness();
     try {
       const submitted = await h.call('POST', '/v1/applications', applicationBody(), {
         headers: { 'idempotency-key': 'rs-2' },
       });
       const customerId = submitted.body.customerId as string;
-      // a stand-in for the borrower token: the integrator mounts it with the borrower role
-      const mounted = await buildApp(h.services, {
-        logger: false,
-        extraRoutes: [
-          (a) =>
-            borrowerReminderSettingsRoutes(a, {
-              url: '/v1/borrower/reminder-settings',
-              roles: ['admin'],
-              customerIdOf: () => customerId,
-            }),
-        ],
-      });
-      try {
-        const put = await mounted.inject({
-          method: 'PUT',
-          url: '/v1/borrower/reminder-settings',
-          headers: { authorization: `Bearer ${h.adminKey}`, 'content-type': 'application/json' },
-          payload: JSON.stringify({ push: false }),
-        });
-        expect(put.statusCode).toBe(200);
-        expect(JSON.parse(put.body)).toEqual({ sms: true, push: false, email: true });
-        expect(
-          (await h.call('GET', `/v1/customers/${customerId}/reminder-settings`)).body.channels.push,
-        ).toBe(false);
-      } finally {
-        await mounted.close();
-      }
+      const token = (await h.call('POST', '/v1/borrower-tokens', { customerId })).body.token as string;
+      const put = await h.call('PUT', '/v1/borrower/reminder-settings', { push: false }, { key: token });
+      expect(put.status).toBe(200);
+      expect(put.body).toEqual({ sms: true, push: false, email: true });
+      expect((await h.call('GET', '/v1/borrower/reminder-settings', undefined, { key: token })).body).toEqual(
+        {
+          sms: true,
+          push: false,
+          email: true,
+        },
+      );
+      expect((await h.call('GET', `/v1/customers/${customerId}/reminder-settings`)).body.channels.push).toBe(
+        false,
+      );
+      // staff keys use the staff routes; the borrower route is the borrower's only
+      expect((await h.call('GET', '/v1/borrower/reminder-settings')).status).toBe(403);
     } finally {
       await h.close();
     }

@@ -1,6 +1,7 @@
 // Every code src/ can answer with is in the HTTP catalog, twice over: by type (each module's union
 // of throwable codes against the catalog's) and by reading the source (every literal code given to
 // DomainError, err() or errorBody(), and no code built at run time), so a cast cannot hide one.
+import type { EngagementThrownCode } from '../engagement/errors.ts';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -27,6 +28,7 @@ type ThrownAnywhere =
   | AccessThrownCode
   | CatalogThrownCode
   | DetectionThrownCode
+  | EngagementThrownCode
   | IdentityThrownCode
   | IntakeThrownCode
   | LedgerThrownCode

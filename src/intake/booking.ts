@@ -181,6 +181,19 @@ export class BookingService {
     return store.bookedCountsSince(tx, since);
   }
 
+  /**
+   * The customer's booked loans with their schedules, newest first (bounded by the store's
+   * LOANS_PER_CUSTOMER_LIMIT): the borrower portal and the financing plan read them.
+   */
+  async bookedLoansOf(tx: Executor, customerId: string): Promise<store.LoanRow[]> {
+    return store.loansOfCustomer(tx, customerId);
+  }
+
+  /** The customer's newest application, whose routing decision the financing plan starts from. */
+  async latestApplicationIdOf(tx: Executor, customerId: string): Promise<string | undefined> {
+    return store.latestApplicationIdOf(tx, customerId);
+  }
+
   async abandon(tx: Executor, application: Application): Promise<Application> {
     const updated = await this.deps.intake.transition(tx, application.id, 'abandoned', {
       reason: 'borrower abandoned',

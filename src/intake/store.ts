@@ -74,6 +74,17 @@ export async function insertLoan(tx: Executor, row: typeof bookedLoans.$inferIns
 /** Loans booked for one customer through the platform, newest first (detection's cross-check). */
 export const LOANS_PER_CUSTOMER_LIMIT = 1_000;
 
+/** The customer's newest application's id (the financing plan reads its routing decision). */
+export async function latestApplicationIdOf(tx: Executor, customerId: string): Promise<string | undefined> {
+  const [row] = await tx
+    .select({ id: applications.id })
+    .from(applications)
+    .where(eq(applications.customerId, customerId))
+    .orderBy(desc(applications.createdAt))
+    .limit(1);
+  return row?.id;
+}
+
 export async function loanOf(tx: Executor, applicationId: string): Promise<LoanRow | undefined> {
   const [row] = await tx.select().from(bookedLoans).where(eq(bookedLoans.applicationId, applicationId));
   return row;
@@ -88,7 +99,7 @@ export async function loanById(tx: Executor, loanId: string, lock = false): Prom
   return row;
 }
 
-/** A customer's loans, newest first, at most `limit`. */
+/** A customer's loans, newest first, at most `limit` (detection's cross-check, the borrower's loans, the plan). */
 export async function loansOfCustomer(
   tx: Executor,
   customerId: string,

@@ -188,6 +188,18 @@ export type QuoteOutcome =
 
 export type QuoteFunction = (request: QuoteRequest) => QuoteOutcome;
 
+/**
+ * Everything decide() needs to ask which products an applicant is eligible for now, apart from the
+ * amount and the term (RoutingService.eligibilityFor; the financing plan tries several of each).
+ */
+export interface EligibilityContext {
+  table: import('./decide.ts').RoutingTable;
+  applicant: Omit<ApplicantFeatures, 'amountFen' | 'termMonths'>;
+  funderStates: ReadonlyMap<string, FunderState>;
+  lastFunderId: string | null;
+  seed: number;
+}
+
 export interface RoutingInput {
   applicant: ApplicantFeatures;
   /** per funder id; a funder without an entry has used nothing and has trust 1 */

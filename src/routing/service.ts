@@ -22,7 +22,8 @@ import { DispatchCallbacks } from './callbacks.ts';
 import { checkRoutingConfig } from './config-check.ts';
 import { DEFAULT_DETECTION_TRUST, withRotationDefaults } from './defaults.ts';
 import { DETECTION_LEVELS, type DetectionLevel } from '../detection/model.ts';
-import type { ProductExplanation, RoutingConfig, RoutingEvent } from './model.ts';
+import type { EligibilityContext, ProductExplanation, RoutingConfig, RoutingEvent } from './model.ts';
+import { monthOf } from './dispatch.ts';
 import type { TransactionUnit, UnitOfWork } from '../db/unit-of-work.ts';
 import { RoutingOffers } from './offers.ts';
 import * as store from './store.ts';
@@ -183,6 +184,34 @@ export class RoutingService {
   async capPolicy(tx: Executor): Promise<CapPolicy> {
     const stored = await store.activeConfig(tx);
     return capPolicyOf((stored?.config ?? this.tables.baseConfig).pricing);
+  }
+
+  /**
+   * What decide() needs to ask, now, which products a known applicant is eligible for (the
+   * financing plan's consolidation, ADR 0083): the compiled catalogue, this month's funder states,
+   * and the applicant as their last application's decision saw them (age and region from the ID
+   * number then, the score then, so the scorecard is not run again on stale income). Null when the
+   * application has no routing decision. Nothing is counted in any funder's flow: a plan shares
+   * nothing with anyone.
+   */
+  async eligibilityFor(tx: Executor, applicationId: string): Promise<EligibilityContext | null> {
+    const decision = await store.getDecision(tx, applicationId);
+    if (!decision) return null;
+    const { table, trust } = await this.tables.routingTable(tx);
+    const funderStates = await this.tables.funderStates(tx, monthOf(this.deps.clock.now()), trust);
+    return {
+      table,
+      applicant: {
+        ageYears: decision.features.ageYears,
+        regionCode: decision.features.regionCode,
+        monthlyIncomeFen: 0,
+        employerType: 'unknown',
+        score: decision.score,
+      },
+      funderStates,
+      lastFunderId: decision.lastFunderId,
+      seed: decision.seed,
+    };
   }
 
   /** Replace the routing configuration; new decisions use it at once (in this process). */

@@ -262,11 +262,43 @@ describe.each(ENGINES)('auth and funder scoping on %s', (engine) => {
     );
     // every route a borrower key may call, walked over the app's own route table: another customer's
     // application answers exactly as a missing one, and nothing of it leaks
+    // the borrower's writes (and the plan, a POST that reads): each touches only the key's customer
+    const otherSettings = () => h.call('GET', `/v1/customers/${other.customerId}/reminder-settings`);
+    const borrowerWrites: Record<string, () => Promise<void>> = {
+      'POST /v1/borrower/plan': async () => {
+        const plan = await h.call('POST', '/v1/borrower/plan', {}, { key });
+        expect(plan.status).toBe(200);
+        expect(JSON.stringify(plan.body).includes(other.customerId)).toBe(false);
+      },
+      'PUT /v1/borrower/reminder-settings': async () => {
+        const before = (await otherSettings()).body.channels;
+        expect((await h.call('PUT', '/v1/borrower/reminder-settings', { sms: false }, { key })).status).toBe(
+          200,
+        );
+        expect((await otherSettings()).body.channels).toEqual(before);
+      },
+      'POST /v1/borrower/reports': async () => {
+        const report = {
+          customerId: other.customerId,
+          funderName: 'x',
+          channel: 'call',
+          contactedAt: '2026-01-01T00:00:00Z',
+          offered: 'x',
+        };
+        const spoofed = await h.call('POST', '/v1/borrower/reports', report, { key });
+        expect([spoofed.status, spoofed.body.error?.code]).toEqual([404, 'detection_customer_not_found']);
+      },
+    };
     const borrowerRoutes = h.app.routeTable.filter((r) => r.roles.includes('borrower'));
     expect(borrowerRoutes.length).toBeGreaterThanOrEqual(3);
     for (const route of borrowerRoutes) {
       const name = `${route.method} ${route.url}`;
-      expect(route.method, `${name}: a borrower write route needs a sample here`).toBe('GET');
+      if (route.method !== 'GET') {
+        const sample = borrowerWrites[name];
+        expect(sample, `${name}: a borrower write route needs a sample here`).toBeDefined();
+        await sample!();
+        continue;
+      }
       if (!route.url.includes(':')) {
         // a list of the borrower's own (GET /v1/borrower/loans): nothing of the other customer in it
         const own = await h.call(route.method, route.url, undefined, { key });

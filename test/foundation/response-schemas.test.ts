@@ -29,6 +29,10 @@ const EXEMPT: ReadonlyMap<string, string> = new Map([
   // Probes for load balancers, hidden from the document (schema.hide): no response schema.
   ['GET /health', 'hidden probe, not in the OpenAPI document'],
   ['GET /ready', 'hidden probe, not in the OpenAPI document'],
+  // The borrower portal's page and assets (ADR 0083): HTML, CSS and a script, not API answers.
+  ['GET /portal', 'the portal page (HTML), hidden from the OpenAPI document'],
+  ['GET /portal/portal.js', 'the portal script, hidden from the OpenAPI document'],
+  ['GET /portal/portal.css', 'the portal stylesheet, hidden from the OpenAPI document'],
 ]);
 
 /** '/v1/funders/:funderId' → '/v1/funders/{funderId}', the document's spelling */
@@ -354,6 +358,44 @@ describe.each(ENGINES)('response schemas on %s', (engine) => {
         key: token.body.token,
       },
     );
+    // ---- the financing plan (ADR 0083): the borrower's own, with a loan added by hand; staff's ----
+    await sample('GET /v1/borrower/plan', '/v1/borrower/plan', { key: token.body.token });
+    await sample('POST /v1/borrower/plan', '/v1/borrower/plan', {
+      key: token.body.token,
+      body: {
+        monthlyIncomeFen: 1_000_000,
+        loans: [
+          {
+            lender: '某网贷',
+            principalOutstandingFen: 2_000_000,
+            rateAnnual: 0.3,
+            remainingTermMonths: 12,
+            monthlyPaymentFen: 195_000,
+          },
+        ],
+      },
+    });
+    await sample('POST /v1/customers/:id/plan', `/v1/customers/${booked.customerId}/plan`, { body: {} });
+    // ---- reminder settings and reminders (ADR 0082): staff's routes and the borrower's own ----
+    await sample(
+      'GET /v1/customers/:id/reminder-settings',
+      `/v1/customers/${booked.customerId}/reminder-settings`,
+    );
+    await sample(
+      'PUT /v1/customers/:id/reminder-settings',
+      `/v1/customers/${booked.customerId}/reminder-settings`,
+      {
+        body: { email: false },
+      },
+    );
+    await sample('GET /v1/customers/:id/reminders', `/v1/customers/${booked.customerId}/reminders`);
+    await sample('GET /v1/borrower/reminder-settings', '/v1/borrower/reminder-settings', {
+      key: token.body.token,
+    });
+    await sample('PUT /v1/borrower/reminder-settings', '/v1/borrower/reminder-settings', {
+      key: token.body.token,
+      body: { sms: false },
+    });
     await sample('DELETE /v1/borrower-tokens/:id', `/v1/borrower-tokens/${token.body.id}`);
 
     // the stalling funder: the answer comes after the wait (202); then abandoned once approved
