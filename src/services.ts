@@ -20,6 +20,8 @@ import { LedgerService } from './ledger/service.ts';
 import { Pseudonymiser } from './sharing/pseudonym.ts';
 import { PoolRelayProvider, type RelayProvider } from './sharing/relay.ts';
 import { SharingService } from './sharing/service.ts';
+import type { SettlementEvent } from './settlement/model.ts';
+import { SettlementService } from './settlement/service.ts';
 import { SimulationService } from './simulation/service.ts';
 import { PricingService } from './pricing/service.ts';
 import { RoutingService, type RoutingServiceOptions } from './routing/service.ts';
@@ -63,6 +65,8 @@ export interface ServiceOptions {
   routingExpireIntervalMs?: number;
   /** where the expiry timer reports a failed tick (it retries on the next) */
   onRoutingError?: (error: unknown) => void;
+  /** called after each settlement step commits (the crash tests stop the process there) */
+  settlementAfterStep?: import('./settlement/service.ts').SettlementDeps['afterStep'];
 }
 
 /** Every domain event a module raises (ADR 0069); subscribers are wired below. */
@@ -73,6 +77,7 @@ export type DomainEvents =
   | IntakeEvent
   | FunderDecided
   | RoutingEvent
+  | SettlementEvent
   | SharingEvent;
 
 export interface Services {
@@ -95,6 +100,7 @@ export interface Services {
   simulation: SimulationService;
   routing: RoutingService;
   booking: BookingService;
+  settlement: SettlementService;
   /** Called on shutdown, after the HTTP server stops taking requests and before the database closes. */
   stopHooks: Array<() => Promise<void>>;
 }
@@ -162,8 +168,19 @@ export function createServices(options: ServiceOptions): Services {
     routing,
     // Booking is intake's; routing supplies the approved terms, the cap and its usage accounting.
     booking: new BookingService({ clock, ids, intake, catalog, units, routing: routing.forBooking }),
+    settlement: new SettlementService({
+      clock,
+      db: options.database.db,
+      units,
+      catalog,
+      intake,
+      ...(options.settlementAfterStep ? { afterStep: options.settlementAfterStep } : {}),
+    }),
     stopHooks: [],
   };
+  // Issued statements never change: catalog refuses a contract taking effect inside a month that
+  // has a statement.
+  catalog.setIssuedUntil((tx, funderId) => services.settlement.postedUntil(tx, funderId));
   wireLedger(services);
   if (options.simulationPollIntervalMs !== undefined)
     services.simulation.start(options.simulationPollIntervalMs, options.onSimulationError);
@@ -250,6 +267,10 @@ function wireLedger(services: Services): void {
   );
   events.on('loan.booked', (unit, { payload, at }) =>
     ledger.record(unit, { kind: 'booking', ...payload, at }),
+  );
+  // An issued statement's canonical hash, in the unit that marks it issued.
+  events.on('statement.issued', (unit, { payload, at, receipt }) =>
+    receipt.set(ledger.record(unit, { kind: 'statement', ...payload, at }).entryId),
   );
   events.on('funder.exposed', (unit, { exposure, at, receipt }) =>
     receipt.set(ledger.record(unit, { kind: 'exposure', ...exposure, at }).entryId),
