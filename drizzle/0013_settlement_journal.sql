@@ -49,6 +49,7 @@ CREATE TABLE "settlement_postings" (
 	"kind" text NOT NULL,
 	"source" text NOT NULL,
 	"customer_id" text,
+	"customer_ref" text,
 	"loan_id" text,
 	"amount_fen" bigint NOT NULL,
 	"accounts" text[] NOT NULL,
@@ -84,7 +85,8 @@ CREATE INDEX "settlement_findings_funder" ON "settlement_findings" USING btree (
 CREATE UNIQUE INDEX "settlement_postings_source" ON "settlement_postings" USING btree ("funder_id","source");--> statement-breakpoint
 CREATE UNIQUE INDEX "settlement_postings_line" ON "settlement_postings" USING btree ("statement_id","line_no");--> statement-breakpoint
 CREATE INDEX "settlement_postings_customer" ON "settlement_postings" USING btree ("funder_id","customer_id");--> statement-breakpoint
-CREATE UNIQUE INDEX "settlement_statements_month" ON "settlement_statements" USING btree ("funder_id","period");--> statement-breakpoint
+CREATE UNIQUE INDEX "settlement_statements_month" ON "settlement_statements" USING btree ("funder_id","period");
+--> statement-breakpoint
 -- The journal is append-only (like the ledger, migration 0003): corrections are new postings.
 CREATE OR REPLACE FUNCTION settlement_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -174,6 +174,7 @@ export function createServices(options: ServiceOptions): Services {
       units,
       catalog,
       intake,
+      customerRef: (funderId, customerId) => pseudonyms.customerRef(funderId, customerId),
       ...(options.settlementAfterStep ? { afterStep: options.settlementAfterStep } : {}),
     }),
     stopHooks: [],

@@ -28,7 +28,10 @@ export interface StatementLine {
   kind: LineKind;
   /** what the line charges for, unique per funder across all statements: no line is counted twice */
   source: string;
+  /** internal: kept in the journal, never shown to the funder nor hashed */
   customerId: string | null;
+  /** the customer as this funder knows it (its pseudonym, as in shared payloads and ledger entries) */
+  customerRef: string | null;
   loanId: string | null;
   /** the receivable leg: positive, the funder owes more; negative, the platform owes the funder */
   amountFen: Fen;
@@ -36,11 +39,14 @@ export interface StatementLine {
   accounts: string[];
   amountsFen: Fen[];
   /** how the amount was computed (basis, rate, base amount, contract), hashed with the line */
-  memo: { [key: string]: string | number | boolean | null };
+  memo: { [key: string]: string | number };
 }
 
 /** Who owes whom once the statement's lines are summed. */
 export type OwedBy = 'funder' | 'platform' | 'nobody';
+
+/** A line as the funder sees it and as the statement hash covers it. */
+export type FunderLine = Omit<StatementLine, 'customerId'>;
 
 export interface StatementDocument {
   statementId: string;

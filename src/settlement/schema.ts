@@ -32,6 +32,7 @@ export const settlementPostings = pgTable(
     kind: text('kind').$type<StatementLine['kind']>().notNull(),
     source: text('source').notNull(),
     customerId: text('customer_id'),
+    customerRef: text('customer_ref'),
     loanId: text('loan_id'),
     amountFen: bigint('amount_fen', { mode: 'number' }).notNull(),
     accounts: text('accounts').array().notNull(),

@@ -29,6 +29,8 @@ export interface SettlementDeps {
   units: Units;
   catalog: CatalogService;
   intake: IntakeService;
+  /** the funder's pseudonym for a customer (sharing's Pseudonymiser, as the ledger uses) */
+  customerRef: (funderId: string, customerId: string) => string;
   /** called after each step commits (the crash tests stop the process here) */
   afterStep?: (step: SettlementStep, id: string) => Promise<void> | void;
 }
@@ -91,91 +93,113 @@ export class SettlementService {
       conversions,
       adjustments,
       priorServiceFeeByCustomer: prior,
+      customerRef: (customerId) => this.deps.customerRef(funderId, customerId),
     });
   }
 
   /**
-   * Issue the month: post, then record. A month already issued is refused
-   * (statement_already_issued); one posted but not recorded (a crash between the steps) is
-   * completed, never posted again.
+   * Issue the month in one unit (the route's): post, then record. A month already issued is
+   * refused (statement_already_issued); one posted but not recorded (a crash between the steps of
+   * the batch path) is completed, never posted again.
    */
-  async issue(funderId: string, period: string): Promise<Statement> {
-    checkPeriod(period);
-    if (periodWindow(period).to > this.deps.clock.now())
-      throw new DomainError('period_not_ended', `${period} has not ended (Asia/Shanghai)`, 'period');
+  async issueIn(unit: TransactionUnit, funderId: string, period: string): Promise<Statement> {
     const id = SettlementService.statementId(funderId, period);
-    const existing = await store.getStatement(this.deps.db, id);
-    if (existing && existing.status !== 'posted')
-      throw new DomainError('statement_already_issued', `${id} is ${existing.status}`, 'period');
+    await this.issuable(unit.tx, funderId, period);
+    await this.postIn(unit, funderId, period);
+    return this.recordIn(unit, id);
+  }
+
+  /** issueIn with each step in a transaction of its own (the batch path: post, record). */
+  async issue(funderId: string, period: string): Promise<Statement> {
+    const id = SettlementService.statementId(funderId, period);
+    const existing = await this.issuable(this.deps.db, funderId, period);
     if (!existing) await this.post(funderId, period);
     return this.record(id);
   }
 
-  /** Step `post`: the statement row and all its postings in one transaction, or nothing. */
+  /** The month has ended and is not issued yet: its statement row if a crash left one posted. */
+  private async issuable(tx: Executor, funderId: string, period: string): Promise<Statement | undefined> {
+    checkPeriod(period);
+    if (periodWindow(period).to > this.deps.clock.now())
+      throw new DomainError('period_not_ended', `${period} has not ended (Asia/Shanghai)`, 'period');
+    const existing = await store.getStatement(tx, SettlementService.statementId(funderId, period));
+    if (existing && existing.status !== 'posted')
+      throw new DomainError('statement_already_issued', `${existing.id} is ${existing.status}`, 'period');
+    return existing;
+  }
+
+  /** Step `post` in a transaction of its own. */
   async post(funderId: string, period: string): Promise<Statement> {
-    const id = SettlementService.statementId(funderId, period);
-    const statement = await this.deps.units.run(async (unit) => {
-      const tx = unit.tx;
-      const found = await store.getStatement(tx, id);
-      if (found) return found;
-      const document = await this.draft(tx, funderId, period);
-      const now = this.deps.clock.now();
-      const row = {
-        id,
-        funderId,
-        period,
-        status: 'posted' as const,
-        statementHash: statementHash(document),
-        totalFen: document.totalFen,
-        lineCount: document.lines.length,
-        periodEnd: periodWindow(period).to,
-        postedAt: now,
-      };
-      // two issuers at once: the month's unique index lets one in; the other finds its row
-      if (!(await store.insertStatement(tx, row))) return (await store.getStatement(tx, id))!;
-      await store.insertPostings(tx, id, funderId, document.lines, now);
-      return store.toStatement({ ...row, ledgerEntryId: null, issuedAt: null });
-    });
-    await this.deps.afterStep?.('post', id);
+    const statement = await this.deps.units.run((unit) => this.postIn(unit, funderId, period));
+    await this.deps.afterStep?.('post', statement.id);
     return statement;
+  }
+
+  /** Step `record` in a transaction of its own. */
+  async record(id: string): Promise<Statement> {
+    const statement = await this.deps.units.run((unit) => this.recordIn(unit, id));
+    await this.deps.afterStep?.('record', id);
+    return statement;
+  }
+
+  /** Step `post`: the statement row and all its postings in the unit's transaction, or nothing. */
+  async postIn(unit: TransactionUnit, funderId: string, period: string): Promise<Statement> {
+    checkPeriod(period);
+    const id = SettlementService.statementId(funderId, period);
+    const tx = unit.tx;
+    const found = await store.getStatement(tx, id);
+    if (found) return found;
+    const document = await this.draft(tx, funderId, period);
+    const now = this.deps.clock.now();
+    const row = {
+      id,
+      funderId,
+      period,
+      status: 'posted' as const,
+      statementHash: statementHash(document),
+      totalFen: document.totalFen,
+      lineCount: document.lines.length,
+      periodEnd: periodWindow(period).to,
+      postedAt: now,
+    };
+    // two issuers at once: the month's unique index lets one in; the other finds its row
+    if (!(await store.insertStatement(tx, row))) return (await store.getStatement(tx, id))!;
+    await store.insertPostings(tx, id, funderId, document.lines, now);
+    return store.toStatement({ ...row, ledgerEntryId: null, issuedAt: null });
   }
 
   /**
    * Step `record`: the statement as read back from the journal must hash to what was posted; the
    * ledger records that hash (statement.issued, in this unit) and the statement becomes issued.
    */
-  async record(id: string): Promise<Statement> {
-    const statement = await this.deps.units.run(async (unit) => {
-      const tx = unit.tx;
-      const found = await store.getStatement(tx, id, true);
-      if (!found) throw new DomainError('statement_not_found', `no statement ${id}`, 'statementId');
-      if (found.status !== 'posted') return found;
-      const document = await this.document(tx, found);
-      assert(
-        statementHash(document) === found.statementHash,
-        `${id}: the journal does not hash to the posted statement`,
-      );
-      const now = this.deps.clock.now();
-      const receipt = new Receipt<string>();
-      unit.publish({
-        topic: 'statement.issued',
-        aggregateId: id,
-        payload: {
-          funderId: found.funderId,
-          statementId: id,
-          period: found.period,
-          statementHash: found.statementHash,
-          totalFen: found.totalFen,
-        },
-        at: now,
-        receipt,
-      });
-      const ledgerEntryId = receipt.get();
-      await store.setStatementStatus(tx, id, 'issued', { ledgerEntryId, issuedAt: now });
-      return { ...found, status: 'issued' as const, ledgerEntryId, issuedAt: now };
+  async recordIn(unit: TransactionUnit, id: string): Promise<Statement> {
+    const tx = unit.tx;
+    const found = await store.getStatement(tx, id, true);
+    if (!found) throw new DomainError('statement_not_found', `no statement ${id}`, 'statementId');
+    if (found.status !== 'posted') return found;
+    const document = await this.document(tx, found);
+    assert(
+      statementHash(document) === found.statementHash,
+      `${id}: the journal does not hash to the posted statement`,
+    );
+    const now = this.deps.clock.now();
+    const receipt = new Receipt<string>();
+    unit.publish({
+      topic: 'statement.issued',
+      aggregateId: id,
+      payload: {
+        funderId: found.funderId,
+        statementId: id,
+        period: found.period,
+        statementHash: found.statementHash,
+        totalFen: found.totalFen,
+      },
+      at: now,
+      receipt,
     });
-    await this.deps.afterStep?.('record', id);
-    return statement;
+    const ledgerEntryId = receipt.get();
+    await store.setStatementStatus(tx, id, 'issued', { ledgerEntryId, issuedAt: now });
+    return { ...found, status: 'issued' as const, ledgerEntryId, issuedAt: now };
   }
 
   /** The statement as a view of its postings (totals are their sums). */

@@ -48,6 +48,7 @@ const base = (over: Partial<StatementInputs>): StatementInputs => ({
   conversions: [],
   adjustments: [],
   priorServiceFeeByCustomer: new Map(),
+  customerRef: (c) => `cref_${c}`,
   ...over,
 });
 const at = (iso: string) => new Date(iso);

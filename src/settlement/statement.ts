@@ -12,6 +12,7 @@ import {
   type Conversion,
   type FeeLoan,
   type Finding,
+  type FunderLine,
   LINE_KINDS,
   type OwedBy,
   type StatementDocument,
@@ -44,6 +45,8 @@ export interface StatementInputs {
   adjustments: readonly Adjustment[];
   /** service fees already posted per customer on earlier statements (the penalty multiple's base) */
   priorServiceFeeByCustomer: ReadonlyMap<string, Fen>;
+  /** the funder's pseudonym for a customer (sharing's Pseudonymiser) */
+  customerRef: (customerId: string) => string;
 }
 
 /** The contract in force at `at`, if any. */
@@ -57,7 +60,10 @@ export function contractAt(contracts: readonly ContractSpan[], at: Date): Contra
   return found;
 }
 
-type Draft = Omit<StatementLine, 'lineNo' | 'accounts' | 'amountsFen'> & { credit: string; debit: string };
+type Draft = Omit<StatementLine, 'lineNo' | 'accounts' | 'amountsFen' | 'customerRef'> & {
+  credit: string;
+  debit: string;
+};
 
 /** Compute the month's lines. Inputs outside the month are a caller bug (asserted). */
 export function computeStatement(inputs: StatementInputs): StatementDocument {
@@ -161,7 +167,7 @@ export function computeStatement(inputs: StatementInputs): StatementDocument {
         serviceFeeMultiple: clause.serviceFeeMultiple,
         customerServiceFeeFen: customerFeeFen,
         uncappedFen,
-        capFen: cap ?? null,
+        ...(cap === undefined ? {} : { capFen: cap }),
         contractId: contract.id,
       },
     });
@@ -200,7 +206,13 @@ export function computeStatement(inputs: StatementInputs): StatementDocument {
   drafts.sort((a, b) => kindOrder.get(a.kind)! - kindOrder.get(b.kind)! || cmp(a.source, b.source));
   const lines: StatementLine[] = drafts.map(({ debit, credit, ...line }, i) => {
     const moved = Math.abs(line.amountFen);
-    return { lineNo: i + 1, ...line, accounts: [debit, credit], amountsFen: [moved, -moved] };
+    return {
+      lineNo: i + 1,
+      ...line,
+      customerRef: line.customerId === null ? null : inputs.customerRef(line.customerId),
+      accounts: [debit, credit],
+      amountsFen: [moved, -moved],
+    };
   });
   return documentOf(inputs.statementId, funderId, inputs.period, lines);
 }
@@ -241,9 +253,21 @@ export function isBalanced(amountsFen: readonly Fen[]): boolean {
   return amountsFen.length >= 2 && sum === 0;
 }
 
-/** SHA-256 (hex) of the RFC 8785 canonical JSON of the document: what the ledger's entry commits to. */
+/** The document as the funder receives it: lines without the platform's internal customer ids. */
+export function funderView(
+  document: StatementDocument,
+): Omit<StatementDocument, 'lines'> & { lines: FunderLine[] } {
+  return { ...document, lines: document.lines.map(({ customerId: _internal, ...line }) => line) };
+}
+
+/**
+ * SHA-256 (hex) of the RFC 8785 canonical JSON of the funder's view: what the ledger's `statement`
+ * entry commits to, so a funder recomputes it from the statement it fetched (docs/settlement.md).
+ */
 export function statementHash(document: StatementDocument): string {
-  return createHash('sha256').update(canonicalJson(document)).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson(funderView(document)))
+    .digest('hex');
 }
 
 function cmp(a: string, b: string): number {
