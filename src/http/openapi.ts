@@ -23,6 +23,7 @@ export const ERROR_MODULES_BY_TAG: Readonly<Record<string, readonly string[]>> =
   routing: ['routing', 'intake', 'identity', 'catalog', 'sharing'],
   sharing: ['sharing', 'identity', 'intake', 'catalog'],
   simulation: ['simulation'],
+  settlement: ['settlement', 'catalog'],
 };
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
