@@ -7,7 +7,16 @@ import type { ContractTerms } from '../catalog/model.ts';
 import { worldText } from '../../test/support/text.ts';
 import { accountName } from './model.ts';
 import { periodOf, periodWindow } from './period.ts';
-import { type ContractSpan, computeStatement, isBalanced, type StatementInputs } from './statement.ts';
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../kernel/index.ts';
+import {
+  type ContractSpan,
+  computeStatement,
+  funderView,
+  isBalanced,
+  type StatementInputs,
+  statementHash,
+} from './statement.ts';
 
 const terms = (
   over: Partial<ContractTerms> = {},
@@ -258,6 +267,43 @@ describe('properties', () => {
         if (x.cap !== undefined) expect(penalties).toBeLessThanOrEqual(x.cap);
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it('the statement hash is SHA-256 of the RFC 8785 canonical JSON of the funder view', () => {
+    const text = worldText(16);
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            loanId: text,
+            customerId: text,
+            principalFen: fc.integer({ min: 0, max: 1e11 }),
+            bookedAt: inMarch,
+          }),
+          { maxLength: 8 },
+        ),
+        fc.array(fc.record({ findingId: text, customerId: text, confirmedAt: inMarch }), { maxLength: 3 }),
+        text,
+        (loans, findings, funderId) => {
+          const unique = [...new Map(loans.map((l) => [l.loanId, l])).values()];
+          const doc = computeStatement(
+            base({
+              funderId,
+              loans: unique,
+              findings: [
+                ...new Map(findings.map((f) => [`${f.findingId}\u0000${f.customerId}`, f])).values(),
+              ],
+              customerRef: (c) => `ref:${c}`,
+            }),
+          );
+          const reference = createHash('sha256')
+            .update(canonicalJson(funderView(doc)))
+            .digest('hex');
+          expect(statementHash(doc)).toBe(reference);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });

@@ -23,8 +23,10 @@ import { owedBy } from './statement.ts';
 
 /** The most lines one statement holds: 200k loans a month for one funder, with room to spare. */
 export const STATEMENT_LINES_MAX = 500_000;
-/** Rows per multi-row INSERT (13 columns: well under PostgreSQL's 65,535 parameters). */
+/** Rows per multi-row INSERT of facts (6 columns: well under PostgreSQL's 65,535 parameters). */
 const INSERT_CHUNK = 2_000;
+/** Postings per JSON chunk (a few MB of JSON at most). */
+const POSTING_CHUNK = 10_000;
 /** The most rows one fact read returns (a month of one funder's repayments, findings, …). */
 export const FACTS_READ_MAX = 2_000_000;
 export const STATEMENT_PAGE_MAX = 500;
@@ -61,6 +63,11 @@ export async function insertStatement(
   return inserted.length === 1;
 }
 
+/**
+ * The postings of one statement, a chunk at a time as one JSON parameter expanded by
+ * jsonb_to_recordset: a multi-row INSERT with 14 parameters a row spent most of a month's issue
+ * building and parsing parameters (bench/settlement.ts).
+ */
 export async function insertPostings(
   tx: Executor,
   statementId: string,
@@ -68,25 +75,44 @@ export async function insertPostings(
   lines: readonly StatementLine[],
   createdAt: Date,
 ): Promise<void> {
-  for (let i = 0; i < lines.length; i += INSERT_CHUNK)
-    await tx.insert(settlementPostings).values(
-      lines.slice(i, i + INSERT_CHUNK).map((l) => ({
-        id: `${statementId}/${l.lineNo}`,
-        statementId,
-        funderId,
-        lineNo: l.lineNo,
-        kind: l.kind,
-        source: l.source,
-        customerId: l.customerId,
-        customerRef: l.customerRef,
-        loanId: l.loanId,
-        amountFen: l.amountFen,
-        accounts: l.accounts,
-        amountsFen: l.amountsFen,
-        memo: l.memo,
-        createdAt,
-      })),
-    );
+  for (let i = 0; i < lines.length; i += POSTING_CHUNK) {
+    const rows = lines.slice(i, i + POSTING_CHUNK).map((l) => ({
+      id: `${statementId}/${l.lineNo}`,
+      line_no: l.lineNo,
+      kind: l.kind,
+      source: l.source,
+      customer_id: l.customerId,
+      customer_ref: l.customerRef,
+      loan_id: l.loanId,
+      amount_fen: l.amountFen,
+      accounts: l.accounts,
+      amounts_fen: l.amountsFen,
+      memo: l.memo,
+    }));
+    await tx.execute(sql`
+      INSERT INTO settlement_postings (id, statement_id, funder_id, line_no, kind, source, customer_id,
+        customer_ref, loan_id, amount_fen, accounts, amounts_fen, memo, created_at)
+      SELECT r.id, ${statementId}, ${funderId}, r.line_no, r.kind, r.source, r.customer_id, r.customer_ref,
+        r.loan_id, r.amount_fen, r.accounts, r.amounts_fen, r.memo, ${createdAt.toISOString()}::timestamptz
+        FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(id text, line_no integer, kind text,
+          source text, customer_id text, customer_ref text, loan_id text, amount_fen bigint, accounts text[],
+          amounts_fen bigint[], memo jsonb)`);
+  }
+}
+
+/** What the journal holds for a statement: its line count and the sum of its lines. */
+export async function journalTotals(
+  tx: Executor,
+  statementId: string,
+): Promise<{ lineCount: number; totalFen: number }> {
+  const [row] = await tx
+    .select({
+      lineCount: sql<string>`count(*)`,
+      totalFen: sql<string>`coalesce(sum(${settlementPostings.amountFen}), 0)`,
+    })
+    .from(settlementPostings)
+    .where(eq(settlementPostings.statementId, statementId));
+  return { lineCount: Number(row!.lineCount), totalFen: Number(row!.totalFen) };
 }
 
 export async function getStatement(tx: Executor, id: string, lock = false): Promise<Statement | undefined> {
