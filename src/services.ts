@@ -175,6 +175,8 @@ export function createServices(options: ServiceOptions): Services {
       catalog,
       intake,
       customerRef: (funderId, customerId) => pseudonyms.customerRef(funderId, customerId),
+      resolveCustomerRef: (tx, funderId, customerRef) =>
+        sharing.resolveCustomerRef(tx, funderId, customerRef),
       ...(options.settlementAfterStep ? { afterStep: options.settlementAfterStep } : {}),
     }),
     stopHooks: [],
@@ -272,6 +274,10 @@ function wireLedger(services: Services): void {
   // An issued statement's canonical hash, in the unit that marks it issued.
   events.on('statement.issued', (unit, { payload, at, receipt }) =>
     receipt.set(ledger.record(unit, { kind: 'statement', ...payload, at }).entryId),
+  );
+  // A declared conversion (the cooperative path): its fee and customer, in the declaring unit.
+  events.on('conversion.declared', (unit, { payload, at }) =>
+    ledger.record(unit, { kind: 'conversion', ...payload, at }),
   );
   events.on('funder.exposed', (unit, { exposure, at, receipt }) =>
     receipt.set(ledger.record(unit, { kind: 'exposure', ...exposure, at }).entryId),

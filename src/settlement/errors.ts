@@ -25,6 +25,14 @@ export const settlementErrors = {
     status: 409,
     meaning: 'The dispute was resolved already with another outcome.',
   },
+  conversion_customer_not_exposed: {
+    status: 404,
+    meaning: 'The platform never shared this customer (by this funder’s customerRef) with the funder.',
+  },
+  conversion_without_contract: {
+    status: 409,
+    meaning: 'The funder has no contract in force, so no conversion fee to accept.',
+  },
   statement_too_large: {
     status: 409,
     meaning: 'The month has more lines than one statement may hold (STATEMENT_LINES_MAX).',

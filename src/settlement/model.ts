@@ -154,4 +154,24 @@ export interface DisputeResolved {
   readonly at: Date;
 }
 
-export type SettlementEvent = StatementIssued | StatementDisputed | DisputeResolved;
+/**
+ * A funder declared it converts a platform customer and accepted the contract's fee: the ledger
+ * records a `conversion` entry; detection is to treat later evidence about this customer and
+ * funder as explained (a declared conversion is never penalised).
+ */
+export interface ConversionDeclared {
+  readonly topic: 'conversion.declared';
+  readonly aggregateId: string;
+  readonly payload: { funderId: string; customerId: string; conversionId: string; feeFen: Fen };
+  readonly at: Date;
+}
+
+export interface DeclaredConversion {
+  id: string;
+  funderId: string;
+  customerRef: string;
+  feeFen: Fen;
+  declaredAt: Date;
+}
+
+export type SettlementEvent = StatementIssued | StatementDisputed | DisputeResolved | ConversionDeclared;

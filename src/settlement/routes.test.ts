@@ -7,6 +7,8 @@ import { ENGINES } from '../../test/support/engines.ts';
 import { createHarness, type Harness } from '../../test/support/harness.ts';
 import { tableRows } from '../../test/support/rows.ts';
 import { worldText } from '../../test/support/text.ts';
+import { insertShare } from '../sharing/store.ts';
+import { Pseudonymiser } from '../sharing/pseudonym.ts';
 import { statementHash } from './statement.ts';
 import { bookLoan, seedFunder, TEST_TERMS } from './testing.ts';
 
@@ -141,6 +143,55 @@ describe.each(ENGINES)('settlement routes on %s', (engine) => {
     const contract = await h.call('POST', '/v1/funders/f1/contracts', TEST_TERMS);
     // today (3 April) is after March's end: allowed (a back-dated one: settlement.storage.test.ts)
     expect(contract.status).toBe(201);
+  });
+
+  it('declared conversions: once per customer, only a customer shared with the funder, on the next statement', async () => {
+    const ref = new Pseudonymiser(h.services.masterKey).customerRef('f1', 'cus-a');
+    await insertShare(h.database.db, {
+      id: 'shr-1',
+      funderId: 'f1',
+      customerId: 'cus-a',
+      applicationId: 'app-L1',
+      stage: 'application',
+      customerRef: ref,
+      applicationRef: 'aref_x',
+      fields: [],
+      payloadHash: '00',
+      consentId: 'cns-1',
+      policyVersion: 1,
+      exposureEntryId: 'ent-1',
+      sharedAt: new Date('2026-03-05T00:00:00Z'),
+    });
+    const declare = (customerRef: string, key: string) =>
+      h.call('POST', '/v1/funder/conversions', { customerRef }, { key });
+    const first = await declare(ref, f1Key);
+    expect([first.status, first.body.feeFen, first.body.customerRef]).toEqual([201, 800_00, ref]);
+    expect((await declare(ref, f1Key)).body).toEqual(first.body);
+    const stranger = await declare(ref, f2Key); // f1's pseudonym means nothing for f2
+    expect([stranger.status, stranger.body.error.code]).toEqual([404, 'conversion_customer_not_exposed']);
+    const unknown = await declare('cref_nobody', f1Key);
+    expect([unknown.status, unknown.body.error.code]).toEqual([404, 'conversion_customer_not_exposed']);
+    const admin = await h.call('POST', '/v1/funder/conversions', { customerRef: ref });
+    expect(admin.status).toBe(403);
+    const entries = await h.database.query<{ body: string }>(
+      "SELECT body FROM ledger_entries WHERE kind = 'conversion' LIMIT 10",
+    );
+    expect(entries).toHaveLength(1);
+    expect(JSON.parse(entries[0]!.body)).toMatchObject({
+      kind: 'conversion',
+      conversionId: first.body.id,
+      feeFen: 800_00,
+    });
+
+    h.clock.set('2026-05-02T00:00:00Z');
+    const april = await h.call('POST', '/v1/settlement/statements', { funderId: 'f1', period: '2026-04' });
+    expect(april.status).toBe(201);
+    const read = await h.call('GET', `/v1/settlement/statements/${april.body.id}`, undefined, { key: f1Key });
+    expect(
+      read.body.document.lines.map((l: { source: string; amountFen: number }) => [l.source, l.amountFen]),
+    ).toEqual([
+      [`conversion:${first.body.id}`, 800_00], // the contract's conversion fee, accepted on 3 April
+    ]);
   });
 
   it('fuzzed dispute bodies and months: never 5xx, nothing half-written', async () => {

@@ -99,6 +99,14 @@ const LineNo = Type.Integer({ minimum: 1, maximum: STATEMENT_LINES_MAX });
 
 const shown = (document: StatementDocument) => funderView(document);
 
+const ConversionView = Closed({
+  id: Type.String(),
+  funderId: Type.String(),
+  customerRef: Type.String(),
+  feeFen: Type.Integer(),
+  declaredAt: DateTime,
+});
+
 export async function settlementRoutes(app: App): Promise<void> {
   const { settlement, database } = app.shoujia;
 
@@ -253,6 +261,30 @@ export async function settlementRoutes(app: App): Promise<void> {
           request.body.outcome as (typeof DISPUTE_OUTCOMES)[number],
           principalOf(request).keyId,
         ),
+      })),
+  );
+
+  app.post(
+    '/v1/funder/conversions',
+    {
+      config: { roles: ['funder'] },
+      schema: {
+        tags: ['settlement'],
+        summary: 'Declare converting a platform customer to direct business, accepting the contract’s fee',
+        description:
+          'Idempotent per customer: declaring the same customer again answers the first declaration. ' +
+          'The fee appears on the statement of the month declared; the ledger records a conversion entry.',
+        body: Type.Object(
+          { customerRef: Token({ maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' }) },
+          { additionalProperties: false },
+        ),
+        response: { 201: ConversionView, ...errorResponses },
+      },
+    },
+    (request, reply) =>
+      write(request, reply, async (_tx, unit) => ({
+        status: 201,
+        body: await settlement.declareConversion(unit, principalOf(request), request.body.customerRef),
       })),
   );
 }

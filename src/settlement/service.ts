@@ -10,7 +10,14 @@ import { Receipt, type TransactionUnit, type Units } from '../db/unit-of-work.ts
 import type { IntakeService } from '../intake/service.ts';
 import { assert, type Clock } from '../kernel/index.ts';
 import { DomainError } from './errors.ts';
-import type { Dispute, DisputeOutcome, FeeLoan, Statement, StatementDocument } from './model.ts';
+import type {
+  DeclaredConversion,
+  Dispute,
+  DisputeOutcome,
+  FeeLoan,
+  Statement,
+  StatementDocument,
+} from './model.ts';
 import { isPeriod, periodWindow } from './period.ts';
 import { computeStatement, documentOf, statementHash } from './statement.ts';
 import * as store from './store.ts';
@@ -31,6 +38,8 @@ export interface SettlementDeps {
   intake: IntakeService;
   /** the funder's pseudonym for a customer (sharing's Pseudonymiser, as the ledger uses) */
   customerRef: (funderId: string, customerId: string) => string;
+  /** the platform's customer behind a funder's pseudonym, if it was ever shared with the funder */
+  resolveCustomerRef: (tx: Executor, funderId: string, customerRef: string) => Promise<string | undefined>;
   /** called after each step commits (the crash tests stop the process here) */
   afterStep?: (step: SettlementStep, id: string) => Promise<void> | void;
 }
@@ -335,6 +344,59 @@ export class SettlementService {
   /** Catalog's guard: a contract may not take effect inside a month that has a statement. */
   postedUntil(tx: Executor, funderId: string): Promise<Date | null> {
     return store.postedUntil(tx, funderId);
+  }
+
+  /**
+   * A funder declares it converts a platform customer (by its pseudonym) and accepts the fee of
+   * the contract in force. Idempotent: the same customer again answers the first declaration.
+   * Raises conversion.declared (the ledger's `conversion` entry, in this unit); the line appears
+   * on the statement of the month it was declared.
+   */
+  async declareConversion(
+    unit: TransactionUnit,
+    principal: Principal,
+    customerRef: string,
+  ): Promise<DeclaredConversion> {
+    const tx = unit.tx;
+    const funderId = principal.funderId;
+    assert(principal.role === 'funder' && funderId !== null, 'the route admits funder keys only');
+    const customerId = await this.deps.resolveCustomerRef(tx, funderId, customerRef);
+    if (!customerId)
+      throw new DomainError(
+        'conversion_customer_not_exposed',
+        'no such customer was shared with you',
+        'customerRef',
+      );
+    const view = (row: { id: string; feeFen: number; declaredAt: Date }): DeclaredConversion => ({
+      id: row.id,
+      funderId,
+      customerRef,
+      feeFen: row.feeFen,
+      declaredAt: row.declaredAt,
+    });
+    const earlier = await store.conversionOf(tx, funderId, customerId);
+    if (earlier) return view(earlier);
+    const contract = await this.deps.catalog.currentContract(tx, funderId);
+    if (!contract)
+      throw new DomainError('conversion_without_contract', 'no contract in force', 'customerRef');
+    const now = this.deps.clock.now();
+    // named by the funder's pseudonym: a rerun names the same row
+    const row = {
+      id: `cnv-${funderId}-${customerRef}`,
+      funderId,
+      customerId,
+      feeFen: contract.terms.conversionFeeFen,
+      declaredAt: now,
+    };
+    if (!(await store.recordConversion(tx, row)))
+      return view((await store.conversionOf(tx, funderId, customerId))!);
+    unit.publish({
+      topic: 'conversion.declared',
+      aggregateId: row.id,
+      payload: { funderId, customerId, conversionId: row.id, feeFen: row.feeFen },
+      at: now,
+    });
+    return view(row);
   }
 
   // ---- fee-basis facts (recorded by the modules that own them, through services.ts) ----

@@ -308,11 +308,32 @@ export async function recordFindings(tx: Executor, rows: Array<typeof settlement
   if (rows.length > 0) await tx.insert(settlementFindings).values(rows).onConflictDoNothing();
 }
 
+/** Record a declared conversion unless the funder declared this customer already; true when inserted. */
 export async function recordConversion(
   tx: Executor,
   row: typeof settlementConversions.$inferInsert,
-): Promise<void> {
-  await tx.insert(settlementConversions).values(row).onConflictDoNothing();
+): Promise<boolean> {
+  const inserted = await tx
+    .insert(settlementConversions)
+    .values(row)
+    .onConflictDoNothing()
+    .returning({ id: settlementConversions.id });
+  return inserted.length === 1;
+}
+
+export async function conversionOf(
+  tx: Executor,
+  funderId: string,
+  customerId: string,
+): Promise<typeof settlementConversions.$inferSelect | undefined> {
+  const [row] = await tx
+    .select()
+    .from(settlementConversions)
+    .where(
+      and(eq(settlementConversions.funderId, funderId), eq(settlementConversions.customerId, customerId)),
+    )
+    .limit(1);
+  return row;
 }
 
 export async function collectionsBetween(

@@ -19,6 +19,7 @@ import { createOprfService, type OprfService } from '../../src/sharing/oprf-serv
 import { consentBody, type MockFunder, mockFunder, signedCallback } from '../routing/support.ts';
 import { ENGINES } from '../support/engines.ts';
 import { applicationBody, makeIdNumber } from '../support/fixtures.ts';
+import { Pseudonymiser } from '../../src/sharing/pseudonym.ts';
 import { createHarness, type Harness } from '../support/harness.ts';
 
 /**
@@ -466,6 +467,11 @@ describe.each(ENGINES)('response schemas on %s', (engine) => {
       'GET /v1/settlement/statements/:statementId',
       `/v1/settlement/statements/${statement.body.id}`,
     );
+    const customerId = (await h.services.intake.get(db, booked.id))!.customerId;
+    await sample('POST /v1/funder/conversions', '/v1/funder/conversions', {
+      key: funderKey,
+      body: { customerRef: new Pseudonymiser(h.services.masterKey).customerRef('fund-a', customerId) },
+    });
     h.clock.set(now);
 
     // ---- a simulation run: queued, run, read in every form ----
