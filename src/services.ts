@@ -33,6 +33,8 @@ import { LedgerService } from './ledger/service.ts';
 import { Pseudonymiser } from './sharing/pseudonym.ts';
 import { PoolRelayProvider, type RelayProvider } from './sharing/relay.ts';
 import { SharingService } from './sharing/service.ts';
+import type { SettlementEvent } from './settlement/model.ts';
+import { SettlementService } from './settlement/service.ts';
 import { SimulationService } from './simulation/service.ts';
 import { PricingService } from './pricing/service.ts';
 import { RoutingService, type RoutingServiceOptions } from './routing/service.ts';
@@ -84,6 +86,8 @@ export interface ServiceOptions {
   /** rescore every funder from the stored evidence every this many ms (servers); absent: tests call detection.rescore */
   detectionRescoreIntervalMs?: number;
   onDetectionError?: (error: unknown) => void;
+  /** called after each settlement step commits (the crash tests stop the process there) */
+  settlementAfterStep?: import('./settlement/service.ts').SettlementDeps['afterStep'];
 }
 
 /** Every domain event a module raises (ADR 0069); subscribers are wired below. */
@@ -95,6 +99,7 @@ export type DomainEvents =
   | IntakeEvent
   | FunderDecided
   | RoutingEvent
+  | SettlementEvent
   | SharingEvent;
 
 export interface Services {
@@ -126,6 +131,8 @@ export interface Services {
   plans: FinancingPlanService;
   /** repayment reminders (engagement): planned at booking, cancelled by repayment, sent by the worker */
   reminders: ReminderService;
+  /** monthly statements on the double-entry journal, disputes, declared conversions (ADR 0090) */
+  settlement: SettlementService;
   /** Called on shutdown, after the HTTP server stops taking requests and before the database closes. */
   stopHooks: Array<() => Promise<void>>;
 }
@@ -218,8 +225,22 @@ export function createServices(options: ServiceOptions): Services {
       },
       options.reminders,
     ),
+    settlement: new SettlementService({
+      clock,
+      db: options.database.db,
+      units,
+      catalog,
+      intake,
+      customerRef: (funderId, customerId) => pseudonyms.customerRef(funderId, customerId),
+      resolveCustomerRef: (tx, funderId, customerRef) =>
+        sharing.resolveCustomerRef(tx, funderId, customerRef),
+      ...(options.settlementAfterStep ? { afterStep: options.settlementAfterStep } : {}),
+    }),
     stopHooks: [],
   };
+  // Issued statements never change: catalog refuses a contract taking effect inside a month that
+  // has a statement.
+  catalog.setIssuedUntil((tx, funderId) => services.settlement.postedUntil(tx, funderId));
   wireLedger(services);
   wireReminders(services, options.remindersIntervalMs, options.onReminderError);
   if (options.simulationPollIntervalMs !== undefined)
@@ -322,6 +343,14 @@ function wireLedger(services: Services): void {
       paidAt: payload.at,
       at,
     }),
+  );
+  // An issued statement's canonical hash, in the unit that marks it issued.
+  events.on('statement.issued', (unit, { payload, at, receipt }) =>
+    receipt.set(ledger.record(unit, { kind: 'statement', ...payload, at }).entryId),
+  );
+  // A declared conversion (the cooperative path): its fee and customer, in the declaring unit.
+  events.on('conversion.declared', (unit, { payload, at }) =>
+    ledger.record(unit, { kind: 'conversion', ...payload, at }),
   );
   events.on('funder.exposed', (unit, { exposure, at, receipt }) =>
     receipt.set(ledger.record(unit, { kind: 'exposure', ...exposure, at }).entryId),

@@ -15,6 +15,11 @@ export const catalogErrors = {
     meaning: 'A licensed region must be a 2-, 4- or 6-digit GB/T 2260 prefix, or "*" alone.',
   },
   contract_invalid: { status: 400, meaning: 'The contract terms are inconsistent.' },
+  contract_alters_issued_statement: {
+    status: 409,
+    meaning:
+      'The contract would take effect inside a month whose statement is already issued: issued statements never change (settle a correction as an adjustment instead).',
+  },
 } as const satisfies ErrorSpecs;
 
 export type CatalogErrorCode = keyof typeof catalogErrors;

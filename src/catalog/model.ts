@@ -53,9 +53,16 @@ export interface Product {
   createdAt: Date;
 }
 
+export const SERVICE_FEE_BASES = ['disbursed', 'interest', 'fixed'] as const;
+export type ServiceFeeBasis = (typeof SERVICE_FEE_BASES)[number];
+
 export interface ContractTerms {
-  /** Platform service fee: a rate on the amount disbursed, or on the interest the funder earns. */
-  serviceFee: { basis: 'disbursed' | 'interest'; rate: number };
+  /**
+   * Platform service fee per booked loan: a rate on the principal disbursed (charged the month the
+   * loan is booked), a rate on the interest the funder collects (charged the month it is collected),
+   * or a fixed amount per loan booked (`fixedFen`, charged the month it is booked; `rate` unused).
+   */
+  serviceFee: { basis: ServiceFeeBasis; rate: number; fixedFen?: Fen };
   /** 禁止交叉回流条款: the no-backflow clause and what a breach costs. */
   noBackflow: {
     enabled: boolean;
@@ -64,6 +71,8 @@ export interface ContractTerms {
     serviceFeeMultiple: number;
     /** confirmed breaches in a month that allow termination */
     terminationThreshold: number;
+    /** the most penalties may add up to in one statement month under this contract; absent: no cap */
+    penaltyCapPerPeriodFen?: Fen;
   };
   /** What a funder pays to convert a platform customer openly (the cooperative path). */
   conversionFeeFen: Fen;

@@ -18,7 +18,7 @@ import {
   Token,
 } from '../http/schemas.ts';
 import { DomainError } from './errors.ts';
-import { FUNDER_STATUSES, FUNDER_TYPES, REPAYMENT_METHODS, TRANSPORTS } from './model.ts';
+import { FUNDER_STATUSES, FUNDER_TYPES, REPAYMENT_METHODS, SERVICE_FEE_BASES, TRANSPORTS } from './model.ts';
 
 const Enum = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
 
@@ -84,7 +84,7 @@ export const ProductBody = Type.Object(
 export const ContractBody = Type.Object(
   {
     serviceFee: Type.Object(
-      { basis: Enum(['disbursed', 'interest'] as const), rate: Rate },
+      { basis: Enum(SERVICE_FEE_BASES), rate: Rate, fixedFen: Type.Optional(Fen) },
       { additionalProperties: false },
     ),
     noBackflow: Type.Object(
@@ -93,6 +93,7 @@ export const ContractBody = Type.Object(
         penaltyPerCustomerFen: Fen,
         serviceFeeMultiple: Type.Number({ minimum: 0, maximum: 100 }),
         terminationThreshold: Type.Integer({ minimum: 1, maximum: 100_000 }),
+        penaltyCapPerPeriodFen: Type.Optional(Fen),
       },
       { additionalProperties: false },
     ),
@@ -146,12 +147,17 @@ const ContractView = Closed(
     id: Type.String(),
     funderId: Type.String(),
     terms: Closed({
-      serviceFee: Closed({ basis: OneOf(['disbursed', 'interest']), rate: Type.Number() }),
+      serviceFee: Closed({
+        basis: OneOf(SERVICE_FEE_BASES),
+        rate: Type.Number(),
+        fixedFen: Type.Optional(Type.Integer()),
+      }),
       noBackflow: Closed({
         enabled: Type.Boolean(),
         penaltyPerCustomerFen: Type.Integer(),
         serviceFeeMultiple: Type.Number(),
         terminationThreshold: Type.Integer(),
+        penaltyCapPerPeriodFen: Type.Optional(Type.Integer()),
       }),
       conversionFeeFen: Type.Integer(),
       maxPenaltyRateAnnual: Type.Number(),

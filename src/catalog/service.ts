@@ -20,6 +20,7 @@ import type {
   Transport,
 } from './model.ts';
 import {
+  contractsInForceBetween,
   endCurrentContract,
   FUNDER_PAGE_MAX,
   type FunderRow,
@@ -103,6 +104,9 @@ export function checkRegionPrefixes(prefixes: string[]): void {
   });
 }
 
+/** The end (exclusive) of the funder's last issued statement month, or null. */
+export type IssuedUntil = (tx: Executor, funderId: string) => Promise<Date | null>;
+
 export class CatalogService {
   private vetProduct: ProductVetter = () => {};
 
@@ -112,6 +116,15 @@ export class CatalogService {
   setProductVetter(vetter: ProductVetter): void {
     this.vetProduct = vetter;
   }
+
+  /**
+   * Settlement's guard (wired in services.ts): the last instant an issued statement of the funder
+   * covers. A contract may not take effect before it, since issued statements never change.
+   */
+  setIssuedUntil(source: IssuedUntil): void {
+    this.issuedUntil = source;
+  }
+  private issuedUntil: IssuedUntil = async () => null;
 
   /** Add a funder; raises funder.created. */
   async createFunder(unit: TransactionUnit, input: FunderInput): Promise<Funder> {
@@ -271,6 +284,15 @@ export class CatalogService {
       throw new DomainError('funder_not_found', `no funder ${funderId}`, 'funderId');
     const now = this.deps.clock.now();
     const from = effectiveFrom ?? now;
+    if (terms.serviceFee.basis === 'fixed' && terms.serviceFee.fixedFen === undefined)
+      throw new DomainError('contract_invalid', 'a fixed service fee names fixedFen', 'serviceFee.fixedFen');
+    const issuedUntil = await this.issuedUntil(tx, funderId);
+    if (issuedUntil && from.getTime() < issuedUntil.getTime())
+      throw new DomainError(
+        'contract_alters_issued_statement',
+        `the funder's statements are issued up to ${issuedUntil.toISOString()}; a contract may take effect from then on`,
+        'effectiveFrom',
+      );
     // A new contract ends the current one where it begins: history stays, one contract is in force.
     await endCurrentContract(tx, funderId, from);
     const contract = {
@@ -289,6 +311,11 @@ export class CatalogService {
       at: now,
     });
     return contract;
+  }
+
+  /** Contracts in force at some instant of [from, to), oldest first (settlement's fee terms). */
+  async contractsBetween(tx: Executor, funderId: string, from: Date, to: Date): Promise<Contract[]> {
+    return contractsInForceBetween(tx, funderId, from, to);
   }
 
   async currentContract(tx: Executor, funderId: string): Promise<Contract | undefined> {

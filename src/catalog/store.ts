@@ -1,6 +1,6 @@
 // Catalog's queries: funders, products and contracts. The service keeps the rules (checks, events,
 // row mapping); every read of a growing table is bounded here (STYLE §8).
-import { and, asc, eq, gt, isNull } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, lt, or } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import { contracts, funders, products } from './schema.ts';
 
@@ -117,4 +117,28 @@ export async function getCurrentContract(tx: Executor, funderId: string): Promis
     .where(and(eq(contracts.funderId, funderId), isNull(contracts.effectiveTo)))
     .limit(1);
   return row;
+}
+
+/** The most contracts one funder may have had in force within one window (STYLE §8). */
+export const CONTRACTS_IN_WINDOW_MAX = 1_000;
+
+/** Contracts of a funder in force at some instant of [from, to), oldest first. */
+export async function contractsInForceBetween(
+  tx: Executor,
+  funderId: string,
+  from: Date,
+  to: Date,
+): Promise<ContractRow[]> {
+  return tx
+    .select()
+    .from(contracts)
+    .where(
+      and(
+        eq(contracts.funderId, funderId),
+        lt(contracts.effectiveFrom, to),
+        or(isNull(contracts.effectiveTo), gt(contracts.effectiveTo, from)),
+      ),
+    )
+    .orderBy(asc(contracts.effectiveFrom), asc(contracts.id))
+    .limit(CONTRACTS_IN_WINDOW_MAX);
 }

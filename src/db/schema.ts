@@ -11,4 +11,5 @@ export * from '../ledger/schema.ts';
 export * from '../routing/schema.ts';
 export * from '../sharing/schema.ts';
 export * from '../simulation/schema.ts';
+export * from '../settlement/schema.ts';
 export * from './infra-schema.ts';

@@ -15,6 +15,7 @@ import { type CommonErrorCode, DomainError } from '../kernel/index.ts';
 import type { LedgerThrownCode } from '../ledger/errors.ts';
 import type { PricingThrownCode } from '../pricing/errors.ts';
 import type { RoutingThrownCode } from '../routing/errors.ts';
+import type { SettlementThrownCode } from '../settlement/errors.ts';
 import type { SharingThrownCode } from '../sharing/errors.ts';
 import type { SimulationThrownCode } from '../simulation/errors.ts';
 import { assembleCatalog, type CatalogCode, ERROR_LISTS, errorCatalog, errorSpec } from './error-catalog.ts';
@@ -34,6 +35,7 @@ type ThrownAnywhere =
   | LedgerThrownCode
   | PricingThrownCode
   | RoutingThrownCode
+  | SettlementThrownCode
   | SharingThrownCode
   | SimulationThrownCode;
 type MissingFromCatalog = Exclude<ThrownAnywhere, CatalogCode>;

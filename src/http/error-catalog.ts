@@ -18,6 +18,7 @@ import {
 import { ledgerErrors } from '../ledger/errors.ts';
 import { pricingErrors } from '../pricing/errors.ts';
 import { routingErrors } from '../routing/errors.ts';
+import { settlementErrors } from '../settlement/errors.ts';
 import { sharingErrors } from '../sharing/errors.ts';
 import { simulationErrors } from '../simulation/errors.ts';
 
@@ -43,6 +44,7 @@ export const ERROR_LISTS = {
   ledger: ledgerErrors,
   pricing: pricingErrors,
   routing: routingErrors,
+  settlement: settlementErrors,
   sharing: sharingErrors,
   simulation: simulationErrors,
 } as const satisfies Record<string, ErrorSpecs>;

@@ -10,6 +10,7 @@ import { intakeRoutes } from '../intake/routes.ts';
 import { pricingRoutes } from '../pricing/routes.ts';
 import { ledgerRoutes } from '../ledger/routes.ts';
 import { routingRoutes } from '../routing/routes.ts';
+import { settlementRoutes } from '../settlement/routes.ts';
 import { sharingRoutes } from '../sharing/routes.ts';
 import { simulationRoutes } from '../simulation/routes.ts';
 import type { App } from './app.ts';
@@ -28,4 +29,5 @@ export const MODULE_ROUTES: Array<(app: App) => Promise<void>> = [
   canaryRoutes,
   evidencePackageRoutes,
   engagementRoutes,
+  settlementRoutes,
 ];

@@ -26,6 +26,7 @@ export const ERROR_MODULES_BY_TAG: Readonly<Record<string, readonly string[]>> =
   repayments: ['intake', 'routing'],
   borrower: ['intake'],
   engagement: ['engagement'],
+  settlement: ['settlement', 'catalog'],
 };
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);

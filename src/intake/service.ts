@@ -386,6 +386,17 @@ export class IntakeService {
     return groups;
   }
 
+  /** A page of a funder's loans booked in [from, to) (settlement's service-fee lines), keyset-paged. */
+  loansBookedBetween(
+    tx: Executor,
+    funderId: string,
+    window: { from: Date; to: Date },
+    after: { bookedAt: Date; id: string } | null,
+    limit: number,
+  ): ReturnType<typeof store.loansBookedBetween> {
+    return store.loansBookedBetween(tx, funderId, window.from, window.to, after, limit);
+  }
+
   async get(tx: Executor, id: string): Promise<Application | undefined> {
     const row = await store.getApplication(tx, id);
     return row ? store.toApplication(row) : undefined;

@@ -1,7 +1,7 @@
 // Intake's tables: applications, their status history, and the loans booked from them
 // (src/intake/booking.ts). The submission writes them as intents
 // of its unit (ADR 0069); reads and status moves are typed queries.
-import { and, asc, count, desc, eq, gte, inArray } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, lt, or } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import type { Ref, RowHandle, UnitOfWork } from '../db/unit-of-work.ts';
 import type { Application } from './model.ts';
@@ -193,4 +193,42 @@ export async function bookedCountsSince(tx: Executor, since: Date): Promise<Map<
     .where(gte(bookedLoans.bookedAt, since))
     .groupBy(bookedLoans.funderId);
   return new Map(rows.map((r) => [r.funderId, Number(r.n)]));
+}
+
+/** One page of a funder's loans booked in [from, to), in (bookedAt, id) order after `after`. */
+export async function loansBookedBetween(
+  tx: Executor,
+  funderId: string,
+  from: Date,
+  to: Date,
+  after: { bookedAt: Date; id: string } | null,
+  limit: number,
+): Promise<Array<{ id: string; customerId: string; principalFen: number; bookedAt: Date }>> {
+  const columns = {
+    id: bookedLoans.id,
+    customerId: bookedLoans.customerId,
+    principalFen: bookedLoans.principalFen,
+    bookedAt: bookedLoans.bookedAt,
+  };
+  const window = and(
+    eq(bookedLoans.funderId, funderId),
+    gte(bookedLoans.bookedAt, from),
+    lt(bookedLoans.bookedAt, to),
+  );
+  return tx
+    .select(columns)
+    .from(bookedLoans)
+    .where(
+      after
+        ? and(
+            window,
+            or(
+              gt(bookedLoans.bookedAt, after.bookedAt),
+              and(eq(bookedLoans.bookedAt, after.bookedAt), gt(bookedLoans.id, after.id)),
+            ),
+          )
+        : window,
+    )
+    .orderBy(asc(bookedLoans.bookedAt), asc(bookedLoans.id))
+    .limit(limit);
 }

@@ -544,6 +544,8 @@ function serviceFee(funder: RoutingFunder, amountFen: number, interestFen: numbe
   const fee = funder.serviceFee;
   if (!fee) return 0;
   if (fee.basis === 'disbursed') return rateOfFen(amountFen, fee.rate);
+  // a fixed fee per booked loan (settlement charges the same: src/settlement/statement.ts)
+  if (fee.basis === 'fixed') return fee.fixedFen ?? 0;
   return interestFen === undefined ? 0 : rateOfFen(interestFen, fee.rate);
 }
 

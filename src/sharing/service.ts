@@ -236,6 +236,14 @@ export class SharingService {
     return (await store.shareByApplicationRef(tx, funderId, applicationRef))?.applicationId;
   }
 
+  /**
+   * Map a funder's customer pseudonym back to the platform's customer, if the platform ever shared
+   * that customer with the funder (settlement's declared conversions).
+   */
+  async resolveCustomerRef(tx: Executor, funderId: string, customerRef: string): Promise<string | undefined> {
+    return (await store.shareByCustomerRef(tx, funderId, customerRef))?.customerId;
+  }
+
   // ---- private pre-screen (隐私撞库, RFC 9497 OPRF) ----
 
   private readonly setCache = new Map<string, PrescreenSet>();

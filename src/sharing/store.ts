@@ -1,5 +1,5 @@
 // Sharing queries. Every read of a growing table is bounded (STYLE §8).
-import { and, count, desc, eq, gt, gte, isNull, lte, or } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, isNull, lte, or } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import type { ContactEvent, ContactVerdict, ContactChannel, Field, SharingPolicy, Stage } from './model.ts';
 import { contactEvents, prescreenSets, relayLeases, shares, sharingPolicies } from './schema.ts';
@@ -67,6 +67,21 @@ export async function shareByApplicationRef(
     .select()
     .from(shares)
     .where(and(eq(shares.funderId, funderId), eq(shares.applicationRef, applicationRef)))
+    .limit(1);
+  return row;
+}
+
+/** The first payload that named this customer pseudonym to this funder (a shared customer). */
+export async function shareByCustomerRef(
+  tx: Executor,
+  funderId: string,
+  customerRef: string,
+): Promise<ShareRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(shares)
+    .where(and(eq(shares.funderId, funderId), eq(shares.customerRef, customerRef)))
+    .orderBy(asc(shares.sharedAt))
     .limit(1);
   return row;
 }

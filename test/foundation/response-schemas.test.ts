@@ -19,6 +19,7 @@ import { createOprfService, type OprfService } from '../../src/sharing/oprf-serv
 import { consentBody, type MockFunder, mockFunder, signedCallback } from '../routing/support.ts';
 import { ENGINES } from '../support/engines.ts';
 import { applicationBody, makeIdNumber } from '../support/fixtures.ts';
+import { Pseudonymiser } from '../../src/sharing/pseudonym.ts';
 import { createHarness, type Harness } from '../support/harness.ts';
 
 /**
@@ -603,6 +604,48 @@ describe.each(ENGINES)('response schemas on %s', (engine) => {
         cosignature: cosign(body, name, pair.privateKey, raw, Math.floor(h.clock.now().getTime() / 1000)),
       },
     });
+
+    // ---- settlement: March stated once it has ended, disputed by the funder, resolved ----
+    const now = h.clock.now();
+    h.clock.set('2026-04-02T00:00:00Z');
+    const month = { funderId: 'fund-a', period: '2026-03' };
+    await sample('POST /v1/settlement/drafts', '/v1/settlement/drafts', { body: month });
+    const statement = await sample('POST /v1/settlement/statements', '/v1/settlement/statements', {
+      body: month,
+    });
+    expect(statement.body.lineCount).toBeGreaterThan(0);
+    await sample('GET /v1/settlement/statements', '/v1/settlement/statements?period=2026-03', {
+      key: funderKey,
+    });
+    await sample(
+      'GET /v1/settlement/statements/:statementId',
+      `/v1/settlement/statements/${statement.body.id}`,
+      {
+        key: funderKey,
+      },
+    );
+    const disputed = await sample(
+      'POST /v1/settlement/statements/:statementId/disputes',
+      `/v1/settlement/statements/${statement.body.id}/disputes`,
+      { key: funderKey, body: { lineNos: [1], reason: '该笔贷款已撤销' } },
+    );
+    await sample(
+      'POST /v1/settlement/disputes/:disputeId/resolution',
+      `/v1/settlement/disputes/${disputed.body.disputes[0].id}/resolution`,
+      { body: { outcome: 'withdrawn' } },
+    );
+    await sample(
+      'GET /v1/settlement/statements/:statementId',
+      `/v1/settlement/statements/${statement.body.id}`,
+    );
+    const convertingCustomer = (await h.services.intake.get(db, booked.id))!.customerId;
+    await sample('POST /v1/funder/conversions', '/v1/funder/conversions', {
+      key: funderKey,
+      body: {
+        customerRef: new Pseudonymiser(h.services.masterKey).customerRef('fund-a', convertingCustomer),
+      },
+    });
+    h.clock.set(now);
 
     // ---- a simulation run: queued, run, read in every form ----
     const run = await sample('POST /v1/simulations', '/v1/simulations', {
