@@ -416,23 +416,34 @@ export class CanaryService {
     await store.insertContact(tx, row);
     if (share) {
       await store.setPlacementApplication(tx, canaryId, share.funderId, share.applicationId);
-      // The contact is evidence against the one funder that held the contact point (ADR 0077): in
-      // the detection register, where rescoring reads it and the package cites its exposure.
-      await evidenceStore.insertEvidence(tx, {
-        id: this.deps.ids.next('evd'),
-        kind: 'canary-contact',
-        funderId: share.funderId,
-        customerId: canary.customerId,
-        occurredAt: report.occurredAt,
-        recordedAt: row.receivedAt,
-        source: row.id,
-        proves: `A ${report.category} ${report.channel} reached a contact point that only ${share.funderId} received (in the exposure cited), and that is used for nothing else: ${share.funderId} used the shared data.`,
-        detail: { contactId: row.id, channel: report.channel, category: report.category, attributable: true },
-        exposureEntryId: share.exposureEntryId,
-        status: 'attributed',
-      });
+      await this.recordEvidence(tx, canary.customerId, share, row, report);
     }
     return { contact: contactView(row), replayed: false };
+  }
+  /**
+   * The contact is evidence against the one funder that held the contact point (ADR 0077): in the
+   * detection register, where rescoring reads it and the package cites its exposure.
+   */
+  private async recordEvidence(
+    tx: Executor,
+    customerId: string,
+    share: { funderId: string; exposureEntryId: string },
+    row: store.CanaryContactRow,
+    report: ContactReport,
+  ): Promise<void> {
+    await evidenceStore.insertEvidence(tx, {
+      id: this.deps.ids.next('evd'),
+      kind: 'canary-contact',
+      funderId: share.funderId,
+      customerId,
+      occurredAt: report.occurredAt,
+      recordedAt: row.receivedAt,
+      source: row.id,
+      proves: `A ${report.category} ${report.channel} reached a contact point that only ${share.funderId} received (in the exposure cited), and that is used for nothing else: ${share.funderId} used the shared data.`,
+      detail: { contactId: row.id, channel: report.channel, category: report.category, attributable: true },
+      exposureEntryId: share.exposureEntryId,
+      status: 'attributed',
+    });
   }
 }
 

@@ -1,3 +1,6 @@
+// Over 500 lines because it is the one place where evidence from relay contacts, credit reports and
+// borrower reports meets the level rule and its visibility; the credit-report ingestion is the
+// part to move out next (with the cohort-count feed, ADR 0075 "Production").
 // Detection use cases (ADR 0076): the evidence register fed by relay contacts (contact.recorded),
 // credit reports and borrower reports; the institution alias and staff contact tables; and each
 // funder's level, set by one method for analysts and for the rescoring step alike, which raises

@@ -1,3 +1,6 @@
+// Over 500 lines because intake's submission (the grouped hot path, ADR 0034) and the reads the
+// borrower portal, the plan and settlement added sit with the store they share; the loan reads are
+// the part to move out next.
 // Application intake: validate, upsert the customer, store the application and its first events.
 // A submission is two statements: a read of what is known, then one statement that writes it all,
 // atomically (ADR 0034); concurrent submissions share those statements.

@@ -18,6 +18,7 @@ const MISSING = {
   funderId: 'no-such-funder',
   id: 'app_missing',
   productId: 'no-such-product',
+  statementId: 'stm-no-such-funder-2026-02',
   index: '999999',
 };
 
@@ -148,6 +149,10 @@ describe.each(ENGINES)('auth and funder scoping on %s', (engine) => {
         amountFen: 100,
         paidAt: '2026-03-01T02:00:00Z',
       },
+      // a dispute on a statement of funder A's (here: none): 404, nothing stored
+      'POST /v1/settlement/statements/:statementId/disputes': { lineNos: [1], reason: '金额有误' },
+      // a conversion of a customer funder B was never shown (funder A's pseudonym): refused
+      'POST /v1/funder/conversions': { customerRef: 'cref_not_shown_to_b' },
       // a cosignature that does not verify: refused, nothing stored
       'POST /v1/ledger/cosignatures': {
         treeSize: 1,
@@ -180,6 +185,7 @@ describe.each(ENGINES)('auth and funder scoping on %s', (engine) => {
         id: applicationId,
         productId: 'funder-a-loan',
         index: '0',
+        statementId: 'stm-funder-a-2026-02',
       });
       const write = route.method !== 'GET';
       if (write) expect(samples[name], `add a sample body for ${name} to this test`).toBeDefined();

@@ -529,6 +529,7 @@ describe.each(ENGINES)('response schemas on %s', (engine) => {
       body: { level: 'watch', reasons: [{ rule: 'analyst', text: '营销短信' }] },
     });
     await sample('GET /v1/funders/:id/detection-level', '/v1/funders/fund-a/detection-level');
+    await sample('POST /v1/detection/rescore', '/v1/detection/rescore', { body: {} });
     await sample('GET /v1/alerts', '/v1/alerts?limit=10');
     await sample('GET /v1/funders/:id/evidence', '/v1/funders/fund-a/evidence?limit=10');
     await sample('PUT /v1/funders/:id/detection-level', '/v1/funders/fund-a/detection-level', {
