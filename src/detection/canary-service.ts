@@ -19,8 +19,7 @@ import {
   sha256Hex,
 } from '../kernel/index.ts';
 import type { SharingService } from '../sharing/service.ts';
-import * as store from './canary-store.ts';
-import * as evidenceStore from './store.ts';
+import * as store from './store.ts';
 import {
   type CanaryFunderTarget,
   type CanaryPlacement,
@@ -47,7 +46,6 @@ import {
   type RegisterCanaryInput,
 } from './canary-model.ts';
 import { DomainError } from './errors.ts';
-import type { EvidenceRecord } from './package.ts';
 
 const EMAIL = /^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,20}$/;
 const MONTH = /^(19[7-9]\d|20\d\d)-(0[1-9]|1[0-2])$/;
@@ -431,7 +429,7 @@ export class CanaryService {
     row: store.CanaryContactRow,
     report: ContactReport,
   ): Promise<void> {
-    await evidenceStore.insertEvidence(tx, {
+    await store.insertEvidence(tx, {
       id: this.deps.ids.next('evd'),
       kind: 'canary-contact',
       funderId: share.funderId,

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorld, applicant, type World } from '../../test/detection/world.ts';
 import { ENGINES } from '../../test/support/engines.ts';
 import { worldText } from '../../test/support/text.ts';
-import { dedicate } from './canary-store.ts';
+import { dedicate } from './store.ts';
 import { verifyEvidencePackage } from './package.ts';
 
 const MONTH = '2026-03';
