@@ -289,6 +289,7 @@ describe('parseCreditReport', () => {
       maxLength: 120,
     }),
     fc.string({ unit: fc.integer({ min: 0, max: 0x3f }).map((c) => String.fromCharCode(c)), maxLength: 12 }),
+    worldText(120),
     fc.constantFrom(
       '2026-13-01',
       '2026-00-10',
