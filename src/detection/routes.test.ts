@@ -10,7 +10,7 @@ import { sha256Hex } from '../kernel/index.ts';
 import { ENGINES } from '../../test/support/engines.ts';
 import { applicationBody, makeIdNumber } from '../../test/support/fixtures.ts';
 import { createHarness, type Harness } from '../../test/support/harness.ts';
-import { consentBody } from '../../test/routing/support.ts';
+import { consentBody, testProduct } from '../../test/routing/support.ts';
 import { worldText } from '../../test/support/text.ts';
 
 const FUNDERS = [
@@ -18,19 +18,7 @@ const FUNDERS = [
   { id: 'bank-b', name: '乙银行', type: 'bank', licensedRegions: ['*'] },
   { id: 'bank-c', name: '丙消费金融', type: 'consumer-finance', licensedRegions: ['*'] },
 ];
-const PRODUCT = (id: string, rate: number) => ({
-  id,
-  name: id,
-  minAmountFen: 100_000,
-  maxAmountFen: 10_000_000,
-  termsMonths: [6, 12, 24],
-  rateAnnualMin: rate,
-  rateAnnualMax: rate,
-  methods: ['equal-installment'],
-  ageMin: 20,
-  ageMax: 60,
-  minScore: 0,
-});
+const PRODUCT = testProduct;
 const DETECTION_TABLES = [
   'detection_evidence',
   'detection_institution_aliases',

@@ -4,34 +4,11 @@
 import { expect } from 'vitest';
 import type { Engine } from '../support/engines.ts';
 import { makeIdNumber } from '../support/fixtures.ts';
-import { consentBody, type MockFunder, mockFunder } from '../routing/support.ts';
+import { consentBody, type MockFunder, mockFunder, TEST_CONTRACT, testProduct } from '../routing/support.ts';
 import { createHarness, type Harness } from '../support/harness.ts';
 
-export const PRODUCT = (id: string, rate: number) => ({
-  id,
-  name: id,
-  minAmountFen: 100_000,
-  maxAmountFen: 10_000_000,
-  termsMonths: [6, 12, 24],
-  rateAnnualMin: rate,
-  rateAnnualMax: rate,
-  methods: ['equal-installment'],
-  ageMin: 20,
-  ageMax: 60,
-  minScore: 0,
-});
-const CONTRACT = {
-  serviceFee: { basis: 'disbursed', rate: 0.03 },
-  noBackflow: {
-    enabled: true,
-    penaltyPerCustomerFen: 100_000,
-    serviceFeeMultiple: 3,
-    terminationThreshold: 20,
-  },
-  conversionFeeFen: 60_000,
-  maxPenaltyRateAnnual: 0.03,
-  auditRights: { creditReportCrossCheck: true, canaries: true, relayContacts: true },
-};
+export const PRODUCT = testProduct;
+const CONTRACT = TEST_CONTRACT;
 
 export interface Applicant {
   name: string;

@@ -13,7 +13,7 @@ import { applicationBody, makeIdNumber } from '../support/fixtures.ts';
 import { createHarness, type Harness } from '../support/harness.ts';
 import { tableRows } from '../support/rows.ts';
 import { worldText } from '../support/text.ts';
-import { consentBody } from '../routing/support.ts';
+import { consentBody, TEST_CONTRACT } from '../routing/support.ts';
 
 const SECRETS: Record<string, string> = {
   'fund-a': 'secret-of-fund-a-0001',
@@ -76,22 +76,7 @@ describe.each(ENGINES)('repayments and borrower tokens on %s', (engine) => {
           })
         ).status,
       ).toBe(201);
-      expect(
-        (
-          await h.call('POST', `/v1/funders/${id}/contracts`, {
-            serviceFee: { basis: 'disbursed', rate: 0.03 },
-            noBackflow: {
-              enabled: true,
-              penaltyPerCustomerFen: 100_000,
-              serviceFeeMultiple: 3,
-              terminationThreshold: 20,
-            },
-            conversionFeeFen: 60_000,
-            maxPenaltyRateAnnual: 0.03,
-            auditRights: { creditReportCrossCheck: true, canaries: true, relayContacts: true },
-          })
-        ).status,
-      ).toBe(201);
+      expect((await h.call('POST', `/v1/funders/${id}/contracts`, TEST_CONTRACT)).status).toBe(201);
       funderKeys[id] = (
         await h.services.access.issueKey(h.database.db, { role: 'funder', funderId: id, label: id })
       ).secret;

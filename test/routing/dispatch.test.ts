@@ -13,33 +13,12 @@ import {
   type RoutingHarness,
   routingHarness,
   signedCallback,
+  TEST_CONTRACT,
+  testProduct,
 } from './support.ts';
 
-const PRODUCT = (id: string, rate: number) => ({
-  id,
-  name: id,
-  minAmountFen: 100_000,
-  maxAmountFen: 10_000_000,
-  termsMonths: [6, 12, 24],
-  rateAnnualMin: rate,
-  rateAnnualMax: rate,
-  methods: ['equal-installment'],
-  ageMin: 20,
-  ageMax: 60,
-  minScore: 0,
-});
-const CONTRACT = {
-  serviceFee: { basis: 'disbursed', rate: 0.03 },
-  noBackflow: {
-    enabled: true,
-    penaltyPerCustomerFen: 100_000,
-    serviceFeeMultiple: 3,
-    terminationThreshold: 20,
-  },
-  conversionFeeFen: 60_000,
-  maxPenaltyRateAnnual: 0.03,
-  auditRights: { creditReportCrossCheck: true, canaries: true, relayContacts: true },
-};
+const PRODUCT = testProduct;
+const CONTRACT = TEST_CONTRACT;
 
 describe.each(ENGINES)('routing and dispatch on %s', (engine) => {
   let h: RoutingHarness;

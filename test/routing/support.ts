@@ -172,6 +172,35 @@ export function signedCallback(
   return { raw, headers: { [SIGNATURE_HEADER]: signatureHeader(secret, at, raw) } };
 }
 
+/** A funder contract the tests' funders sign: 3% of disbursed principal, the no-backflow clause on. */
+export const TEST_CONTRACT = {
+  serviceFee: { basis: 'disbursed', rate: 0.03 },
+  noBackflow: {
+    enabled: true,
+    penaltyPerCustomerFen: 100_000,
+    serviceFeeMultiple: 3,
+    terminationThreshold: 20,
+  },
+  conversionFeeFen: 60_000,
+  maxPenaltyRateAnnual: 0.03,
+  auditRights: { creditReportCrossCheck: true, canaries: true, relayContacts: true },
+};
+
+/** A plain product at one rate for ages 20–60, ¥1,000–¥100,000 over 6, 12 or 24 months. */
+export const testProduct = (id: string, rate: number) => ({
+  id,
+  name: id,
+  minAmountFen: 100_000,
+  maxAmountFen: 10_000_000,
+  termsMonths: [6, 12, 24],
+  rateAnnualMin: rate,
+  rateAnnualMax: rate,
+  methods: ['equal-installment'],
+  ageMin: 20,
+  ageMax: 60,
+  minScore: 0,
+});
+
 export const consentBody = (funderId: string) => ({
   funderId,
   purpose: '向资方提交借款申请以获得授信',

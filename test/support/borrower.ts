@@ -3,7 +3,7 @@
 // choice, confirmation, the dear funder's signed repayment of installment 1, and a borrower token.
 import { expect } from 'vitest';
 import { signatureHeader } from '../../src/routing/signature.ts';
-import { consentBody } from '../routing/support.ts';
+import { consentBody, TEST_CONTRACT } from '../routing/support.ts';
 import { applicationBody, makeIdNumber } from './fixtures.ts';
 import type { Harness } from './harness.ts';
 
@@ -59,18 +59,7 @@ export async function seedPortalFunders(h: Harness): Promise<Record<string, stri
       minScore: 0,
     });
     expect(product.status).toBe(201);
-    const contract = await h.call('POST', `/v1/funders/${id}/contracts`, {
-      serviceFee: { basis: 'disbursed', rate: 0.03 },
-      noBackflow: {
-        enabled: true,
-        penaltyPerCustomerFen: 100_000,
-        serviceFeeMultiple: 3,
-        terminationThreshold: 20,
-      },
-      conversionFeeFen: 60_000,
-      maxPenaltyRateAnnual: 0.03,
-      auditRights: { creditReportCrossCheck: true, canaries: true, relayContacts: true },
-    });
+    const contract = await h.call('POST', `/v1/funders/${id}/contracts`, TEST_CONTRACT);
     expect(contract.status).toBe(201);
     keys[id] = (
       await h.services.access.issueKey(h.database.db, { role: 'funder', funderId: id, label: id })
