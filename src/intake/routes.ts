@@ -1,6 +1,7 @@
 // Application intake HTTP. Submitting requires an Idempotency-Key (the app front end retries).
 // Repayments (ADR 0080): the booking funder's signed events, each loan's installments, and the
 // borrower's own loans (borrower tokens, ADR 0081). Thin: the services apply who may see what.
+import { keepRawJsonBody, rawBodyOf } from '../http/raw-body.ts';
 import { type Static, Type } from 'typebox';
 import { principalOf } from '../http/auth.ts';
 import type { App } from '../http/app.ts';
@@ -224,15 +225,7 @@ export async function intakeRoutes(app: App): Promise<void> {
 
   // The signed repayment needs the raw body for the HMAC, so its JSON parser keeps the text.
   await app.register(async (child) => {
-    child.removeContentTypeParser('application/json');
-    child.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-      (request as unknown as { rawBody: string }).rawBody = body as string;
-      try {
-        done(null, JSON.parse(body as string));
-      } catch (error) {
-        done(error as Error, undefined);
-      }
-    });
+    keepRawJsonBody(child);
     child.post(
       '/v1/funder/repayments',
       {
@@ -249,7 +242,7 @@ export async function intakeRoutes(app: App): Promise<void> {
         const header = request.headers[SIGNATURE_HEADER];
         const result = await repayments.record(
           principalOf(request),
-          (request as unknown as { rawBody: string }).rawBody,
+          rawBodyOf(request),
           typeof header === 'string' ? header : undefined,
           request.body as Static<typeof RepaymentBody> as RepaymentInput,
         );

@@ -3,6 +3,7 @@
 // Routing HTTP: offers, the explanation of every product (PIPL art. 24), the borrower's choice and
 // the dispatch it starts, confirmation and abandonment (booked by intake's BookingService), the
 // funder's signed decision callback, and the trust lever. Thin: the services do the work.
+import { keepRawJsonBody, rawBodyOf } from '../http/raw-body.ts';
 import { type Static, Type } from 'typebox';
 import { principalOf } from '../http/auth.ts';
 import type { App } from '../http/app.ts';
@@ -503,15 +504,7 @@ export async function routingRoutes(app: App): Promise<void> {
 
   // The signed callback needs the raw body for the HMAC, so its JSON parser keeps the text.
   await app.register(async (child) => {
-    child.removeContentTypeParser('application/json');
-    child.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-      (request as unknown as { rawBody: string }).rawBody = body as string;
-      try {
-        done(null, JSON.parse(body as string));
-      } catch (error) {
-        done(error as Error, undefined);
-      }
-    });
+    keepRawJsonBody(child);
     child.post(
       '/v1/funder/decisions',
       {
@@ -532,7 +525,7 @@ export async function routingRoutes(app: App): Promise<void> {
       async (request, reply) => {
         const principal = principalOf(request);
         assert(principal.funderId, 'a funder key names its funder');
-        const raw = (request as unknown as { rawBody: string }).rawBody;
+        const raw = rawBodyOf(request);
         const header = request.headers[SIGNATURE_HEADER];
         const result = await database.db.transaction((tx) =>
           routing.recordCallback(
