@@ -251,3 +251,23 @@ describe('fusion: bad input', () => {
     expect(run(true)).toEqual(run(false));
   });
 });
+
+describe('in-purpose relay contacts as a count', () => {
+  it('counts exactly as that many in-purpose relay items: the classifier-error test sees the same denominator', () => {
+    const outOfPurpose = Array.from({ length: 6 }, (_, k) =>
+      item('relayContact', 'cfc-1', { outOfPurpose: true, customer: `c${k}` }),
+    );
+    const asItems = new FusionEngine(FUNDERS);
+    const asCount = new FusionEngine(FUNDERS);
+    for (const i of outOfPurpose) {
+      asItems.observe(i);
+      asCount.observe(i);
+    }
+    for (let k = 0; k < 40; k++) asItems.observe(item('relayContact', 'cfc-1', { outOfPurpose: false }));
+    asCount.observeInPurposeRelay('cfc-1', 40);
+    asCount.observeInPurposeRelay('no-such-funder', 3);
+    expect(asCount.facts(0, DAY0).relay).toEqual(asItems.facts(0, DAY0).relay);
+    expect(asCount.facts(0, DAY0).relay.total).toBe(46);
+    expect(() => asCount.observeInPurposeRelay('cfc-1', -1)).toThrow(/whole number/);
+  });
+});

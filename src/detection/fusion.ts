@@ -465,6 +465,16 @@ export class FusionEngine {
     else this.evidenceDropped[f]!++;
   }
 
+  /**
+   * Relay contacts judged in purpose, as a count (production's rescoring reads them aggregated):
+   * the same as observing that many in-purpose relayContact items, none of which is evidence.
+   */
+  observeInPurposeRelay(funderId: string, count: number): void {
+    assert(Number.isSafeInteger(count) && count >= 0, 'an in-purpose contact count is a whole number');
+    const f = this.indexById.get(funderId);
+    if (f !== undefined) this.tallies[f]!.relayTotal += count;
+  }
+
   /** The day's cohort counts, indexed like the funders given to the constructor. */
   observeCohorts(day: DayNumber, counts: readonly CohortDayCounts[]): void {
     assert(counts.length === this.funders.length, 'cohort counts must cover every funder');

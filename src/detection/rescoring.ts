@@ -135,18 +135,7 @@ export async function rescore(
   const activity = await deps.sharing.funderActivity(tx, since);
   const booked = await deps.booking.bookedCounts(tx, since);
   const today = chinaDayOf(now);
-  for (const [funderId, n] of activity.inPurposeContacts) {
-    if (engine.funderIndex(funderId) === undefined) continue;
-    for (let i = 0; i < n; i++)
-      engine.observe({
-        kind: 'relayContact',
-        funderId,
-        day: today,
-        customer: '',
-        source: 'relay-in-purpose',
-        outOfPurpose: false,
-      });
-  }
+  for (const [funderId, n] of activity.inPurposeContacts) engine.observeInPurposeRelay(funderId, n);
   engine.observeCohorts(
     today,
     funders.map((f) => ({
@@ -180,7 +169,6 @@ export function levelReasons(status: FunderStatus): LevelReason[] {
       .filter(
         (item) =>
           kinds.includes(item.kind) &&
-          item.source !== 'relay-in-purpose' &&
           (reason.code !== 'attributable-canary-contact' || item.attributable === true),
       )
       .slice(-LEVEL_REASON_EVIDENCE_MAX)
