@@ -12,15 +12,16 @@ const BACKGROUND_TABLES = new Set([
   'ledger_checkpoints',
   'ledger_pending',
   'outbox',
-  // routing's flow counts, written by the FlowCounter 250 ms after the submissions they count (ADR 0073)
-  'funder_flow',
   '__drizzle_migrations',
 ]);
 
 let cachedSql: string | undefined;
 
 /** table name → row count, for every request-written table of the public schema. */
-export async function tableRows(h: Pick<Harness, 'database'>): Promise<Record<string, number>> {
+export async function tableRows(h: Pick<Harness, 'database' | 'services'>): Promise<Record<string, number>> {
+  // Routing's flow counts land in routing_funder_usage 250 ms after the submissions they count
+  // (ADR 0073), creating a funder's row for the month if it had none: settle them first.
+  await h.services.routing.flowWritten();
   if (!cachedSql) {
     const tables = await h.database.query<{ name: string }>(
       `SELECT table_name AS name FROM information_schema.tables
