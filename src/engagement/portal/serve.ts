@@ -32,7 +32,7 @@ export function portalScript(): string {
     entryPoints: [fileURLToPath(new URL(`./client${extension}`, import.meta.url))],
     bundle: true,
     format: 'iife',
-    target: ['es2020', 'chrome90', 'safari14'],
+    target: ['es2020', 'chrome90', 'safari15'],
     minify: true,
     write: false,
     logLevel: 'silent',
