@@ -1,4 +1,6 @@
 // A whole Shoujia (services + app) on a fresh database, with a manual clock and an admin key.
+import pino from 'pino';
+import { createLogger } from '../../src/http/logger.ts';
 import { randomBytes } from 'node:crypto';
 import { type App, buildApp } from '../../src/http/app.ts';
 import { ManualClock } from '../../src/kernel/index.ts';
@@ -33,7 +35,12 @@ export async function createHarness(
   const database = await freshDatabase(engine);
   const clock = new ManualClock(options.start ?? '2026-03-01T02:00:00Z');
   const services = createServices({ ...options.services, database, masterKey: randomBytes(32), clock });
-  const app = await buildApp(services, { logger: false });
+  // Errors only, to stderr: a 500 in a test shows its cause in the run's output (a flake in CI is
+  // otherwise a bare "expected 201, got 500"). SHOUJIA_TEST_LOG=silent turns it off.
+  const level = process.env.SHOUJIA_TEST_LOG ?? 'error';
+  const app = await buildApp(services, {
+    logger: level === 'silent' ? false : createLogger({ level, destination: pino.destination(2) }),
+  });
   const adminKey = (await services.access.issueKey(database.db, { role: 'admin', label: 'test admin' }))
     .secret;
   const call: Harness['call'] = async (method, url, body, opts = {}) => {
