@@ -27,4 +27,11 @@ describe('loadConfig', () => {
     expect(loadConfig(env({ SHOUJIA_RELAY_MINT: '0' })).relayMint).toBe(false);
     expect(() => loadConfig(env({ SHOUJIA_RELAY_MINT: 'yes' }))).toThrow(ConfigError);
   });
+
+  it('serves /metrics unless SHOUJIA_METRICS is 0', () => {
+    expect(loadConfig(env()).metrics).toBe(true);
+    expect(loadConfig(env({ SHOUJIA_METRICS: '1' })).metrics).toBe(true);
+    expect(loadConfig(env({ SHOUJIA_METRICS: '0' })).metrics).toBe(false);
+    expect(() => loadConfig(env({ SHOUJIA_METRICS: 'off' }))).toThrow(ConfigError);
+  });
 });

@@ -26,6 +26,11 @@ export interface Config {
    * never receive an address that reaches no one).
    */
   relayMint: boolean | undefined;
+  /**
+   * SHOUJIA_METRICS: serve /metrics (Prometheus text, no API key) and count requests; default 1,
+   * 0 turns both off (ADR 0102)
+   */
+  metrics: boolean;
   logLevel: string;
 }
 
@@ -97,6 +102,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const relayMintText = env.SHOUJIA_RELAY_MINT;
   if (relayMintText !== undefined && relayMintText !== '0' && relayMintText !== '1')
     throw new ConfigError(`SHOUJIA_RELAY_MINT must be 0 or 1, got ${relayMintText}`);
+  const metricsText = env.SHOUJIA_METRICS;
+  if (metricsText !== undefined && metricsText !== '0' && metricsText !== '1')
+    throw new ConfigError(`SHOUJIA_METRICS must be 0 or 1, got ${metricsText}`);
   return {
     port,
     host: env.HOST || '127.0.0.1',
@@ -109,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ledgerSigningSeed: seedText ? Buffer.from(seedText, 'hex') : undefined,
     ledgerIntegrateIntervalMs,
     relayMint: relayMintText === undefined ? undefined : relayMintText === '1',
+    metrics: metricsText !== '0',
     logLevel: env.LOG_LEVEL || 'info',
   };
 }

@@ -5,6 +5,8 @@ import { AccessService } from './access/service.ts';
 import { CATALOG_TOPICS, type CatalogEvent } from './catalog/model.ts';
 import { CatalogService } from './catalog/service.ts';
 import { CanaryService } from './detection/canary-service.ts';
+import { Metrics } from './dashboard/metrics.ts';
+import { DashboardService } from './dashboard/service.ts';
 import type { Database } from './db/client.ts';
 import { listenForNotices, NOTICE_CHANNEL } from './db/notices.ts';
 import type { GroupOptions } from './db/statement-groups.ts';
@@ -15,6 +17,7 @@ import { mobileFromIdentity, type ReminderOptions, ReminderService } from './eng
 import type { IdentityEvent } from './identity/model.ts';
 import { IdentityService } from './identity/service.ts';
 import { BookingService } from './intake/booking.ts';
+import { ApplicationReads } from './intake/read-service.ts';
 import { RepaymentService } from './intake/repayment-service.ts';
 import type { IntakeEvent } from './intake/model.ts';
 import { type FunderDecided, ROUTING_TABLE_TOPICS, type RoutingEvent } from './routing/model.ts';
@@ -116,6 +119,8 @@ export interface Services {
   identity: IdentityService;
   catalog: CatalogService;
   intake: IntakeService;
+  /** intake's staff reads: the applications list (keyset pages), timelines, the dashboard's counts */
+  applicationReads: ApplicationReads;
   ledger: LedgerService;
   sharing: SharingService;
   pricing: PricingService;
@@ -133,6 +138,10 @@ export interface Services {
   reminders: ReminderService;
   /** monthly statements on the double-entry journal, disputes, declared conversions (ADR 0090) */
   settlement: SettlementService;
+  /** the dashboard's overview and funder scorecards (ADR 0101) */
+  dashboard: DashboardService;
+  /** /metrics: this instance's Prometheus registry (ADR 0102) */
+  metrics: Metrics;
   /** Called on shutdown, after the HTTP server stops taking requests and before the database closes. */
   stopHooks: Array<() => Promise<void>>;
 }
@@ -194,6 +203,38 @@ export function createServices(options: ServiceOptions): Services {
       verify: (tx, funderId, raw, header) => routing.verifyFunderRequest(tx, funderId, raw, header),
     },
   });
+  // The timeline reads what sharing and the ledger own through their services (intake imports neither).
+  const applicationReads = new ApplicationReads({
+    intake,
+    masterKey: options.masterKey,
+    sources: {
+      sharesOf: (tx, customerId, applicationId) => sharing.sharesOfApplication(tx, customerId, applicationId),
+      ledgerIndexes: (tx, entryIds) => ledger.indexesOf(tx, entryIds),
+      ledgerEntriesOf: (tx, customerId, applicationId) =>
+        ledger.entriesOfApplication(tx, customerId, applicationId),
+    },
+  });
+  const detection = new DetectionService({ ...base, catalog, identity, sharing, booking });
+  const reminders = new ReminderService(
+    {
+      database: options.database,
+      units,
+      clock,
+      customerExists: async (tx, customerId) => (await identity.getProfile(tx, customerId)) !== undefined,
+      mobile: mobileFromIdentity(identity, options.database.db),
+    },
+    options.reminders,
+  );
+  const settlement = new SettlementService({
+    clock,
+    db: options.database.db,
+    units,
+    catalog,
+    intake,
+    customerRef: (funderId, customerId) => pseudonyms.customerRef(funderId, customerId),
+    resolveCustomerRef: (tx, funderId, customerRef) => sharing.resolveCustomerRef(tx, funderId, customerRef),
+    ...(options.settlementAfterStep ? { afterStep: options.settlementAfterStep } : {}),
+  });
   const services: Services = {
     database: options.database,
     units,
@@ -204,44 +245,39 @@ export function createServices(options: ServiceOptions): Services {
     identity,
     catalog,
     intake,
+    applicationReads,
     ledger,
     sharing,
     pricing,
     simulation: new SimulationService({ database: options.database, clock, ids }),
     routing,
     booking,
-    detection: new DetectionService({ ...base, catalog, identity, sharing, booking }),
+    detection,
     canaries: new CanaryService({ ...base, identity, catalog, sharing }),
     // Repayments are signed as the funder's decisions are: routing's check, with the funder's secret.
     repayments,
     plans: new FinancingPlanService({ clock, intake, booking, routing, repayments }),
-    reminders: new ReminderService(
-      {
-        database: options.database,
-        units,
-        clock,
-        customerExists: async (tx, customerId) => (await identity.getProfile(tx, customerId)) !== undefined,
-        mobile: mobileFromIdentity(identity, options.database.db),
-      },
-      options.reminders,
-    ),
-    settlement: new SettlementService({
+    reminders,
+    settlement,
+    dashboard: new DashboardService({
       clock,
-      db: options.database.db,
-      units,
       catalog,
-      intake,
-      customerRef: (funderId, customerId) => pseudonyms.customerRef(funderId, customerId),
-      resolveCustomerRef: (tx, funderId, customerRef) =>
-        sharing.resolveCustomerRef(tx, funderId, customerRef),
-      ...(options.settlementAfterStep ? { afterStep: options.settlementAfterStep } : {}),
+      applications: applicationReads,
+      routing,
+      sharing,
+      detection,
+      settlement,
     }),
+    metrics: new Metrics({ db: options.database.db, clock, ledger, reminders, detection, catalog }),
     stopHooks: [],
   };
   // Issued statements never change: catalog refuses a contract taking effect inside a month that
   // has a statement.
   catalog.setIssuedUntil((tx, funderId) => services.settlement.postedUntil(tx, funderId));
   wireLedger(services);
+  // /metrics counts each funder's answer as routing records it (in its unit: a unit that then fails
+  // to commit, a bug, would still have been counted; ADR 0102).
+  events.on('funder.decided', (_unit, { payload }) => services.metrics.dispatchOutcome(payload.decision));
   wireReminders(services, options.remindersIntervalMs, options.onReminderError);
   if (options.simulationPollIntervalMs !== undefined)
     services.simulation.start(options.simulationPollIntervalMs, options.onSimulationError);

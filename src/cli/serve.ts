@@ -15,6 +15,7 @@ const ENVIRONMENT = `Environment:
   SHOUJIA_LEDGER_SIGNING_KEY    ledger checkpoint key: 64 hex characters (Ed25519 seed); absent: derived from the master key
   SHOUJIA_LEDGER_INTEGRATE_MS   ledger integration and checkpoint interval in ms (default 1000)
   SHOUJIA_RELAY_MINT            1: mint synthetic relay addresses when the pool is empty (default: demo 1, serve 0)
+  SHOUJIA_METRICS               0: no /metrics (Prometheus text on the service port, no API key; default 1)
   LOG_LEVEL                     pino level (default info)`;
 
 async function run(demo: boolean): Promise<number> {

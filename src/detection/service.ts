@@ -58,6 +58,8 @@ export interface LevelView {
 }
 
 export const LEVEL_HISTORY_SHOWN = 20;
+/** Level changes the dashboard's funder trends read at most, over every funder of one window. */
+export const LEVEL_CHANGES_SHOWN_MAX = 5_000;
 /** A borrower's "when" may be at most this far ahead of the platform's clock (clock skew), never more. */
 export const REPORT_CLOCK_SKEW_MS = 5 * 60_000;
 
@@ -168,6 +170,29 @@ export class DetectionService {
     const row = await store.levelOf(tx, funderId);
     const history = (await store.changesOf(tx, funderId, LEVEL_HISTORY_SHOWN)).map(store.toLevelChange);
     return { funderId, level: row?.level ?? 'none', changedAt: row?.changedAt ?? null, history };
+  }
+
+  /** These funders' levels now (a funder without a row is at `none`): /metrics. */
+  levelsOf(tx: Executor, funderIds: readonly string[]): Promise<Map<string, DetectionLevel>> {
+    return store.levelsOf(tx, funderIds);
+  }
+
+  /**
+   * The dashboard's detection columns for these funders (ADR 0101): each level now, attributed
+   * evidence in [from, to), the level in force at `from` and every change in the window (at most
+   * LEVEL_CHANGES_SHOWN_MAX in all: detection stores levels and their changes, not daily scores).
+   */
+  async funderColumns(tx: Executor, funderIds: readonly string[], from: Date, to: Date) {
+    return {
+      levels: await store.levelsOf(tx, funderIds),
+      evidence: await store.attributedEvidenceCounts(tx, funderIds, from, to),
+      levelAtFrom: await store.levelsBefore(tx, funderIds, from),
+      changes: (await store.changesBetween(tx, funderIds, from, to, LEVEL_CHANGES_SHOWN_MAX)).map((row) => ({
+        funderId: row.funderId,
+        level: row.level,
+        at: row.at,
+      })),
+    };
   }
 
   /** The level as the principal may see it; a funder not visible answers as an unknown one. */

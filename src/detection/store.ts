@@ -1,3 +1,5 @@
+// Over 500 lines because every query of detection (evidence, registers, levels, the canary registry
+// and the dashboard's funder columns) lives in this one store: SQL is rendered only in db/ and store.ts.
 // Detection queries on detection's own tables (ADR 0076). Every read of a growing table is bounded
 // (STYLE §8); evidence writes are insert-or-read on (kind, source), so a replay writes nothing.
 import { and, asc, desc, eq, gt, gte, inArray, lt, ne, or, sql } from 'drizzle-orm';
@@ -442,4 +444,87 @@ export async function contactBySource(tx: Executor, sourceId: string): Promise<C
 
 export async function insertContact(tx: Executor, row: CanaryContactRow): Promise<void> {
   await tx.insert(canaryContacts).values(row);
+}
+
+// ---- the dashboard's funder columns (ADR 0101) ----
+
+/** The levels of these funders (a funder without a row is at `none`). */
+export async function levelsOf(
+  tx: Executor,
+  funderIds: readonly string[],
+): Promise<Map<string, DetectionLevel>> {
+  if (funderIds.length === 0) return new Map();
+  const rows = await tx
+    .select({ funderId: detectionLevels.funderId, level: detectionLevels.level })
+    .from(detectionLevels)
+    .where(inArray(detectionLevels.funderId, [...funderIds]));
+  return new Map(rows.map((r) => [r.funderId, r.level]));
+}
+
+/** Attributed (not explained) evidence per funder that occurred in [from, to). */
+export async function attributedEvidenceCounts(
+  tx: Executor,
+  funderIds: readonly string[],
+  from: Date,
+  to: Date,
+): Promise<Map<string, number>> {
+  if (funderIds.length === 0) return new Map();
+  const rows = await tx
+    .select({ funderId: detectionEvidence.funderId, n: sql<number>`count(*)::int` })
+    .from(detectionEvidence)
+    .where(
+      and(
+        inArray(detectionEvidence.funderId, [...funderIds]),
+        eq(detectionEvidence.status, 'attributed'),
+        gte(detectionEvidence.occurredAt, from),
+        lt(detectionEvidence.occurredAt, to),
+      ),
+    )
+    .groupBy(detectionEvidence.funderId);
+  const out = new Map<string, number>();
+  for (const r of rows) if (r.funderId !== null) out.set(r.funderId, Number(r.n));
+  return out;
+}
+
+/** These funders' level changes in [from, to), oldest first per funder, at most `limit` in all. */
+export async function changesBetween(
+  tx: Executor,
+  funderIds: readonly string[],
+  from: Date,
+  to: Date,
+  limit: number,
+): Promise<LevelChangeRow[]> {
+  if (funderIds.length === 0) return [];
+  return tx
+    .select()
+    .from(detectionLevelChanges)
+    .where(
+      and(
+        inArray(detectionLevelChanges.funderId, [...funderIds]),
+        gte(detectionLevelChanges.at, from),
+        lt(detectionLevelChanges.at, to),
+      ),
+    )
+    .orderBy(
+      asc(detectionLevelChanges.funderId),
+      asc(detectionLevelChanges.at),
+      asc(detectionLevelChanges.id),
+    )
+    .limit(limit);
+}
+
+/** The level each funder was at just before `at` (its last change before it; none: `none`). */
+export async function levelsBefore(
+  tx: Executor,
+  funderIds: readonly string[],
+  at: Date,
+): Promise<Map<string, DetectionLevel>> {
+  if (funderIds.length === 0) return new Map();
+  const result = (await tx.execute(sql`
+    SELECT DISTINCT ON (funder_id) funder_id, level FROM detection_level_changes
+    WHERE funder_id = ANY(${sql.param([...funderIds])}::text[]) AND at < ${at.toISOString()}::timestamptz
+    ORDER BY funder_id, at DESC, id DESC`)) as unknown as {
+    rows: Array<{ funder_id: string; level: DetectionLevel }>;
+  };
+  return new Map(result.rows.map((r) => [r.funder_id, r.level]));
 }

@@ -173,6 +173,14 @@ export class ReminderService {
     return store.remindersOfCustomer(executor, customerId, limit);
   }
 
+  /**
+   * Jobs in the reminder queue not yet completed (/metrics: job queue depth); null while this
+   * process has not opened the queue (its worker has not ticked yet): a scrape never starts pg-boss.
+   */
+  async backlogIfOpen(): Promise<number | null> {
+    return this.queue ? (await this.queue).backlog() : null;
+  }
+
   private openQueue(): Promise<ReminderQueue> {
     this.queue ??= ReminderQueue.open(this.deps.database, this.options.queue);
     return this.queue;

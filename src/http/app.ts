@@ -26,6 +26,8 @@ export type App = FastifyInstance<
 declare module 'fastify' {
   interface FastifyInstance {
     shoujia: Services;
+    /** whether /metrics is served and requests are counted (AppOptions.metrics; SHOUJIA_METRICS) */
+    metricsEnabled: boolean;
   }
 }
 
@@ -35,6 +37,8 @@ export interface AppOptions {
   isReady?: () => boolean;
   /** routes mounted after every module's (tests mount a route helper a module exports for another's auth) */
   extraRoutes?: ReadonlyArray<(app: App) => Promise<void>>;
+  /** serve /metrics and count requests into services.metrics (default true; SHOUJIA_METRICS=0: off, ADR 0102) */
+  metrics?: boolean;
 }
 
 export async function buildApp(services: Services, options: AppOptions = {}): Promise<App> {
@@ -55,6 +59,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   app.decorate('shoujia', services);
+  const metricsEnabled = options.metrics ?? true;
+  app.decorate('metricsEnabled', metricsEnabled);
   // The API speaks JSON only: a text/plain body is refused with 415 rather than validated as a string.
   app.removeContentTypeParser('text/plain');
   registerValidation(app);
@@ -62,6 +68,18 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   // query strings can carry an ID or phone number (GET /v1/applications/13812345678). The request
   // id comes from the child logger's binding (reqId).
   app.addHook('onResponse', async (request, reply) => {
+    // By the route's pattern, never the raw URL (which can carry an id or a phone number). A hidden
+    // route (ADR 0077) counts as no route when it answers 404 and not at all otherwise, so the
+    // public text cannot tell a probe of it from a probe of a missing path.
+    const hidden = request.routeOptions.config?.hidden === true;
+    if (metricsEnabled && (!hidden || reply.statusCode === 404))
+      services.metrics.observeRequest(
+        request.method,
+        hidden ? undefined : request.routeOptions.url,
+        reply.statusCode,
+        reply.elapsedTime,
+        reply.getHeader('idempotent-replayed') === 'true',
+      );
     request.log.info(
       {
         method: request.method,

@@ -7,6 +7,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AccessThrownCode } from '../access/errors.ts';
 import type { CatalogThrownCode } from '../catalog/errors.ts';
+import type { DashboardThrownCode } from '../dashboard/errors.ts';
 import type { DetectionThrownCode } from '../detection/errors.ts';
 import type { IdentityThrownCode } from '../identity/errors.ts';
 import type { IntakeThrownCode } from '../intake/errors.ts';
@@ -28,6 +29,7 @@ type ThrownAnywhere =
   | CommonErrorCode
   | AccessThrownCode
   | CatalogThrownCode
+  | DashboardThrownCode
   | DetectionThrownCode
   | EngagementThrownCode
   | IdentityThrownCode

@@ -3,6 +3,7 @@
 // handler and the OpenAPI document read it; a module whose list is not here cannot answer over HTTP.
 import { accessErrors } from '../access/errors.ts';
 import { catalogErrors } from '../catalog/errors.ts';
+import { dashboardErrors } from '../dashboard/errors.ts';
 import { detectionErrors } from '../detection/errors.ts';
 import { engagementErrors } from '../engagement/errors.ts';
 import { identityErrors } from '../identity/errors.ts';
@@ -37,6 +38,7 @@ export const ERROR_LISTS = {
   http: httpErrors,
   access: accessErrors,
   catalog: catalogErrors,
+  dashboard: dashboardErrors,
   detection: detectionErrors,
   engagement: engagementErrors,
   identity: identityErrors,

@@ -1,6 +1,7 @@
 // Every module's routes, registered in this order. Add a line when a module gains routes.ts.
 import { accessRoutes } from '../access/routes.ts';
 import { catalogRoutes } from '../catalog/routes.ts';
+import { dashboardRoutes } from '../dashboard/routes.ts';
 import { detectionRoutes } from '../detection/routes.ts';
 import { canaryRoutes } from '../detection/canary-routes.ts';
 import { evidencePackageRoutes } from '../detection/package-routes.ts';
@@ -30,4 +31,5 @@ export const MODULE_ROUTES: Array<(app: App) => Promise<void>> = [
   evidencePackageRoutes,
   engagementRoutes,
   settlementRoutes,
+  dashboardRoutes,
 ];

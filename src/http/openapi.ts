@@ -27,6 +27,7 @@ export const ERROR_MODULES_BY_TAG: Readonly<Record<string, readonly string[]>> =
   borrower: ['intake'],
   engagement: ['engagement'],
   settlement: ['settlement', 'catalog'],
+  dashboard: ['dashboard'],
 };
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);

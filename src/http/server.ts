@@ -119,7 +119,7 @@ export async function startServer(
   });
 
   let ready = true;
-  const app = await buildApp(services, { logger, isReady: () => ready });
+  const app = await buildApp(services, { logger, isReady: () => ready, metrics: config.metrics });
   const address = await app.listen({ port: config.port, host: config.host });
   const url = address.replace('[::1]', 'localhost');
   lock?.setUrl(url);

@@ -7,6 +7,11 @@ export const intakeErrors = {
   application_not_found: { status: 404, meaning: 'No such application (or not visible to this key).' },
   invalid_transition: { status: 409, meaning: 'The application is not in a state that allows this step.' },
   application_not_approved: { status: 409, meaning: 'Only an approved application can be confirmed.' },
+  invalid_cursor: {
+    status: 400,
+    meaning:
+      'The cursor is not one this list handed out for these filters (edited, invented, or from a list with other filters).',
+  },
   amount_above_platform_limit: {
     status: 400,
     meaning: 'The requested amount is above the platform’s per-borrower limit.',

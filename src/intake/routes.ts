@@ -17,10 +17,12 @@ import {
   OneOf,
   PositiveFen,
   ShortText,
+  Slug,
   Text,
   Token,
   ResourceId,
 } from '../http/schemas.ts';
+import { LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX } from './read-service.ts';
 import { SIGNATURE_HEADER } from '../routing/signature.ts';
 import { INSTALLMENT_STATES, REPAYMENT_KINDS } from './repayments.ts';
 import type { RepaymentBody as RepaymentInput } from './repayment-service.ts';
@@ -87,6 +89,75 @@ const EventView = Closed({
   reason: Nullable(Type.String()),
   at: DateTime,
 });
+
+// ---- the staff list and the timeline (ADR 0100) ----
+
+const ListQuery = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: LIST_LIMIT_MAX, default: LIST_LIMIT_DEFAULT }),
+    cursor: Type.Optional(
+      Token({ maxLength: 200, pattern: '^[A-Za-z0-9_-]+$', description: 'the previous page’s nextCursor' }),
+    ),
+    status: Type.Optional(OneOf(APPLICATION_STATUSES)),
+    funderId: Type.Optional(Slug),
+    from: Type.Optional(
+      Token({ format: 'date-time', maxLength: 35, description: 'submitted at or after (ISO 8601)' }),
+    ),
+    to: Type.Optional(
+      Token({ format: 'date-time', maxLength: 35, description: 'submitted before (ISO 8601)' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+const ListItemView = Closed({
+  id: Type.String(),
+  status: OneOf(APPLICATION_STATUSES),
+  submittedAt: DateTime,
+  amountFen: Type.Integer(),
+  termMonths: Type.Integer(),
+  funderId: Nullable(Type.String()),
+  productId: Nullable(Type.String()),
+});
+const ApplicationPageView = Closed(
+  {
+    items: Type.Array(ListItemView, { maxItems: LIST_LIMIT_MAX }),
+    nextCursor: Nullable(
+      Type.String({ description: 'pass as `cursor` for the next page; null: the last page' }),
+    ),
+  },
+  { description: 'Newest first by (submittedAt, id); keyset pages, stable under concurrent submissions.' },
+);
+const TimelineView = Closed(
+  {
+    events: Type.Array(
+      Closed({
+        at: DateTime,
+        type: OneOf(APPLICATION_STATUSES, { description: 'the status the application moved to' }),
+        detail: Type.Optional(Type.String()),
+      }),
+    ),
+    shares: Type.Array(
+      Closed({
+        funderId: Type.String(),
+        stage: Type.String(),
+        at: DateTime,
+        fields: Type.Array(Type.String()),
+        ledgerIndex: Nullable(
+          Type.Integer({ minimum: 0, description: 'the exposure entry; null until integrated' }),
+        ),
+      }),
+    ),
+    ledgerEntries: Type.Array(
+      Closed({
+        entryId: Type.String(),
+        index: Nullable(Type.Integer({ minimum: 0, description: 'null until integrated' })),
+        kind: Type.String(),
+        at: DateTime,
+      }),
+    ),
+  },
+  { description: 'Oldest first each: status history, what left for funders, the ledger entries naming it.' },
+);
 
 const RepaymentBody = Type.Object(
   {
@@ -174,7 +245,35 @@ const BorrowerLoanView = Closed({
 });
 
 export async function intakeRoutes(app: App): Promise<void> {
-  const { intake, routing, database, repayments } = app.shoujia;
+  const { intake, routing, database, repayments, applicationReads } = app.shoujia;
+
+  app.get(
+    '/v1/applications',
+    {
+      config: { roles: ['admin', 'analyst'] },
+      schema: {
+        tags: ['applications'],
+        summary: 'List applications, newest first, in keyset pages (staff)',
+        querystring: ListQuery,
+        response: { 200: ApplicationPageView },
+      },
+    },
+    async (request) => applicationReads.list(database.db, principalOf(request), request.query),
+  );
+
+  app.get(
+    '/v1/applications/:id/timeline',
+    {
+      config: { roles: ['admin', 'analyst'] },
+      schema: {
+        tags: ['applications'],
+        summary: "An application's status history, shares with funders and ledger entries (staff)",
+        params: IdParams,
+        response: { 200: TimelineView },
+      },
+    },
+    async (request) => applicationReads.timeline(database.db, principalOf(request), request.params.id),
+  );
 
   app.get(
     '/v1/loans/:id/installments',

@@ -38,6 +38,11 @@ export const applications = pgTable(
   (t) => [
     index('applications_customer').on(t.customerId),
     index('applications_status').on(t.status, t.updatedAt),
+    // the staff list (GET /v1/applications): newest first by (submitted, id), filtered by status or
+    // funder, read as keyset pages (ADR 0100); and the overview's submissions per day
+    index('applications_submitted').on(t.createdAt, t.id),
+    index('applications_status_submitted').on(t.status, t.createdAt, t.id),
+    index('applications_funder_submitted').on(t.funderId, t.createdAt, t.id),
   ],
 );
 
@@ -53,7 +58,11 @@ export const applicationEvents = pgTable(
     reason: text('reason'),
     at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull(),
   },
-  (t) => [index('application_events_app').on(t.applicationId, t.seq)],
+  (t) => [
+    index('application_events_app').on(t.applicationId, t.seq),
+    // approvals in a window (the dashboard's overview and funder rates, ADR 0101)
+    index('application_events_to_status').on(t.toStatus, t.at),
+  ],
 );
 
 /** One row per application at most: the primary key is what makes a second booking impossible. */
@@ -78,6 +87,8 @@ export const bookedLoans = pgTable(
   (t) => [
     index('booked_loans_customer').on(t.customerId, t.bookedAt),
     index('booked_loans_funder').on(t.funderId, t.bookedAt),
+    // bookings in a window across funders (the dashboard, ADR 0101)
+    index('booked_loans_booked_at').on(t.bookedAt),
   ],
 );
 

@@ -26,7 +26,7 @@ import {
   type Units,
 } from '../db/unit-of-work.ts';
 import type { Principal } from '../access/model.ts';
-import { borrowerCustomer, canSeeApplication, canSeeLoan } from '../access/visibility.ts';
+import { borrowerCustomer, canSeeApplication, canSeeLoan, isStaff } from '../access/visibility.ts';
 import type { IdentityService, ValidatedApplicant } from '../identity/service.ts';
 import { type Clock, type IdGenerator, type Vault, assert } from '../kernel/index.ts';
 import { DomainError } from './errors.ts';
@@ -416,6 +416,12 @@ export class IntakeService {
     if (!application || !canSeeApplication(principal, application))
       throw new DomainError('application_not_found', `no application ${id}`, 'id');
     return application;
+  }
+
+  /** One keyset page of the staff list, newest first (store.applicationsPage); other keys see no list. */
+  async listPage(tx: Executor, principal: Principal, filter: store.ApplicationFilter, limit: number) {
+    if (!isStaff(principal)) throw new DomainError('forbidden', 'only staff list applications');
+    return store.applicationsPage(tx, filter, limit);
   }
 
   /** The loan if this principal may see it, else loan_not_found as for none; `lock`: FOR UPDATE. */

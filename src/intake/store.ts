@@ -1,8 +1,9 @@
 // Intake's tables: applications, their status history, and the loans booked from them
 // (src/intake/booking.ts). The submission writes them as intents
 // of its unit (ADR 0069); reads and status moves are typed queries.
-import { and, asc, count, desc, eq, gt, gte, inArray, lt, or } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
+import { chinaDaySql } from '../db/days.ts';
 import type { Ref, RowHandle, UnitOfWork } from '../db/unit-of-work.ts';
 import type { Application } from './model.ts';
 import { applicationEvents, applications, bookedLoans, repayments } from './schema.ts';
@@ -231,4 +232,176 @@ export async function loansBookedBetween(
     )
     .orderBy(asc(bookedLoans.bookedAt), asc(bookedLoans.id))
     .limit(limit);
+}
+
+// ---- staff reads: the applications list and the dashboard's counts (ADR 0100, 0101) ----
+
+/** What the staff list filters by; `before` is the keyset position of the previous page's last row. */
+export interface ApplicationFilter {
+  status?: ApplicationStatus;
+  funderId?: string;
+  /** submitted at or after */
+  from?: Date;
+  /** submitted before */
+  to?: Date;
+  before?: { submittedAt: Date; id: string };
+}
+
+export type ApplicationListRow = Pick<
+  ApplicationRow,
+  'id' | 'status' | 'createdAt' | 'amountFen' | 'termMonths' | 'funderId' | 'productId'
+>;
+
+/**
+ * One page, newest first by (created_at, id): a keyset read (the row comparison is an index range on
+ * applications_submitted, or its status/funder twin), so a deep page costs what the first does and a
+ * row inserted while paging never shifts the pages after it.
+ */
+export async function applicationsPage(
+  tx: Executor,
+  filter: ApplicationFilter,
+  limit: number,
+): Promise<ApplicationListRow[]> {
+  const where: SQL[] = [];
+  if (filter.status !== undefined) where.push(eq(applications.status, filter.status));
+  if (filter.funderId !== undefined) where.push(eq(applications.funderId, filter.funderId));
+  if (filter.from !== undefined) where.push(gte(applications.createdAt, filter.from));
+  if (filter.to !== undefined) where.push(lt(applications.createdAt, filter.to));
+  if (filter.before !== undefined)
+    where.push(
+      sql`(${applications.createdAt}, ${applications.id}) < (${filter.before.submittedAt.toISOString()}::timestamptz, ${filter.before.id})`,
+    );
+  return tx
+    .select({
+      id: applications.id,
+      status: applications.status,
+      createdAt: applications.createdAt,
+      amountFen: applications.amountFen,
+      termMonths: applications.termMonths,
+      funderId: applications.funderId,
+      productId: applications.productId,
+    })
+    .from(applications)
+    .where(and(...where))
+    .orderBy(desc(applications.createdAt), desc(applications.id))
+    .limit(limit);
+}
+
+/** Asia/Shanghai day number → count, from rows of a (day, n) grouping. */
+function byDay(rows: Array<{ day: number; n: number }>): Map<number, number> {
+  return new Map(rows.map((r) => [Number(r.day), Number(r.n)]));
+}
+
+/** Applications submitted per Asia/Shanghai day in [from, to). */
+export async function submissionsByDay(tx: Executor, from: Date, to: Date): Promise<Map<number, number>> {
+  const day = chinaDaySql(applications.createdAt);
+  return byDay(
+    await tx
+      .select({ day, n: count() })
+      .from(applications)
+      .where(and(gte(applications.createdAt, from), lt(applications.createdAt, to)))
+      .groupBy(day),
+  );
+}
+
+/** Applications that reached `approved` per Asia/Shanghai day in [from, to) (one approval per application). */
+export async function approvalsByDay(tx: Executor, from: Date, to: Date): Promise<Map<number, number>> {
+  const day = chinaDaySql(applicationEvents.at);
+  return byDay(
+    await tx
+      .select({ day, n: count() })
+      .from(applicationEvents)
+      .where(
+        and(
+          eq(applicationEvents.toStatus, 'approved'),
+          gte(applicationEvents.at, from),
+          lt(applicationEvents.at, to),
+        ),
+      )
+      .groupBy(day),
+  );
+}
+
+/** Loans booked per Asia/Shanghai day in [from, to). */
+export async function bookingsByDay(tx: Executor, from: Date, to: Date): Promise<Map<number, number>> {
+  const day = chinaDaySql(bookedLoans.bookedAt);
+  return byDay(
+    await tx
+      .select({ day, n: count() })
+      .from(bookedLoans)
+      .where(and(gte(bookedLoans.bookedAt, from), lt(bookedLoans.bookedAt, to)))
+      .groupBy(day),
+  );
+}
+
+/** Per funder: applications approved in [from, to), and how many of them have since been confirmed / left. */
+export interface ApprovalOutcomes {
+  approved: number;
+  confirmed: number;
+  abandoned: number;
+}
+
+/**
+ * After `approved` an application is confirmed (then booked), abandoned or expired, nothing else
+ * (status.ts), and it keeps the approving funder: its status now says what became of the approval.
+ */
+export async function approvalOutcomes(
+  tx: Executor,
+  from: Date,
+  to: Date,
+): Promise<Map<string, ApprovalOutcomes>> {
+  const rows = await tx
+    .select({
+      funderId: applications.funderId,
+      approved: count(),
+      confirmed: sql<number>`count(*) FILTER (WHERE ${applications.status} IN ('confirmed', 'booked'))::int`,
+      abandoned: sql<number>`count(*) FILTER (WHERE ${applications.status} IN ('abandoned', 'expired'))::int`,
+    })
+    .from(applicationEvents)
+    .innerJoin(applications, eq(applications.id, applicationEvents.applicationId))
+    .where(
+      and(
+        eq(applicationEvents.toStatus, 'approved'),
+        gte(applicationEvents.at, from),
+        lt(applicationEvents.at, to),
+      ),
+    )
+    .groupBy(applications.funderId);
+  const out = new Map<string, ApprovalOutcomes>();
+  for (const r of rows)
+    if (r.funderId !== null)
+      out.set(r.funderId, {
+        approved: Number(r.approved),
+        confirmed: Number(r.confirmed),
+        abandoned: Number(r.abandoned),
+      });
+  return out;
+}
+
+/**
+ * Per funder: customers whose first loan through the platform it booked in [from, to) (`firsts`),
+ * and how many of them have booked another loan through the platform since, with any funder, up to
+ * now (`repeats`). Order is (booked_at, id), so two loans in the same instant still have a first.
+ */
+export async function repeatBorrowing(
+  tx: Executor,
+  from: Date,
+  to: Date,
+): Promise<Map<string, { firsts: number; repeats: number }>> {
+  const result = (await tx.execute(sql`
+    SELECT f.funder_id AS "funderId", count(*)::int AS firsts,
+      count(*) FILTER (WHERE EXISTS (
+        SELECT 1 FROM booked_loans s
+        WHERE s.customer_id = f.customer_id AND (s.booked_at, s.id) > (f.booked_at, f.id)))::int AS repeats
+    FROM booked_loans f
+    WHERE f.booked_at >= ${from.toISOString()}::timestamptz AND f.booked_at < ${to.toISOString()}::timestamptz
+      AND NOT EXISTS (
+        SELECT 1 FROM booked_loans p
+        WHERE p.customer_id = f.customer_id AND (p.booked_at, p.id) < (f.booked_at, f.id))
+    GROUP BY f.funder_id`)) as unknown as {
+    rows: Array<{ funderId: string; firsts: number; repeats: number }>;
+  };
+  return new Map(
+    result.rows.map((r) => [r.funderId, { firsts: Number(r.firsts), repeats: Number(r.repeats) }]),
+  );
 }

@@ -118,3 +118,18 @@ export function entrySubjects(entry: LedgerEntryInput | LedgerEntry): {
     customerId: typeof record.customerId === 'string' ? record.customerId : null,
   };
 }
+
+/**
+ * When a stored entry names this application, the time it records (its `at`); else undefined.
+ * Origination names it in clear, funder-facing kinds by their commitment (idCommitment), which the
+ * salt in the body lets the platform recompute.
+ */
+export function entryNamingApplication(body: string, applicationId: string): Date | undefined {
+  const entry = JSON.parse(body) as Record<string, unknown>;
+  const names =
+    entry.applicationId === applicationId ||
+    (typeof entry.salt === 'string' &&
+      typeof entry.applicationCommitment === 'string' &&
+      entry.applicationCommitment === idCommitment(entry.salt, 'applicationId', applicationId));
+  return names && typeof entry.at === 'string' ? new Date(entry.at) : undefined;
+}

@@ -8,7 +8,14 @@ import type { Database, Executor } from '../db/client.ts';
 import type { Ref, UnitOfWork } from '../db/unit-of-work.ts';
 import { type Clock, assert, deriveKey, secureRandomBytes } from '../kernel/index.ts';
 import { DomainError } from './errors.ts';
-import { commitEntry, type EntryBlinding, entryIdOf, entrySubjects, SALT_BYTES } from './entry.ts';
+import {
+  commitEntry,
+  type EntryBlinding,
+  entryIdOf,
+  entryNamingApplication,
+  entrySubjects,
+  SALT_BYTES,
+} from './entry.ts';
 import {
   consistencyRanges,
   EMPTY_ROOT,
@@ -50,6 +57,10 @@ export const DEFAULT_INTEGRATE_INTERVAL_MS = 1_000;
 /** Batches per tick, so one tick cannot run forever behind a flood of appends. */
 export const MAX_BATCHES_PER_TICK = 100;
 export const MAX_COSIGNATURES_SERVED = 20;
+/** Entries of one customer an application's timeline reads (oldest first): years of re-applications. */
+export const ENTRIES_PER_CUSTOMER_READ = 1_000;
+/** The integration lag counts pending entries up to this many (/metrics: beyond it, "at least"). */
+export const PENDING_COUNT_MAX = 1_000_000;
 /** Cosignature timestamps may run ahead of our clock by at most this much (clock skew). */
 export const MAX_COSIGNATURE_FUTURE_SECONDS = 300;
 
@@ -356,6 +367,41 @@ export class LedgerService {
       proof: proof.proof,
       entry: JSON.parse(row.body) as LedgerEntry,
     };
+  }
+
+  /**
+   * The entries about one application, oldest first, each with its leaf index (null until
+   * integrated): origination names it in clear, funder-facing kinds by their commitment to its id
+   * (entry.ts `idCommitment`), which the salt in the stored body lets the platform recompute.
+   */
+  async entriesOfApplication(
+    executor: Executor,
+    customerId: string,
+    applicationId: string,
+  ): Promise<Array<{ entryId: string; index: number | null; kind: string; at: Date }>> {
+    const rows = await store.entriesOfCustomer(executor, customerId, ENTRIES_PER_CUSTOMER_READ);
+    return rows.flatMap((row) => {
+      const at = entryNamingApplication(row.body, applicationId);
+      return at ? [{ entryId: row.entryId, index: row.index, kind: row.kind, at }] : [];
+    });
+  }
+
+  /** Leaf indexes of the integrated ones among these entries. */
+  async indexesOf(executor: Executor, entryIds: readonly string[]): Promise<Map<string, number>> {
+    return store.indexesOfEntries(executor, entryIds);
+  }
+
+  /** The signed tree's size and what is appended but not yet in it (/metrics: integration lag). */
+  async integrationState(
+    executor: Executor,
+  ): Promise<{ treeSize: number; pending: number; oldestPendingAt: Date | null }> {
+    const head = await store.latestHead(executor);
+    const pending = await store.pendingEntries(
+      executor,
+      head?.watermark ?? store.START_WATERMARK,
+      PENDING_COUNT_MAX,
+    );
+    return { treeSize: head?.treeSize ?? 0, pending: pending.count, oldestPendingAt: pending.oldestAt };
   }
 
   /** The leaf index of an entry once integrated (undefined while still queued). */

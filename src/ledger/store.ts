@@ -356,3 +356,61 @@ export async function entryCoveragePage(
     indexes: String(r.indexes),
   }));
 }
+
+// ---- reads for the dashboard and /metrics (ADR 0100, 0102) ----
+
+/** A customer's entries, oldest first, at most `limit`, each with its leaf index once integrated. */
+export async function entriesOfCustomer(
+  executor: Executor,
+  customerId: string,
+  limit: number,
+): Promise<Array<{ entryId: string; kind: string; body: string; createdAt: Date; index: number | null }>> {
+  const rows = await run(
+    executor,
+    sql`SELECT e.entry_id, e.kind, e.body, e.created_at, l.leaf_index FROM ledger_entries e
+        LEFT JOIN ledger_leaves l ON l.entry_id = e.entry_id
+        WHERE e.customer_id = ${customerId} ORDER BY e.created_at, e.seq LIMIT ${limit}`,
+  );
+  return rows.map((r) => ({
+    entryId: String(r.entry_id),
+    kind: String(r.kind),
+    body: String(r.body),
+    createdAt: new Date(r.created_at as string),
+    index: r.leaf_index === null || r.leaf_index === undefined ? null : Number(r.leaf_index),
+  }));
+}
+
+/** Leaf indexes of these entries (those integrated), at most `entryIds.length` rows. */
+export async function indexesOfEntries(
+  executor: Executor,
+  entryIds: readonly string[],
+): Promise<Map<string, number>> {
+  if (entryIds.length === 0) return new Map();
+  const rows = await run(
+    executor,
+    sql`SELECT entry_id, leaf_index FROM ledger_leaves WHERE entry_id = ANY(${sql.param([...entryIds])}::text[])`,
+  );
+  return new Map(rows.map((r) => [String(r.entry_id), Number(r.leaf_index)]));
+}
+
+/**
+ * Entries appended after the latest checkpoint's watermark (not yet in a signed tree head): how many,
+ * counted up to `countMax` (the index on (xid, seq) reads only them), and the oldest one's time.
+ */
+export async function pendingEntries(
+  executor: Executor,
+  after: Watermark,
+  countMax: number,
+): Promise<{ count: number; oldestAt: Date | null }> {
+  const [row] = await run(
+    executor,
+    sql`SELECT count(*)::int AS n, min(created_at) AS oldest FROM (
+          SELECT created_at FROM ledger_entries
+          WHERE (xid, seq) > (${after.xid}::xid8, ${after.seq}::bigint)
+          ORDER BY xid, seq LIMIT ${countMax}) AS pending`,
+  );
+  return {
+    count: Number(row?.n ?? 0),
+    oldestAt: row?.oldest === null || row?.oldest === undefined ? null : new Date(row.oldest as string),
+  };
+}

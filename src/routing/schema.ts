@@ -83,6 +83,8 @@ export const routingDispatches = pgTable(
   (t) => [
     unique('routing_dispatches_app_funder').on(t.applicationId, t.funderId),
     index('routing_dispatches_status').on(t.status, t.createdAt),
+    // funders' decisions in a window (the dashboard's approval rates, ADR 0101)
+    index('routing_dispatches_decided').on(t.decidedAt),
   ],
 );
 

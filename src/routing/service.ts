@@ -401,6 +401,20 @@ export class RoutingService {
     } satisfies RoutingEvent);
   }
 
+  /** Trust per funder as set (a funder without a setting has trust 1): the dashboard's column. */
+  trustSettings(tx: Executor): Promise<Map<string, number>> {
+    return store.trustSettings(tx);
+  }
+
+  /** Funders' approvals and declines in [from, to): the dashboard's approval rates (ADR 0101). */
+  decisionCounts(
+    tx: Executor,
+    from: Date,
+    to: Date,
+  ): Promise<Map<string, { approved: number; declined: number }>> {
+    return store.decisionCounts(tx, from, to);
+  }
+
   /** A funder's trust in [0, 1] (scales its exposure budgets in every band); raises routing.trust_set. */
   async setTrust(
     unit: TransactionUnit,

@@ -1,7 +1,7 @@
 // Routing's queries. Every read of a growing table is bounded (STYLE §8).
 import type { LookupRef, Lookups } from '../db/lookups.ts';
 import type { Ref, UnitOfWork } from '../db/unit-of-work.ts';
-import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import { assert } from '../kernel/index.ts';
 import type { SnapshotProduct } from './decide.ts';
@@ -392,4 +392,27 @@ export async function saveConfig(tx: Executor, config: RoutingConfig, at: Date):
     })
     .returning({ version: routingConfig.version });
   return row!.version;
+}
+
+/**
+ * Funders' answers in [from, to) (decided_at), per funder: approvals (`superseded` is an approval a
+ * parallel dispatch did not take) and declines. Timeouts and errors are no decision (ADR 0101).
+ */
+export async function decisionCounts(
+  tx: Executor,
+  from: Date,
+  to: Date,
+): Promise<Map<string, { approved: number; declined: number }>> {
+  const rows = await tx
+    .select({
+      funderId: routingDispatches.funderId,
+      approved: sql<number>`count(*) FILTER (WHERE ${routingDispatches.status} IN ('approved', 'superseded'))::int`,
+      declined: sql<number>`count(*) FILTER (WHERE ${routingDispatches.status} = 'declined')::int`,
+    })
+    .from(routingDispatches)
+    .where(and(gte(routingDispatches.decidedAt, from), lt(routingDispatches.decidedAt, to)))
+    .groupBy(routingDispatches.funderId);
+  return new Map(
+    rows.map((r) => [r.funderId, { approved: Number(r.approved), declined: Number(r.declined) }]),
+  );
 }

@@ -45,6 +45,8 @@ export const settlementPostings = pgTable(
     uniqueIndex('settlement_postings_source').on(t.funderId, t.source),
     uniqueIndex('settlement_postings_line').on(t.statementId, t.lineNo),
     index('settlement_postings_customer').on(t.funderId, t.customerId),
+    // service-fee income per day (the dashboard's overview, ADR 0101)
+    index('settlement_postings_kind_created').on(t.kind, t.createdAt),
     check('settlement_postings_balanced', sql`settlement_balanced(${t.amountsFen})`),
     check('settlement_postings_legs', sql`cardinality(${t.accounts}) = cardinality(${t.amountsFen})`),
     check('settlement_postings_line_no', sql`${t.lineNo} >= 1`),

@@ -346,6 +346,11 @@ export class SettlementService {
     return store.postedUntil(tx, funderId);
   }
 
+  /** Service-fee income per Asia/Shanghai day of posting in [from, to) (the dashboard's overview). */
+  serviceFeeIncomeByDay(tx: Executor, from: Date, to: Date): Promise<Map<number, number>> {
+    return store.serviceFeeIncomeByDay(tx, from, to);
+  }
+
   /**
    * A funder declares it converts a platform customer (by its pseudonym) and accepts the fee of
    * the contract in force. Idempotent: the same customer again answers the first declaration.

@@ -2,6 +2,7 @@
 // their status, disputes, and the fee-basis facts. Every read of a growing table is bounded (STYLE §8).
 import { and, asc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
+import { chinaDaySql } from '../db/days.ts';
 import type {
   Adjustment,
   Collection,
@@ -406,4 +407,28 @@ export async function conversionsBetween(
       ),
     )
     .limit(FACTS_READ_MAX);
+}
+
+/**
+ * Service-fee income per Asia/Shanghai day of posting in [from, to): the credit to the funders'
+ * `service-fee-income` accounts, i.e. the amount of every `service-fee` posting (ADR 0101).
+ */
+export async function serviceFeeIncomeByDay(
+  tx: Executor,
+  from: Date,
+  to: Date,
+): Promise<Map<number, number>> {
+  const day = chinaDaySql(settlementPostings.createdAt);
+  const rows = await tx
+    .select({ day, fen: sql<string>`sum(${settlementPostings.amountFen})` })
+    .from(settlementPostings)
+    .where(
+      and(
+        eq(settlementPostings.kind, 'service-fee'),
+        gte(settlementPostings.createdAt, from),
+        lt(settlementPostings.createdAt, to),
+      ),
+    )
+    .groupBy(day);
+  return new Map(rows.map((r) => [Number(r.day), Number(r.fen)]));
 }

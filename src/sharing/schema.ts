@@ -51,6 +51,8 @@ export const shares = pgTable(
     index('shares_funder_customer_ref').on(t.funderId, t.customerRef),
     index('shares_funder_application_ref').on(t.funderId, t.applicationRef),
     index('shares_customer_funder').on(t.customerId, t.funderId, t.sharedAt),
+    // exposures per funder in a window (rescoring's denominators, the dashboard's rates, ADR 0101)
+    index('shares_shared_at').on(t.sharedAt),
   ],
 );
 

@@ -29,6 +29,7 @@ import {
   type ContactEvent,
   type ContactEventInput,
   type ContactVerdict,
+  type Field,
   type FieldPolicy,
   type FunderPayload,
   PRE_BOOKING_STAGES,
@@ -624,6 +625,26 @@ export class SharingService {
     since: Date,
   ): Promise<{ shares: Map<string, number>; inPurposeContacts: Map<string, number> }> {
     return store.funderActivitySince(tx, since);
+  }
+
+  /** What left for funders about one application, oldest first: the timeline's shares (ADR 0100). */
+  async sharesOfApplication(
+    tx: Executor,
+    customerId: string,
+    applicationId: string,
+  ): Promise<Array<{ funderId: string; stage: Stage; fields: Field[]; at: Date; exposureEntryId: string }>> {
+    return (await store.sharesOfApplication(tx, customerId, applicationId)).map((row) => ({
+      funderId: row.funderId,
+      stage: row.stage as Stage,
+      fields: row.fields,
+      at: row.sharedAt,
+      exposureEntryId: row.exposureEntryId,
+    }));
+  }
+
+  /** Exposures (application-stage shares) per funder in [from, to): the dashboard's rates (ADR 0101). */
+  exposuresBetween(tx: Executor, from: Date, to: Date): Promise<Map<string, number>> {
+    return store.exposuresBetween(tx, from, to);
   }
 
   /**

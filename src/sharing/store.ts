@@ -1,5 +1,5 @@
 // Sharing queries. Every read of a growing table is bounded (STYLE §8).
-import { and, asc, count, desc, eq, gt, gte, isNull, lte, or } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, isNull, lt, lte, or } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import type { ContactEvent, ContactVerdict, ContactChannel, Field, SharingPolicy, Stage } from './model.ts';
 import { contactEvents, prescreenSets, relayLeases, shares, sharingPolicies } from './schema.ts';
@@ -244,4 +244,28 @@ export async function funderActivitySince(
   for (const row of contactRows)
     if (row.funderId !== null) inPurposeContacts.set(row.funderId, Number(row.n));
   return { shares: new Map(shareRows.map((r) => [r.funderId, Number(r.n)])), inPurposeContacts };
+}
+
+/** Shares of one application (through its customer's index), oldest first, at most SHARES_PER_CUSTOMER_LIMIT. */
+export async function sharesOfApplication(
+  tx: Executor,
+  customerId: string,
+  applicationId: string,
+): Promise<ShareRow[]> {
+  return tx
+    .select()
+    .from(shares)
+    .where(and(eq(shares.customerId, customerId), eq(shares.applicationId, applicationId)))
+    .orderBy(asc(shares.sharedAt), asc(shares.id))
+    .limit(SHARES_PER_CUSTOMER_LIMIT);
+}
+
+/** Application-stage shares (exposures) per funder in [from, to) (the dashboard's rates, ADR 0101). */
+export async function exposuresBetween(tx: Executor, from: Date, to: Date): Promise<Map<string, number>> {
+  const rows = await tx
+    .select({ funderId: shares.funderId, n: count() })
+    .from(shares)
+    .where(and(eq(shares.stage, 'application'), gte(shares.sharedAt, from), lt(shares.sharedAt, to)))
+    .groupBy(shares.funderId);
+  return new Map(rows.map((r) => [r.funderId, Number(r.n)]));
 }

@@ -107,6 +107,31 @@ describe('OpenAPI document', () => {
       ['GET', '/v1/routing/config', () => h.call('GET', '/v1/routing/config')],
       ['GET', '/v1/errors', () => h.call('GET', '/v1/errors', undefined, { key: null })],
       ['GET', '/v1/ledger/checkpoint', () => h.call('GET', '/v1/ledger/checkpoint')],
+      ['GET', '/v1/applications', () => h.call('GET', '/v1/applications?limit=5')],
+      [
+        'GET',
+        '/v1/applications',
+        () => h.call('GET', '/v1/applications?cursor=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'),
+      ],
+      ['GET', '/v1/applications', () => h.call('GET', '/v1/applications?limit=0')],
+      [
+        'GET',
+        '/v1/applications/:id/timeline',
+        () => h.call('GET', `/v1/applications/${created.body.id}/timeline`),
+      ],
+      ['GET', '/v1/applications/:id/timeline', () => h.call('GET', '/v1/applications/app_none/timeline')],
+      ['GET', '/v1/dashboard/overview', () => h.call('GET', '/v1/dashboard/overview')],
+      [
+        'GET',
+        '/v1/dashboard/overview',
+        () => h.call('GET', '/v1/dashboard/overview?from=2026-03-02&to=2026-03-01'),
+      ],
+      [
+        'GET',
+        '/v1/dashboard/funders',
+        () => h.call('GET', '/v1/dashboard/funders?from=2025-01-01&to=2026-03-01'),
+      ],
+      ['GET', '/metrics', () => h.call('GET', '/metrics', undefined, { key: null })],
     ];
     for (const [method, url, send] of samples) {
       const answer = await send();

@@ -574,6 +574,15 @@ describe.each(ENGINES)('response schemas on %s', (engine) => {
       body: { funderId: 'fund-a' },
     });
 
+    // the staff list (two pages), the timeline, the dashboard's reads and /metrics (issue 17)
+    const listed = await sample('GET /v1/applications', '/v1/applications?limit=1');
+    expect(listed.body.nextCursor).not.toBeNull();
+    await sample('GET /v1/applications', `/v1/applications?limit=1&cursor=${listed.body.nextCursor}`);
+    await sample('GET /v1/applications/:id/timeline', `/v1/applications/${booked.id}/timeline`);
+    await sample('GET /v1/dashboard/overview', '/v1/dashboard/overview?from=2026-02-25&to=2026-03-03');
+    await sample('GET /v1/dashboard/funders', '/v1/dashboard/funders?from=2026-02-25&to=2026-03-03');
+    await sample('GET /metrics', '/metrics', { key: null });
+
     // ---- the ledger: integrated entries, proofs, a funder's cosignature ----
     await h.services.ledger.integrate();
     const note = (await sample('GET /v1/ledger/checkpoint', '/v1/ledger/checkpoint')).body as string;
