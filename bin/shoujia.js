@@ -9,13 +9,23 @@ const root = new URL('../', import.meta.url);
 const built = new URL('dist/BUILD', root);
 const sources = new URL('src/', root);
 
-/** Newest modification time under src/ (a checkout; an installed package may ship dist/ only). */
+const webSources = new URL('web/', root);
+
+/**
+ * Newest modification time under src/ and web/ (the dashboard, built into dist/web) — a checkout;
+ * an installed package may ship dist/ only.
+ */
 function newestSourceMs() {
-  if (!existsSync(sources)) return 0;
   let newest = 0;
-  for (const entry of readdirSync(sources, { recursive: true, withFileTypes: true }))
-    if (entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts'))
-      newest = Math.max(newest, statSync(`${entry.parentPath}/${entry.name}`).mtimeMs);
+  for (const [dir, pattern] of [
+    [sources, /\.ts$/],
+    [webSources, /\.(ts|tsx|css|html)$/],
+  ]) {
+    if (!existsSync(dir)) continue;
+    for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true }))
+      if (entry.isFile() && pattern.test(entry.name) && !entry.name.endsWith('.test.ts'))
+        newest = Math.max(newest, statSync(`${entry.parentPath}/${entry.name}`).mtimeMs);
+  }
   return newest;
 }
 

@@ -1,6 +1,7 @@
 // `npm run build` (and `prepare`, so npm install and npm ci run it): src/**/*.ts → dist/**/*.js,
 // one file at a time with TypeScript's transpiler (no type check: `npm run typecheck` does that).
 // dist/ mirrors src/ at the same depth, so paths like '../../drizzle' resolve alike (ADR 0067).
+// Then the dashboard: web/ → dist/web/ with Vite's API (ADR 0095), hashed assets, sizes reported.
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +48,9 @@ for (const file of files) {
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, outputText);
 }
+// The dashboard, into the same staging directory so it appears with the rest or not at all.
+const { buildDashboard } = await import('./build-web.mjs');
+await buildDashboard(join(staging, 'web'));
 // The newest source this build saw: bin/shoujia.js refuses a dist/ older than src/.
 writeFileSync(join(staging, 'BUILD'), `${JSON.stringify({ files: files.length, builtAt: new Date().toISOString() })}\n`);
 rmSync(dist, { recursive: true, force: true });

@@ -3,7 +3,18 @@
 import { Type } from 'typebox';
 import type { App } from '../http/app.ts';
 import { write } from '../http/idempotent.ts';
-import { Closed, DateTime, IdParams, Nullable, OneOf, ResourceId, ShortText, Slug } from '../http/schemas.ts';
+import { principalOf } from '../http/auth.ts';
+import {
+  Closed,
+  DateTime,
+  errorResponses,
+  IdParams,
+  Nullable,
+  OneOf,
+  ResourceId,
+  ShortText,
+  Slug,
+} from '../http/schemas.ts';
 import { BORROWER_TOKEN_TTL_MAX_S } from './service.ts';
 import { DomainError } from './errors.ts';
 import { ROLES } from './model.ts';
@@ -32,6 +43,32 @@ const IssuedKeyView = Closed(
 
 export async function accessRoutes(app: App): Promise<void> {
   const { access, catalog } = app.shoujia;
+
+  // The dashboard's sign-in (ADR 0098): which role a pasted key has, so the app shows it and the
+  // pages that role may see. Any valid key may ask about itself, and only about itself.
+  app.get(
+    '/v1/me',
+    {
+      config: { roles: ['admin', 'analyst', 'funder', 'borrower', 'system'] },
+      schema: {
+        tags: ['access'],
+        summary: 'The calling key: its id and role (and the funder or customer it is bound to)',
+        response: {
+          200: Closed({
+            keyId: Type.String(),
+            role: OneOf(ROLES),
+            funderId: Nullable(Type.String()),
+            customerId: Nullable(Type.String()),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { keyId, role, funderId, customerId } = principalOf(request);
+      return { keyId, role, funderId, customerId };
+    },
+  );
 
   app.post(
     '/v1/api-keys',

@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Services } from '../services.ts';
 import { errorCatalog } from './error-catalog.ts';
 import { registerAuth } from './auth.ts';
+import { registerDashboard } from './dashboard.ts';
 import { answerFrameworkError, PATH_PARAM_MAX_LENGTH, registerErrorHandling } from './errors.ts';
 import { createLogger, scrubUrl } from './logger.ts';
 import { MODULE_ROUTES } from './modules.ts';
@@ -39,6 +40,8 @@ export interface AppOptions {
   extraRoutes?: ReadonlyArray<(app: App) => Promise<void>>;
   /** serve /metrics and count requests into services.metrics (default true; SHOUJIA_METRICS=0: off, ADR 0102) */
   metrics?: boolean;
+  /** the dashboard's Vite build (default dist/web; tests build one of their own) */
+  dashboardDir?: string;
 }
 
 export async function buildApp(services: Services, options: AppOptions = {}): Promise<App> {
@@ -155,6 +158,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
 
   for (const register of MODULE_ROUTES) await register(app);
   for (const register of options.extraRoutes ?? []) await register(app);
+  await registerDashboard(app, options.dashboardDir);
   await app.ready();
   return app;
 }

@@ -1,6 +1,7 @@
 // The OpenAPI document (GET /docs/json) describes every route as it really answers: a summary, the
 // real success status with a schema, and error responses whose descriptions list catalog codes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DASHBOARD_URLS } from '../../src/http/dashboard.ts';
 import { errorCatalog } from '../../src/http/error-catalog.ts';
 import { applicationBody } from '../support/fixtures.ts';
 import { createHarness, type Harness } from '../support/harness.ts';
@@ -36,9 +37,13 @@ describe('OpenAPI document', () => {
 
   it('has every route of the route table, each with a summary, a success response and error responses', () => {
     expect(doc.components.schemas.ErrorBody).toBeDefined();
-    // hidden: the probes, and the borrower portal's page and assets (HTML, CSS, JS; ADR 0083)
+    // hidden: the probes, the borrower portal's page and assets (HTML, CSS, JS; ADR 0083) and the
+    // dashboard's (ADR 0095)
     const routes = h.app.routeTable.filter(
-      (r) => !['/health', '/ready'].includes(r.url) && !r.url.startsWith('/portal'),
+      (r) =>
+        !['/health', '/ready'].includes(r.url) &&
+        !r.url.startsWith('/portal') &&
+        !DASHBOARD_URLS.includes(r.url),
     );
     expect(routes.length).toBeGreaterThan(40);
     for (const route of routes) {

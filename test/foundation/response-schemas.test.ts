@@ -17,6 +17,7 @@ import { cosign, formatVerifierKey, SIGNATURE_TYPE_COSIGNATURE_V1 } from '../../
 import { parseKeyPem } from '../../src/sharing/oprf-key.ts';
 import { createOprfService, type OprfService } from '../../src/sharing/oprf-server.ts';
 import { consentBody, type MockFunder, mockFunder, signedCallback } from '../routing/support.ts';
+import { DASHBOARD_URLS } from '../../src/http/dashboard.ts';
 import { ENGINES } from '../support/engines.ts';
 import { applicationBody, makeIdNumber } from '../support/fixtures.ts';
 import { Pseudonymiser } from '../../src/sharing/pseudonym.ts';
@@ -34,6 +35,8 @@ const EXEMPT: ReadonlyMap<string, string> = new Map([
   ['GET /portal', 'the portal page (HTML), hidden from the OpenAPI document'],
   ['GET /portal/portal.js', 'the portal script, hidden from the OpenAPI document'],
   ['GET /portal/portal.css', 'the portal stylesheet, hidden from the OpenAPI document'],
+  // The operations dashboard (ADR 0095): its page at `/` and at each of its page paths, its assets.
+  ...DASHBOARD_URLS.map((url): [string, string] => [`GET ${url}`, 'the dashboard (HTML, assets), hidden']),
 ]);
 
 /** '/v1/funders/:funderId' → '/v1/funders/{funderId}', the document's spelling */
@@ -177,6 +180,7 @@ describe.each(ENGINES)('response schemas on %s', (engine) => {
 
     // ---- meta, keys, catalog, pricing ----
     await sample('GET /v1/errors', '/v1/errors', { key: null });
+    await sample('GET /v1/me', '/v1/me');
     const issued = await sample('POST /v1/api-keys', '/v1/api-keys', {
       body: { role: 'analyst', label: 'doc' },
     });

@@ -2,7 +2,10 @@
 import pino from 'pino';
 import { createLogger } from '../../src/http/logger.ts';
 import { randomBytes } from 'node:crypto';
-import { type App, buildApp } from '../../src/http/app.ts';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type App, type AppOptions, buildApp } from '../../src/http/app.ts';
 import { ManualClock } from '../../src/kernel/index.ts';
 import { createServices, type ServiceOptions, type Services } from '../../src/services.ts';
 import { type Engine, freshDatabase, type TestDatabase } from './engines.ts';
@@ -24,12 +27,33 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+let standInBuild: string | undefined;
+/**
+ * A stand-in dashboard build (the shape Vite writes) for every harness that names none: the real
+ * dist/web is replaced wholesale whenever the CLI rebuilds dist/ (bin/shoujia.js, in the CLI tests), so a harness pointed at it
+ * would answer the not-built page (503) or not depending on timing. The browser test builds its own.
+ */
+function standInDashboard(): string {
+  if (standInBuild) return standInBuild;
+  const dir = mkdtempSync(join(tmpdir(), 'shoujia-web-stand-in-'));
+  mkdirSync(join(dir, 'assets'));
+  writeFileSync(
+    join(dir, 'index.html'),
+    '<!doctype html><title>守家</title><script type="module" src="/assets/index-0.js"></script>',
+  );
+  writeFileSync(join(dir, 'assets', 'index-0.js'), 'export {};');
+  standInBuild = dir;
+  return dir;
+}
+
 export async function createHarness(
   engine: Engine = 'pglite',
   options: {
     start?: string;
     /** further service options (routing adapters, a relay provider, …) */
     services?: Omit<ServiceOptions, 'database' | 'masterKey' | 'clock'>;
+    /** app options (the dashboard's build directory) */
+    app?: Pick<AppOptions, 'dashboardDir'>;
   } = {},
 ): Promise<Harness> {
   const database = await freshDatabase(engine);
@@ -40,6 +64,8 @@ export async function createHarness(
   const level = process.env.SHOUJIA_TEST_LOG ?? 'error';
   const app = await buildApp(services, {
     logger: level === 'silent' ? false : createLogger({ level, destination: pino.destination(2) }),
+    dashboardDir: standInDashboard(),
+    ...options.app,
   });
   const adminKey = (await services.access.issueKey(database.db, { role: 'admin', label: 'test admin' }))
     .secret;
