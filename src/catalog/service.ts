@@ -19,6 +19,7 @@ import type {
   RepaymentMethod,
   Transport,
 } from './model.ts';
+import { TERMINATION_WINDOW_DAYS_MAX } from './model.ts';
 import {
   contractsInForceBetween,
   endCurrentContract,
@@ -286,6 +287,24 @@ export class CatalogService {
     const from = effectiveFrom ?? now;
     if (terms.serviceFee.basis === 'fixed' && terms.serviceFee.fixedFen === undefined)
       throw new DomainError('contract_invalid', 'a fixed service fee names fixedFen', 'serviceFee.fixedFen');
+    const { terminationThreshold, terminationWindowDays } = terms.noBackflow;
+    if (!Number.isSafeInteger(terminationThreshold) || terminationThreshold < 1)
+      throw new DomainError(
+        'contract_invalid',
+        'terminationThreshold is a whole number of findings, at least 1',
+        'noBackflow.terminationThreshold',
+      );
+    if (
+      terminationWindowDays !== undefined &&
+      (!Number.isSafeInteger(terminationWindowDays) ||
+        terminationWindowDays < 1 ||
+        terminationWindowDays > TERMINATION_WINDOW_DAYS_MAX)
+    )
+      throw new DomainError(
+        'contract_invalid',
+        `terminationWindowDays is a whole number of days, 1 to ${TERMINATION_WINDOW_DAYS_MAX}`,
+        'noBackflow.terminationWindowDays',
+      );
     const issuedUntil = await this.issuedUntil(tx, funderId);
     if (issuedUntil && from.getTime() < issuedUntil.getTime())
       throw new DomainError(

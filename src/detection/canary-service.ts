@@ -19,6 +19,7 @@ import {
   sha256Hex,
 } from '../kernel/index.ts';
 import type { SharingService } from '../sharing/service.ts';
+import { type DeclaredConversions, explainDeclared } from './conversions.ts';
 import * as store from './store.ts';
 import {
   type CanaryFunderTarget,
@@ -62,6 +63,8 @@ export class CanaryService {
       identity: Pick<IdentityService, 'getProfile'>;
       catalog: Pick<CatalogService, 'listFunders'>;
       sharing: Pick<SharingService, 'exposuresOf'>;
+      /** settlement's declared conversions: a contact after one is explained (ADR 0092) */
+      declaredConversions?: DeclaredConversions;
     },
   ) {
     this.contactPointSecret = deriveKey(deps.masterKey, 'canary-contact-point');
@@ -429,7 +432,7 @@ export class CanaryService {
     row: store.CanaryContactRow,
     report: ContactReport,
   ): Promise<void> {
-    await store.insertEvidence(tx, {
+    const evidence: store.EvidenceRow = {
       id: this.deps.ids.next('evd'),
       kind: 'canary-contact',
       funderId: share.funderId,
@@ -441,7 +444,8 @@ export class CanaryService {
       detail: { contactId: row.id, channel: report.channel, category: report.category, attributable: true },
       exposureEntryId: share.exposureEntryId,
       status: 'attributed',
-    });
+    };
+    await store.insertEvidence(tx, await explainDeclared(this.deps.declaredConversions, tx, evidence));
   }
 }
 

@@ -18,7 +18,7 @@ import {
 import { DISPUTE_OUTCOMES, LINE_KINDS, type StatementDocument, STATEMENT_STATUSES } from './model.ts';
 import { DISPUTE_LINES_MAX } from './service.ts';
 import { funderView } from './statement.ts';
-import { STATEMENT_LINES_MAX, STATEMENT_PAGE_MAX } from './store.ts';
+import { STATEMENT_LINES_MAX, STATEMENT_PAGE_MAX, TERMINATIONS_PAGE_MAX } from './store.ts';
 
 const Period = Token({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', maxLength: 7 });
 const StatementId = Token({ pattern: '^stm-[a-z0-9][a-z0-9-]{0,62}-\\d{4}-\\d{2}$', maxLength: 80 });
@@ -105,6 +105,24 @@ const ConversionView = Closed({
   customerRef: Type.String(),
   feeFen: Type.Integer(),
   declaredAt: DateTime,
+});
+
+const TerminationId = Token({ pattern: '^trm-[A-Za-z0-9_-]{1,200}$', maxLength: 210 });
+const TerminationView = Closed({
+  id: Type.String(),
+  funderId: Type.String(),
+  contractId: Type.String(),
+  findingId: Type.String({
+    description: 'the confirmation (detection level change) that reached the threshold',
+  }),
+  findings: Type.Integer({ description: 'confirmed findings in the window when it fired' }),
+  threshold: Type.Integer(),
+  windowDays: Type.Integer(),
+  triggeredAt: DateTime,
+  status: OneOf(['in-force', 'lifted']),
+  liftedAt: Nullable(DateTime),
+  liftedBy: Nullable(Type.String()),
+  liftReason: Nullable(Type.String()),
 });
 
 export async function settlementRoutes(app: App): Promise<void> {
@@ -285,6 +303,64 @@ export async function settlementRoutes(app: App): Promise<void> {
       write(request, reply, async (_tx, unit) => ({
         status: 201,
         body: await settlement.declareConversion(unit, principalOf(request), request.body.customerRef),
+      })),
+  );
+
+  app.get(
+    '/v1/settlement/terminations',
+    {
+      config: { roles: ['admin', 'analyst'] },
+      schema: {
+        tags: ['settlement'],
+        summary:
+          'Termination triggers (alerts): funders whose confirmed findings reached their contract’s threshold',
+        querystring: Type.Object(
+          {
+            funderId: Type.Optional(Slug),
+            status: Type.Optional(OneOf(['in-force', 'lifted'])),
+            limit: Type.Integer({ minimum: 1, maximum: TERMINATIONS_PAGE_MAX, default: 100 }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Closed({ terminations: Type.Array(TerminationView) }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { funderId, status, limit } = request.query;
+      return {
+        terminations: await settlement.terminations(
+          database.db,
+          {
+            ...(funderId ? { funderId } : {}),
+            ...(status ? { status: status as 'in-force' | 'lifted' } : {}),
+          },
+          limit,
+        ),
+      };
+    },
+  );
+
+  app.post(
+    '/v1/settlement/terminations/:terminationId/lift',
+    {
+      config: { roles: ['admin'] },
+      schema: {
+        tags: ['settlement'],
+        summary: 'Lift a termination: routing to the funder resumes; who, when and why are recorded',
+        description:
+          'The same admin key and reason again answer the recorded lift; another lift of a lifted termination is refused (termination_already_lifted).',
+        params: Type.Object({ terminationId: TerminationId }),
+        body: Type.Object({ reason: ShortText(1_000) }, { additionalProperties: false }),
+        response: { 200: TerminationView, ...errorResponses },
+      },
+    },
+    (request, reply) =>
+      write(request, reply, async (_tx, unit) => ({
+        status: 200,
+        body: await settlement.liftTermination(unit, request.params.terminationId, {
+          liftedBy: principalOf(request).keyId,
+          reason: request.body.reason,
+        }),
       })),
   );
 }
