@@ -243,6 +243,7 @@ export function createServices(options: ServiceOptions): Services {
     intake,
     customerRef: (funderId, customerId) => pseudonyms.customerRef(funderId, customerId),
     resolveCustomerRef: (tx, funderId, customerRef) => sharing.resolveCustomerRef(tx, funderId, customerRef),
+    ledgerIndexOf: async (tx, entryId) => (await ledger.indexesOf(tx, [entryId])).get(entryId),
     ...(options.settlementAfterStep ? { afterStep: options.settlementAfterStep } : {}),
   });
   const services: Services = {

@@ -2,6 +2,7 @@
 // resolve disputes; a funder reads only its own statements (another's is 404) and disputes their
 // lines. Statements are shown as views of their postings (src/settlement/service.ts).
 import { Type } from 'typebox';
+import type { FastifyRequest } from 'fastify';
 import type { App } from '../http/app.ts';
 import { principalOf } from '../http/auth.ts';
 import { write } from '../http/idempotent.ts';
@@ -16,6 +17,7 @@ import {
   Token,
 } from '../http/schemas.ts';
 import { DISPUTE_OUTCOMES, LINE_KINDS, type StatementDocument, STATEMENT_STATUSES } from './model.ts';
+import { EXPORT_LANGS, statementCsv, statementHtml } from './export.ts';
 import { DISPUTE_LINES_MAX } from './service.ts';
 import { funderView } from './statement.ts';
 import { STATEMENT_LINES_MAX, STATEMENT_PAGE_MAX, TERMINATIONS_PAGE_MAX } from './store.ts';
@@ -27,6 +29,15 @@ const DisputeId = Token({
   maxLength: 100,
 });
 const OWED_BY = ['funder', 'platform', 'nobody'];
+const ExportQuery = Type.Object(
+  {
+    lang: Type.Union(
+      EXPORT_LANGS.map((l) => Type.Literal(l)),
+      { default: 'zh' },
+    ),
+  },
+  { additionalProperties: false },
+);
 
 const LineView = Closed({
   lineNo: Type.Integer(),
@@ -206,6 +217,12 @@ export async function settlementRoutes(app: App): Promise<void> {
             statement: StatementView,
             document: DocumentView,
             disputes: Type.Array(DisputeView),
+            ledgerIndex: Nullable(
+              Type.Integer({
+                description:
+                  'the index of the statement entry in the ledger (GET /v1/ledger/entries/:index, its inclusion proof); null until issued and integrated',
+              }),
+            ),
           }),
           ...errorResponses,
         },
@@ -221,7 +238,58 @@ export async function settlementRoutes(app: App): Promise<void> {
         statement,
         document: shown(await settlement.document(database.db, statement)),
         disputes: await settlement.disputes(database.db, statement.id),
+        ledgerIndex: await settlement.ledgerIndex(database.db, statement),
       };
+    },
+  );
+
+  const exportOf = async (request: FastifyRequest, statementId: string) => {
+    const statement = await settlement.visible(database.db, principalOf(request), statementId);
+    return { statement, document: await settlement.document(database.db, statement) };
+  };
+
+  app.get(
+    '/v1/settlement/statements/:statementId/statement.csv',
+    {
+      config: { roles: ['admin', 'analyst', 'funder'] },
+      schema: {
+        tags: ['settlement'],
+        summary: 'A statement as CSV (UTF-8 with a BOM; Chinese headers, lang=en for English)',
+        description:
+          "Text cells starting with = + - @ are prefixed with ' so a spreadsheet never runs them. A funder key: its own statements only (another’s is statement_not_found).",
+        params: Type.Object({ statementId: StatementId }),
+        querystring: ExportQuery,
+        response: { 200: Type.String({ description: 'The CSV (text/csv).' }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { statement, document } = await exportOf(request, request.params.statementId);
+      reply.type('text/csv; charset=utf-8');
+      reply.header('content-disposition', `attachment; filename="${statement.id}.csv"`);
+      return statementCsv(statement, document, request.query.lang);
+    },
+  );
+
+  app.get(
+    '/v1/settlement/statements/:statementId/statement.html',
+    {
+      config: { roles: ['admin', 'analyst', 'funder'] },
+      schema: {
+        tags: ['settlement'],
+        summary: 'A statement as a printable page (Chinese; lang=en for English)',
+        params: Type.Object({ statementId: StatementId }),
+        querystring: ExportQuery,
+        response: { 200: Type.String({ description: 'The page (text/html).' }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { statement, document } = await exportOf(request, request.params.statementId);
+      reply.type('text/html; charset=utf-8');
+      return statementHtml(statement, document, {
+        funderName: await settlement.funderName(database.db, statement.funderId),
+        disputes: await settlement.disputes(database.db, statement.id),
+        lang: request.query.lang,
+      });
     },
   );
 

@@ -42,6 +42,8 @@ export interface SettlementDeps {
   customerRef: (funderId: string, customerId: string) => string;
   /** the platform's customer behind a funder's pseudonym, if it was ever shared with the funder */
   resolveCustomerRef: (tx: Executor, funderId: string, customerRef: string) => Promise<string | undefined>;
+  /** the ledger index of an integrated entry (the funder fetches the entry and its proof by index) */
+  ledgerIndexOf?: (tx: Executor, entryId: string) => Promise<number | undefined>;
   /** called after each step commits (the crash tests stop the process here) */
   afterStep?: (step: SettlementStep, id: string) => Promise<void> | void;
 }
@@ -237,6 +239,17 @@ export class SettlementService {
   ): Promise<Statement[]> {
     const scoped = principal.role === 'funder' ? { ...filter, funderId: principal.funderId ?? '' } : filter;
     return store.listStatements(tx, scoped, limit);
+  }
+
+  /** Where the statement's ledger entry is in the tree (null until issued and integrated). */
+  async ledgerIndex(tx: Executor, statement: Statement): Promise<number | null> {
+    if (statement.ledgerEntryId === null || !this.deps.ledgerIndexOf) return null;
+    return (await this.deps.ledgerIndexOf(tx, statement.ledgerEntryId)) ?? null;
+  }
+
+  /** The funder's name as the catalogue holds it (the printable statement's header). */
+  async funderName(tx: Executor, funderId: string): Promise<string> {
+    return (await this.deps.catalog.getFunder(tx, funderId))?.name ?? funderId;
   }
 
   async disputes(tx: Executor, statementId: string): Promise<Dispute[]> {
