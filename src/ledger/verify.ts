@@ -207,10 +207,15 @@ export function verifyStatementKit(input: {
     typeof document.totalFen !== 'number' ||
     !Array.isArray(document.lines)
   )
-    return err('bad_statement', 'the statement document needs statementId, funderId, period, totalFen and lines');
+    return err(
+      'bad_statement',
+      'the statement document needs statementId, funderId, period, totalFen and lines',
+    );
   const held = input.entry as { entry?: unknown } | null;
   if (!held || typeof held !== 'object') return err('bad_entry', 'the entry is not a JSON object');
-  const entry = ('entry' in held && typeof held.entry === 'object' && held.entry !== null ? held.entry : held) as {
+  const entry = (
+    'entry' in held && typeof held.entry === 'object' && held.entry !== null ? held.entry : held
+  ) as {
     kind?: unknown;
     statementId?: unknown;
     funderId?: unknown;
@@ -218,7 +223,8 @@ export function verifyStatementKit(input: {
     statementHash?: unknown;
     totalFen?: unknown;
   };
-  if (entry.kind !== 'statement') return err('bad_entry', `the entry is a ${String(entry.kind)} entry, not a statement`);
+  if (entry.kind !== 'statement')
+    return err('bad_entry', `the entry is a ${String(entry.kind)} entry, not a statement`);
   let hash: string;
   try {
     hash = sha256Hex(canonicalJson(document));
@@ -232,6 +238,14 @@ export function verifyStatementKit(input: {
   if (document.period !== entry.period) mismatches.push('its month');
   if (entry.totalFen !== undefined && document.totalFen !== entry.totalFen) mismatches.push('its total');
   if (mismatches.length > 0)
-    return err('statement_mismatch', `the statement differs from the ledger entry in ${mismatches.join(', ')}`);
-  return ok({ statementId: document.statementId, period: document.period, totalFen: document.totalFen, statementHash: hash });
+    return err(
+      'statement_mismatch',
+      `the statement differs from the ledger entry in ${mismatches.join(', ')}`,
+    );
+  return ok({
+    statementId: document.statementId,
+    period: document.period,
+    totalFen: document.totalFen,
+    statementHash: hash,
+  });
 }
