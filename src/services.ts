@@ -285,6 +285,8 @@ export function createServices(options: ServiceOptions): Services {
   // Issued statements never change: catalog refuses a contract taking effect inside a month that
   // has a statement.
   catalog.setIssuedUntil((tx, funderId) => services.settlement.postedUntil(tx, funderId));
+  // A terminated funder is reactivated only by the termination's recorded lift (ADR 0093).
+  catalog.setTerminationInForce((tx, funderId) => services.settlement.terminationInForce(tx, funderId));
   wireLedger(services);
   // /metrics counts each funder's answer as routing records it (in its unit: a unit that then fails
   // to commit, a bug, would still have been counted; ADR 0102).

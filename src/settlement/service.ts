@@ -466,6 +466,11 @@ export class SettlementService {
     return store.listTerminations(tx, filter, limit);
   }
 
+  /** Catalog's guard: only a termination's lift reactivates its funder. */
+  async terminationInForce(tx: Executor, funderId: string): Promise<boolean> {
+    return (await store.terminationInForce(tx, funderId)) !== undefined;
+  }
+
   /** The funders that declared converting this customer, and when (detection's "explained"). */
   declaredConversionsOf(tx: Executor, customerId: string) {
     return store.conversionsOfCustomer(tx, customerId);

@@ -306,6 +306,9 @@ describe.each(ENGINES)('settlement wired by events on %s', (engine) => {
     expect((await lift({ reason: '整改完成' }, termination.id, analystKey)).status).toBe(403);
     expect((await lift({ reason: '' })).status).toBe(400);
     expect((await lift({ reason: '整改完成', extra: 1 })).status).toBe(400);
+    // a plain status change cannot reactivate a terminated funder: only the recorded lift does
+    const reactivate = await h.call('PUT', '/v1/funders/fund-b/status', { status: 'active' });
+    expect([reactivate.status, reactivate.body.error?.code]).toEqual([409, 'funder_terminated']);
     expect((await lift({ reason: '整改完成' }, 'trm-nobody-x')).body.error.code).toBe(
       'termination_not_found',
     );
