@@ -1,3 +1,5 @@
+// Over 500 lines because it is the one composition root: every service and every cross-module
+// subscription (ADR 0069) is wired here, so the whole wiring reads in one place.
 // The composition root: one place that builds every service from its dependencies. The HTTP app,
 // the CLI and the tests all start here, so they run the same wiring.
 import type { AccessEvent } from './access/model.ts';

@@ -1,3 +1,5 @@
+// Over 500 lines because the allocation of a repayment (先费后息再本) shares the replay of the
+// installments with the state and the early payoff; apart, the three could drift.
 // Repayments' pure core: due dates, each installment's state and the loan's outstanding principal
 // derived from the booked schedule and the accepted repayment events at a given time, the early
 // payoff amount, and the rules a new repayment must pass. No storage, no clock of its own: the

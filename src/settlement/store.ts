@@ -1,3 +1,5 @@
+// Over 500 lines because it is settlement's only SQL (STYLE §4, DESIGN principle 8): the journal,
+// statements, disputes, the fee-basis facts and the terminations; splitting it would split the module's store.
 // Settlement's queries: postings (insert only: the table refuses anything else), statements and
 // their status, disputes, and the fee-basis facts. Every read of a growing table is bounded (STYLE §8).
 import { and, asc, desc, eq, gte, inArray, lt, lte, sql } from 'drizzle-orm';
