@@ -1,3 +1,5 @@
+// Over 500 lines because it is the one composition root: every service and every cross-module
+// subscription (ADR 0069) is wired here, so the whole wiring reads in one place.
 // The composition root: one place that builds every service from its dependencies. The HTTP app,
 // the CLI and the tests all start here, so they run the same wiring.
 import type { AccessEvent } from './access/model.ts';
@@ -7,7 +9,7 @@ import { CatalogService } from './catalog/service.ts';
 import { CanaryService } from './detection/canary-service.ts';
 import { Metrics } from './dashboard/metrics.ts';
 import { DashboardService } from './dashboard/service.ts';
-import type { Database } from './db/client.ts';
+import type { Database, Executor } from './db/client.ts';
 import { listenForNotices, NOTICE_CHANNEL } from './db/notices.ts';
 import type { GroupOptions } from './db/statement-groups.ts';
 import { EventBus, TransactionUnit, Units } from './db/unit-of-work.ts';
@@ -214,7 +216,17 @@ export function createServices(options: ServiceOptions): Services {
         ledger.entriesOfApplication(tx, customerId, applicationId),
     },
   });
-  const detection = new DetectionService({ ...base, catalog, identity, sharing, booking });
+  // Evidence after a declared conversion is explained (ADR 0092); settlement is built below.
+  const declaredConversions = (tx: Executor, customerId: string) =>
+    services.settlement.declaredConversionsOf(tx, customerId);
+  const detection = new DetectionService({
+    ...base,
+    catalog,
+    identity,
+    sharing,
+    booking,
+    declaredConversions,
+  });
   const reminders = new ReminderService(
     {
       database: options.database,
@@ -233,6 +245,7 @@ export function createServices(options: ServiceOptions): Services {
     intake,
     customerRef: (funderId, customerId) => pseudonyms.customerRef(funderId, customerId),
     resolveCustomerRef: (tx, funderId, customerRef) => sharing.resolveCustomerRef(tx, funderId, customerRef),
+    ledgerIndexOf: async (tx, entryId) => (await ledger.indexesOf(tx, [entryId])).get(entryId),
     ...(options.settlementAfterStep ? { afterStep: options.settlementAfterStep } : {}),
   });
   const services: Services = {
@@ -253,7 +266,7 @@ export function createServices(options: ServiceOptions): Services {
     routing,
     booking,
     detection,
-    canaries: new CanaryService({ ...base, identity, catalog, sharing }),
+    canaries: new CanaryService({ ...base, identity, catalog, sharing, declaredConversions }),
     // Repayments are signed as the funder's decisions are: routing's check, with the funder's secret.
     repayments,
     plans: new FinancingPlanService({ clock, intake, booking, routing, repayments }),
@@ -274,6 +287,8 @@ export function createServices(options: ServiceOptions): Services {
   // Issued statements never change: catalog refuses a contract taking effect inside a month that
   // has a statement.
   catalog.setIssuedUntil((tx, funderId) => services.settlement.postedUntil(tx, funderId));
+  // A terminated funder is reactivated only by the termination's recorded lift (ADR 0093).
+  catalog.setTerminationInForce((tx, funderId) => services.settlement.terminationInForce(tx, funderId));
   wireLedger(services);
   // /metrics counts each funder's answer as routing records it (in its unit: a unit that then fails
   // to commit, a bug, would still have been counted; ADR 0102).
@@ -284,6 +299,7 @@ export function createServices(options: ServiceOptions): Services {
   services.stopHooks.push(() => services.simulation.stop());
   wireRouting(services, options.routingExpireIntervalMs, options.onRoutingError);
   wireDetection(services, options.detectionRescoreIntervalMs, options.onDetectionError);
+  wireSettlement(services);
   wireNotices(services, options.crossProcessNotices ?? true, options.onNoticeError);
   if (options.ledgerIntegrateIntervalMs !== undefined) {
     ledger.start(options.ledgerIntegrateIntervalMs, options.onLedgerError);
@@ -468,4 +484,50 @@ function wireDetection(
   events.on('detection.level_changed', (unit, { payload }) =>
     routing.applyDetectionLevel(unit, payload.funderId, payload.level),
   );
+}
+
+/**
+ * Settlement's inputs arrive as events in the units that cause them (ADR 0091–0093): a repayment's
+ * collection (fee, interest, principal), a confirmation's findings (and the termination trigger);
+ * a triggered termination suspends routing to the funder and a lift restores it, through catalog's
+ * funder status in the same unit.
+ */
+function wireSettlement(services: Services): void {
+  const { settlement, catalog, events } = services;
+  events.on('repayment.recorded', (unit, { payload }) =>
+    settlement.recordCollection(unit, {
+      repaymentId: payload.repaymentId,
+      loanId: payload.loanId,
+      funderId: payload.funderId,
+      customerId: payload.customerId,
+      ...payload.allocation,
+      collectedAt: new Date(payload.at),
+    }),
+  );
+  events.on('detection.level_changed', (unit, event) => {
+    if (event.payload.level !== 'confirmed') return;
+    // recording reads (the contract, the findings so far) before it writes: only a transaction's unit can
+    assert(unit instanceof TransactionUnit, 'detection.level_changed is raised in a transaction');
+    const customerIds = event.confirmedCustomerIds ?? [];
+    unit.beforeFlush(async (own) => {
+      await settlement.recordConfirmation(own, {
+        findingId: event.payload.changeId,
+        funderId: event.payload.funderId,
+        customerIds,
+        confirmedAt: event.at,
+      });
+    });
+  });
+  events.on('settlement.termination_triggered', (unit, { payload }) => {
+    assert(unit instanceof TransactionUnit, 'a termination is raised in a transaction');
+    unit.beforeFlush(async (own) => {
+      await catalog.setFunderStatus(own, payload.funderId, 'suspended');
+    });
+  });
+  events.on('settlement.termination_lifted', (unit, { payload }) => {
+    assert(unit instanceof TransactionUnit, 'a lift is raised in a transaction');
+    unit.beforeFlush(async (own) => {
+      await catalog.setFunderStatus(own, payload.funderId, 'active');
+    });
+  });
 }

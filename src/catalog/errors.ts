@@ -14,6 +14,11 @@ export const catalogErrors = {
     status: 400,
     meaning: 'A licensed region must be a 2-, 4- or 6-digit GB/T 2260 prefix, or "*" alone.',
   },
+  funder_terminated: {
+    status: 409,
+    meaning:
+      'A termination is in force for the funder (settlement): only its recorded lift reactivates the funder.',
+  },
   contract_invalid: { status: 400, meaning: 'The contract terms are inconsistent.' },
   contract_alters_issued_statement: {
     status: 409,

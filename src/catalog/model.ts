@@ -56,6 +56,11 @@ export interface Product {
 export const SERVICE_FEE_BASES = ['disbursed', 'interest', 'fixed'] as const;
 export type ServiceFeeBasis = (typeof SERVICE_FEE_BASES)[number];
 
+/** The termination trigger's window when a contract names none: N confirmed findings in 90 days. */
+export const TERMINATION_WINDOW_DAYS_DEFAULT = 90;
+/** The longest window a contract may name (a year). */
+export const TERMINATION_WINDOW_DAYS_MAX = 366;
+
 export interface ContractTerms {
   /**
    * Platform service fee per booked loan: a rate on the principal disbursed (charged the month the
@@ -69,8 +74,14 @@ export interface ContractTerms {
     penaltyPerCustomerFen: Fen;
     /** penalty = multiple × service fees earned on the poached customer, added to the fixed part */
     serviceFeeMultiple: number;
-    /** confirmed breaches in a month that allow termination */
+    /**
+     * The termination trigger (issue 16 item 5, ADR 0093): this many confirmed findings (one per
+     * customer a confirmation cites) within `terminationWindowDays` suspend routing to the funder
+     * until an admin lifts it, with a recorded reason.
+     */
     terminationThreshold: number;
+    /** the trigger's window in days (default TERMINATION_WINDOW_DAYS_DEFAULT, 90) */
+    terminationWindowDays?: number;
     /** the most penalties may add up to in one statement month under this contract; absent: no cap */
     penaltyCapPerPeriodFen?: Fen;
   };

@@ -18,7 +18,14 @@ import {
   Token,
 } from '../http/schemas.ts';
 import { DomainError } from './errors.ts';
-import { FUNDER_STATUSES, FUNDER_TYPES, REPAYMENT_METHODS, SERVICE_FEE_BASES, TRANSPORTS } from './model.ts';
+import {
+  FUNDER_STATUSES,
+  FUNDER_TYPES,
+  REPAYMENT_METHODS,
+  SERVICE_FEE_BASES,
+  TERMINATION_WINDOW_DAYS_MAX,
+  TRANSPORTS,
+} from './model.ts';
 
 const Enum = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
 
@@ -93,6 +100,9 @@ export const ContractBody = Type.Object(
         penaltyPerCustomerFen: Fen,
         serviceFeeMultiple: Type.Number({ minimum: 0, maximum: 100 }),
         terminationThreshold: Type.Integer({ minimum: 1, maximum: 100_000 }),
+        terminationWindowDays: Type.Optional(
+          Type.Integer({ minimum: 1, maximum: TERMINATION_WINDOW_DAYS_MAX, description: 'default 90' }),
+        ),
         penaltyCapPerPeriodFen: Type.Optional(Fen),
       },
       { additionalProperties: false },
@@ -157,6 +167,7 @@ const ContractView = Closed(
         penaltyPerCustomerFen: Type.Integer(),
         serviceFeeMultiple: Type.Number(),
         terminationThreshold: Type.Integer(),
+        terminationWindowDays: Type.Optional(Type.Integer()),
         penaltyCapPerPeriodFen: Type.Optional(Type.Integer()),
       }),
       conversionFeeFen: Type.Integer(),

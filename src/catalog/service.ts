@@ -19,6 +19,7 @@ import type {
   RepaymentMethod,
   Transport,
 } from './model.ts';
+import { TERMINATION_WINDOW_DAYS_MAX } from './model.ts';
 import {
   contractsInForceBetween,
   endCurrentContract,
@@ -126,6 +127,15 @@ export class CatalogService {
   }
   private issuedUntil: IssuedUntil = async () => null;
 
+  /**
+   * Settlement's guard (services.ts, ADR 0093): whether a termination is in force for the funder.
+   * Only its recorded lift reactivates the funder; a plain status change to active is refused.
+   */
+  setTerminationInForce(source: (tx: Executor, funderId: string) => Promise<boolean>): void {
+    this.terminationInForce = source;
+  }
+  private terminationInForce: (tx: Executor, funderId: string) => Promise<boolean> = async () => false;
+
   /** Add a funder; raises funder.created. */
   async createFunder(unit: TransactionUnit, input: FunderInput): Promise<Funder> {
     const tx = unit.tx;
@@ -159,6 +169,12 @@ export class CatalogService {
   /** Activate or suspend a funder; raises funder.status_changed. */
   async setFunderStatus(unit: TransactionUnit, funderId: string, status: FunderStatus): Promise<Funder> {
     const at = this.deps.clock.now();
+    if (status === 'active' && (await this.terminationInForce(unit.tx, funderId)))
+      throw new DomainError(
+        'funder_terminated',
+        'a termination is in force: lift it (POST /v1/settlement/terminations/:id/lift, with a reason) to reactivate the funder',
+        'status',
+      );
     const row = await updateFunderStatus(unit.tx, funderId, status, at);
     if (!row) throw new DomainError('funder_not_found', `no funder ${funderId}`, 'funderId');
     this.changed(unit, {
@@ -286,6 +302,24 @@ export class CatalogService {
     const from = effectiveFrom ?? now;
     if (terms.serviceFee.basis === 'fixed' && terms.serviceFee.fixedFen === undefined)
       throw new DomainError('contract_invalid', 'a fixed service fee names fixedFen', 'serviceFee.fixedFen');
+    const { terminationThreshold, terminationWindowDays } = terms.noBackflow;
+    if (!Number.isSafeInteger(terminationThreshold) || terminationThreshold < 1)
+      throw new DomainError(
+        'contract_invalid',
+        'terminationThreshold is a whole number of findings, at least 1',
+        'noBackflow.terminationThreshold',
+      );
+    if (
+      terminationWindowDays !== undefined &&
+      (!Number.isSafeInteger(terminationWindowDays) ||
+        terminationWindowDays < 1 ||
+        terminationWindowDays > TERMINATION_WINDOW_DAYS_MAX)
+    )
+      throw new DomainError(
+        'contract_invalid',
+        `terminationWindowDays is a whole number of days, 1 to ${TERMINATION_WINDOW_DAYS_MAX}`,
+        'noBackflow.terminationWindowDays',
+      );
     const issuedUntil = await this.issuedUntil(tx, funderId);
     if (issuedUntil && from.getTime() < issuedUntil.getTime())
       throw new DomainError(

@@ -19,6 +19,7 @@ import {
   sha256Hex,
 } from '../kernel/index.ts';
 import type { SharingService } from '../sharing/service.ts';
+import { type DeclaredConversions, explainDeclared } from './conversions.ts';
 import * as store from './store.ts';
 import {
   type CanaryFunderTarget,
@@ -62,6 +63,8 @@ export class CanaryService {
       identity: Pick<IdentityService, 'getProfile'>;
       catalog: Pick<CatalogService, 'listFunders'>;
       sharing: Pick<SharingService, 'exposuresOf' | 'judgeContact'>;
+      /** settlement's declared conversions: a contact after one is explained (ADR 0092) */
+      declaredConversions?: DeclaredConversions;
     },
   ) {
     this.contactPointSecret = deriveKey(deps.masterKey, 'canary-contact-point');
@@ -442,7 +445,7 @@ export class CanaryService {
     report: ContactReport,
     purposeReason: string,
   ): Promise<void> {
-    await store.insertEvidence(tx, {
+    const evidence: store.EvidenceRow = {
       id: this.deps.ids.next('evd'),
       kind: 'canary-contact',
       funderId: share.funderId,
@@ -462,7 +465,8 @@ export class CanaryService {
       },
       exposureEntryId: share.exposureEntryId,
       status: 'attributed',
-    });
+    };
+    await store.insertEvidence(tx, await explainDeclared(this.deps.declaredConversions, tx, evidence));
   }
 }
 

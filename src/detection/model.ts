@@ -309,6 +309,11 @@ export interface DetectionLevelChanged {
   readonly aggregateId: string;
   readonly payload: { funderId: string; from: DetectionLevel; level: DetectionLevel; changeId: string };
   readonly at: Date;
+  /**
+   * Not in the outbox payload: when the level becomes `confirmed`, the customers of the attributed
+   * evidence the change cites, one finding each (settlement's penalty lines and termination trigger).
+   */
+  readonly confirmedCustomerIds?: readonly string[];
 }
 
 export type DetectionEvent = DetectionLevelChanged;

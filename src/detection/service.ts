@@ -16,6 +16,7 @@ import { type Clock, type IdGenerator, sha256Hex } from '../kernel/index.ts';
 import type { ContactRecorded } from '../sharing/model.ts';
 import type { SharingService } from '../sharing/service.ts';
 import { matchCreditReport, parseCreditReport } from './credit-report.ts';
+import { type DeclaredConversions, explainDeclared } from './conversions.ts';
 import { isoOfDay } from './days.ts';
 import { DomainError, unwrap } from './errors.ts';
 import { normaliseInstitutionName, resolveInstitution } from './institutions.ts';
@@ -45,6 +46,8 @@ export interface DetectionDeps {
   identity: Pick<IdentityService, 'getProfile'>;
   sharing: Pick<SharingService, 'exposuresOf' | 'pseudonyms' | 'funderActivity'>;
   booking: Pick<BookingService, 'loansOfCustomer' | 'bookedCounts'>;
+  /** settlement's declared conversions: later evidence about the customer and funder is explained */
+  declaredConversions?: DeclaredConversions;
 }
 
 export type { Actor } from './registers.ts';
@@ -149,6 +152,18 @@ export class DetectionService {
       aggregateId: funderId,
       payload: { funderId, from, level, changeId: change.id },
       at: change.at,
+      // a confirmation's findings: the customers of the attributed evidence it cites (ADR 0092)
+      ...(level === 'confirmed'
+        ? {
+            confirmedCustomerIds: [
+              ...new Set(
+                found.flatMap((e) =>
+                  e.status === 'attributed' && e.customerId !== null ? [e.customerId] : [],
+                ),
+              ),
+            ],
+          }
+        : {}),
     } satisfies DetectionLevelChanged);
     return { changed: true, view: await this.levelView(tx, funderId) };
   }
@@ -285,6 +300,11 @@ export class DetectionService {
     return records;
   }
 
+  /** Every evidence row is stored through here: a declared conversion explains what follows it. */
+  private async insertEvidence(tx: Executor, row: store.EvidenceRow) {
+    return store.insertEvidence(tx, await explainDeclared(this.deps.declaredConversions, tx, row));
+  }
+
   // ---- contact evidence (subscriber of contact.recorded) ----
 
   /**
@@ -313,7 +333,7 @@ export class DetectionService {
       category: payload.category,
       applicationId: event.applicationId,
     };
-    await store.insertEvidence(unit.tx, {
+    await this.insertEvidence(unit.tx, {
       ...base,
       id: this.deps.ids.next('evd'),
       kind: 'relay-contact',
@@ -322,7 +342,7 @@ export class DetectionService {
     });
     const staff = await store.staffContactByKey(unit.tx, this.registers.staffKey(event.relayAddress));
     if (staff)
-      await store.insertEvidence(unit.tx, {
+      await this.insertEvidence(unit.tx, {
         ...base,
         id: this.deps.ids.next('evd'),
         kind: 'staff-contact',
@@ -409,8 +429,11 @@ export class DetectionService {
         .filter((e) => e.stage === 'application')
         .map((e) => ({ funderId: e.funderId, on: e.at })),
       platformLoans: loans.map((l) => ({ funderId: l.funderId, bookedOn: l.bookedAt })),
-      // settlement's declared conversions are not built yet (issue: settlement); none is declared
-      declaredConversions: [],
+      // a declared conversion explains the accounts and queries that follow it (ADR 0092)
+      declaredConversions: ((await this.deps.declaredConversions?.(tx, customerId)) ?? []).map((c) => ({
+        funderId: c.funderId,
+        on: c.declaredAt,
+      })),
     };
   }
 
@@ -425,7 +448,7 @@ export class DetectionService {
     const inLoan = report.accounts.some(
       (a) => LOAN_ACCOUNT_TYPES.has(a.type) && normaliseInstitutionName(a.institution) === key,
     );
-    const { row } = await store.insertEvidence(tx, {
+    const { row } = await this.insertEvidence(tx, {
       id: this.deps.ids.next('evd'),
       kind: inLoan ? 'credit-report-account' : 'credit-report-query',
       funderId: null,
@@ -464,7 +487,7 @@ export class DetectionService {
     };
     const { row } =
       found.kind === 'creditReportAccount'
-        ? await store.insertEvidence(tx, {
+        ? await this.insertEvidence(tx, {
             ...common,
             kind: 'credit-report-account',
             occurredAt: startOfChinaDay(found.account.openedOn),
@@ -472,7 +495,7 @@ export class DetectionService {
             proves: `a loan ${found.funderId} opened itself ${found.daysAfterExposure} days after the platform shared the customer, not booked through the platform (direct)`,
             detail: { ...detail, account: { ...found.account }, accountIndex: found.accountIndex },
           })
-        : await store.insertEvidence(tx, {
+        : await this.insertEvidence(tx, {
             ...common,
             kind: 'credit-report-query',
             occurredAt: startOfChinaDay(found.query.date),
@@ -535,7 +558,7 @@ export class DetectionService {
       (await this.deps.booking.loansOfCustomer(tx, input.customerId)).some((l) => l.funderId === funderId);
     const status = exposure === undefined ? 'unattributed' : booked ? 'explained' : 'attributed';
     const id = this.deps.ids.next('evd');
-    const { row } = await store.insertEvidence(tx, {
+    const { row } = await this.insertEvidence(tx, {
       id,
       kind: 'borrower-report',
       // only an attributed report names a funder; the name given is kept in the detail

@@ -103,6 +103,8 @@ export interface RepaymentRecorded {
     /** the installment named (null for an early payoff) */
     installmentNo: number | null;
     amountFen: number;
+    /** the amount divided fee first, then interest, then principal (先费后息再本, ADR 0091) */
+    allocation: { feeFen: number; interestFen: number; principalFen: number };
     at: string;
   };
   readonly at: Date;

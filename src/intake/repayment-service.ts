@@ -17,6 +17,8 @@ import {
 import { DomainError } from './errors.ts';
 import type { InstallmentSettled, RepaymentRecorded } from './model.ts';
 import {
+  type Allocation,
+  allocateRepayment,
   checkRepayment,
   earlyPayoff,
   installmentStates,
@@ -155,6 +157,7 @@ export class RepaymentService {
     const checked = checkRepayment(termsOf(loan), rows.map(eventOf), input, now);
     if (!checked.ok) throw new DomainError(checked.code, checked.message, checked.field, checked.details);
     const { settled, after } = checked.value;
+    const allocation = allocateRepayment(termsOf(loan), rows.map(eventOf), input);
     const answer: RepaymentAnswer = {
       repaymentId: body.repaymentId,
       loanId: loan.id,
@@ -179,12 +182,18 @@ export class RepaymentService {
       response: answer as unknown as Record<string, unknown>,
       recordedAt: now,
     });
-    this.publish(unit, loan, answer, now);
+    this.publish(unit, loan, answer, allocation, now);
     return answer;
   }
 
   /** repayment.recorded, then installment.settled for each installment it settled (the contract with reminders). */
-  private publish(unit: TransactionUnit, loan: store.LoanRow, answer: RepaymentAnswer, now: Date): void {
+  private publish(
+    unit: TransactionUnit,
+    loan: store.LoanRow,
+    answer: RepaymentAnswer,
+    allocation: Allocation,
+    now: Date,
+  ): void {
     unit.publish({
       topic: 'repayment.recorded',
       aggregateId: loan.id,
@@ -196,6 +205,7 @@ export class RepaymentService {
         kind: answer.kind,
         installmentNo: answer.installmentNo,
         amountFen: answer.amountFen,
+        allocation,
         at: answer.paidAt,
       },
       at: now,

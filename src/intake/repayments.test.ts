@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type FeeLine, quote, type RepaymentMethod } from '../pricing/index.ts';
 import {
+  allocateRepayment,
   checkRepayment,
   daysBetween,
   dueDateOf,
@@ -360,6 +361,10 @@ describe('random repayment sequences (fast-check)', () => {
           const events: RepaymentEvent[] = [];
           let at = BOOKED.getTime();
           const totalDue = loan.schedule.reduce((s, l) => s + l.paymentFen, 0);
+          const scheduled = (key: 'feeFen' | 'interestFen' | 'principalFen') =>
+            loan.schedule.reduce((s, l) => s + l[key], 0);
+          const collected = { feeFen: 0, interestFen: 0, principalFen: 0 };
+          let writtenOff = false;
           for (const step of steps) {
             at += step.daysLater * DAY;
             const paidAt = new Date(at);
@@ -378,7 +383,15 @@ describe('random repayment sequences (fast-check)', () => {
               paidAt,
             };
             const checked = checkRepayment(loan, events, input, paidAt);
-            if (checked.ok) events.push({ repaymentId: `r${events.length}`, ...input });
+            if (checked.ok) {
+              // 先费后息再本: the parts sum to the amount (asserted inside), a write-off collects nothing
+              const part = allocateRepayment(loan, events, input);
+              collected.feeFen += part.feeFen;
+              collected.interestFen += part.interestFen;
+              collected.principalFen += part.principalFen;
+              if (input.kind === 'write-off') writtenOff = true;
+              events.push({ repaymentId: `r${events.length}`, ...input });
+            }
             const state = installmentStates(loan, events, paidAt);
             expect(state.installments.map((i) => i.state)).toEqual(reference(loan, events, paidAt));
             if (checked.ok) expect(checked.value.after).toEqual(state);
@@ -391,10 +404,74 @@ describe('random repayment sequences (fast-check)', () => {
               expect(Number.isSafeInteger(i.paidFen) && Number.isSafeInteger(i.remainingFen)).toBe(true);
             }
             expect(Number.isSafeInteger(state.paidFen)).toBe(true);
+            // never more fee or interest than the schedule charges; principal collected and still
+            // owed add up to the principal lent (while nothing is written off)
+            expect(collected.feeFen).toBeLessThanOrEqual(scheduled('feeFen'));
+            expect(collected.interestFen).toBeLessThanOrEqual(scheduled('interestFen'));
+            if (!writtenOff)
+              expect(collected.principalFen + state.outstandingPrincipalFen).toBe(scheduled('principalFen'));
           }
         },
       ),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('allocation of a repayment (先费后息再本, 民法典 第五百六十一条)', () => {
+  // ¥12,000 over 12 months at 12% a year with a ¥3 monthly fee: period 1 charges
+  // fee 300 and interest 1,200,000 × 0.12 / 12 = 12,000 fen (computed by hand).
+  const loan = loanOf({ fees: [{ kind: 'monthly', amountFen: 300 }] });
+  const line = loan.schedule[0]!;
+  const at = (days: number) => new Date(BOOKED.getTime() + days * DAY);
+
+  it('covers the fee, then the interest, then the principal, across partial payments', () => {
+    expect([line.feeFen, line.interestFen]).toEqual([300, 12_000]);
+    const events: RepaymentEvent[] = [];
+    const first = { kind: 'partial' as const, installmentNo: 1, amountFen: 5_000, paidAt: at(10) };
+    // 5,000 = fee 300 + interest 4,700 (of 12,000), nothing to principal
+    expect(allocateRepayment(loan, events, first)).toEqual({
+      feeFen: 300,
+      interestFen: 4_700,
+      principalFen: 0,
+    });
+    accept(loan, events, first);
+    const second = { kind: 'partial' as const, installmentNo: 1, amountFen: 10_000, paidAt: at(12) };
+    // 10,000 = the interest left, 12,000 − 4,700 = 7,300, then 2,700 of principal
+    expect(allocateRepayment(loan, events, second)).toEqual({
+      feeFen: 0,
+      interestFen: 7_300,
+      principalFen: 2_700,
+    });
+    accept(loan, events, second);
+    const rest = line.paymentFen - 15_000;
+    const third = { kind: 'installment' as const, installmentNo: 1, amountFen: rest, paidAt: at(20) };
+    // the rest is principal only: 2,700 + rest = the line's principal
+    expect(allocateRepayment(loan, events, third)).toEqual({ feeFen: 0, interestFen: 0, principalFen: rest });
+    expect(2_700 + rest).toBe(line.principalFen);
+  });
+
+  it('a write-off collects nothing; an early payoff on the booking day is all principal', () => {
+    const writeOff = {
+      kind: 'write-off' as const,
+      installmentNo: 1,
+      amountFen: line.paymentFen,
+      paidAt: at(40),
+    };
+    expect(allocateRepayment(loan, [], writeOff)).toEqual({ feeFen: 0, interestFen: 0, principalFen: 0 });
+    // paid off the day it was booked: no day of interest accrued; the current period's fee, 300
+    const payoff = earlyPayoff(loan, [], BOOKED);
+    expect(payoff.interestFen).toBe(0);
+    const input = {
+      kind: 'early-payoff' as const,
+      installmentNo: null,
+      amountFen: payoff.totalFen,
+      paidAt: BOOKED,
+    };
+    expect(allocateRepayment(loan, [], input)).toEqual({
+      feeFen: 300,
+      interestFen: 0,
+      principalFen: 1_200_000,
+    });
   });
 });

@@ -1,3 +1,5 @@
+// Over 500 lines because the allocation of a repayment (先费后息再本) shares the replay of the
+// installments with the state and the early payoff; apart, the three could drift.
 // Repayments' pure core: due dates, each installment's state and the loan's outstanding principal
 // derived from the booked schedule and the accepted repayment events at a given time, the early
 // payoff amount, and the rules a new repayment must pass. No storage, no clock of its own: the
@@ -226,6 +228,71 @@ export function installmentStates(loan: LoanTerms, events: readonly RepaymentEve
 function principalStillOwed(w: Working): number {
   const toPrincipal = Math.max(0, w.paidFen - w.line.feeFen - w.line.interestFen);
   return w.line.principalFen - Math.min(toPrincipal, w.line.principalFen);
+}
+
+/**
+ * How one repayment divides into fee, interest and principal (先费后息再本): within an installment
+ * the money covers the fee first, then the interest, then the principal. This is the statutory
+ * default order of 民法典 第五百六十一条 (费用 → 利息 → 主债务, "除当事人另有约定外"), which the
+ * industry applies to a schedule's fee, interest and principal; ADR 0091.
+ */
+export interface Allocation {
+  feeFen: number;
+  interestFen: number;
+  principalFen: number;
+}
+
+/** What `amount` pays of an installment already paid `before`, fee first, then interest, then principal. */
+function splitInstallment(line: ScheduleLine, before: number, amount: number): Allocation {
+  const part = (from: number, size: number) =>
+    Math.min(Math.max(0, before + amount - from), size) - Math.min(Math.max(0, before - from), size);
+  const feeFen = part(0, line.feeFen);
+  const interestFen = part(line.feeFen, line.interestFen);
+  return { feeFen, interestFen, principalFen: amount - feeFen - interestFen };
+}
+
+/**
+ * The allocation of a repayment that checkRepayment accepted, against the events accepted before
+ * it. A write-off collects nothing (all zero). An early payoff pays each due installment's rest
+ * (split as above), then the payoff's fee, accrued interest and principal (ADR 0080). The parts sum
+ * to the amount (asserted).
+ */
+export function allocateRepayment(
+  loan: LoanTerms,
+  events: readonly RepaymentEvent[],
+  input: RepaymentInput,
+): Allocation {
+  if (input.kind === 'write-off') return { feeFen: 0, interestFen: 0, principalFen: 0 };
+  const rows = replay(loan, events, input.paidAt);
+  let allocation: Allocation;
+  if (input.kind === 'early-payoff') {
+    const payoff = payoffOf(loan, rows, input.paidAt);
+    const day = shanghaiDate(input.paidAt);
+    allocation = {
+      feeFen: payoff.feeFen,
+      interestFen: payoff.interestFen,
+      principalFen: payoff.principalFen,
+    };
+    for (const w of rows) {
+      if (w.state !== 'open' || w.dueDate > day) continue;
+      const due = splitInstallment(w.line, w.paidFen, remainingOf(w));
+      allocation.feeFen += due.feeFen;
+      allocation.interestFen += due.interestFen;
+      allocation.principalFen += due.principalFen;
+    }
+  } else {
+    const w = rows[(input.installmentNo ?? 0) - 1];
+    assert(w !== undefined && w.state === 'open', 'an accepted repayment names an open installment');
+    allocation = splitInstallment(w.line, w.paidFen, input.amountFen);
+  }
+  assert(
+    allocation.feeFen + allocation.interestFen + allocation.principalFen === input.amountFen &&
+      allocation.feeFen >= 0 &&
+      allocation.interestFen >= 0 &&
+      allocation.principalFen >= 0,
+    'a repayment divides exactly into fee, interest and principal',
+  );
+  return allocation;
 }
 
 // ---- early payoff ----

@@ -9,15 +9,18 @@ import { type Config, ConfigError, loadConfig } from '../config.ts';
 import { openDatabase } from '../db/client.ts';
 import { createServices } from '../services.ts';
 import { auditLedger } from './audit.ts';
-import { verifyConsistencyKit, verifyInclusionKit } from './verify.ts';
+import { verifyConsistencyKit, verifyInclusionKit, verifyStatementKit } from './verify.ts';
 
 /** Saved proofs and notes are small; anything bigger is not one of ours. */
 const MAX_INPUT_BYTES = 1024 * 1024;
 
 const USAGE = `Usage:
   shoujia ledger verify --checkpoint cp.txt --vkey key.txt --inclusion proof.json --entry entry.json
+        [--statement statement.json]
       Check that the entry (body with salt, or the GET /v1/ledger/entries/:index answer) is at the
-      proof's index in the tree the signed checkpoint commits to.
+      proof's index in the tree the signed checkpoint commits to. With --statement (the
+      GET /v1/settlement/statements/:id answer) also check that the statement hashes to what the
+      entry commits to, with the same id, funder, month and total.
   shoujia ledger verify --consistency proof.json --old cp1.txt --new cp2.txt [--vkey key.txt]
       Check that the new checkpoint extends the old one (no history rewritten). With --vkey the
       signatures of both checkpoints are checked too.
@@ -66,6 +69,7 @@ async function verify(argv: string[]): Promise<number> {
       vkey: { type: 'string' },
       inclusion: { type: 'string' },
       entry: { type: 'string' },
+      statement: { type: 'string' },
       consistency: { type: 'string' },
       old: { type: 'string' },
       new: { type: 'string' },
@@ -86,6 +90,15 @@ async function verify(argv: string[]): Promise<number> {
     for (const parsed of [proof, entry]) if (isInvalid(parsed)) return invalid(parsed.invalid);
     const result = verifyInclusionKit({ checkpoint, vkey, proof, entry });
     if (!result.ok) return invalid(result.message);
+    if (values.statement !== undefined) {
+      const statement = readJson(values.statement, 'statement');
+      if (isInvalid(statement)) return invalid(statement.invalid);
+      const matched = verifyStatementKit({ statement, entry });
+      if (!matched.ok) return invalid(matched.message);
+      console.log(
+        `valid: statement ${matched.value.statementId} (${matched.value.period}, total ${matched.value.totalFen} fen) hashes to ${matched.value.statementHash}, the hash the entry commits to`,
+      );
+    }
     console.log(
       `valid: ${result.value.kind} entry at index ${result.value.index} is in ${result.value.origin} at tree size ${result.value.treeSize} (signed checkpoint verified)`,
     );
@@ -94,7 +107,7 @@ async function verify(argv: string[]): Promise<number> {
   if (values.consistency !== undefined) {
     for (const name of ['old', 'new'] as const)
       if (values[name] === undefined) throw new ArgumentError(`--${name} is required with --consistency`);
-    for (const name of ['checkpoint', 'entry'] as const)
+    for (const name of ['checkpoint', 'entry', 'statement'] as const)
       if (values[name] !== undefined)
         throw new ArgumentError(`--${name} cannot be combined with --consistency`);
     const proof = readJson(values.consistency, 'consistency');

@@ -1,7 +1,7 @@
 // The funder kit's checks, pure over the texts a funder saved: a signed checkpoint, the log's
 // verifier key, an inclusion proof and an entry (body with salt); or two checkpoints and a
 // consistency proof. Nothing here touches our database: that is the point.
-import { err, ok, type Result } from '../kernel/index.ts';
+import { canonicalJson, err, ok, type Result, sha256Hex } from '../kernel/index.ts';
 import { leafHashOfEntry } from './entry.ts';
 import { HASH_BYTES, verifyConsistency, verifyInclusion } from './merkle.ts';
 import type { LedgerEntry } from './model.ts';
@@ -24,7 +24,9 @@ export type VerifyFailure =
   | 'size_mismatch'
   | 'origin_mismatch'
   | 'leaf_mismatch'
-  | 'proof_invalid';
+  | 'proof_invalid'
+  | 'bad_statement'
+  | 'statement_mismatch';
 
 function hashFrom(value: unknown): Buffer | undefined {
   if (typeof value !== 'string' || value.length > 64) return undefined;
@@ -176,5 +178,74 @@ export function verifyConsistencyKit(input: {
     to: proof.to,
     origin: newer.value.origin,
     signaturesChecked: older.value.signed && newer.value.signed,
+  });
+}
+
+/**
+ * Does the statement a funder fetched match the ledger's `statement` entry (issue 16 item 6, ADR
+ * 0094)? `statementJson` is the `GET /v1/settlement/statements/:id` answer ({statement, document,
+ * …}) or the document alone; its hash is SHA-256 of the RFC 8785 canonical JSON of the document, and
+ * the entry commits to that hash, the statement id, the funder, the month and the total. Run with
+ * verifyInclusionKit on the same entry, this proves the statement is the one the platform logged.
+ */
+export function verifyStatementKit(input: {
+  statement: unknown;
+  entry: unknown;
+}): Result<{ statementId: string; period: string; totalFen: number; statementHash: string }, VerifyFailure> {
+  const wrapper = input.statement as { document?: unknown } | null;
+  if (!wrapper || typeof wrapper !== 'object' || Array.isArray(wrapper))
+    return err('bad_statement', 'the statement is not a JSON object');
+  const document = (
+    'document' in wrapper && typeof wrapper.document === 'object' && wrapper.document !== null
+      ? wrapper.document
+      : wrapper
+  ) as { statementId?: unknown; funderId?: unknown; period?: unknown; totalFen?: unknown; lines?: unknown };
+  if (
+    typeof document.statementId !== 'string' ||
+    typeof document.funderId !== 'string' ||
+    typeof document.period !== 'string' ||
+    typeof document.totalFen !== 'number' ||
+    !Array.isArray(document.lines)
+  )
+    return err(
+      'bad_statement',
+      'the statement document needs statementId, funderId, period, totalFen and lines',
+    );
+  const held = input.entry as { entry?: unknown } | null;
+  if (!held || typeof held !== 'object') return err('bad_entry', 'the entry is not a JSON object');
+  const entry = (
+    'entry' in held && typeof held.entry === 'object' && held.entry !== null ? held.entry : held
+  ) as {
+    kind?: unknown;
+    statementId?: unknown;
+    funderId?: unknown;
+    period?: unknown;
+    statementHash?: unknown;
+    totalFen?: unknown;
+  };
+  if (entry.kind !== 'statement')
+    return err('bad_entry', `the entry is a ${String(entry.kind)} entry, not a statement`);
+  let hash: string;
+  try {
+    hash = sha256Hex(canonicalJson(document));
+  } catch (error) {
+    return err('bad_statement', `the statement cannot be canonicalised: ${(error as Error).message}`);
+  }
+  const mismatches: string[] = [];
+  if (hash !== entry.statementHash) mismatches.push('its hash (the document was altered)');
+  if (document.statementId !== entry.statementId) mismatches.push('its statement id');
+  if (document.funderId !== entry.funderId) mismatches.push('its funder');
+  if (document.period !== entry.period) mismatches.push('its month');
+  if (entry.totalFen !== undefined && document.totalFen !== entry.totalFen) mismatches.push('its total');
+  if (mismatches.length > 0)
+    return err(
+      'statement_mismatch',
+      `the statement differs from the ledger entry in ${mismatches.join(', ')}`,
+    );
+  return ok({
+    statementId: document.statementId,
+    period: document.period,
+    totalFen: document.totalFen,
+    statementHash: hash,
   });
 }

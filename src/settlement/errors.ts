@@ -33,6 +33,11 @@ export const settlementErrors = {
     status: 409,
     meaning: 'The funder has no contract in force, so no conversion fee to accept.',
   },
+  termination_not_found: { status: 404, meaning: 'No such termination.' },
+  termination_already_lifted: {
+    status: 409,
+    meaning: 'The termination was lifted already (by another act, with another reason).',
+  },
   statement_too_large: {
     status: 409,
     meaning: 'The month has more lines than one statement may hold (STATEMENT_LINES_MAX).',

@@ -174,4 +174,51 @@ export interface DeclaredConversion {
   declaredAt: Date;
 }
 
-export type SettlementEvent = StatementIssued | StatementDisputed | DisputeResolved | ConversionDeclared;
+/**
+ * A termination trigger (ADR 0093): the funder's confirmed findings reached its contract's
+ * threshold within the window and routing to it is suspended (catalog subscribes, in this unit).
+ */
+export interface TerminationTriggered {
+  readonly topic: 'settlement.termination_triggered';
+  readonly aggregateId: string;
+  readonly payload: {
+    funderId: string;
+    terminationId: string;
+    contractId: string;
+    findings: number;
+    threshold: number;
+    windowDays: number;
+  };
+  readonly at: Date;
+}
+
+/** An admin lifted a termination, with a reason: routing to the funder resumes (catalog subscribes). */
+export interface TerminationLifted {
+  readonly topic: 'settlement.termination_lifted';
+  readonly aggregateId: string;
+  readonly payload: { funderId: string; terminationId: string; liftedBy: string; reason: string };
+  readonly at: Date;
+}
+
+export interface Termination {
+  id: string;
+  funderId: string;
+  contractId: string;
+  findingId: string;
+  findings: number;
+  threshold: number;
+  windowDays: number;
+  triggeredAt: Date;
+  status: 'in-force' | 'lifted';
+  liftedAt: Date | null;
+  liftedBy: string | null;
+  liftReason: string | null;
+}
+
+export type SettlementEvent =
+  | StatementIssued
+  | StatementDisputed
+  | DisputeResolved
+  | ConversionDeclared
+  | TerminationTriggered
+  | TerminationLifted;

@@ -2,6 +2,7 @@
 // resolve disputes; a funder reads only its own statements (another's is 404) and disputes their
 // lines. Statements are shown as views of their postings (src/settlement/service.ts).
 import { Type } from 'typebox';
+import type { FastifyRequest } from 'fastify';
 import type { App } from '../http/app.ts';
 import { principalOf } from '../http/auth.ts';
 import { write } from '../http/idempotent.ts';
@@ -16,9 +17,10 @@ import {
   Token,
 } from '../http/schemas.ts';
 import { DISPUTE_OUTCOMES, LINE_KINDS, type StatementDocument, STATEMENT_STATUSES } from './model.ts';
+import { EXPORT_LANGS, statementCsv, statementHtml } from './export.ts';
 import { DISPUTE_LINES_MAX } from './service.ts';
 import { funderView } from './statement.ts';
-import { STATEMENT_LINES_MAX, STATEMENT_PAGE_MAX } from './store.ts';
+import { STATEMENT_LINES_MAX, STATEMENT_PAGE_MAX, TERMINATIONS_PAGE_MAX } from './store.ts';
 
 const Period = Token({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', maxLength: 7 });
 const StatementId = Token({ pattern: '^stm-[a-z0-9][a-z0-9-]{0,62}-\\d{4}-\\d{2}$', maxLength: 80 });
@@ -27,6 +29,15 @@ const DisputeId = Token({
   maxLength: 100,
 });
 const OWED_BY = ['funder', 'platform', 'nobody'];
+const ExportQuery = Type.Object(
+  {
+    lang: Type.Union(
+      EXPORT_LANGS.map((l) => Type.Literal(l)),
+      { default: 'zh' },
+    ),
+  },
+  { additionalProperties: false },
+);
 
 const LineView = Closed({
   lineNo: Type.Integer(),
@@ -105,6 +116,24 @@ const ConversionView = Closed({
   customerRef: Type.String(),
   feeFen: Type.Integer(),
   declaredAt: DateTime,
+});
+
+const TerminationId = Token({ pattern: '^trm-[A-Za-z0-9_-]{1,200}$', maxLength: 210 });
+const TerminationView = Closed({
+  id: Type.String(),
+  funderId: Type.String(),
+  contractId: Type.String(),
+  findingId: Type.String({
+    description: 'the confirmation (detection level change) that reached the threshold',
+  }),
+  findings: Type.Integer({ description: 'confirmed findings in the window when it fired' }),
+  threshold: Type.Integer(),
+  windowDays: Type.Integer(),
+  triggeredAt: DateTime,
+  status: OneOf(['in-force', 'lifted']),
+  liftedAt: Nullable(DateTime),
+  liftedBy: Nullable(Type.String()),
+  liftReason: Nullable(Type.String()),
 });
 
 export async function settlementRoutes(app: App): Promise<void> {
@@ -188,6 +217,12 @@ export async function settlementRoutes(app: App): Promise<void> {
             statement: StatementView,
             document: DocumentView,
             disputes: Type.Array(DisputeView),
+            ledgerIndex: Nullable(
+              Type.Integer({
+                description:
+                  'the index of the statement entry in the ledger (GET /v1/ledger/entries/:index, its inclusion proof); null until issued and integrated',
+              }),
+            ),
           }),
           ...errorResponses,
         },
@@ -203,7 +238,58 @@ export async function settlementRoutes(app: App): Promise<void> {
         statement,
         document: shown(await settlement.document(database.db, statement)),
         disputes: await settlement.disputes(database.db, statement.id),
+        ledgerIndex: await settlement.ledgerIndex(database.db, statement),
       };
+    },
+  );
+
+  const exportOf = async (request: FastifyRequest, statementId: string) => {
+    const statement = await settlement.visible(database.db, principalOf(request), statementId);
+    return { statement, document: await settlement.document(database.db, statement) };
+  };
+
+  app.get(
+    '/v1/settlement/statements/:statementId/statement.csv',
+    {
+      config: { roles: ['admin', 'analyst', 'funder'] },
+      schema: {
+        tags: ['settlement'],
+        summary: 'A statement as CSV (UTF-8 with a BOM; Chinese headers, lang=en for English)',
+        description:
+          "Text cells starting with = + - @ are prefixed with ' so a spreadsheet never runs them. A funder key: its own statements only (another’s is statement_not_found).",
+        params: Type.Object({ statementId: StatementId }),
+        querystring: ExportQuery,
+        response: { 200: Type.String({ description: 'The CSV (text/csv).' }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { statement, document } = await exportOf(request, request.params.statementId);
+      reply.type('text/csv; charset=utf-8');
+      reply.header('content-disposition', `attachment; filename="${statement.id}.csv"`);
+      return statementCsv(statement, document, request.query.lang);
+    },
+  );
+
+  app.get(
+    '/v1/settlement/statements/:statementId/statement.html',
+    {
+      config: { roles: ['admin', 'analyst', 'funder'] },
+      schema: {
+        tags: ['settlement'],
+        summary: 'A statement as a printable page (Chinese; lang=en for English)',
+        params: Type.Object({ statementId: StatementId }),
+        querystring: ExportQuery,
+        response: { 200: Type.String({ description: 'The page (text/html).' }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { statement, document } = await exportOf(request, request.params.statementId);
+      reply.type('text/html; charset=utf-8');
+      return statementHtml(statement, document, {
+        funderName: await settlement.funderName(database.db, statement.funderId),
+        disputes: await settlement.disputes(database.db, statement.id),
+        lang: request.query.lang,
+      });
     },
   );
 
@@ -285,6 +371,64 @@ export async function settlementRoutes(app: App): Promise<void> {
       write(request, reply, async (_tx, unit) => ({
         status: 201,
         body: await settlement.declareConversion(unit, principalOf(request), request.body.customerRef),
+      })),
+  );
+
+  app.get(
+    '/v1/settlement/terminations',
+    {
+      config: { roles: ['admin', 'analyst'] },
+      schema: {
+        tags: ['settlement'],
+        summary:
+          'Termination triggers (alerts): funders whose confirmed findings reached their contract’s threshold',
+        querystring: Type.Object(
+          {
+            funderId: Type.Optional(Slug),
+            status: Type.Optional(OneOf(['in-force', 'lifted'])),
+            limit: Type.Integer({ minimum: 1, maximum: TERMINATIONS_PAGE_MAX, default: 100 }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Closed({ terminations: Type.Array(TerminationView) }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { funderId, status, limit } = request.query;
+      return {
+        terminations: await settlement.terminations(
+          database.db,
+          {
+            ...(funderId ? { funderId } : {}),
+            ...(status ? { status: status as 'in-force' | 'lifted' } : {}),
+          },
+          limit,
+        ),
+      };
+    },
+  );
+
+  app.post(
+    '/v1/settlement/terminations/:terminationId/lift',
+    {
+      config: { roles: ['admin'] },
+      schema: {
+        tags: ['settlement'],
+        summary: 'Lift a termination: routing to the funder resumes; who, when and why are recorded',
+        description:
+          'The same admin key and reason again answer the recorded lift; another lift of a lifted termination is refused (termination_already_lifted).',
+        params: Type.Object({ terminationId: TerminationId }),
+        body: Type.Object({ reason: ShortText(1_000) }, { additionalProperties: false }),
+        response: { 200: TerminationView, ...errorResponses },
+      },
+    },
+    (request, reply) =>
+      write(request, reply, async (_tx, unit) => ({
+        status: 200,
+        body: await settlement.liftTermination(unit, request.params.terminationId, {
+          liftedBy: principalOf(request).keyId,
+          reason: request.body.reason,
+        }),
       })),
   );
 }

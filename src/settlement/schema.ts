@@ -9,6 +9,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -91,18 +92,31 @@ export const settlementDisputes = pgTable(
   ],
 );
 
-/** Interest collected on a funder's loans (the interest fee basis), one row per repayment. */
+/**
+ * What each repayment collected, divided fee, interest, principal (先费后息再本, ADR 0091): the
+ * interest basis charges on `interest_fen`. One row per repayment, keyed as repayments are (a
+ * repaymentId is the funder's own, unique per funder).
+ */
 export const settlementCollections = pgTable(
   'settlement_collections',
   {
-    repaymentId: text('repayment_id').primaryKey(),
-    loanId: text('loan_id').notNull(),
     funderId: text('funder_id').notNull(),
+    repaymentId: text('repayment_id').notNull(),
+    loanId: text('loan_id').notNull(),
     customerId: text('customer_id').notNull(),
+    feeFen: bigint('fee_fen', { mode: 'number' }).notNull().default(0),
     interestFen: bigint('interest_fen', { mode: 'number' }).notNull(),
+    principalFen: bigint('principal_fen', { mode: 'number' }).notNull().default(0),
     collectedAt: at('collected_at').notNull(),
   },
-  (t) => [index('settlement_collections_funder').on(t.funderId, t.collectedAt)],
+  (t) => [
+    primaryKey({ columns: [t.funderId, t.repaymentId] }),
+    index('settlement_collections_funder').on(t.funderId, t.collectedAt),
+    check(
+      'settlement_collections_parts',
+      sql`${t.feeFen} >= 0 AND ${t.interestFen} >= 0 AND ${t.principalFen} >= 0`,
+    ),
+  ],
 );
 
 /** A confirmed poaching finding about one customer (the penalty basis), from detection. */
@@ -133,5 +147,40 @@ export const settlementConversions = pgTable(
   (t) => [
     uniqueIndex('settlement_conversions_customer').on(t.funderId, t.customerId),
     index('settlement_conversions_funder').on(t.funderId, t.declaredAt),
+  ],
+);
+
+/**
+ * A termination trigger that fired (issue 16 item 5, ADR 0093): the contract's threshold of
+ * confirmed findings was reached within its window, routing to the funder was suspended and an
+ * alert raised. Lifting it is an admin's recorded act (who, when, why); a lifted row stays.
+ */
+export const settlementTerminations = pgTable(
+  'settlement_terminations',
+  {
+    id: text('id').primaryKey(),
+    funderId: text('funder_id').notNull(),
+    contractId: text('contract_id').notNull(),
+    /** the confirmation whose findings reached the threshold */
+    findingId: text('finding_id').notNull(),
+    findings: integer('findings').notNull(),
+    threshold: integer('threshold').notNull(),
+    windowDays: integer('window_days').notNull(),
+    triggeredAt: at('triggered_at').notNull(),
+    /** in-force | lifted */
+    status: text('status').$type<'in-force' | 'lifted'>().notNull(),
+    liftedAt: at('lifted_at'),
+    liftedBy: text('lifted_by'),
+    liftReason: text('lift_reason'),
+  },
+  (t) => [
+    // one trigger per confirmation: a replayed confirmation fires nothing new
+    uniqueIndex('settlement_terminations_finding').on(t.funderId, t.findingId),
+    index('settlement_terminations_funder').on(t.funderId, t.triggeredAt),
+    check('settlement_terminations_status', sql`${t.status} IN ('in-force', 'lifted')`),
+    check(
+      'settlement_terminations_lifted',
+      sql`(${t.status} = 'lifted') = (${t.liftedAt} IS NOT NULL AND ${t.liftedBy} IS NOT NULL AND ${t.liftReason} IS NOT NULL)`,
+    ),
   ],
 );

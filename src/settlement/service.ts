@@ -6,9 +6,9 @@
 import type { Principal } from '../access/model.ts';
 import type { CatalogService } from '../catalog/service.ts';
 import type { Executor } from '../db/client.ts';
-import { Receipt, type TransactionUnit, type Units } from '../db/unit-of-work.ts';
+import { Receipt, type TransactionUnit, type UnitOfWork, type Units } from '../db/unit-of-work.ts';
 import type { IntakeService } from '../intake/service.ts';
-import { assert, type Clock } from '../kernel/index.ts';
+import { assert, assertFen, type Clock } from '../kernel/index.ts';
 import { DomainError } from './errors.ts';
 import type {
   DeclaredConversion,
@@ -17,10 +17,12 @@ import type {
   FeeLoan,
   Statement,
   StatementDocument,
+  Termination,
 } from './model.ts';
 import { isPeriod, periodWindow } from './period.ts';
 import { computeStatement, documentOf, statementHash } from './statement.ts';
 import * as store from './store.ts';
+import { type Confirmation, liftTermination, recordConfirmation } from './termination.ts';
 
 /** Loans read per page while drafting (keyset pages over booked_loans). */
 const LOAN_PAGE = 20_000;
@@ -40,6 +42,8 @@ export interface SettlementDeps {
   customerRef: (funderId: string, customerId: string) => string;
   /** the platform's customer behind a funder's pseudonym, if it was ever shared with the funder */
   resolveCustomerRef: (tx: Executor, funderId: string, customerRef: string) => Promise<string | undefined>;
+  /** the ledger index of an integrated entry (the funder fetches the entry and its proof by index) */
+  ledgerIndexOf?: (tx: Executor, entryId: string) => Promise<number | undefined>;
   /** called after each step commits (the crash tests stop the process here) */
   afterStep?: (step: SettlementStep, id: string) => Promise<void> | void;
 }
@@ -237,6 +241,17 @@ export class SettlementService {
     return store.listStatements(tx, scoped, limit);
   }
 
+  /** Where the statement's ledger entry is in the tree (null until issued and integrated). */
+  async ledgerIndex(tx: Executor, statement: Statement): Promise<number | null> {
+    if (statement.ledgerEntryId === null || !this.deps.ledgerIndexOf) return null;
+    return (await this.deps.ledgerIndexOf(tx, statement.ledgerEntryId)) ?? null;
+  }
+
+  /** The funder's name as the catalogue holds it (the printable statement's header). */
+  async funderName(tx: Executor, funderId: string): Promise<string> {
+    return (await this.deps.catalog.getFunder(tx, funderId))?.name ?? funderId;
+  }
+
   async disputes(tx: Executor, statementId: string): Promise<Dispute[]> {
     return store.disputesOf(tx, statementId);
   }
@@ -406,22 +421,62 @@ export class SettlementService {
 
   // ---- fee-basis facts (recorded by the modules that own them, through services.ts) ----
 
-  /** Interest collected on a repayment (idempotent on the repayment id). */
-  async recordCollection(
-    tx: Executor,
+  /**
+   * Subscriber of repayment.recorded (services.ts): what the repayment collected, divided fee,
+   * interest, principal (先费后息再本, ADR 0091), in the unit that records the repayment. The interest
+   * basis charges on the interest part. A write-off collects nothing and records nothing.
+   */
+  recordCollection(
+    unit: UnitOfWork,
     row: {
       repaymentId: string;
       loanId: string;
       funderId: string;
       customerId: string;
+      feeFen: number;
       interestFen: number;
+      principalFen: number;
       collectedAt: Date;
     },
-  ): Promise<void> {
-    await store.recordCollections(tx, [row]);
+  ): void {
+    for (const part of [row.feeFen, row.interestFen, row.principalFen]) assertFen(part, 'collected part');
+    if (row.feeFen + row.interestFen + row.principalFen === 0) return;
+    store.collectionIntent(unit, row);
   }
 
-  /** A confirmed poaching finding about a customer (idempotent on finding and customer). */
+  /** Subscriber of a confirmation (services.ts): its findings, and the termination trigger (ADR 0093). */
+  recordConfirmation(unit: TransactionUnit, input: Confirmation): Promise<Termination | undefined> {
+    return recordConfirmation(this.deps, unit, input);
+  }
+
+  /** An admin lifts a termination with a reason (recorded; routing resumes through the event). */
+  liftTermination(
+    unit: TransactionUnit,
+    terminationId: string,
+    input: { liftedBy: string; reason: string },
+  ): Promise<Termination> {
+    return liftTermination(this.deps, unit, terminationId, input);
+  }
+
+  terminations(
+    tx: Executor,
+    filter: { funderId?: string; status?: Termination['status'] },
+    limit: number,
+  ): Promise<Termination[]> {
+    return store.listTerminations(tx, filter, limit);
+  }
+
+  /** Catalog's guard: only a termination's lift reactivates its funder. */
+  async terminationInForce(tx: Executor, funderId: string): Promise<boolean> {
+    return (await store.terminationInForce(tx, funderId)) !== undefined;
+  }
+
+  /** The funders that declared converting this customer, and when (detection's "explained"). */
+  declaredConversionsOf(tx: Executor, customerId: string) {
+    return store.conversionsOfCustomer(tx, customerId);
+  }
+
+  /** A confirmed finding about a customer, written directly (tests and the bench; production: recordConfirmation). */
   async recordFinding(
     tx: Executor,
     row: { findingId: string; customerId: string; funderId: string; confirmedAt: Date },

@@ -1,7 +1,10 @@
+// Over 500 lines because it is settlement's only SQL (STYLE §4, DESIGN principle 8): the journal,
+// statements, disputes, the fee-basis facts and the terminations; splitting it would split the module's store.
 // Settlement's queries: postings (insert only: the table refuses anything else), statements and
 // their status, disputes, and the fee-basis facts. Every read of a growing table is bounded (STYLE §8).
-import { and, asc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lt, lte, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
+import type { UnitOfWork } from '../db/unit-of-work.ts';
 import { chinaDaySql } from '../db/days.ts';
 import type {
   Adjustment,
@@ -11,6 +14,7 @@ import type {
   Finding,
   Statement,
   StatementLine,
+  Termination,
 } from './model.ts';
 import {
   settlementCollections,
@@ -19,6 +23,7 @@ import {
   settlementFindings,
   settlementPostings,
   settlementStatements,
+  settlementTerminations,
 } from './schema.ts';
 import { owedBy } from './statement.ts';
 
@@ -305,6 +310,14 @@ export async function recordCollections(
       .onConflictDoNothing();
 }
 
+/**
+ * A repayment's collection as an intent of the unit that records the repayment (ADR 0091): it
+ * commits with the repayment or not at all. A replayed repayment raises no event, so no conflict.
+ */
+export function collectionIntent(unit: UnitOfWork, row: typeof settlementCollections.$inferInsert): void {
+  unit.insert(settlementCollections, row);
+}
+
 export async function recordFindings(tx: Executor, rows: Array<typeof settlementFindings.$inferInsert>) {
   if (rows.length > 0) await tx.insert(settlementFindings).values(rows).onConflictDoNothing();
 }
@@ -431,4 +444,116 @@ export async function serviceFeeIncomeByDay(
     )
     .groupBy(day);
   return new Map(rows.map((r) => [Number(r.day), Number(r.fen)]));
+}
+
+/** Declared conversions of one customer, with every funder (detection's "explained"). */
+export async function conversionsOfCustomer(
+  tx: Executor,
+  customerId: string,
+): Promise<Array<{ conversionId: string; funderId: string; declaredAt: Date }>> {
+  return tx
+    .select({
+      conversionId: settlementConversions.id,
+      funderId: settlementConversions.funderId,
+      declaredAt: settlementConversions.declaredAt,
+    })
+    .from(settlementConversions)
+    .where(eq(settlementConversions.customerId, customerId))
+    .orderBy(asc(settlementConversions.declaredAt))
+    .limit(CONVERSIONS_PER_CUSTOMER_MAX);
+}
+
+/** At most one a funder per customer: the funders of the platform, bounded. */
+const CONVERSIONS_PER_CUSTOMER_MAX = 1_000;
+
+// ---- terminations (ADR 0093) ----
+
+export const TERMINATIONS_PAGE_MAX = 500;
+
+/** Confirmed findings of a funder in [from, to]. */
+export async function findingsCount(tx: Executor, funderId: string, from: Date, to: Date): Promise<number> {
+  const [row] = await tx
+    .select({ n: sql<string>`count(*)` })
+    .from(settlementFindings)
+    .where(
+      and(
+        eq(settlementFindings.funderId, funderId),
+        gte(settlementFindings.confirmedAt, from),
+        lte(settlementFindings.confirmedAt, to),
+      ),
+    );
+  return Number(row!.n);
+}
+
+type TerminationRow = typeof settlementTerminations.$inferSelect;
+const toTermination = (r: TerminationRow): Termination => ({ ...r });
+
+/** The funder's termination in force, if any. */
+export async function terminationInForce(tx: Executor, funderId: string): Promise<Termination | undefined> {
+  const [row] = await tx
+    .select()
+    .from(settlementTerminations)
+    .where(and(eq(settlementTerminations.funderId, funderId), eq(settlementTerminations.status, 'in-force')))
+    .limit(1);
+  return row ? toTermination(row) : undefined;
+}
+
+/** When the funder's latest termination was lifted (findings before it were answered by it). */
+export async function lastLiftedAt(tx: Executor, funderId: string): Promise<Date | null> {
+  const [row] = await tx
+    .select({ at: sql<Date | string | null>`max(${settlementTerminations.liftedAt})` })
+    .from(settlementTerminations)
+    .where(eq(settlementTerminations.funderId, funderId));
+  return row?.at ? new Date(row.at) : null;
+}
+
+/** Insert unless this confirmation fired one already; true when inserted. */
+export async function insertTermination(tx: Executor, row: Termination): Promise<boolean> {
+  const inserted = await tx
+    .insert(settlementTerminations)
+    .values(row)
+    .onConflictDoNothing()
+    .returning({ id: settlementTerminations.id });
+  return inserted.length === 1;
+}
+
+export async function getTermination(
+  tx: Executor,
+  id: string,
+  lock = false,
+): Promise<Termination | undefined> {
+  const query = tx.select().from(settlementTerminations).where(eq(settlementTerminations.id, id)).limit(1);
+  const [row] = lock ? await query.for('update') : await query;
+  return row ? toTermination(row) : undefined;
+}
+
+export async function liftTermination(
+  tx: Executor,
+  id: string,
+  lift: { liftedAt: Date; liftedBy: string; liftReason: string },
+): Promise<void> {
+  await tx
+    .update(settlementTerminations)
+    .set({ status: 'lifted', ...lift })
+    .where(eq(settlementTerminations.id, id));
+}
+
+/** Terminations, newest first (in force first when asked), at most `limit`. */
+export async function listTerminations(
+  tx: Executor,
+  filter: { funderId?: string; status?: Termination['status'] },
+  limit: number,
+): Promise<Termination[]> {
+  const rows = await tx
+    .select()
+    .from(settlementTerminations)
+    .where(
+      and(
+        filter.funderId === undefined ? undefined : eq(settlementTerminations.funderId, filter.funderId),
+        filter.status === undefined ? undefined : eq(settlementTerminations.status, filter.status),
+      ),
+    )
+    .orderBy(desc(settlementTerminations.triggeredAt), asc(settlementTerminations.id))
+    .limit(Math.min(limit, TERMINATIONS_PAGE_MAX));
+  return rows.map(toTermination);
 }

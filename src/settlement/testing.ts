@@ -23,11 +23,12 @@ export async function seedFunder(
   funderId: string,
   terms: ContractTerms = TEST_TERMS,
   effectiveFrom = new Date('2026-01-01T00:00:00Z'),
+  name = `资方 ${funderId}`,
 ): Promise<void> {
   await services.units.run(async (unit) => {
     await services.catalog.createFunder(unit, {
       id: funderId,
-      name: `资方 ${funderId}`,
+      name,
       type: 'bank',
       licensedRegions: ['*'],
     });

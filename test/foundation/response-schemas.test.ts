@@ -670,6 +670,29 @@ describe.each(ENGINES)('response schemas on %s', (engine) => {
         customerRef: new Pseudonymiser(h.services.masterKey).customerRef('fund-a', convertingCustomer),
       },
     });
+    for (const format of ['csv', 'html'])
+      await sample(
+        `GET /v1/settlement/statements/:statementId/statement.${format}`,
+        `/v1/settlement/statements/${statement.body.id}/statement.${format}?lang=en`,
+        { key: funderKey },
+      );
+    // a confirmation citing as many customers as the contract's threshold: the termination trigger
+    const threshold = CONTRACT.noBackflow.terminationThreshold;
+    await h.services.units.run((unit) =>
+      h.services.settlement.recordConfirmation(unit, {
+        findingId: 'dlc-sample',
+        funderId: 'fund-a',
+        customerIds: Array.from({ length: threshold }, (_, i) => `cus-sample-${i}`),
+        confirmedAt: h.clock.now(),
+      }),
+    );
+    const terminations = await sample('GET /v1/settlement/terminations', '/v1/settlement/terminations');
+    expect(terminations.body.terminations).toHaveLength(1);
+    await sample(
+      'POST /v1/settlement/terminations/:terminationId/lift',
+      `/v1/settlement/terminations/${terminations.body.terminations[0].id}/lift`,
+      { body: { reason: '整改完成' } },
+    );
     h.clock.set(now);
 
     // ---- a simulation run: queued, run, read in every form ----
