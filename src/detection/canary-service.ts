@@ -20,6 +20,7 @@ import {
 } from '../kernel/index.ts';
 import type { SharingService } from '../sharing/service.ts';
 import { type DeclaredConversions, explainDeclared } from './conversions.ts';
+import { contactView, mask } from './canary-views.ts';
 import * as store from './store.ts';
 import {
   type CanaryFunderTarget,
@@ -388,23 +389,7 @@ export class CanaryService {
         'the contact point is not one of this canary’s',
         'contactPoint',
       );
-    // The share register, oldest first, as it stood when the contact happened.
-    const shares = (await this.deps.sharing.exposuresOf(tx, canary.customerId))
-      .filter((s) => s.at.getTime() <= report.occurredAt.getTime())
-      .reverse();
-    const attribution = attributeCanaryContact(shares.map((s) => s.funderId));
-    const share = attribution.attributable
-      ? shares.find((s) => s.funderId === attribution.funderId)
-      : undefined;
-    // Attributed or not, was it within the purpose the canary's application was shared for? The
-    // same rule the relay webhook applies (sharing's classifyContact).
-    const purpose = share
-      ? await this.deps.sharing.judgeContact(tx, canary.customerId, share.funderId, {
-          occurredAt: report.occurredAt,
-          summary: report.summary,
-          category: report.category,
-        })
-      : undefined;
+    const { shares, attribution, share, purpose } = await this.attribute(tx, canary.customerId, report);
     const row: store.CanaryContactRow = {
       id: this.deps.ids.next('ccn'),
       canaryId,
@@ -433,6 +418,29 @@ export class CanaryService {
     }
     return { contact: contactView(row), replayed: false };
   }
+  /**
+   * Who a contact is attributed to (the share register, oldest first, as it stood when the contact
+   * happened) and, attributed or not, whether it was within the purpose the canary's application
+   * was shared for: the same rule the relay webhook applies (sharing's classifyContact).
+   */
+  private async attribute(tx: Executor, customerId: string, report: ContactReport) {
+    const shares = (await this.deps.sharing.exposuresOf(tx, customerId))
+      .filter((s) => s.at.getTime() <= report.occurredAt.getTime())
+      .reverse();
+    const attribution = attributeCanaryContact(shares.map((s) => s.funderId));
+    const share = attribution.attributable
+      ? shares.find((s) => s.funderId === attribution.funderId)
+      : undefined;
+    const purpose = share
+      ? await this.deps.sharing.judgeContact(tx, customerId, share.funderId, {
+          occurredAt: report.occurredAt,
+          summary: report.summary,
+          category: report.category,
+        })
+      : undefined;
+    return { shares, attribution, share, purpose };
+  }
+
   /**
    * The contact is evidence against the one funder that held the contact point (ADR 0077): in the
    * detection register, where rescoring reads it and the package cites its exposure.
@@ -468,32 +476,6 @@ export class CanaryService {
     };
     await store.insertEvidence(tx, await explainDeclared(this.deps.declaredConversions, tx, evidence));
   }
-}
-
-function contactView(row: store.CanaryContactRow): CanaryContactView {
-  return {
-    id: row.id,
-    canaryId: row.canaryId,
-    sourceId: row.sourceId,
-    channel: row.channel,
-    category: row.category,
-    occurredAt: row.occurredAt,
-    receivedAt: row.receivedAt,
-    summary: row.summary,
-    attributed: row.attributed,
-    funderId: row.funderId,
-    reason: row.reason,
-    exposureEntryId: row.exposureEntryId,
-    exposedCount: row.exposedCount,
-    purpose:
-      row.purposeVerdict === null ? null : { verdict: row.purposeVerdict, reason: row.purposeReason ?? '' },
-  };
-}
-
-function mask(channel: CanaryContactChannel, address: string): string {
-  if (channel === 'phone') return maskPhone(address);
-  const [local, domain] = address.split('@');
-  return `${local!.slice(0, 1)}***@${domain}`;
 }
 
 function checkMonth(month: string): void {
