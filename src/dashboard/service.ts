@@ -83,10 +83,12 @@ export class DashboardService {
     const range = dayRange(query, this.deps.clock.now());
     const funders = await this.listFunders(tx);
     const ids = funders.map((f) => f.id);
-    const counts = await this.countsOf(tx, ids, range.from, range.to);
+    const [counts, trust, detection] = await Promise.all([
+      this.countsOf(tx, ids, range.from, range.to),
+      this.deps.routing.trustSettings(tx),
+      this.deps.detection.funderColumns(tx, ids, range.from, range.to),
+    ]);
     const rates = ratesWithPeers(counts);
-    const trust = await this.deps.routing.trustSettings(tx);
-    const detection = await this.deps.detection.funderColumns(tx, ids, range.from, range.to);
     const trends = new Map<string, ScorePoint[]>();
     for (const id of ids) {
       const level = detection.levelAtFrom.get(id) ?? 'none';
@@ -137,9 +139,12 @@ export class DashboardService {
     from: Date,
     to: Date,
   ): Promise<Map<string, FunderCounts>> {
-    const exposures = await this.deps.sharing.exposuresBetween(tx, from, to);
-    const decisions = await this.deps.routing.decisionCounts(tx, from, to);
-    const outcomes = await this.deps.applications.funderOutcomes(tx, from, to);
+    // independent reads: on a pool they run side by side (ADR 0104), in a transaction one by one
+    const [exposures, decisions, outcomes] = await Promise.all([
+      this.deps.sharing.exposuresBetween(tx, from, to),
+      this.deps.routing.decisionCounts(tx, from, to),
+      this.deps.applications.funderOutcomes(tx, from, to),
+    ]);
     return new Map(
       ids.map((id) => {
         const approvals = outcomes.approvals.get(id);

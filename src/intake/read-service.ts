@@ -160,9 +160,10 @@ export class ApplicationReads {
 
   /** Per funder: what became of its approvals in [from, to), and its first-time borrowers' return. */
   async funderOutcomes(tx: Executor, from: Date, to: Date) {
-    return {
-      approvals: await store.approvalOutcomes(tx, from, to),
-      repeat: await store.repeatBorrowing(tx, from, to),
-    };
+    const [approvals, repeat] = await Promise.all([
+      store.approvalOutcomes(tx, from, to),
+      store.repeatBorrowing(tx, from, to),
+    ]);
+    return { approvals, repeat };
   }
 }
