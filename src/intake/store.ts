@@ -16,7 +16,9 @@ export type RepaymentRow = typeof repayments.$inferSelect;
 
 export function insertApplication(
   unit: UnitOfWork,
-  row: Omit<ApplicationRow, 'customerId' | 'funderId' | 'productId' | 'approvedAt'> & { customerId: Ref<string> },
+  row: Omit<ApplicationRow, 'customerId' | 'funderId' | 'productId' | 'approvedAt'> & {
+    customerId: Ref<string>;
+  },
 ): RowHandle<typeof applications> {
   return unit.insert(applications, row);
 }
