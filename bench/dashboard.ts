@@ -9,6 +9,7 @@
 // SHOUJIA_BENCH_PG_URL (or SHOUJIA_TEST_PG_URL, or the local server), dropped after. Options:
 // --quick (20k applications), --applications N, --funders N, --deep-pages N, --no-browser.
 import { randomBytes } from 'node:crypto';
+import { existsSync, rmSync } from 'node:fs';
 import pg from 'pg';
 import { openDatabase } from '../src/db/client.ts';
 import { buildApp } from '../src/http/app.ts';
@@ -16,6 +17,7 @@ import { ManualClock, MS_PER_DAY } from '../src/kernel/index.ts';
 import { createServices } from '../src/services.ts';
 import { seedFunder } from '../src/settlement/testing.ts';
 import { buildMarket } from './_dashboard-data.ts';
+import { buildDashboardForBench, measureFirstRender } from './_first-render.ts';
 import { explainAll, type PlanReport, recordStatements } from './_dashboard-plans.ts';
 import type { BenchArea, BenchResult } from './run.ts';
 
@@ -131,7 +133,8 @@ const area: BenchArea = {
       clock,
       crossProcessNotices: false,
     });
-    const app = await buildApp(services, { logger: false });
+    const dashboardDir = browser ? await buildDashboardForBench(log) : undefined;
+    const app = await buildApp(services, { logger: false, ...(dashboardDir ? { dashboardDir } : {}) });
     try {
       let started = performance.now();
       for (let i = 0; i < funders; i++) await seedFunder(services, `bf-${i}`);
@@ -247,7 +250,11 @@ const area: BenchArea = {
       }
 
       let firstRenderMs: number | undefined;
-      if (browser) firstRenderMs = await firstRender(baseUrl, analyst, log);
+      if (dashboardDir) {
+        const measure = await firstRenderMeasure();
+        firstRenderMs = await measure(baseUrl, analyst);
+        log(`first render: ${firstRenderMs.toFixed(0)} ms (median of fresh contexts)`);
+      }
 
       const firstP95 = percentile(first, 95);
       const deepP95 = percentile(deep, 95);
@@ -325,6 +332,7 @@ const area: BenchArea = {
       return results;
     } finally {
       await app.close();
+      if (dashboardDir) rmSync(dashboardDir, { recursive: true, force: true });
       for (const hook of services.stopHooks) await hook();
       await explainer.end();
       await database.close();
@@ -334,15 +342,20 @@ const area: BenchArea = {
   },
 };
 
-async function firstRender(
-  baseUrl: string,
-  key: string,
-  log: (line: string) => void,
-): Promise<number | undefined> {
-  void baseUrl;
-  void key;
-  log('first render: not measured yet');
-  return undefined;
+/**
+ * The browser helper's measureFirstRender when it has landed (test/support/dashboard-browser.ts or
+ * bench/_dashboard-browser.ts), else this bench's own (bench/_first-render.ts).
+ */
+async function firstRenderMeasure(): Promise<(baseUrl: string, key: string) => Promise<number>> {
+  for (const candidate of ['../test/support/dashboard-browser.ts', './_dashboard-browser.ts']) {
+    const url = new URL(candidate, import.meta.url);
+    if (!existsSync(url)) continue;
+    const module = (await import(url.href)) as {
+      measureFirstRender?: (b: string, k: string) => Promise<number>;
+    };
+    if (typeof module.measureFirstRender === 'function') return module.measureFirstRender;
+  }
+  return measureFirstRender;
 }
 
 export default area;
