@@ -2,7 +2,9 @@
 // written by INSERT … SELECT generate_series (never through the API), with the rows the funders page
 // counts: status history, dispatches, exposures and booked loans. Deterministic: every spread is a
 // multiplicative hash of the row number g, so two runs with the same N build the same market.
-import type { Database } from '../src/db/client.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Database, MIGRATIONS_DIR } from '../src/db/client.ts';
 import { MS_PER_DAY } from '../src/kernel/index.ts';
 
 const LOADED_TABLES = [
@@ -16,20 +18,23 @@ const LOADED_TABLES = [
 const TRIGGERS: Array<[string, string]> = [
   ['application_events', 'application_events_approval'],
   ['booked_loans', 'booked_loans_first_loan'],
+  ['shares', 'shares_dashboard'],
+  ['routing_dispatches', 'routing_dispatches_dashboard'],
+  ['applications', 'applications_dashboard'],
+  ['customer_first_loans', 'customer_first_loans_dashboard'],
 ];
-/** drizzle/0019's backfill: what the two triggers would have written */
-const BACKFILL_0019 = `
-  WITH approved AS (
-    UPDATE applications a SET approved_at = e.at
-      FROM (SELECT application_id, min(at) AS at FROM application_events WHERE to_status = 'approved'
-            GROUP BY application_id) e
-     WHERE a.id = e.application_id RETURNING 1)
-  INSERT INTO customer_first_loans (customer_id, loan_id, funder_id, booked_at, repeat_at)
-  SELECT customer_id, id, funder_id, booked_at, next_at FROM (
-    SELECT customer_id, id, funder_id, booked_at,
-      lead(booked_at) OVER w AS next_at, row_number() OVER w AS n
-    FROM booked_loans WINDOW w AS (PARTITION BY customer_id ORDER BY booked_at, id)) s
-  WHERE n = 1 AND (SELECT count(*) FROM approved) >= 0`;
+const BACKFILLED_MIGRATIONS = ['0019_dashboard_scorecard_reads.sql', '0020_dashboard_funder_days.sql'];
+/**
+ * The migrations' own backfill statements (those marked `-- backfill:` in drizzle/0019 and 0020): the
+ * bench writes the derived rows exactly as a migration over existing data would.
+ */
+function backfillStatements(): string[] {
+  return BACKFILLED_MIGRATIONS.flatMap((file) =>
+    readFileSync(join(MIGRATIONS_DIR, file), 'utf8')
+      .split('--> statement-breakpoint')
+      .filter((statement) => statement.includes('-- backfill:')),
+  );
+}
 
 export interface MarketShape {
   applications: number;
@@ -166,7 +171,8 @@ export async function buildMarket(
     [shape.funders, start],
   );
   await q('DROP TABLE bench_apps');
-  await step('approved_at, customer_first_loans (the migration backfill)', BACKFILL_0019);
+  for (const [i, statement] of backfillStatements().entries())
+    await step(`migration backfill ${i + 1}`, statement);
   for (const [table, trigger] of TRIGGERS) await q(`ALTER TABLE ${table} ENABLE TRIGGER ${trigger}`);
   const began = performance.now();
   for (const index of indexes) await q((index as { indexdef: string }).indexdef);

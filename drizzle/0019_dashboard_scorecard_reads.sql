@@ -45,10 +45,12 @@ $$;
 --> statement-breakpoint
 CREATE TRIGGER booked_loans_first_loan AFTER INSERT ON booked_loans FOR EACH ROW EXECUTE FUNCTION intake_record_first_loan();
 --> statement-breakpoint
+-- backfill: approval times from the history
 UPDATE applications a SET approved_at = e.at
   FROM (SELECT application_id, min(at) AS at FROM application_events WHERE to_status = 'approved' GROUP BY application_id) e
  WHERE a.id = e.application_id;
 --> statement-breakpoint
+-- backfill: each customer's first loan and the next one's time
 INSERT INTO customer_first_loans (customer_id, loan_id, funder_id, booked_at, repeat_at)
 SELECT customer_id, id, funder_id, booked_at, next_at FROM (
   SELECT customer_id, id, funder_id, booked_at,
