@@ -1,4 +1,4 @@
-// Intake's staff reads (issue 17, ADR 0100): the applications list as keyset pages with an
+// Intake's staff reads (issue 17, ADR 0100, 0103): the applications list as keyset pages with an
 // authenticated cursor, one application's timeline (its status history, what left for funders and
 // its ledger entries, read through sharing's and the ledger's services), and the counts the
 // dashboard's overview and funder rates are built from (ADR 0101). Reads only; visibility is
