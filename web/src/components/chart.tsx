@@ -52,9 +52,18 @@ export function Chart({
         ...(formatValue ? { valueFormatter: (value: number) => formatValue(value) } : {}),
       },
       xAxis: { type: 'category', data: categories },
+      // The values are counts and integer fen: ticks at whole units only. With every value 0 ECharts
+      // would otherwise pick 0, 0.2, 0.4 …, which formatFen refuses (it threw, blanking the overview).
       yAxis: {
         type: 'value',
-        ...(formatValue ? { axisLabel: { formatter: (value: number) => formatValue(value) } } : {}),
+        minInterval: 1,
+        ...(formatValue
+          ? {
+              axisLabel: {
+                formatter: (value: number) => (Number.isSafeInteger(value) ? formatValue(value) : ''),
+              },
+            }
+          : {}),
       },
       series: series.map((s) => ({ name: s.name, type: s.kind, data: s.values, connectNulls: true })),
     });
