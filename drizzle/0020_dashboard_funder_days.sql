@@ -15,18 +15,28 @@ CREATE TABLE "dashboard_funder_days" (
 	CONSTRAINT "dashboard_funder_days_day_funder_id_slot_pk" PRIMARY KEY("day","funder_id","slot")
 );
 --> statement-breakpoint
--- Add one row's contribution (or, negated, take it back) to its funder's day, in this backend's slot.
+-- Add one row's contribution (or, negated, take it back) to its funder's day, in a slot no other open
+-- transaction holds: the first of 64 whose advisory lock this transaction can take without waiting
+-- (re-entrant: its own slots pass). So a writer never waits on another's counter row, and no lock
+-- order between funders can deadlock; a read sums the slots (about as many as the peak concurrency).
 CREATE OR REPLACE FUNCTION dashboard_bump(p_funder text, p_at timestamptz, p_sign int, p_exposures int,
   p_approved_decisions int, p_declined_decisions int, p_approved int, p_confirmed int, p_abandoned int,
   p_firsts int, p_repeats int) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  v_day int;
+  v_slot int := 0;
 BEGIN
   IF p_funder IS NULL OR p_at IS NULL OR (p_exposures + p_approved_decisions + p_declined_decisions
      + p_approved + p_confirmed + p_abandoned + p_firsts + p_repeats) = 0 THEN
     RETURN;
   END IF;
+  v_day := floor((extract(epoch from p_at) + 28800) / 86400)::int;
+  WHILE v_slot < 63 AND NOT pg_try_advisory_xact_lock(hashtext('dashboard_funder_days/' || p_funder), v_day * 64 + v_slot) LOOP
+    v_slot := v_slot + 1;
+  END LOOP;
   INSERT INTO dashboard_funder_days AS d (day, funder_id, slot, exposures, approved_decisions,
     declined_decisions, approved, confirmed, abandoned, first_borrowers, repeat_borrowers)
-  VALUES (floor((extract(epoch from p_at) + 28800) / 86400)::int, p_funder, (pg_backend_pid() % 8)::smallint,
+  VALUES (v_day, p_funder, v_slot::smallint,
     p_sign * p_exposures, p_sign * p_approved_decisions, p_sign * p_declined_decisions, p_sign * p_approved,
     p_sign * p_confirmed, p_sign * p_abandoned, p_sign * p_firsts, p_sign * p_repeats)
   ON CONFLICT (day, funder_id, slot) DO UPDATE SET

@@ -1,8 +1,8 @@
 // The dashboard's one table (ADR 0104): the funders page's counts per funder per Asia/Shanghai day,
 // derived, never written by code — triggers on shares, routing_dispatches, applications and
 // customer_first_loans keep it in the same transaction as the fact (migration 0020). Each day's
-// counts are spread over a few slots (by backend) so concurrent writers for one funder do not wait
-// on one row; a read sums the slots.
+// counts are spread over slots, one per concurrently open writer (an advisory lock picks a free
+// one), so writers never wait on one another's row and cannot deadlock; a read sums the slots.
 import { integer, pgTable, primaryKey, smallint, text } from 'drizzle-orm/pg-core';
 
 export const dashboardFunderDays = pgTable(
