@@ -52,10 +52,9 @@ export function Chart({
         ...(formatValue ? { valueFormatter: (value: number) => formatValue(value) } : {}),
       },
       xAxis: { type: 'category', data: categories },
-      // The values are counts and integer fen: ticks at whole units only. With every value 0 ECharts
-      // would otherwise pick 0, 0.2, 0.4 …, which formatFen refuses (it threw, blanking the overview).
       yAxis: {
         type: 'value',
+        // counts and fen are integers: no tick at 0.2 of an application (or of a fen)
         minInterval: 1,
         ...(formatValue
           ? {
