@@ -277,7 +277,6 @@ export function createServices(options: ServiceOptions): Services {
       catalog,
       applications: applicationReads,
       routing,
-      sharing,
       detection,
       settlement,
     }),

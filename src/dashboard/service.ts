@@ -1,7 +1,7 @@
 // The dashboard's read use cases (issue 17, ADR 0101): the overview's days and the funders'
-// scorecards, each assembled from the services that own the data (intake's counts, routing's
-// decisions and trust, sharing's exposures, detection's levels and evidence, settlement's journal,
-// catalog's names). A thin aggregator: no tables of its own, every read bounded by the range.
+// scorecards, assembled from the services that own the data (intake's counts, routing's trust,
+// detection's levels and evidence, settlement's journal, catalog's names) and, for the funders'
+// rates, from its one derived table of per-day counts (ADR 0104). Every read bounded by the range.
 import type { Principal } from '../access/model.ts';
 import { isStaff } from '../access/visibility.ts';
 import type { CatalogService } from '../catalog/service.ts';
@@ -13,7 +13,6 @@ import type { ApplicationReads } from '../intake/read-service.ts';
 import type { Clock } from '../kernel/index.ts';
 import type { RoutingService } from '../routing/service.ts';
 import type { SettlementService } from '../settlement/service.ts';
-import type { SharingService } from '../sharing/service.ts';
 import { DomainError } from './errors.ts';
 import {
   type FunderCounts,
@@ -24,6 +23,7 @@ import {
 } from './model.ts';
 import { dayRange, daysOf } from './range.ts';
 import { ratesWithPeers, ZERO_COUNTS } from './rates.ts';
+import * as store from './store.ts';
 
 /** Funders read a page at a time (catalog's own page limit). */
 const FUNDER_PAGE = 100;
@@ -33,9 +33,8 @@ export const LEVEL_SCORE: Record<DetectionLevel, number> = { none: 0, watch: 1, 
 export interface DashboardDeps {
   clock: Clock;
   catalog: Pick<CatalogService, 'listFunders'>;
-  applications: Pick<ApplicationReads, 'dailyCounts' | 'funderOutcomes'>;
-  routing: Pick<RoutingService, 'decisionCounts' | 'trustSettings'>;
-  sharing: Pick<SharingService, 'exposuresBetween'>;
+  applications: Pick<ApplicationReads, 'dailyCounts'>;
+  routing: Pick<RoutingService, 'trustSettings'>;
   detection: Pick<DetectionService, 'funderColumns'>;
   settlement: Pick<SettlementService, 'serviceFeeIncomeByDay'>;
 }
@@ -83,10 +82,12 @@ export class DashboardService {
     const range = dayRange(query, this.deps.clock.now());
     const funders = await this.listFunders(tx);
     const ids = funders.map((f) => f.id);
-    const counts = await this.countsOf(tx, ids, range.from, range.to);
+    const [counts, trust, detection] = await Promise.all([
+      this.countsOf(tx, ids, range.fromDay, range.toDay),
+      this.deps.routing.trustSettings(tx),
+      this.deps.detection.funderColumns(tx, ids, range.from, range.to),
+    ]);
     const rates = ratesWithPeers(counts);
-    const trust = await this.deps.routing.trustSettings(tx);
-    const detection = await this.deps.detection.funderColumns(tx, ids, range.from, range.to);
     const trends = new Map<string, ScorePoint[]>();
     for (const id of ids) {
       const level = detection.levelAtFrom.get(id) ?? 'none';
@@ -130,35 +131,17 @@ export class DashboardService {
     return out;
   }
 
-  /** Every count the rates need, per funder in `ids` (zeros for a funder with none). */
+  /**
+   * Every count the rates need, per funder in `ids` (zeros for a funder with none): the day rows the
+   * triggers keep (ADR 0104), the same definitions as the owners' per-row counts (ADR 0101).
+   */
   private async countsOf(
     tx: Executor,
     ids: readonly string[],
-    from: Date,
-    to: Date,
+    fromDay: number,
+    toDay: number,
   ): Promise<Map<string, FunderCounts>> {
-    const exposures = await this.deps.sharing.exposuresBetween(tx, from, to);
-    const decisions = await this.deps.routing.decisionCounts(tx, from, to);
-    const outcomes = await this.deps.applications.funderOutcomes(tx, from, to);
-    return new Map(
-      ids.map((id) => {
-        const approvals = outcomes.approvals.get(id);
-        const repeat = outcomes.repeat.get(id);
-        return [
-          id,
-          {
-            ...ZERO_COUNTS,
-            exposures: exposures.get(id) ?? 0,
-            approvedDecisions: decisions.get(id)?.approved ?? 0,
-            declinedDecisions: decisions.get(id)?.declined ?? 0,
-            approved: approvals?.approved ?? 0,
-            confirmed: approvals?.confirmed ?? 0,
-            abandoned: approvals?.abandoned ?? 0,
-            firstBorrowers: repeat?.firsts ?? 0,
-            repeatBorrowers: repeat?.repeats ?? 0,
-          },
-        ];
-      }),
-    );
+    const days = await store.funderDayCounts(tx, fromDay, toDay);
+    return new Map(ids.map((id) => [id, { ...ZERO_COUNTS, ...days.get(id) }]));
   }
 }

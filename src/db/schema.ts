@@ -2,6 +2,7 @@
 // Add a line here when a module gains a schema.ts.
 export * from '../access/schema.ts';
 export * from '../catalog/schema.ts';
+export * from '../dashboard/schema.ts';
 export * from '../detection/schema.ts';
 export * from '../detection/canary-schema.ts';
 export * from '../engagement/schema.ts';

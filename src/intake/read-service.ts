@@ -1,4 +1,4 @@
-// Intake's staff reads (issue 17, ADR 0100): the applications list as keyset pages with an
+// Intake's staff reads (issue 17, ADR 0100, 0103): the applications list as keyset pages with an
 // authenticated cursor, one application's timeline (its status history, what left for funders and
 // its ledger entries, read through sharing's and the ledger's services), and the counts the
 // dashboard's overview and funder rates are built from (ADR 0101). Reads only; visibility is
@@ -160,9 +160,10 @@ export class ApplicationReads {
 
   /** Per funder: what became of its approvals in [from, to), and its first-time borrowers' return. */
   async funderOutcomes(tx: Executor, from: Date, to: Date) {
-    return {
-      approvals: await store.approvalOutcomes(tx, from, to),
-      repeat: await store.repeatBorrowing(tx, from, to),
-    };
+    const [approvals, repeat] = await Promise.all([
+      store.approvalOutcomes(tx, from, to),
+      store.repeatBorrowing(tx, from, to),
+    ]);
+    return { approvals, repeat };
   }
 }

@@ -90,7 +90,7 @@ const EventView = Closed({
   at: DateTime,
 });
 
-// ---- the staff list and the timeline (ADR 0100) ----
+// ---- the staff list and the timeline (ADR 0100, 0103) ----
 
 const ListQuery = Type.Object(
   {

@@ -1,5 +1,6 @@
 // Applications and their status history, the loans booked from them and their repayments. Every transition is
 // recorded with its time: detection later reads how long approved customers took to confirm or abandon.
+import { sql } from 'drizzle-orm';
 import {
   bigint,
   bigserial,
@@ -34,6 +35,11 @@ export const applications = pgTable(
     productId: text('product_id'),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
+    /**
+     * When it moved to `approved` (its one approval), set by a trigger on application_events
+     * (migration 0021, ADR 0104) so every writer keeps it; null: never approved.
+     */
+    approvedAt: timestamp('approved_at', { withTimezone: true, mode: 'date' }),
   },
   (t) => [
     index('applications_customer').on(t.customerId),
@@ -43,6 +49,11 @@ export const applications = pgTable(
     index('applications_submitted').on(t.createdAt, t.id),
     index('applications_status_submitted').on(t.status, t.createdAt, t.id),
     index('applications_funder_submitted').on(t.funderId, t.createdAt, t.id),
+    // approvals in a window with their funder and what they became: the funders page reads this
+    // index alone (an index-only scan, ADR 0104)
+    index('applications_approved')
+      .on(t.approvedAt, t.funderId, t.status)
+      .where(sql`${t.approvedAt} IS NOT NULL`),
   ],
 );
 
@@ -90,6 +101,24 @@ export const bookedLoans = pgTable(
     // bookings in a window across funders (the dashboard, ADR 0101)
     index('booked_loans_booked_at').on(t.bookedAt),
   ],
+);
+
+/**
+ * Each customer's first platform loan by (booked_at, id), and when they booked the next one (null:
+ * not yet): the funders page's repeat-borrowing rate read as one index range instead of two probes
+ * per loan (ADR 0101, 0104). Derived, never written by code: a trigger on booked_loans keeps it
+ * (migration 0021), whatever order loans arrive in, one upsert per loan.
+ */
+export const customerFirstLoans = pgTable(
+  'customer_first_loans',
+  {
+    customerId: text('customer_id').primaryKey(),
+    loanId: text('loan_id').notNull(),
+    funderId: text('funder_id').notNull(),
+    bookedAt: timestamp('booked_at', { withTimezone: true, mode: 'date' }).notNull(),
+    repeatAt: timestamp('repeat_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [index('customer_first_loans_booked').on(t.bookedAt, t.funderId, t.repeatAt)],
 );
 
 /**

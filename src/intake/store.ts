@@ -6,7 +6,7 @@ import type { Executor } from '../db/client.ts';
 import { chinaDaySql } from '../db/days.ts';
 import type { Ref, RowHandle, UnitOfWork } from '../db/unit-of-work.ts';
 import type { Application } from './model.ts';
-import { applicationEvents, applications, bookedLoans, repayments } from './schema.ts';
+import { applicationEvents, applications, bookedLoans, customerFirstLoans, repayments } from './schema.ts';
 import type { ApplicationStatus } from './status.ts';
 
 export type ApplicationRow = typeof applications.$inferSelect;
@@ -16,7 +16,9 @@ export type RepaymentRow = typeof repayments.$inferSelect;
 
 export function insertApplication(
   unit: UnitOfWork,
-  row: Omit<ApplicationRow, 'customerId' | 'funderId' | 'productId'> & { customerId: Ref<string> },
+  row: Omit<ApplicationRow, 'customerId' | 'funderId' | 'productId' | 'approvedAt'> & {
+    customerId: Ref<string>;
+  },
 ): RowHandle<typeof applications> {
   return unit.insert(applications, row);
 }
@@ -344,6 +346,8 @@ export interface ApprovalOutcomes {
 /**
  * After `approved` an application is confirmed (then booked), abandoned or expired, nothing else
  * (status.ts), and it keeps the approving funder: its status now says what became of the approval.
+ * Read from `applications_approved` alone (approved_at, funder, status: an index-only scan, ADR 0104);
+ * approved_at is the approval event's time, kept by a trigger (migration 0021).
  */
 export async function approvalOutcomes(
   tx: Executor,
@@ -357,13 +361,12 @@ export async function approvalOutcomes(
       confirmed: sql<number>`count(*) FILTER (WHERE ${applications.status} IN ('confirmed', 'booked'))::int`,
       abandoned: sql<number>`count(*) FILTER (WHERE ${applications.status} IN ('abandoned', 'expired'))::int`,
     })
-    .from(applicationEvents)
-    .innerJoin(applications, eq(applications.id, applicationEvents.applicationId))
+    .from(applications)
     .where(
       and(
-        eq(applicationEvents.toStatus, 'approved'),
-        gte(applicationEvents.at, from),
-        lt(applicationEvents.at, to),
+        sql`${applications.approvedAt} IS NOT NULL`,
+        gte(applications.approvedAt, from),
+        lt(applications.approvedAt, to),
       ),
     )
     .groupBy(applications.funderId);
@@ -382,26 +385,22 @@ export async function approvalOutcomes(
  * Per funder: customers whose first loan through the platform it booked in [from, to) (`firsts`),
  * and how many of them have booked another loan through the platform since, with any funder, up to
  * now (`repeats`). Order is (booked_at, id), so two loans in the same instant still have a first.
+ * customer_first_loans holds each customer's first loan and the next one's time (a trigger on
+ * booked_loans keeps it, migration 0021), so this is one index range (ADR 0104).
  */
 export async function repeatBorrowing(
   tx: Executor,
   from: Date,
   to: Date,
 ): Promise<Map<string, { firsts: number; repeats: number }>> {
-  const result = (await tx.execute(sql`
-    SELECT f.funder_id AS "funderId", count(*)::int AS firsts,
-      count(*) FILTER (WHERE EXISTS (
-        SELECT 1 FROM booked_loans s
-        WHERE s.customer_id = f.customer_id AND (s.booked_at, s.id) > (f.booked_at, f.id)))::int AS repeats
-    FROM booked_loans f
-    WHERE f.booked_at >= ${from.toISOString()}::timestamptz AND f.booked_at < ${to.toISOString()}::timestamptz
-      AND NOT EXISTS (
-        SELECT 1 FROM booked_loans p
-        WHERE p.customer_id = f.customer_id AND (p.booked_at, p.id) < (f.booked_at, f.id))
-    GROUP BY f.funder_id`)) as unknown as {
-    rows: Array<{ funderId: string; firsts: number; repeats: number }>;
-  };
-  return new Map(
-    result.rows.map((r) => [r.funderId, { firsts: Number(r.firsts), repeats: Number(r.repeats) }]),
-  );
+  const rows = await tx
+    .select({
+      funderId: customerFirstLoans.funderId,
+      firsts: count(),
+      repeats: count(customerFirstLoans.repeatAt),
+    })
+    .from(customerFirstLoans)
+    .where(and(gte(customerFirstLoans.bookedAt, from), lt(customerFirstLoans.bookedAt, to)))
+    .groupBy(customerFirstLoans.funderId);
+  return new Map(rows.map((r) => [r.funderId, { firsts: Number(r.firsts), repeats: Number(r.repeats) }]));
 }

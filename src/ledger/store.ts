@@ -357,7 +357,7 @@ export async function entryCoveragePage(
   }));
 }
 
-// ---- reads for the dashboard and /metrics (ADR 0100, 0102) ----
+// ---- reads for the timeline and /metrics (ADR 0103, 0102) ----
 
 /** A customer's entries, oldest first, at most `limit`, each with its leaf index once integrated. */
 export async function entriesOfCustomer(

@@ -83,8 +83,8 @@ export const routingDispatches = pgTable(
   (t) => [
     unique('routing_dispatches_app_funder').on(t.applicationId, t.funderId),
     index('routing_dispatches_status').on(t.status, t.createdAt),
-    // funders' decisions in a window (the dashboard's approval rates, ADR 0101)
-    index('routing_dispatches_decided').on(t.decidedAt),
+    // funders' decisions in a window (the dashboard's approval rates, ADR 0101), index-only (ADR 0104)
+    index('routing_dispatches_decided_funder_status').on(t.decidedAt, t.funderId, t.status),
   ],
 );
 

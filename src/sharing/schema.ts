@@ -51,8 +51,9 @@ export const shares = pgTable(
     index('shares_funder_customer_ref').on(t.funderId, t.customerRef),
     index('shares_funder_application_ref').on(t.funderId, t.applicationRef),
     index('shares_customer_funder').on(t.customerId, t.funderId, t.sharedAt),
-    // exposures per funder in a window (rescoring's denominators, the dashboard's rates, ADR 0101)
-    index('shares_shared_at').on(t.sharedAt),
+    // exposures per funder in a window (rescoring's denominators, the dashboard's rates, ADR 0101):
+    // funder and stage in the index, so the counts are index-only scans (ADR 0104)
+    index('shares_shared_funder_stage').on(t.sharedAt, t.funderId, t.stage),
   ],
 );
 

@@ -645,7 +645,7 @@ export class SharingService {
     return store.funderActivitySince(tx, since);
   }
 
-  /** What left for funders about one application, oldest first: the timeline's shares (ADR 0100). */
+  /** What left for funders about one application, oldest first: the timeline's shares (ADR 0103). */
   async sharesOfApplication(
     tx: Executor,
     customerId: string,

@@ -54,7 +54,15 @@ export function Chart({
       xAxis: { type: 'category', data: categories },
       yAxis: {
         type: 'value',
-        ...(formatValue ? { axisLabel: { formatter: (value: number) => formatValue(value) } } : {}),
+        // counts and fen are integers: no tick at 0.2 of an application (or of a fen)
+        minInterval: 1,
+        ...(formatValue
+          ? {
+              axisLabel: {
+                formatter: (value: number) => (Number.isSafeInteger(value) ? formatValue(value) : ''),
+              },
+            }
+          : {}),
       },
       series: series.map((s) => ({ name: s.name, type: s.kind, data: s.values, connectNulls: true })),
     });
