@@ -1,6 +1,6 @@
 // The dashboard's Vite build (ADR 0095): web/ → dist/web/ with hashed assets, run by scripts/build.mjs
 // through Vite's API. `node:crypto` is aliased to the @noble-backed shim so the funder kit's
-// verification code (src/ledger/verify.ts) is bundled as it is, not copied (ADR 0096).
+// verification code (src/ledger/verify.ts) is bundled as it is, not copied (ADR 0099).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';

@@ -1,4 +1,4 @@
-// 简体中文 (the default). Every key here is in en.ts too, with the same placeholders (i18n.test.ts).
+// 简体中文 (the default). Every key here is in en.ts too, with the same placeholders (test/dashboard/locales.test.ts).
 export const zhCN = {
   app: {
     brand: '守家',
