@@ -412,6 +412,26 @@ describe.skipIf(!available)('the operations dashboard in Chromium', () => {
     expect(consoleErrors.filter((line) => !/status of 500|ERR_CONNECTION_REFUSED/.test(line))).toEqual([]);
   }, 90_000);
 
+  it('runs a scenario from the simulations page and shows its report’s charts, the simulated poacher among the funders', async () => {
+    const { context, page, consoleErrors } = await open();
+    await signIn(page, data.analystKey);
+    await page.getByRole('menuitem', { name: text('zh-CN', 'nav.simulations'), exact: true }).click();
+    await page.getByRole('button', { name: text('zh-CN', 'simulations.start') }).click();
+    await page.waitForURL(/\/simulations\/sim_/);
+    // the service's runner, driven by hand as the harness does (servers poll every second)
+    await expect.poll(() => h.services.simulation.runPending(), { timeout: 60_000 }).toBeGreaterThan(0);
+    const main = page.getByRole('main');
+    await expect
+      .poll(() => main.innerText(), { timeout: 30_000 })
+      .toContain(text('zh-CN', 'simulations.platformChart'));
+    expect(await main.locator('canvas').count()).toBeGreaterThanOrEqual(3);
+    expect(await main.innerText()).toContain(text('zh-CN', 'truth.poacher'));
+    await settled(page);
+    await check(page, 'zh-CN-simulation-report');
+    await context.close();
+    expect(consoleErrors).toEqual([]);
+  }, 150_000);
+
   it('measures the overview’s first render (first_render_ms for bench/dashboard.ts)', async () => {
     const ms = await measureFirstRender(base, data.analystKey);
     expect(ms).toBeGreaterThan(0);
