@@ -17,7 +17,7 @@ import { ManualClock, MS_PER_DAY } from '../src/kernel/index.ts';
 import { createServices } from '../src/services.ts';
 import { seedFunder } from '../src/settlement/testing.ts';
 import { buildMarket } from './_dashboard-data.ts';
-import { buildDashboardForBench, measureFirstRender } from './_first-render.ts';
+import { buildDashboardForBench, medianFirstRender } from './_first-render.ts';
 import { explainAll, type PlanReport, recordStatements } from './_dashboard-plans.ts';
 import type { BenchArea, BenchResult } from './run.ts';
 
@@ -253,8 +253,7 @@ const area: BenchArea = {
       if (dashboardDir) {
         // a page that never draws is reported, not fatal: the API figures above still stand
         try {
-          const measure = await firstRenderMeasure();
-          firstRenderMs = await measure(baseUrl, analyst);
+          firstRenderMs = await medianFirstRender(baseUrl, analyst);
           log(`first render: ${firstRenderMs.toFixed(0)} ms (median of fresh contexts)`);
         } catch (error) {
           log(`first render: not measured, ${String(error).split('\n')[0]}`);
@@ -346,21 +345,5 @@ const area: BenchArea = {
     }
   },
 };
-
-/**
- * The browser helper's measureFirstRender when it has landed (test/support/dashboard-browser.ts or
- * bench/_dashboard-browser.ts), else this bench's own (bench/_first-render.ts).
- */
-async function firstRenderMeasure(): Promise<(baseUrl: string, key: string) => Promise<number>> {
-  for (const candidate of ['../test/support/dashboard-browser.ts', './_dashboard-browser.ts']) {
-    const url = new URL(candidate, import.meta.url);
-    if (!existsSync(url)) continue;
-    const module = (await import(url.href)) as {
-      measureFirstRender?: (b: string, k: string) => Promise<number>;
-    };
-    if (typeof module.measureFirstRender === 'function') return module.measureFirstRender;
-  }
-  return measureFirstRender;
-}
 
 export default area;

@@ -12,11 +12,21 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 export async function buildDashboard(outDir, { quiet = false } = {}) {
   const started = performance.now();
   const { build } = await import('vite');
-  await build({
-    configFile: join(root, 'web', 'vite.config.ts'),
-    logLevel: 'warn',
-    build: { outDir, emptyOutDir: true },
-  });
+  // A production bundle whoever calls: Vite (and the React plugin's JSX transform) follow NODE_ENV
+  // when it is set, and vitest sets it to `test`, which would build React's development bundle.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({
+      configFile: join(root, 'web', 'vite.config.ts'),
+      mode: 'production',
+      logLevel: 'warn',
+      build: { outDir, emptyOutDir: true },
+    });
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
   const assets = readdirSync(join(outDir, 'assets')).map((name) => {
     const bytes = readFileSync(join(outDir, 'assets', name));
     return { name, bytes: bytes.length, gzipBytes: gzipSync(bytes, { level: 9 }).length };
@@ -26,7 +36,10 @@ export async function buildDashboard(outDir, { quiet = false } = {}) {
     const entry = readFileSync(join(outDir, 'index.html'), 'utf8');
     const lines = assets
       .sort((a, b) => b.gzipBytes - a.gzipBytes)
-      .map((a) => `  ${entry.includes(a.name) ? '*' : ' '} ${a.name.padEnd(44)} ${kib(a.bytes).padStart(11)}  gzip ${kib(a.gzipBytes)}`);
+      .map(
+        (a) =>
+          `  ${entry.includes(a.name) ? '*' : ' '} ${a.name.padEnd(44)} ${kib(a.bytes).padStart(11)}  gzip ${kib(a.gzipBytes)}`,
+      );
     console.error(
       `build: dashboard → ${relative(root, outDir)}/ in ${Math.round(performance.now() - started)} ms (* loaded by index.html)\n${lines.join('\n')}`,
     );

@@ -1,4 +1,4 @@
-// The dashboard verifies ledger proofs in the browser with the funder kit's own code (ADR 0096):
+// The dashboard verifies ledger proofs in the browser with the funder kit's own code (ADR 0099):
 // src/ledger/verify.ts bundled by Vite with node:crypto aliased to @noble/hashes + @noble/curves and
 // a Uint8Array Buffer. This runs that very bundle in a bare JavaScript realm (node:vm: no Buffer, no
 // require, no node:crypto) and checks it reaches the same verdict as Node on each vector, valid and

@@ -8,6 +8,8 @@ import zhCN from 'antd/es/locale/zh_CN.js';
 import { lazy, Suspense, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
+import { StyleProvider } from '@ant-design/cssinjs';
+import { PageErrorBoundary } from './components/error-boundary.tsx';
 import { Loading } from './components/query-state.tsx';
 import { type Language, LANGUAGES, rememberLanguage } from './i18n.ts';
 import { visiblePages } from './pages.ts';
@@ -29,17 +31,32 @@ const Settlement = lazy(() => import('./pages/settlement.tsx'));
 // namespace holding `default`); the bundler imports their default export, which is the Locale.
 const ANTD_LOCALES = { 'zh-CN': zhCN, en: enUS } as unknown as Record<Language, Locale>;
 
+/**
+ * Zero-runtime styles under `style-src 'self'` (ADR 0097). antd 6 in zero-runtime mode writes no
+ * component styles, but still writes its design tokens as CSS variables in <style> elements, which
+ * the CSP refuses. The prebuilt stylesheet declares the same variables under one css-var scope;
+ * the app uses that scope (the key is read from the installed antd at build time, vite.config.ts),
+ * and the variables antd would write go to an element outside the document, where they are never
+ * applied and the CSP never sees them.
+ */
+const ANTD_THEME = { zeroRuntime: true, cssVar: { key: __ANTD_CSS_VAR_KEY__ } };
+const RUNTIME_STYLE_SINK = document.createElement('div');
+
 export function Shell() {
   const { i18n } = useTranslation();
   const language = (LANGUAGES as readonly string[]).includes(i18n.language)
     ? (i18n.language as Language)
     : 'zh-CN';
   return (
-    <ConfigProvider locale={ANTD_LOCALES[language]} theme={{ zeroRuntime: true }}>
-      <AntApp>
-        <Gate />
-      </AntApp>
-    </ConfigProvider>
+    // autoInsertSpace off: antd writes two-character Chinese labels as 「登 录」, so a button's
+    // accessible name would not be the string the locale holds
+    <StyleProvider container={RUNTIME_STYLE_SINK}>
+      <ConfigProvider locale={ANTD_LOCALES[language]} theme={ANTD_THEME} button={{ autoInsertSpace: false }}>
+        <AntApp>
+          <Gate />
+        </AntApp>
+      </ConfigProvider>
+    </StyleProvider>
   );
 }
 
@@ -119,8 +136,9 @@ function Signed({ session }: { session: Session }) {
             <Button onClick={() => endSession('signed-out')}>{t('app.signOut')}</Button>
           </Space>
         </Layout.Header>
+        {/* antd 6 renders Layout.Content as the page's one <main> landmark */}
         <Layout.Content className="shell-content">
-          <main>
+          <PageErrorBoundary key={location.pathname}>
             <Suspense fallback={<Loading />}>
               <Routes>
                 <Route path="/" element={<Navigate to="/overview" replace />} />
@@ -145,7 +163,7 @@ function Signed({ session }: { session: Session }) {
                 <Route path="*" element={<NotFound />} />
               </Routes>
             </Suspense>
-          </main>
+          </PageErrorBoundary>
         </Layout.Content>
       </Layout>
     </Layout>

@@ -1,4 +1,4 @@
-// Strings (ADR 0099): i18next with one resource object per language (locales/*.ts, the same keys:
+// Strings (ADR 0096): i18next with one resource object per language (locales/*.ts, the same keys:
 // a test walks both), zh-CN by default, English on request; the choice is remembered in
 // localStorage (it is not a secret). antd's own texts follow through its zh_CN / en_US locales.
 import i18next from 'i18next';

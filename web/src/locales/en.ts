@@ -32,6 +32,7 @@ export const en: Resources = {
     errorOf: 'The request failed: {{request}}',
     errorDetail: 'HTTP {{status}} · {{code}}: {{message}}',
     retry: 'Retry',
+    renderFailed: 'This page failed to display. Retry, or open another page from the menu.',
   },
   paging: { previous: 'Previous', next: 'Next', page: 'Page {{page}}' },
   signIn: {

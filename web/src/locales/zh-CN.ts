@@ -1,4 +1,4 @@
-// 简体中文 (the default). Every key here is in en.ts too, with the same placeholders (i18n.test.ts).
+// 简体中文 (the default). Every key here is in en.ts too, with the same placeholders (test/dashboard/locales.test.ts).
 export const zhCN = {
   app: {
     brand: '守家',
@@ -30,6 +30,7 @@ export const zhCN = {
     errorOf: '请求失败：{{request}}',
     errorDetail: 'HTTP {{status}} · {{code}}：{{message}}',
     retry: '重试',
+    renderFailed: '页面出错，未能显示。可以重试，或从左侧菜单打开其他页面。',
   },
   paging: { previous: '上一页', next: '下一页', page: '第 {{page}} 页' },
   signIn: {

@@ -1,7 +1,7 @@
 // Alerts and evidence: funders above `none`, newest change first (GET /v1/alerts); for one funder its
 // evidence (GET /v1/funders/:id/evidence) and its evidence package, whose every exposure proof is
 // checked here, in the browser, against the package's signed checkpoint and the log's public key
-// with the funder kit's own verifyInclusionKit (ADR 0096). Each proof shows its own verdict.
+// with the funder kit's own verifyInclusionKit (ADR 0099). Each proof shows its own verdict.
 import { useQuery } from '@tanstack/react-query';
 import { Alert as Notice, Button, Card, Space, Table, Typography } from 'antd';
 import { useState } from 'react';

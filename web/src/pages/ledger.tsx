@@ -1,7 +1,7 @@
 // Ledger explorer: the latest signed checkpoint and the log's public key; an entry looked up by
 // index with its inclusion proof in the checkpoint's tree; the consistency of an older checkpoint
 // (the first this browser saw in the session, or one pasted) with the latest. Every proof is
-// checked here with the funder kit's own code (verify.ts, ADR 0096), never taken on trust.
+// checked here with the funder kit's own code (verify.ts, ADR 0099), never taken on trust.
 import { useQuery } from '@tanstack/react-query';
 import { Button, Card, Descriptions, Form, Input, InputNumber, Typography } from 'antd';
 import { useEffect, useState } from 'react';

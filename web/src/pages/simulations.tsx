@@ -10,29 +10,10 @@ import { api } from '../api.ts';
 import { Chart } from '../components/chart.tsx';
 import { ErrorState, QueryState } from '../components/query-state.tsx';
 import { formatFen, formatInstant } from '../format.ts';
+import { DEFAULT_SCENARIO } from '../scenario-default.ts';
 import type { SimulationReport, SimulationRun } from '../types.ts';
 
 /** A small market that finishes in seconds: two honest banks and the article's poacher. */
-export const DEFAULT_SCENARIO = {
-  days: 60,
-  customers: { n: 2000 },
-  platform: { rotation: true, relayContacts: true, creditReportOnReapply: true },
-  funders: [
-    { id: 'bank-a', type: 'bank', licensedRegions: ['*'], strategy: { kind: 'honest' } },
-    { id: 'bank-b', type: 'bank', licensedRegions: ['*'], strategy: { kind: 'honest' } },
-    {
-      id: 'cfc-p',
-      type: 'consumer-finance',
-      licensedRegions: ['*'],
-      strategy: {
-        kind: 'poacher',
-        startDay: 10,
-        exclusions: { personnel: false, risk: false, region: false },
-        maxMonthlyShare: null,
-      },
-    },
-  ],
-};
 
 /** the run's statuses: queued → running → done | failed (src/simulation/service.ts) */
 const FINISHED = new Set(['done', 'failed']);

@@ -1,6 +1,6 @@
 // The part of Node's Buffer that the ledger's verification code (src/ledger/verify.ts, note.ts,
 // merkle.ts, entry.ts and the kernel they import) uses, on Uint8Array, for the browser build
-// (ADR 0096). Installed as globalThis.Buffer by install.ts before those modules load. Node's own
+// (ADR 0099). Installed as globalThis.Buffer by install.ts before those modules load. Node's own
 // Buffer is used everywhere else; a unit test runs the same verification vectors through both.
 type Encoding = 'utf8' | 'utf-8' | 'base64' | 'hex';
 

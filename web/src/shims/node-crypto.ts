@@ -1,4 +1,4 @@
-// `node:crypto` for the dashboard's browser build (ADR 0096): Vite aliases the import to this file,
+// `node:crypto` for the dashboard's browser build (ADR 0099): Vite aliases the import to this file,
 // so src/ledger/verify.ts — the funder kit's own code — runs in the browser unchanged. SHA-256,
 // HMAC and HKDF come from @noble/hashes, Ed25519 from @noble/curves in strict RFC 8032 mode
 // (zip215: false), as OpenSSL behind node:crypto verifies. AES-GCM (the PII vault) is never needed
