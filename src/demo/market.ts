@@ -1,0 +1,641 @@
+// The live demo market (issue 17 item 3, ADR 0105–0107): an accelerated simulated market that uses
+// the running service only through its public HTTP API, as the outside world would. People from the
+// simulator's population apply through the borrower app (a `system` key), simulated funders decide
+// on their own servers (funder-servers.ts) behind signed webhooks, call back, book and repay with
+// their own funder keys; the relay provider reports calls to relay points (`system` key); the canary
+// program recruits, registers and places canaries (admin) and relays what they receive. One funder
+// is the article's careful poacher (src/simulation/strategies.ts): it skips staff-like customers,
+// takes only good bands in its regions, throttles itself, and reaches people by numbers it holds or
+// buys — so the evidence that catches it is a canary's. Detection's rescoring runs on the service's
+// own timer (SHOUJIA_RESCORE_MS).
+import { readFileSync } from 'node:fs';
+import { secureRandomBytes } from '../kernel/secure-random.ts';
+import { type Clock, SeededRandom, sha256Hex, systemClock } from '../kernel/index.ts';
+import { bandOf } from '../routing/scorecard.ts';
+import { parseScenario } from '../simulation/scenario.ts';
+import type { PoacherStrategy, Scenario } from '../simulation/model.ts';
+import {
+  acceptanceProbability,
+  directProvinceMask,
+  isTargeted,
+  reachChannel,
+  throttleAllows,
+} from '../simulation/strategies.ts';
+import { Api, isRefusal } from './api.ts';
+import { type Decided, type FunderModel, FunderServers } from './funder-servers.ts';
+import { type DemoPeople, type DemoPerson, applicationBody, demoPeople } from './people.ts';
+import { DEMO_SCHEDULE, type DemoSchedule } from './schedule.ts';
+import { POACHER, poacherFunderBodies } from './poacher.ts';
+
+export { DEMO_SCHEDULE, FAST_SCHEDULE, type DemoSchedule } from './schedule.ts';
+
+/** The careful poacher's strategy and the customers' behaviour: the shipped evasive scenario's. */
+const SCENARIO_PATH = new URL('../../scenarios/evasive-poacher.json', import.meta.url);
+/** Good bands for the poacher: A and B (the routing scorecard's bands from 650 up). */
+const POACHER_MIN_SCORE = 650;
+/** The most polls of one application waiting for its funders (each a quarter market day apart). */
+const MAX_WAIT_POLLS = 200;
+const CONSENT = {
+  purpose: '向资方提交借款申请以获得授信',
+  dataCategories: ['identity', 'contact', 'demographics', 'region', 'employment', 'loan-request'],
+  /** SHA-256 of the consent text version the demo app shows */
+  textVersionHash: sha256Hex('个人信息单独同意书 v3'),
+  channel: 'demo-app',
+};
+
+export interface DemoMarketOptions {
+  baseUrl: string;
+  adminKey: string;
+  seed: number;
+  schedule?: Partial<DemoSchedule>;
+  clock?: Clock;
+  /** one line per notable thing (the CLI prints them); default: nothing */
+  log?: (line: string) => void;
+}
+
+export interface DemoStats {
+  applications: number;
+  offered: number;
+  approved: number;
+  declined: number;
+  booked: number;
+  abandoned: number;
+  repayments: number;
+  verificationCalls: number;
+  servicingCalls: number;
+  canariesPlaced: number;
+  poacherTargeted: number;
+  poacherContacts: number;
+  poached: number;
+  faults: number;
+}
+
+export interface FlaggedFunder {
+  funderId: string;
+  level: string;
+  evidence: number;
+}
+
+export interface DemoMarket {
+  seed: number;
+  /** the analyst key the demo issued for the dashboard */
+  analystKey: string;
+  /** the funder playing the careful poacher (ground truth: the service must find it by evidence) */
+  poacherId: string;
+  honestFunderIds: string[];
+  stats: DemoStats;
+  /** funders above `none` now, as the service's alerts list them */
+  flagged(): Promise<FlaggedFunder[]>;
+  /** resolves once the poacher is at suspect or confirmed with evidence; rejects after timeoutMs */
+  waitUntilFlagged(options?: { timeoutMs?: number; pollMs?: number }): Promise<FlaggedFunder>;
+  /** stop arriving, let flows in flight end, close the funder servers; idempotent */
+  stop(): Promise<void>;
+}
+
+interface Funder {
+  id: string;
+  secret: string;
+  api: Api;
+  poacher: boolean;
+}
+
+/** Start the market against a running service; it runs until stop(). */
+export async function runDemoMarket(options: DemoMarketOptions): Promise<DemoMarket> {
+  const market = new Market(options);
+  await market.setUp();
+  market.start();
+  return market.handle();
+}
+
+class Market {
+  private readonly schedule: DemoSchedule;
+  private readonly clock: Clock;
+  private readonly log: (line: string) => void;
+  private readonly admin: Api;
+  private app!: Api;
+  private relay!: Api;
+  private analystKey = '';
+  private readonly funders = new Map<string, Funder>();
+  private servers!: FunderServers;
+  private people!: DemoPeople;
+  private scenario!: Scenario;
+  private strategy!: PoacherStrategy;
+  private ownDataShare = 0;
+  private directMask: Uint8Array | null = null;
+  private readonly startedAt: number;
+  private readonly random: SeededRandom;
+  private stopping = false;
+  private stopped: Promise<void> | undefined;
+  private arrivalTimer: NodeJS.Timeout | undefined;
+  private next = 0;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly sleepers = new Set<() => void>();
+  private readonly poacherMonth = { month: -1, targeted: 0, poached: 0 };
+  private canaryLock: Promise<unknown> = Promise.resolve();
+  private readonly budgetMonths = new Set<string>();
+  private eventNo = 0;
+  readonly stats: DemoStats = {
+    applications: 0,
+    offered: 0,
+    approved: 0,
+    declined: 0,
+    booked: 0,
+    abandoned: 0,
+    repayments: 0,
+    verificationCalls: 0,
+    servicingCalls: 0,
+    canariesPlaced: 0,
+    poacherTargeted: 0,
+    poacherContacts: 0,
+    poached: 0,
+    faults: 0,
+  };
+
+  constructor(private readonly options: DemoMarketOptions) {
+    this.schedule = { ...DEMO_SCHEDULE, ...options.schedule };
+    this.clock = options.clock ?? systemClock;
+    this.log = options.log ?? (() => {});
+    this.admin = new Api(options.baseUrl.replace(/\/$/, ''), options.adminKey);
+    this.random = new SeededRandom(options.seed >>> 0);
+    this.startedAt = this.clock.now().getTime();
+  }
+
+  // ---- setting up, through the API ----
+
+  async setUp(): Promise<void> {
+    const parsed = parseScenario(JSON.parse(readFileSync(SCENARIO_PATH, 'utf8')), this.options.seed >>> 0);
+    if (!parsed.ok) throw new Error('the shipped evasive scenario does not parse');
+    this.scenario = parsed.value;
+    const shipped = this.scenario.funders.find((f) => f.strategy.kind === 'poacher');
+    if (shipped?.strategy.kind !== 'poacher')
+      throw new Error('the evasive scenario has no poacher');
+    // The shipped careful poacher, acting from day 0, trying everyone its (demo) throttle allows.
+    this.strategy = {
+      ...shipped.strategy,
+      startDay: 0,
+      interceptionRate: 1,
+      maxMonthlyShare: this.schedule.poacherMonthlyShare,
+    };
+    this.ownDataShare = shipped.ownDataShare;
+    const year = Number(new Date(this.clock.now().getTime() + 8 * 3_600_000).toISOString().slice(0, 4));
+    const canaries = Math.round(this.schedule.people * this.schedule.canaryShare);
+    this.people = demoPeople(
+      this.scenario.customers,
+      this.schedule.people,
+      canaries,
+      Math.ceil(this.schedule.people / this.schedule.applicationsPerDay),
+      year,
+      this.random.fork(),
+    );
+    this.directMask = directProvinceMask(this.strategy, this.people.population.provinces);
+    const issue = async (role: string, label: string, funderId?: string) =>
+      (await this.admin.call('POST', '/v1/api-keys', { role, label, ...(funderId ? { funderId } : {}) })).body
+        .secret as string;
+    this.analystKey = await issue('analyst', 'demo dashboard (analyst)');
+    this.app = this.admin.with(await issue('system', 'demo borrower app'));
+    this.relay = this.admin.with(await issue('system', 'demo relay provider'));
+    await this.ensurePoacherFunder();
+    const listed = (await this.admin.call('GET', '/v1/funders?limit=100')).body.funders as Array<{
+      id: string;
+      status: string;
+    }>;
+    const models: FunderModel[] = [];
+    for (const f of listed.filter((x) => x.status === 'active')) {
+      const secret = secureRandomBytes(24).toString('base64url');
+      const draw = new SeededRandom((this.options.seed ^ hashOf(f.id)) >>> 0);
+      const poacher = f.id === POACHER.id;
+      models.push({
+        funderId: f.id,
+        secret,
+        // Each funder its own credit appetite (a seeded draw), the poacher keen on good customers.
+        midpointScore: poacher ? 620 : draw.int(560, 660),
+        scoreScale: 50,
+        maxApprovalRate: poacher ? 0.9 : 0.75 + 0.2 * draw.next(),
+        busyRate: 0.03,
+        pendingRate: 0.1,
+      });
+      this.funders.set(f.id, {
+        id: f.id,
+        secret,
+        api: this.admin.with(await issue('funder', `demo ${f.id}`, f.id)),
+        poacher,
+      });
+    }
+    this.servers = new FunderServers({
+      models,
+      seed: this.options.seed >>> 0,
+      clock: this.clock,
+      bureauScore: (idNumber) => this.people.byIdNumber.get(idNumber)?.score,
+      onDecided: (decided) => this.onDecided(decided),
+    });
+    await this.servers.start();
+    for (const f of this.funders.values())
+      await this.admin.call('PUT', `/v1/funders/${f.id}/webhook`, {
+        webhookUrl: this.servers.url(f.id),
+        webhookSecret: f.secret,
+      });
+  }
+
+  /** The poacher is a fictional funder the market registers (the demo catalogue's are real names). */
+  private async ensurePoacherFunder(): Promise<void> {
+    const bodies = poacherFunderBodies(this.strategy.directRegions);
+    for (const [path, body] of bodies) {
+      try {
+        await this.admin.call('POST', path, body);
+      } catch (error) {
+        // registered by an earlier run on this data directory: products and contract are there too
+        if (isRefusal(error) && error.code === 'funder_exists') return;
+        throw error;
+      }
+    }
+  }
+
+  start(): void {
+    const interval = Math.max(1, Math.round(this.schedule.dayMs / this.schedule.applicationsPerDay));
+    this.arrivalTimer = setInterval(() => this.arrive(), interval);
+    this.arrivalTimer.unref();
+    this.log(
+      `demo market: seed ${this.options.seed}, ${this.schedule.people} people (${this.people.people.filter((p) => p.canary).length} canaries), a market day every ${this.schedule.dayMs} ms, ${this.funders.size} funders on their own servers`,
+    );
+  }
+
+  handle(): DemoMarket {
+    return {
+      seed: this.options.seed,
+      analystKey: this.analystKey,
+      poacherId: POACHER.id,
+      honestFunderIds: [...this.funders.values()].filter((f) => !f.poacher).map((f) => f.id),
+      stats: this.stats,
+      flagged: () => this.flagged(),
+      waitUntilFlagged: (o) => this.waitUntilFlagged(o),
+      stop: () => this.stop(),
+    };
+  }
+
+  // ---- market time ----
+
+  /** Market days since the start (fractional). */
+  private day(): number {
+    return (this.clock.now().getTime() - this.startedAt) / this.schedule.dayMs;
+  }
+
+  /** Wait `days` market days of real time; resolves early (false) when the market stops. */
+  private sleep(days: number): Promise<boolean> {
+    if (this.stopping) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve(!this.stopping);
+      };
+      const timer = setTimeout(wake, Math.max(1, Math.round(days * this.schedule.dayMs)));
+      this.sleepers.add(wake);
+    });
+  }
+
+  private arrive(): void {
+    if (this.stopping || this.inFlight.size >= this.schedule.maxConcurrent) return;
+    if (this.next >= this.people.people.length) return;
+    const person = this.people.people[this.next++]!;
+    const flow = this.flow(person)
+      .catch((error: unknown) => {
+        if (this.stopping) return;
+        this.stats.faults++;
+        this.log(
+          `demo market: ${person.canary ? 'canary' : 'borrower'} #${person.index}: ${(error as Error).message}`,
+        );
+      })
+      .finally(() => this.inFlight.delete(flow));
+    this.inFlight.add(flow);
+  }
+
+  // ---- one borrower's way through the platform ----
+
+  private async flow(person: DemoPerson): Promise<void> {
+    const random = new SeededRandom((this.options.seed ^ Math.imul(person.index + 1, 0x9e3779b1)) >>> 0);
+    const submitted = await this.app.call('POST', '/v1/applications', applicationBody(person), {
+      idempotencyKey: `demo-${this.options.seed}-${person.index}`,
+    });
+    this.stats.applications++;
+    const application = submitted.body as { id: string; status: string; customerId: string };
+    if (application.status !== 'offered') return;
+    this.stats.offered++;
+    const offers = (await this.app.call('GET', `/v1/applications/${application.id}/offers`)).body
+      .offers as Array<{
+      funderId: string;
+      productId: string;
+    }>;
+    let choice: Record<string, unknown>;
+    let consentTo: string[];
+    if (person.canary) {
+      const funderId = await this.placeCanary(person, application.customerId);
+      const offer = funderId ? offers.find((o) => o.funderId === funderId) : undefined;
+      if (!offer) return; // placed nowhere, or its funder made no offer: the canary walks away
+      consentTo = [offer.funderId];
+      choice = { productId: offer.productId };
+    } else {
+      consentTo = [...new Set(offers.map((o) => o.funderId))].slice(0, this.schedule.consentFunders);
+      choice = { mode: 'auto' };
+    }
+    for (const funderId of consentTo)
+      await this.app.call('POST', `/v1/applications/${application.id}/consents`, { ...CONSENT, funderId });
+    await this.app.call('POST', `/v1/applications/${application.id}/choose`, choice);
+    const decided = await this.waitForFunders(application.id);
+    if (decided?.status !== 'approved' || !decided.funderId) {
+      if (decided?.status === 'declined') this.stats.declined++;
+      return;
+    }
+    this.stats.approved++;
+    const funder = this.funders.get(decided.funderId);
+    if (!funder) return;
+    await this.afterApproval(person, application.id, funder, random);
+  }
+
+  private async waitForFunders(
+    applicationId: string,
+  ): Promise<{ status: string; funderId: string | null } | null> {
+    for (let poll = 0; poll < MAX_WAIT_POLLS; poll++) {
+      const current = (await this.app.call('GET', `/v1/applications/${applicationId}`)).body as {
+        status: string;
+        funderId: string | null;
+      };
+      if (current.status !== 'consented' && current.status !== 'sent') return current;
+      if (!(await this.sleep(0.25))) return null;
+    }
+    return null;
+  }
+
+  /** Approved: verification call, the poacher's interception, then confirm or abandon, then repay. */
+  private async afterApproval(
+    person: DemoPerson,
+    applicationId: string,
+    funder: Funder,
+    random: SeededRandom,
+  ): Promise<void> {
+    const verify = random.chance(this.schedule.verificationCallShare);
+    const intercept = funder.poacher && this.poacherTargets(person, random);
+    if (!(await this.sleep(this.schedule.contactAfterDays))) return;
+    if (verify) await this.call(funder, person, 'verification', random);
+    let poached = false;
+    if (intercept) poached = await this.intercept(funder, person, random);
+    if (!(await this.sleep(this.schedule.confirmAfterDays))) return;
+    if (poached || random.chance(this.schedule.abandonShare)) {
+      await this.app.call('POST', `/v1/applications/${applicationId}/abandon`);
+      this.stats.abandoned++;
+      return;
+    }
+    const loan = (await this.app.call('POST', `/v1/applications/${applicationId}/confirm`)).body as {
+      id: string;
+    };
+    this.stats.booked++;
+    if (random.chance(this.schedule.servicingCallShare)) {
+      if (!(await this.sleep(1))) return;
+      await this.call(funder, person, 'servicing', random);
+    }
+    await this.repay(funder, loan.id);
+  }
+
+  private async repay(funder: Funder, loanId: string): Promise<void> {
+    for (let k = 1; k <= this.schedule.installmentsRepaid; k++) {
+      if (!(await this.sleep(this.schedule.repayEveryDays))) return;
+      const plan = (await funder.api.call('GET', `/v1/loans/${loanId}/installments`)).body as {
+        installments: Array<{ installmentNo: number; remainingFen: number }>;
+      };
+      const due = plan.installments.find((i) => i.installmentNo === k);
+      if (!due || due.remainingFen <= 0) return;
+      const body = {
+        loanId,
+        repaymentId: `demo-${loanId}-${k}`,
+        kind: 'installment',
+        installmentNo: k,
+        amountFen: due.remainingFen,
+        paidAt: this.clock.now().toISOString(),
+      };
+      await funder.api.call('POST', '/v1/funder/repayments', body, {
+        signWith: { secret: funder.secret, at: this.clock.now() },
+      });
+      this.stats.repayments++;
+    }
+  }
+
+  // ---- the careful poacher (src/simulation/strategies.ts) ----
+
+  /** Whether the poacher goes for this approval: its exclusions, good bands, its monthly throttle. */
+  private poacherTargets(person: DemoPerson, random: SeededRandom): boolean {
+    if (person.score < POACHER_MIN_SCORE) return false;
+    if (!isTargeted(this.strategy, this.people.population, person.index, this.directMask, random))
+      return false;
+    const month = Math.floor(this.day() / this.schedule.monthDays);
+    if (month !== this.poacherMonth.month)
+      Object.assign(this.poacherMonth, { month, targeted: 0, poached: 0 });
+    this.poacherMonth.targeted++;
+    this.stats.poacherTargeted++;
+    return (
+      throttleAllows(this.strategy, this.poacherMonth.poached, this.poacherMonth.targeted) &&
+      random.chance(this.strategy.interceptionRate)
+    );
+  }
+
+  /** The interception call (截胡) before the borrower confirms. True: the borrower takes its offer. */
+  private async intercept(funder: Funder, person: DemoPerson, random: SeededRandom): Promise<boolean> {
+    const channel = reachChannel(this.strategy, this.ownDataShare, true, random);
+    if (channel === null) return false;
+    this.stats.poacherContacts++;
+    const summary =
+      '您好，我们是星河消费金融，您的专属额度已提升20%，利率低至年化6%，还送优惠券，直接申请即可';
+    if (channel === 'relay') await this.relayContact(funder, person, 'marketing', summary);
+    if (person.canary) await this.canaryReport(person, 'marketing', summary);
+    if (person.canary || person.staff) return false;
+    const { offer } = this.strategy;
+    const cut = offer.rateCutPointsMin + (offer.rateCutPointsMax - offer.rateCutPointsMin) * random.next();
+    const accepted = random.chance(
+      acceptanceProbability(
+        this.scenario.customers.interceptionAcceptBase,
+        offer,
+        cut,
+        this.scenario.customers,
+      ),
+    );
+    if (accepted) {
+      this.poacherMonth.poached++;
+      this.stats.poached++;
+    }
+    return accepted;
+  }
+
+  // ---- contacts: the relay provider's webhook and the canaries' own reports ----
+
+  /** An honest (in-purpose) call through the relay point the funder was given. */
+  private async call(
+    funder: Funder,
+    person: DemoPerson,
+    category: 'verification' | 'servicing',
+    random: SeededRandom,
+  ): Promise<void> {
+    const summary =
+      category === 'verification'
+        ? '您好，这里是资方审批中心，核实一下您的借款申请信息'
+        : '您好，您的借款已放款，提醒您按期还款';
+    // After booking the funder has the real number; before it, only the relay point.
+    if (category === 'verification' || random.chance(this.scenario.traces.afterBookingRelayShare))
+      await this.relayContact(funder, person, category, summary);
+    if (person.canary) await this.canaryReport(person, category, summary);
+    if (category === 'verification') this.stats.verificationCalls++;
+    else this.stats.servicingCalls++;
+  }
+
+  private async relayContact(
+    funder: Funder,
+    person: DemoPerson,
+    category: string,
+    summary: string,
+  ): Promise<void> {
+    const relayPoint = this.shown.get(`${funder.id}\u0000${person.idNumber}`);
+    if (!relayPoint) return;
+    await this.relay.call('POST', '/v1/contact-events', {
+      relayPoint,
+      occurredAt: this.clock.now().toISOString(),
+      channel: 'call',
+      caller: `400${String(hashOf(funder.id) % 10_000_000).padStart(7, '0')}`,
+      summary,
+      providerEventId: `demo-${this.options.seed}-relay-${++this.eventNo}`,
+      category,
+    });
+  }
+
+  /** A canary reports what reached its dedicated phone (the relay forwards there too). */
+  private async canaryReport(person: DemoPerson, category: string, summary: string): Promise<void> {
+    const canaryId = this.canaryIds.get(person.index);
+    if (!canaryId) return;
+    await this.admin.call('POST', `/v1/canaries/${canaryId}/contacts`, {
+      sourceId: `demo-${this.options.seed}-canary-${++this.eventNo}`,
+      channel: 'call',
+      contactPoint: person.phone,
+      occurredAt: this.clock.now().toISOString(),
+      category,
+      summary,
+    });
+  }
+
+  // ---- the canary program ----
+
+  private readonly canaryIds = new Map<number, string>();
+
+  /** Register the canary and place it with one funder (the planner's choice); null: placed nowhere. */
+  private placeCanary(person: DemoPerson, customerId: string): Promise<string | null> {
+    // One at a time: a plan places every unplaced canary, so each plan must see only this one.
+    const placed = this.canaryLock.then(async () => {
+      const band = bandOf(person.score);
+      const registered = await this.admin.call('POST', '/v1/canaries', {
+        customerId,
+        band,
+        employerIsPlatformOrPartner: false,
+        contactPoints: [{ channel: 'phone', address: person.phone }],
+      });
+      this.canaryIds.set(person.index, registered.body.id);
+      const month = chinaMonth(this.clock.now());
+      if (!this.budgetMonths.has(month)) {
+        await this.admin.call('PUT', `/v1/canaries/budgets/${month}`, {
+          budgetFen: 100_000_000,
+          costPerPlacementFen: 30_000,
+        });
+        this.budgetMonths.add(month);
+      }
+      const plan = await this.admin.call('POST', '/v1/canaries/plan', {
+        month,
+        seed: (this.options.seed ^ Math.imul(person.index + 1, 0x85ebca6b)) >>> 0,
+      });
+      const placement = (plan.body.placements as Array<{ canaryId: string; funderId: string }>).find(
+        (p) => p.canaryId === registered.body.id,
+      );
+      if (placement) this.stats.canariesPlaced++;
+      return placement?.funderId ?? null;
+    });
+    this.canaryLock = placed.catch(() => {});
+    return placed;
+  }
+
+  // ---- what the funder servers saw ----
+
+  /** relay phone each funder was given, by (funder, ID number): the only number it may call before booking */
+  private readonly shown = new Map<string, string>();
+
+  private onDecided(decided: Decided): void {
+    const fields = decided.message.payload?.fields ?? {};
+    const relay = fields.relayContact as { phone?: string } | null | undefined;
+    if (typeof fields.idNumber === 'string' && relay?.phone)
+      this.shown.set(`${decided.funderId}\u0000${fields.idNumber}`, relay.phone);
+    if (decided.pending) void this.callBack(decided);
+  }
+
+  /** A pending answer: the funder decides later and sends its signed callback. */
+  private async callBack(decided: Decided): Promise<void> {
+    const funder = this.funders.get(decided.funderId);
+    if (!funder || !(await this.sleep(this.schedule.callbackAfterDays))) return;
+    const body = decided.approved
+      ? { applicationRef: decided.applicationRef, decision: 'approved' }
+      : { applicationRef: decided.applicationRef, decision: 'declined', reason: '综合评分不足' };
+    try {
+      await funder.api.call('POST', '/v1/funder/decisions', body, {
+        signWith: { secret: funder.secret, at: this.clock.now() },
+      });
+    } catch (error) {
+      // the platform timed the dispatch out first, or the market is stopping: as for a real funder
+      if (!isRefusal(error) && !this.stopping) this.stats.faults++;
+    }
+  }
+
+  // ---- what the service concluded ----
+
+  private async flagged(): Promise<FlaggedFunder[]> {
+    const analyst = this.admin.with(this.analystKey);
+    const alerts = (await analyst.call('GET', '/v1/alerts?limit=50')).body.alerts as Array<{
+      funderId: string;
+      level: string;
+    }>;
+    const out: FlaggedFunder[] = [];
+    for (const alert of alerts) {
+      const evidence = (await analyst.call('GET', `/v1/funders/${alert.funderId}/evidence?limit=100`)).body
+        .evidence as unknown[];
+      out.push({ funderId: alert.funderId, level: alert.level, evidence: evidence.length });
+    }
+    return out;
+  }
+
+  private async waitUntilFlagged(
+    options: { timeoutMs?: number; pollMs?: number } = {},
+  ): Promise<FlaggedFunder> {
+    const deadline = this.clock.now().getTime() + (options.timeoutMs ?? 300_000);
+    for (;;) {
+      const poacher = (await this.flagged()).find((f) => f.funderId === POACHER.id);
+      if (poacher && (poacher.level === 'suspect' || poacher.level === 'confirmed') && poacher.evidence > 0)
+        return poacher;
+      if (this.clock.now().getTime() > deadline)
+        throw new Error(`the poacher was not flagged in time (stats: ${JSON.stringify(this.stats)})`);
+      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1_000));
+    }
+  }
+
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      this.stopping = true;
+      clearInterval(this.arrivalTimer);
+      for (const wake of [...this.sleepers]) wake();
+      await Promise.allSettled([...this.inFlight]);
+      await this.servers?.close();
+      this.log(`demo market stopped: ${JSON.stringify(this.stats)}`);
+    })();
+    return this.stopped;
+  }
+}
+
+/** The calendar month in China Standard Time (the canary budget's month, as the service keeps it). */
+function chinaMonth(at: Date): string {
+  return new Date(at.getTime() + 8 * 3_600_000).toISOString().slice(0, 7);
+}
+
+function hashOf(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
