@@ -98,4 +98,9 @@ export interface CanaryContactView {
   reason: string | null;
   exposureEntryId: string | null;
   exposedCount: number;
+  /**
+   * For an attributed contact: in or out of the purpose the canary's application was shared for
+   * (sharing's classifyContact). Only `out-of-purpose` is evidence against the funder.
+   */
+  purpose: { verdict: string; reason: string } | null;
 }

@@ -152,6 +152,8 @@ const ContactViewSchema = Closed({
   reason: Nullable(Type.String()),
   exposureEntryId: Nullable(Type.String()),
   exposedCount: Type.Integer({ minimum: 0 }),
+  /** attributed contacts: sharing's contact-purpose verdict; only out-of-purpose is evidence */
+  purpose: Nullable(Closed({ verdict: OneOf(['in-purpose', 'out-of-purpose']), reason: Type.String() })),
 });
 
 const hidden = (roles: readonly ('admin' | 'analyst')[]) => ({ roles: [...roles], hidden: true });

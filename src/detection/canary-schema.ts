@@ -113,6 +113,13 @@ export const canaryContacts = pgTable(
     exposureEntryId: text('exposure_entry_id'),
     /** the funder's own pseudonym of the canary (its payloads' customerRef), for the evidence record */
     customerRef: text('customer_ref'),
+    /**
+     * Attributed contacts only: sharing's contact-purpose verdict (in-purpose | out-of-purpose) and
+     * its reason. Only an out-of-purpose contact is evidence: a funder verifying an application it
+     * was sent is doing its job, canary or not (ADR 0077).
+     */
+    purposeVerdict: text('purpose_verdict'),
+    purposeReason: text('purpose_reason'),
     /** how many funders had seen the canary when the contact arrived */
     exposedCount: integer('exposed_count').notNull(),
   },

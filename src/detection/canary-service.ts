@@ -61,7 +61,7 @@ export class CanaryService {
       masterKey: Buffer;
       identity: Pick<IdentityService, 'getProfile'>;
       catalog: Pick<CatalogService, 'listFunders'>;
-      sharing: Pick<SharingService, 'exposuresOf'>;
+      sharing: Pick<SharingService, 'exposuresOf' | 'judgeContact'>;
     },
   ) {
     this.contactPointSecret = deriveKey(deps.masterKey, 'canary-contact-point');
@@ -393,6 +393,15 @@ export class CanaryService {
     const share = attribution.attributable
       ? shares.find((s) => s.funderId === attribution.funderId)
       : undefined;
+    // Attributed or not, was it within the purpose the canary's application was shared for? The
+    // same rule the relay webhook applies (sharing's classifyContact).
+    const purpose = share
+      ? await this.deps.sharing.judgeContact(tx, canary.customerId, share.funderId, {
+          occurredAt: report.occurredAt,
+          summary: report.summary,
+          category: report.category,
+        })
+      : undefined;
     const row: store.CanaryContactRow = {
       id: this.deps.ids.next('ccn'),
       canaryId,
@@ -410,11 +419,14 @@ export class CanaryService {
       exposureEntryId: share?.exposureEntryId ?? null,
       customerRef: share?.customerRef ?? null,
       exposedCount: new Set(shares.map((s) => s.funderId)).size,
+      purposeVerdict: purpose?.verdict ?? null,
+      purposeReason: purpose?.reason ?? null,
     };
     await store.insertContact(tx, row);
     if (share) {
       await store.setPlacementApplication(tx, canaryId, share.funderId, share.applicationId);
-      await this.recordEvidence(tx, canary.customerId, share, row, report);
+      if (purpose?.verdict === 'out-of-purpose')
+        await this.recordEvidence(tx, canary.customerId, share, row, report, purpose.reason);
     }
     return { contact: contactView(row), replayed: false };
   }
@@ -428,6 +440,7 @@ export class CanaryService {
     share: { funderId: string; exposureEntryId: string },
     row: store.CanaryContactRow,
     report: ContactReport,
+    purposeReason: string,
   ): Promise<void> {
     await store.insertEvidence(tx, {
       id: this.deps.ids.next('evd'),
@@ -437,8 +450,16 @@ export class CanaryService {
       occurredAt: report.occurredAt,
       recordedAt: row.receivedAt,
       source: row.id,
-      proves: `A ${report.category} ${report.channel} reached a contact point that only ${share.funderId} received (in the exposure cited), and that is used for nothing else: ${share.funderId} used the shared data.`,
-      detail: { contactId: row.id, channel: report.channel, category: report.category, attributable: true },
+      proves: `A ${report.category} ${report.channel} reached a contact point that only ${share.funderId} received (in the exposure cited), and that is used for nothing else, outside the purpose it was shared for (${purposeReason}): ${share.funderId} used the shared data.`,
+      detail: {
+        contactId: row.id,
+        channel: report.channel,
+        category: report.category,
+        attributable: true,
+        // the contact-purpose verdict, in the same fields a relay contact's evidence carries
+        verdict: 'out-of-purpose',
+        reason: purposeReason,
+      },
       exposureEntryId: share.exposureEntryId,
       status: 'attributed',
     });
@@ -460,6 +481,8 @@ function contactView(row: store.CanaryContactRow): CanaryContactView {
     reason: row.reason,
     exposureEntryId: row.exposureEntryId,
     exposedCount: row.exposedCount,
+    purpose:
+      row.purposeVerdict === null ? null : { verdict: row.purposeVerdict, reason: row.purposeReason ?? '' },
   };
 }
 

@@ -248,7 +248,24 @@ describe.each(ENGINES)('canary registry on %s', (engine) => {
     });
 
     await w.dispatch(canaryApplication, funderOfCanary);
-    w.h.clock.advance(60_000);
+    w.h.clock.advance(30_000);
+    // the funder verifying the application it was sent: attributed, but in purpose, so no evidence
+    // (an honest funder's own verification call must never count against it)
+    const verification = await w.h.call('POST', `/v1/canaries/${canaryId}/contacts`, {
+      sourceId: 'tel-verify',
+      channel: 'call',
+      contactPoint: '13700000001',
+      occurredAt: w.h.clock.now().toISOString(),
+      category: 'verification',
+      summary: '核实贷款申请信息',
+    });
+    expect(verification.status, JSON.stringify(verification.body)).toBe(201);
+    expect(verification.body).toMatchObject({
+      attributed: true,
+      funderId: funderOfCanary,
+      purpose: { verdict: 'in-purpose', reason: 'verification' },
+    });
+    w.h.clock.advance(30_000);
     const report = {
       sourceId: 'tel-1',
       channel: 'call',
@@ -264,6 +281,7 @@ describe.each(ENGINES)('canary registry on %s', (engine) => {
       funderId: funderOfCanary,
       reason: null,
       exposedCount: 1,
+      purpose: { verdict: 'out-of-purpose', reason: 'marketing-after-approval' },
     });
     expect(contact.body.exposureEntryId).toMatch(/^led_/);
     // the placement now names the ordinary application the canary rode on

@@ -23,7 +23,7 @@ import {
 import { DomainError, unwrap } from './errors.ts';
 import { OPRF_SUITE, blind, finalize, isValidElement, scalarFromRandom } from './oprf.ts';
 import { type PrescreenSet, parseSetFile, prescreenInput, setContains } from './prescreen-set.ts';
-import { type ContactCategory, classifyContact } from './contact-purpose.ts';
+import { type ContactCategory, classifyContact, type PurposeVerdict } from './contact-purpose.ts';
 import { DEFAULT_POLICY, disclose, fieldsAllowed, mergePolicy, validatePolicy } from './disclosure.ts';
 import {
   type ContactEvent,
@@ -544,23 +544,15 @@ export class SharingService {
     let applicationId: string | null = null;
     let exposureEntryId: string | null = null;
     if (lease) {
-      const pairShares = await store.sharesOfPair(tx, lease.customerId, lease.funderId);
-      const latest =
-        pairShares.find((s) => s.sharedAt.getTime() <= input.occurredAt.getTime()) ?? pairShares[0];
-      applicationId = latest?.applicationId ?? null;
-      exposureEntryId = latest?.exposureEntryId ?? null;
-      const events = applicationId ? await this.deps.intake.events(tx, applicationId) : [];
-      const judged = classifyContact(
-        { occurredAt: input.occurredAt, summary: input.summary, category: input.category ?? null },
-        {
-          shares: pairShares
-            .filter((s) => s.applicationId === applicationId)
-            .map((s) => ({ stage: s.stage as Stage, at: s.sharedAt })),
-          events,
-        },
-      );
+      const judged = await this.judgeContact(tx, lease.customerId, lease.funderId, {
+        occurredAt: input.occurredAt,
+        summary: input.summary,
+        category: input.category ?? null,
+      });
       verdict = judged.verdict;
       reason = judged.reason;
+      applicationId = judged.applicationId;
+      exposureEntryId = judged.exposureEntryId;
     }
     const row = await store.insertContact(tx, {
       id: this.deps.ids.next('cev'),
@@ -592,6 +584,32 @@ export class SharingService {
       applicationId,
     });
     return { event, duplicate: false };
+  }
+
+  /**
+   * Was a contact by this funder to this customer within the consented purpose? Judged by
+   * `classifyContact` against the funder's shares of the customer's application (the one shared
+   * most recently before the contact, else the first) and that application's status history. The
+   * relay webhook and canary contact reports both ask here, so one rule decides what is evidence.
+   */
+  async judgeContact(
+    tx: Executor,
+    customerId: string,
+    funderId: string,
+    facts: { occurredAt: Date; summary: string; category: ContactCategory | null },
+  ): Promise<PurposeVerdict & { applicationId: string | null; exposureEntryId: string | null }> {
+    const pairShares = await store.sharesOfPair(tx, customerId, funderId);
+    const latest =
+      pairShares.find((s) => s.sharedAt.getTime() <= facts.occurredAt.getTime()) ?? pairShares[0];
+    const applicationId = latest?.applicationId ?? null;
+    const events = applicationId ? await this.deps.intake.events(tx, applicationId) : [];
+    const judged = classifyContact(facts, {
+      shares: pairShares
+        .filter((s) => s.applicationId === applicationId)
+        .map((s) => ({ stage: s.stage as Stage, at: s.sharedAt })),
+      events,
+    });
+    return { ...judged, applicationId, exposureEntryId: latest?.exposureEntryId ?? null };
   }
 
   /** contact.recorded for a contact stored just now (detection keeps out-of-purpose ones as evidence). */
