@@ -167,8 +167,7 @@ class Market {
     if (!parsed.ok) throw new Error('the shipped evasive scenario does not parse');
     this.scenario = parsed.value;
     const shipped = this.scenario.funders.find((f) => f.strategy.kind === 'poacher');
-    if (shipped?.strategy.kind !== 'poacher')
-      throw new Error('the evasive scenario has no poacher');
+    if (shipped?.strategy.kind !== 'poacher') throw new Error('the evasive scenario has no poacher');
     // The shipped careful poacher, acting from day 0, trying everyone its (demo) throttle allows.
     this.strategy = {
       ...shipped.strategy,

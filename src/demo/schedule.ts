@@ -58,15 +58,19 @@ export const DEMO_SCHEDULE: DemoSchedule = {
   poacherMonthlyShare: 0.25,
 };
 
-/** Tests: the same market, a day every 150 ms, a month every 1.5 s. */
+/**
+ * Tests: the same market faster. The service, not the schedule, bounds the pace (about two
+ * applications a second on the embedded store), so a market month stays long enough in real time
+ * for the poacher's throttle to open: 15 s, a day every 250 ms.
+ */
 export const FAST_SCHEDULE: DemoSchedule = {
   ...DEMO_SCHEDULE,
-  dayMs: 150,
-  monthDays: 10,
-  applicationsPerDay: 2,
+  dayMs: 250,
+  monthDays: 60,
+  applicationsPerDay: 1,
   people: 400,
-  canaryShare: 0.25,
-  maxConcurrent: 4,
+  canaryShare: 0.3,
   installmentsRepaid: 1,
-  repayEveryDays: 2,
+  repayEveryDays: 4,
+  poacherMonthlyShare: 0.34,
 };
