@@ -35,6 +35,8 @@ const SCENARIO_PATH = new URL('../../scenarios/evasive-poacher.json', import.met
 const POACHER_MIN_SCORE = 650;
 /** The most polls of one application waiting for its funders (each a quarter market day apart). */
 const MAX_WAIT_POLLS = 200;
+/** Problems logged one by one; beyond this only counted (stats.refused, stats.faults). */
+const MAX_LOGGED_PROBLEMS = 20;
 const CONSENT = {
   purpose: '向资方提交借款申请以获得授信',
   dataCategories: ['identity', 'contact', 'demographics', 'region', 'employment', 'loan-request'],
@@ -67,6 +69,8 @@ export interface DemoStats {
   poacherTargeted: number;
   poacherContacts: number;
   poached: number;
+  /** borrower steps the service refused (4xx): logged, the borrower walks away */
+  refused: number;
   faults: number;
 }
 
@@ -148,6 +152,7 @@ class Market {
     poacherTargeted: 0,
     poacherContacts: 0,
     poached: 0,
+    refused: 0,
     faults: 0,
   };
 
@@ -294,15 +299,21 @@ class Market {
 
   private arrive(): void {
     if (this.stopping || this.inFlight.size >= this.schedule.maxConcurrent) return;
-    if (this.next >= this.people.people.length) return;
-    const person = this.people.people[this.next++]!;
-    const flow = this.flow(person)
+    // Once everyone has applied they come back as repeat borrowers (canaries apply once).
+    const n = this.people.people.length;
+    const round = Math.floor(this.next / n);
+    const person = this.people.people[this.next++ % n]!;
+    if (round > 0 && person.canary) return;
+    const flow = this.flow(person, round)
       .catch((error: unknown) => {
         if (this.stopping) return;
-        this.stats.faults++;
-        this.log(
-          `demo market: ${person.canary ? 'canary' : 'borrower'} #${person.index}: ${(error as Error).message}`,
-        );
+        // A refusal (4xx) is the service saying no to one borrower's step; anything else is a fault.
+        if (isRefusal(error)) this.stats.refused++;
+        else this.stats.faults++;
+        if (this.stats.refused + this.stats.faults <= MAX_LOGGED_PROBLEMS)
+          this.log(
+            `demo market: ${person.canary ? 'canary' : 'borrower'} #${person.index}: ${(error as Error).message}`,
+          );
       })
       .finally(() => this.inFlight.delete(flow));
     this.inFlight.add(flow);
@@ -310,10 +321,13 @@ class Market {
 
   // ---- one borrower's way through the platform ----
 
-  private async flow(person: DemoPerson): Promise<void> {
-    const random = new SeededRandom((this.options.seed ^ Math.imul(person.index + 1, 0x9e3779b1)) >>> 0);
+  private async flow(person: DemoPerson, round: number): Promise<void> {
+    const random = new SeededRandom(
+      (this.options.seed ^ Math.imul(person.index + 1, 0x9e3779b1) ^ Math.imul(round, 0x27d4eb2f)) >>> 0,
+    );
     const submitted = await this.app.call('POST', '/v1/applications', applicationBody(person), {
-      idempotencyKey: `demo-${this.options.seed}-${person.index}`,
+      // this run's, so a restart with the same seed applies afresh instead of replaying old answers
+      idempotencyKey: `demo-${this.options.seed}-${this.startedAt}-${round}-${person.index}`,
     });
     this.stats.applications++;
     const application = submitted.body as { id: string; status: string; customerId: string };
