@@ -35,6 +35,8 @@ const SCENARIO_PATH = new URL('../../scenarios/evasive-poacher.json', import.met
 const POACHER_MIN_SCORE = 650;
 /** The most polls of one application waiting for its funders (each a quarter market day apart). */
 const MAX_WAIT_POLLS = 200;
+/** Borrowers with something still to do (confirm, calls, repayments) at most; arrivals wait beyond. */
+const MAX_LIVE_BORROWERS = 500;
 /** Problems logged one by one; beyond this only counted (stats.refused, stats.faults). */
 const MAX_LOGGED_PROBLEMS = 20;
 const CONSENT = {
@@ -133,6 +135,8 @@ class Market {
   private arrivalTimer: NodeJS.Timeout | undefined;
   private next = 0;
   private readonly inFlight = new Set<Promise<void>>();
+  /** borrowers between submitting and their funders' answer (what maxConcurrent bounds) */
+  private applying = 0;
   private readonly sleepers = new Set<() => void>();
   private readonly poacherMonth = { month: -1, targeted: 0, poached: 0 };
   private canaryLock: Promise<unknown> = Promise.resolve();
@@ -298,13 +302,15 @@ class Market {
   }
 
   private arrive(): void {
-    if (this.stopping || this.inFlight.size >= this.schedule.maxConcurrent) return;
+    if (this.stopping || this.applying >= this.schedule.maxConcurrent) return;
+    if (this.inFlight.size >= MAX_LIVE_BORROWERS) return;
     // Once everyone has applied they come back as repeat borrowers (canaries apply once).
     const n = this.people.people.length;
     const round = Math.floor(this.next / n);
     const person = this.people.people[this.next++ % n]!;
     if (round > 0 && person.canary) return;
-    const flow = this.flow(person, round)
+    this.applying++;
+    const flow = this.flow(person, round, () => this.applying--)
       .catch((error: unknown) => {
         if (this.stopping) return;
         // A refusal (4xx) is the service saying no to one borrower's step; anything else is a fault.
@@ -321,7 +327,21 @@ class Market {
 
   // ---- one borrower's way through the platform ----
 
-  private async flow(person: DemoPerson, round: number): Promise<void> {
+  /** `decided` is called once the application has its answer (or failed): the slot frees then. */
+  private async flow(person: DemoPerson, round: number, decided: () => void): Promise<void> {
+    let freed = false;
+    const free = () => {
+      if (!freed) decided();
+      freed = true;
+    };
+    try {
+      await this.applyAndLive(person, round, free);
+    } finally {
+      free();
+    }
+  }
+
+  private async applyAndLive(person: DemoPerson, round: number, free: () => void): Promise<void> {
     const random = new SeededRandom(
       (this.options.seed ^ Math.imul(person.index + 1, 0x9e3779b1) ^ Math.imul(round, 0x27d4eb2f)) >>> 0,
     );
@@ -359,6 +379,7 @@ class Market {
       return;
     }
     this.stats.approved++;
+    free(); // what follows (calls, confirm, repayments) takes market days, not an applying slot
     const funder = this.funders.get(decided.funderId);
     if (!funder) return;
     await this.afterApproval(person, application.id, funder, random);
