@@ -11,28 +11,19 @@
 import { readFileSync } from 'node:fs';
 import { secureRandomBytes } from '../kernel/secure-random.ts';
 import { type Clock, SeededRandom, sha256Hex, systemClock } from '../kernel/index.ts';
-import { bandOf } from '../routing/scorecard.ts';
 import { parseScenario } from '../simulation/scenario.ts';
-import type { PoacherStrategy, Scenario } from '../simulation/model.ts';
-import {
-  acceptanceProbability,
-  directProvinceMask,
-  isTargeted,
-  reachChannel,
-  throttleAllows,
-} from '../simulation/strategies.ts';
+import type { Scenario } from '../simulation/model.ts';
 import { Api, isRefusal } from './api.ts';
+import { CanaryProgram, ContactReports, hashOf } from './contacts.ts';
 import { type Decided, type FunderModel, FunderServers } from './funder-servers.ts';
 import { type DemoPeople, type DemoPerson, applicationBody, demoPeople } from './people.ts';
 import { DEMO_SCHEDULE, type DemoSchedule } from './schedule.ts';
-import { POACHER, poacherFunderBodies } from './poacher.ts';
+import { CarefulPoacher, POACHER, poacherFunderBodies } from './poacher.ts';
 
 export { DEMO_SCHEDULE, FAST_SCHEDULE, type DemoSchedule } from './schedule.ts';
 
 /** The careful poacher's strategy and the customers' behaviour: the shipped evasive scenario's. */
 const SCENARIO_PATH = new URL('../../scenarios/evasive-poacher.json', import.meta.url);
-/** Good bands for the poacher: A and B (the routing scorecard's bands from 650 up). */
-const POACHER_MIN_SCORE = 650;
 /** The most polls of one application waiting for its funders (each a quarter market day apart). */
 const MAX_WAIT_POLLS = 200;
 /** Borrowers with something still to do (confirm, calls, repayments) at most; arrivals wait beyond. */
@@ -119,15 +110,14 @@ class Market {
   private readonly log: (line: string) => void;
   private readonly admin: Api;
   private app!: Api;
-  private relay!: Api;
+  private contacts!: ContactReports;
+  private canaries!: CanaryProgram;
+  private poacher!: CarefulPoacher;
   private analystKey = '';
   private readonly funders = new Map<string, Funder>();
   private servers!: FunderServers;
   private people!: DemoPeople;
   private scenario!: Scenario;
-  private strategy!: PoacherStrategy;
-  private ownDataShare = 0;
-  private directMask: Uint8Array | null = null;
   private readonly startedAt: number;
   private readonly random: SeededRandom;
   private stopping = false;
@@ -138,11 +128,7 @@ class Market {
   /** borrowers between submitting and their funders' answer (what maxConcurrent bounds) */
   private applying = 0;
   private readonly sleepers = new Set<() => void>();
-  private readonly poacherMonth = { month: -1, targeted: 0, poached: 0 };
-  private canaryLock: Promise<unknown> = Promise.resolve();
-  private readonly budgetMonths = new Set<string>();
-  private eventNo = 0;
-  readonly stats: DemoStats = {
+  private readonly counts = {
     applications: 0,
     offered: 0,
     approved: 0,
@@ -152,10 +138,6 @@ class Market {
     repayments: 0,
     verificationCalls: 0,
     servicingCalls: 0,
-    canariesPlaced: 0,
-    poacherTargeted: 0,
-    poacherContacts: 0,
-    poached: 0,
     refused: 0,
     faults: 0,
   };
@@ -169,6 +151,16 @@ class Market {
     this.startedAt = this.clock.now().getTime();
   }
 
+  stats(): DemoStats {
+    return {
+      ...this.counts,
+      canariesPlaced: this.canaries?.placed ?? 0,
+      poacherTargeted: this.poacher?.totals.targeted ?? 0,
+      poacherContacts: this.poacher?.totals.contacts ?? 0,
+      poached: this.poacher?.totals.poached ?? 0,
+    };
+  }
+
   // ---- setting up, through the API ----
 
   async setUp(): Promise<void> {
@@ -178,13 +170,12 @@ class Market {
     const shipped = this.scenario.funders.find((f) => f.strategy.kind === 'poacher');
     if (shipped?.strategy.kind !== 'poacher') throw new Error('the evasive scenario has no poacher');
     // The shipped careful poacher, acting from day 0, trying everyone its (demo) throttle allows.
-    this.strategy = {
+    const strategy = {
       ...shipped.strategy,
       startDay: 0,
       interceptionRate: 1,
       maxMonthlyShare: this.schedule.poacherMonthlyShare,
     };
-    this.ownDataShare = shipped.ownDataShare;
     const year = Number(new Date(this.clock.now().getTime() + 8 * 3_600_000).toISOString().slice(0, 4));
     const canaries = Math.round(this.schedule.people * this.schedule.canaryShare);
     this.people = demoPeople(
@@ -195,13 +186,21 @@ class Market {
       year,
       this.random.fork(),
     );
-    this.directMask = directProvinceMask(this.strategy, this.people.population.provinces);
+    this.poacher = new CarefulPoacher(
+      strategy,
+      shipped.ownDataShare,
+      this.people.population,
+      this.scenario.customers,
+    );
     const issue = async (role: string, label: string, funderId?: string) =>
       (await this.admin.call('POST', '/v1/api-keys', { role, label, ...(funderId ? { funderId } : {}) })).body
         .secret as string;
     this.analystKey = await issue('analyst', 'demo dashboard (analyst)');
     this.app = this.admin.with(await issue('system', 'demo borrower app'));
-    this.relay = this.admin.with(await issue('system', 'demo relay provider'));
+    const relay = this.admin.with(await issue('system', 'demo relay provider'));
+    const runId = `${this.options.seed}-${this.startedAt}`;
+    this.contacts = new ContactReports(relay, this.admin, runId, this.clock);
+    this.canaries = new CanaryProgram(this.admin, this.options.seed >>> 0, this.clock);
     await this.ensurePoacherFunder();
     const listed = (await this.admin.call('GET', '/v1/funders?limit=100')).body.funders as Array<{
       id: string;
@@ -246,7 +245,7 @@ class Market {
 
   /** The poacher is a fictional funder the market registers (the demo catalogue's are real names). */
   private async ensurePoacherFunder(): Promise<void> {
-    const bodies = poacherFunderBodies(this.strategy.directRegions);
+    const bodies = poacherFunderBodies(this.poacher.strategy.directRegions);
     for (const [path, body] of bodies) {
       try {
         await this.admin.call('POST', path, body);
@@ -268,12 +267,15 @@ class Market {
   }
 
   handle(): DemoMarket {
+    const market = this;
     return {
       seed: this.options.seed,
       analystKey: this.analystKey,
       poacherId: POACHER.id,
       honestFunderIds: [...this.funders.values()].filter((f) => !f.poacher).map((f) => f.id),
-      stats: this.stats,
+      get stats() {
+        return market.stats();
+      },
       flagged: () => this.flagged(),
       waitUntilFlagged: (o) => this.waitUntilFlagged(o),
       stop: () => this.stop(),
@@ -314,9 +316,9 @@ class Market {
       .catch((error: unknown) => {
         if (this.stopping) return;
         // A refusal (4xx) is the service saying no to one borrower's step; anything else is a fault.
-        if (isRefusal(error)) this.stats.refused++;
-        else this.stats.faults++;
-        if (this.stats.refused + this.stats.faults <= MAX_LOGGED_PROBLEMS)
+        if (isRefusal(error)) this.counts.refused++;
+        else this.counts.faults++;
+        if (this.counts.refused + this.counts.faults <= MAX_LOGGED_PROBLEMS)
           this.log(
             `demo market: ${person.canary ? 'canary' : 'borrower'} #${person.index}: ${(error as Error).message}`,
           );
@@ -349,10 +351,10 @@ class Market {
       // this run's, so a restart with the same seed applies afresh instead of replaying old answers
       idempotencyKey: `demo-${this.options.seed}-${this.startedAt}-${round}-${person.index}`,
     });
-    this.stats.applications++;
+    this.counts.applications++;
     const application = submitted.body as { id: string; status: string; customerId: string };
     if (application.status !== 'offered') return;
-    this.stats.offered++;
+    this.counts.offered++;
     const offers = (await this.app.call('GET', `/v1/applications/${application.id}/offers`)).body
       .offers as Array<{
       funderId: string;
@@ -361,7 +363,7 @@ class Market {
     let choice: Record<string, unknown>;
     let consentTo: string[];
     if (person.canary) {
-      const funderId = await this.placeCanary(person, application.customerId);
+      const funderId = await this.canaries.place(person, application.customerId);
       const offer = funderId ? offers.find((o) => o.funderId === funderId) : undefined;
       if (!offer) return; // placed nowhere, or its funder made no offer: the canary walks away
       consentTo = [offer.funderId];
@@ -375,10 +377,10 @@ class Market {
     await this.app.call('POST', `/v1/applications/${application.id}/choose`, choice);
     const decided = await this.waitForFunders(application.id);
     if (decided?.status !== 'approved' || !decided.funderId) {
-      if (decided?.status === 'declined') this.stats.declined++;
+      if (decided?.status === 'declined') this.counts.declined++;
       return;
     }
-    this.stats.approved++;
+    this.counts.approved++;
     free(); // what follows (calls, confirm, repayments) takes market days, not an applying slot
     const funder = this.funders.get(decided.funderId);
     if (!funder) return;
@@ -407,7 +409,8 @@ class Market {
     random: SeededRandom,
   ): Promise<void> {
     const verify = random.chance(this.schedule.verificationCallShare);
-    const intercept = funder.poacher && this.poacherTargets(person, random);
+    const month = Math.floor(this.day() / this.schedule.monthDays);
+    const intercept = funder.poacher && this.poacher.targets(person, month, random);
     if (!(await this.sleep(this.schedule.contactAfterDays))) return;
     if (verify) await this.call(funder, person, 'verification', random);
     let poached = false;
@@ -415,13 +418,13 @@ class Market {
     if (!(await this.sleep(this.schedule.confirmAfterDays))) return;
     if (poached || random.chance(this.schedule.abandonShare)) {
       await this.app.call('POST', `/v1/applications/${applicationId}/abandon`);
-      this.stats.abandoned++;
+      this.counts.abandoned++;
       return;
     }
     const loan = (await this.app.call('POST', `/v1/applications/${applicationId}/confirm`)).body as {
       id: string;
     };
-    this.stats.booked++;
+    this.counts.booked++;
     if (random.chance(this.schedule.servicingCallShare)) {
       if (!(await this.sleep(1))) return;
       await this.call(funder, person, 'servicing', random);
@@ -448,58 +451,13 @@ class Market {
       await funder.api.call('POST', '/v1/funder/repayments', body, {
         signWith: { secret: funder.secret, at: this.clock.now() },
       });
-      this.stats.repayments++;
+      this.counts.repayments++;
     }
   }
 
-  // ---- the careful poacher (src/simulation/strategies.ts) ----
+  // ---- calls: honest ones through the relay point, the poacher's interception ----
 
-  /** Whether the poacher goes for this approval: its exclusions, good bands, its monthly throttle. */
-  private poacherTargets(person: DemoPerson, random: SeededRandom): boolean {
-    if (person.score < POACHER_MIN_SCORE) return false;
-    if (!isTargeted(this.strategy, this.people.population, person.index, this.directMask, random))
-      return false;
-    const month = Math.floor(this.day() / this.schedule.monthDays);
-    if (month !== this.poacherMonth.month)
-      Object.assign(this.poacherMonth, { month, targeted: 0, poached: 0 });
-    this.poacherMonth.targeted++;
-    this.stats.poacherTargeted++;
-    return (
-      throttleAllows(this.strategy, this.poacherMonth.poached, this.poacherMonth.targeted) &&
-      random.chance(this.strategy.interceptionRate)
-    );
-  }
-
-  /** The interception call (截胡) before the borrower confirms. True: the borrower takes its offer. */
-  private async intercept(funder: Funder, person: DemoPerson, random: SeededRandom): Promise<boolean> {
-    const channel = reachChannel(this.strategy, this.ownDataShare, true, random);
-    if (channel === null) return false;
-    this.stats.poacherContacts++;
-    const summary =
-      '您好，我们是星河消费金融，您的专属额度已提升20%，利率低至年化6%，还送优惠券，直接申请即可';
-    if (channel === 'relay') await this.relayContact(funder, person, 'marketing', summary);
-    if (person.canary) await this.canaryReport(person, 'marketing', summary);
-    if (person.canary || person.staff) return false;
-    const { offer } = this.strategy;
-    const cut = offer.rateCutPointsMin + (offer.rateCutPointsMax - offer.rateCutPointsMin) * random.next();
-    const accepted = random.chance(
-      acceptanceProbability(
-        this.scenario.customers.interceptionAcceptBase,
-        offer,
-        cut,
-        this.scenario.customers,
-      ),
-    );
-    if (accepted) {
-      this.poacherMonth.poached++;
-      this.stats.poached++;
-    }
-    return accepted;
-  }
-
-  // ---- contacts: the relay provider's webhook and the canaries' own reports ----
-
-  /** An honest (in-purpose) call through the relay point the funder was given. */
+  /** An honest (in-purpose) call: verification before booking, servicing after. */
   private async call(
     funder: Funder,
     person: DemoPerson,
@@ -512,93 +470,32 @@ class Market {
         : '您好，您的借款已放款，提醒您按期还款';
     // After booking the funder has the real number; before it, only the relay point.
     if (category === 'verification' || random.chance(this.scenario.traces.afterBookingRelayShare))
-      await this.relayContact(funder, person, category, summary);
-    if (person.canary) await this.canaryReport(person, category, summary);
-    if (category === 'verification') this.stats.verificationCalls++;
-    else this.stats.servicingCalls++;
+      await this.contacts.relayCall(funder.id, person, category, summary);
+    await this.reportIfCanary(person, category, summary);
+    if (category === 'verification') this.counts.verificationCalls++;
+    else this.counts.servicingCalls++;
   }
 
-  private async relayContact(
-    funder: Funder,
-    person: DemoPerson,
-    category: string,
-    summary: string,
-  ): Promise<void> {
-    const relayPoint = this.shown.get(`${funder.id}\u0000${person.idNumber}`);
-    if (!relayPoint) return;
-    await this.relay.call('POST', '/v1/contact-events', {
-      relayPoint,
-      occurredAt: this.clock.now().toISOString(),
-      channel: 'call',
-      caller: `400${String(hashOf(funder.id) % 10_000_000).padStart(7, '0')}`,
-      summary,
-      providerEventId: `demo-${this.options.seed}-relay-${++this.eventNo}`,
-      category,
-    });
+  /** The interception call (截胡) before the borrower confirms. True: the borrower takes its offer. */
+  private async intercept(funder: Funder, person: DemoPerson, random: SeededRandom): Promise<boolean> {
+    const channel = this.poacher.reach(random);
+    if (channel === null) return false;
+    const summary =
+      '您好，我们是星河消费金融，您的专属额度已提升20%，利率低至年化6%，还送优惠券，直接申请即可';
+    if (channel === 'relay') await this.contacts.relayCall(funder.id, person, 'marketing', summary);
+    await this.reportIfCanary(person, 'marketing', summary);
+    return this.poacher.accepts(person, random);
   }
 
-  /** A canary reports what reached its dedicated phone (the relay forwards there too). */
-  private async canaryReport(person: DemoPerson, category: string, summary: string): Promise<void> {
-    const canaryId = this.canaryIds.get(person.index);
-    if (!canaryId) return;
-    await this.admin.call('POST', `/v1/canaries/${canaryId}/contacts`, {
-      sourceId: `demo-${this.options.seed}-canary-${++this.eventNo}`,
-      channel: 'call',
-      contactPoint: person.phone,
-      occurredAt: this.clock.now().toISOString(),
-      category,
-      summary,
-    });
-  }
-
-  // ---- the canary program ----
-
-  private readonly canaryIds = new Map<number, string>();
-
-  /** Register the canary and place it with one funder (the planner's choice); null: placed nowhere. */
-  private placeCanary(person: DemoPerson, customerId: string): Promise<string | null> {
-    // One at a time: a plan places every unplaced canary, so each plan must see only this one.
-    const placed = this.canaryLock.then(async () => {
-      const band = bandOf(person.score);
-      const registered = await this.admin.call('POST', '/v1/canaries', {
-        customerId,
-        band,
-        employerIsPlatformOrPartner: false,
-        contactPoints: [{ channel: 'phone', address: person.phone }],
-      });
-      this.canaryIds.set(person.index, registered.body.id);
-      const month = chinaMonth(this.clock.now());
-      if (!this.budgetMonths.has(month)) {
-        await this.admin.call('PUT', `/v1/canaries/budgets/${month}`, {
-          budgetFen: 100_000_000,
-          costPerPlacementFen: 30_000,
-        });
-        this.budgetMonths.add(month);
-      }
-      const plan = await this.admin.call('POST', '/v1/canaries/plan', {
-        month,
-        seed: (this.options.seed ^ Math.imul(person.index + 1, 0x85ebca6b)) >>> 0,
-      });
-      const placement = (plan.body.placements as Array<{ canaryId: string; funderId: string }>).find(
-        (p) => p.canaryId === registered.body.id,
-      );
-      if (placement) this.stats.canariesPlaced++;
-      return placement?.funderId ?? null;
-    });
-    this.canaryLock = placed.catch(() => {});
-    return placed;
+  private async reportIfCanary(person: DemoPerson, category: string, summary: string): Promise<void> {
+    const canaryId = person.canary ? this.canaries.idOf(person) : undefined;
+    if (canaryId) await this.contacts.canaryReport(canaryId, person, category, summary);
   }
 
   // ---- what the funder servers saw ----
 
-  /** relay phone each funder was given, by (funder, ID number): the only number it may call before booking */
-  private readonly shown = new Map<string, string>();
-
   private onDecided(decided: Decided): void {
-    const fields = decided.message.payload?.fields ?? {};
-    const relay = fields.relayContact as { phone?: string } | null | undefined;
-    if (typeof fields.idNumber === 'string' && relay?.phone)
-      this.shown.set(`${decided.funderId}\u0000${fields.idNumber}`, relay.phone);
+    this.contacts.noteShown(decided.funderId, decided.message.payload?.fields ?? {});
     if (decided.pending) void this.callBack(decided);
   }
 
@@ -615,7 +512,7 @@ class Market {
       });
     } catch (error) {
       // the platform timed the dispatch out first, or the market is stopping: as for a real funder
-      if (!isRefusal(error) && !this.stopping) this.stats.faults++;
+      if (!isRefusal(error) && !this.stopping) this.counts.faults++;
     }
   }
 
@@ -645,7 +542,7 @@ class Market {
       if (poacher && (poacher.level === 'suspect' || poacher.level === 'confirmed') && poacher.evidence > 0)
         return poacher;
       if (this.clock.now().getTime() > deadline)
-        throw new Error(`the poacher was not flagged in time (stats: ${JSON.stringify(this.stats)})`);
+        throw new Error(`the poacher was not flagged in time (stats: ${JSON.stringify(this.stats())})`);
       await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1_000));
     }
   }
@@ -657,19 +554,8 @@ class Market {
       for (const wake of [...this.sleepers]) wake();
       await Promise.allSettled([...this.inFlight]);
       await this.servers?.close();
-      this.log(`demo market stopped: ${JSON.stringify(this.stats)}`);
+      this.log(`demo market stopped: ${JSON.stringify(this.stats())}`);
     })();
     return this.stopped;
   }
-}
-
-/** The calendar month in China Standard Time (the canary budget's month, as the service keeps it). */
-function chinaMonth(at: Date): string {
-  return new Date(at.getTime() + 8 * 3_600_000).toISOString().slice(0, 7);
-}
-
-function hashOf(text: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
-  return h >>> 0;
 }
