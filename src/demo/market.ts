@@ -1,13 +1,8 @@
-// The live demo market (issue 17 item 3, ADR 0105–0107): an accelerated simulated market that uses
-// the running service only through its public HTTP API, as the outside world would. People from the
-// simulator's population apply through the borrower app (a `system` key), simulated funders decide
-// on their own servers (funder-servers.ts) behind signed webhooks, call back, book and repay with
-// their own funder keys; the relay provider reports calls to relay points (`system` key); the canary
-// program recruits, registers and places canaries (admin) and relays what they receive. One funder
-// is the article's careful poacher (src/simulation/strategies.ts): it skips staff-like customers,
-// takes only good bands in its regions, throttles itself, and reaches people by numbers it holds or
-// buys — so the evidence that catches it is a canary's. Detection's rescoring runs on the service's
-// own timer (SHOUJIA_RESCORE_MS).
+// The live demo market (issue 17 item 3, ADRs 0105–0107): simulated borrowers, honest funders and
+// the article's careful poacher (src/simulation/strategies.ts) acting on the running service only
+// through its public HTTP API and keys it issues, the funders on their own servers behind signed
+// webhooks (funder-servers.ts), the relay provider and the canary program reporting what reached
+// people (contacts.ts). The service must find the poacher from the evidence alone.
 import { readFileSync } from 'node:fs';
 import { secureRandomBytes } from '../kernel/secure-random.ts';
 import { type Clock, SeededRandom, sha256Hex, systemClock } from '../kernel/index.ts';
@@ -19,8 +14,17 @@ import { type Decided, type FunderModel, FunderServers } from './funder-servers.
 import { type DemoPeople, type DemoPerson, applicationBody, demoPeople } from './people.ts';
 import { DEMO_SCHEDULE, type DemoSchedule } from './schedule.ts';
 import { CarefulPoacher, POACHER, poacherFunderBodies } from './poacher.ts';
+import {
+  type DemoMarket,
+  type DemoMarketOptions,
+  type DemoStats,
+  type FlaggedFunder,
+  flaggedFunders,
+  waitForFlag,
+} from './alerts.ts';
 
 export { DEMO_SCHEDULE, FAST_SCHEDULE, type DemoSchedule } from './schedule.ts';
+export type { DemoMarket, DemoMarketOptions, DemoStats, FlaggedFunder } from './alerts.ts';
 
 /** The careful poacher's strategy and the customers' behaviour: the shipped evasive scenario's. */
 const SCENARIO_PATH = new URL('../../scenarios/evasive-poacher.json', import.meta.url);
@@ -37,57 +41,6 @@ const CONSENT = {
   textVersionHash: sha256Hex('个人信息单独同意书 v3'),
   channel: 'demo-app',
 };
-
-export interface DemoMarketOptions {
-  baseUrl: string;
-  adminKey: string;
-  seed: number;
-  schedule?: Partial<DemoSchedule>;
-  clock?: Clock;
-  /** one line per notable thing (the CLI prints them); default: nothing */
-  log?: (line: string) => void;
-}
-
-export interface DemoStats {
-  applications: number;
-  offered: number;
-  approved: number;
-  declined: number;
-  booked: number;
-  abandoned: number;
-  repayments: number;
-  verificationCalls: number;
-  servicingCalls: number;
-  canariesPlaced: number;
-  poacherTargeted: number;
-  poacherContacts: number;
-  poached: number;
-  /** borrower steps the service refused (4xx): logged, the borrower walks away */
-  refused: number;
-  faults: number;
-}
-
-export interface FlaggedFunder {
-  funderId: string;
-  level: string;
-  evidence: number;
-}
-
-export interface DemoMarket {
-  seed: number;
-  /** the analyst key the demo issued for the dashboard */
-  analystKey: string;
-  /** the funder playing the careful poacher (ground truth: the service must find it by evidence) */
-  poacherId: string;
-  honestFunderIds: string[];
-  stats: DemoStats;
-  /** funders above `none` now, as the service's alerts list them */
-  flagged(): Promise<FlaggedFunder[]>;
-  /** resolves once the poacher is at suspect or confirmed with evidence; rejects after timeoutMs */
-  waitUntilFlagged(options?: { timeoutMs?: number; pollMs?: number }): Promise<FlaggedFunder>;
-  /** stop arriving, let flows in flight end, close the funder servers; idempotent */
-  stop(): Promise<void>;
-}
 
 interface Funder {
   id: string;
@@ -276,7 +229,7 @@ class Market {
       get stats() {
         return market.stats();
       },
-      flagged: () => this.flagged(),
+      flagged: () => flaggedFunders(this.admin.with(this.analystKey)),
       waitUntilFlagged: (o) => this.waitUntilFlagged(o),
       stop: () => this.stop(),
     };
@@ -518,33 +471,13 @@ class Market {
 
   // ---- what the service concluded ----
 
-  private async flagged(): Promise<FlaggedFunder[]> {
-    const analyst = this.admin.with(this.analystKey);
-    const alerts = (await analyst.call('GET', '/v1/alerts?limit=50')).body.alerts as Array<{
-      funderId: string;
-      level: string;
-    }>;
-    const out: FlaggedFunder[] = [];
-    for (const alert of alerts) {
-      const evidence = (await analyst.call('GET', `/v1/funders/${alert.funderId}/evidence?limit=100`)).body
-        .evidence as unknown[];
-      out.push({ funderId: alert.funderId, level: alert.level, evidence: evidence.length });
-    }
-    return out;
-  }
-
   private async waitUntilFlagged(
     options: { timeoutMs?: number; pollMs?: number } = {},
   ): Promise<FlaggedFunder> {
-    const deadline = this.clock.now().getTime() + (options.timeoutMs ?? 300_000);
-    for (;;) {
-      const poacher = (await this.flagged()).find((f) => f.funderId === POACHER.id);
-      if (poacher && (poacher.level === 'suspect' || poacher.level === 'confirmed') && poacher.evidence > 0)
-        return poacher;
-      if (this.clock.now().getTime() > deadline)
-        throw new Error(`the poacher was not flagged in time (stats: ${JSON.stringify(this.stats())})`);
-      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1_000));
-    }
+    const found = await waitForFlag(this.admin.with(this.analystKey), POACHER.id, this.clock, options);
+    if (!found)
+      throw new Error(`the poacher was not flagged in time (stats: ${JSON.stringify(this.stats())})`);
+    return found;
   }
 
   stop(): Promise<void> {
