@@ -237,9 +237,13 @@ class Market {
 
   // ---- market time ----
 
-  /** Market days since the start (fractional). */
-  private day(): number {
-    return (this.clock.now().getTime() - this.startedAt) / this.schedule.dayMs;
+  /**
+   * The market month, counted in arrivals (monthDays × applicationsPerDay of them), not in real
+   * time: a loaded machine slows the service, and a month of real time would then hold too few
+   * approvals for the poacher's throttle to ever open (ADR 0105).
+   */
+  private month(): number {
+    return Math.floor(this.next / (this.schedule.monthDays * this.schedule.applicationsPerDay));
   }
 
   /** Wait `days` market days of real time; resolves early (false) when the market stops. */
@@ -362,7 +366,7 @@ class Market {
     random: SeededRandom,
   ): Promise<void> {
     const verify = random.chance(this.schedule.verificationCallShare);
-    const month = Math.floor(this.day() / this.schedule.monthDays);
+    const month = this.month();
     const intercept = funder.poacher && this.poacher.targets(person, month, random);
     if (!(await this.sleep(this.schedule.contactAfterDays))) return;
     if (verify) await this.call(funder, person, 'verification', random);

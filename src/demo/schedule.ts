@@ -5,7 +5,10 @@
 export interface DemoSchedule {
   /** real milliseconds per market day */
   dayMs: number;
-  /** market days per market month: the poacher's throttle and the canary budget count per month */
+  /**
+   * market days per market month: the poacher's throttle counts per month, a month being
+   * monthDays × applicationsPerDay arrivals (so a slow service stretches the month, ADR 0105)
+   */
   monthDays: number;
   /** new applications per market day (arrivals are spread evenly, seeded order) */
   applicationsPerDay: number;
@@ -59,9 +62,8 @@ export const DEMO_SCHEDULE: DemoSchedule = {
 };
 
 /**
- * Tests: the same market faster. The service, not the schedule, bounds the pace (about two
- * applications a second on the embedded store), so a market month stays long enough in real time
- * for the poacher's throttle to open: 15 s, a day every 250 ms.
+ * Tests: the same market faster, a day every 250 ms. The service, not the schedule, bounds the
+ * pace (one or two applications a second on the embedded store); a market month is 60 arrivals.
  */
 export const FAST_SCHEDULE: DemoSchedule = {
   ...DEMO_SCHEDULE,
