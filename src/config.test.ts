@@ -34,4 +34,22 @@ describe('loadConfig', () => {
     expect(loadConfig(env({ SHOUJIA_METRICS: '0' })).metrics).toBe(false);
     expect(() => loadConfig(env({ SHOUJIA_METRICS: 'off' }))).toThrow(ConfigError);
   });
+
+  it('leaves the rescoring interval to the command unless SHOUJIA_RESCORE_MS sets one in range', () => {
+    expect(loadConfig(env()).rescoreIntervalMs).toBeUndefined();
+    expect(loadConfig(env({ SHOUJIA_RESCORE_MS: '30000' })).rescoreIntervalMs).toBe(30_000);
+    for (const bad of ['99', '86400001', '1.5', 'soon', '-1', '１０００'])
+      expect(() => loadConfig(env({ SHOUJIA_RESCORE_MS: bad })), bad).toThrow(ConfigError);
+  });
+
+  it('runs the demo market unless SHOUJIA_DEMO_MARKET is 0, with SHOUJIA_DEMO_SEED an unsigned 32-bit seed', () => {
+    expect(loadConfig(env()).demoMarket).toBe(true);
+    expect(loadConfig(env({ SHOUJIA_DEMO_MARKET: '0' })).demoMarket).toBe(false);
+    expect(() => loadConfig(env({ SHOUJIA_DEMO_MARKET: 'no' }))).toThrow(ConfigError);
+    expect(loadConfig(env()).demoSeed).toBeUndefined();
+    expect(loadConfig(env({ SHOUJIA_DEMO_SEED: '0' })).demoSeed).toBe(0);
+    expect(loadConfig(env({ SHOUJIA_DEMO_SEED: '4294967295' })).demoSeed).toBe(4_294_967_295);
+    for (const bad of ['4294967296', '-1', '7.5', '0x10', 'seed', '７'])
+      expect(() => loadConfig(env({ SHOUJIA_DEMO_SEED: bad })), bad).toThrow(ConfigError);
+  });
 });

@@ -31,6 +31,15 @@ export interface Config {
    * 0 turns both off (ADR 0102)
    */
   metrics: boolean;
+  /**
+   * SHOUJIA_RESCORE_MS: how often detection rescores every funder from the stored evidence (ADR
+   * 0107). undefined: the command decides (30 s for `demo`, 5 minutes for `serve`).
+   */
+  rescoreIntervalMs: number | undefined;
+  /** SHOUJIA_DEMO_MARKET: `shoujia demo` runs the live demo market (default 1; 0 or --no-market: not) */
+  demoMarket: boolean;
+  /** SHOUJIA_DEMO_SEED: the demo market's seed (0..4294967295); absent: a fresh one, printed at start */
+  demoSeed: number | undefined;
   logLevel: string;
 }
 
@@ -105,6 +114,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const metricsText = env.SHOUJIA_METRICS;
   if (metricsText !== undefined && metricsText !== '0' && metricsText !== '1')
     throw new ConfigError(`SHOUJIA_METRICS must be 0 or 1, got ${metricsText}`);
+  const rescoreText = env.SHOUJIA_RESCORE_MS;
+  const rescoreIntervalMs = rescoreText === undefined || rescoreText === '' ? undefined : Number(rescoreText);
+  if (
+    rescoreIntervalMs !== undefined &&
+    (!Number.isInteger(rescoreIntervalMs) || rescoreIntervalMs < 100 || rescoreIntervalMs > 86_400_000)
+  )
+    throw new ConfigError(`SHOUJIA_RESCORE_MS must be 100..86400000, got ${rescoreText}`);
+  const marketText = env.SHOUJIA_DEMO_MARKET;
+  if (marketText !== undefined && marketText !== '0' && marketText !== '1')
+    throw new ConfigError(`SHOUJIA_DEMO_MARKET must be 0 or 1, got ${marketText}`);
+  const seedEnv = env.SHOUJIA_DEMO_SEED;
+  const demoSeed = seedEnv === undefined || seedEnv === '' ? undefined : Number(seedEnv);
+  if (demoSeed !== undefined && (!/^\d{1,10}$/.test(seedEnv!) || demoSeed > 4_294_967_295))
+    throw new ConfigError(`SHOUJIA_DEMO_SEED must be an integer 0..4294967295, got ${seedEnv}`);
   return {
     port,
     host: env.HOST || '127.0.0.1',
@@ -118,6 +141,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ledgerIntegrateIntervalMs,
     relayMint: relayMintText === undefined ? undefined : relayMintText === '1',
     metrics: metricsText !== '0',
+    rescoreIntervalMs,
+    demoMarket: marketText !== '0',
+    demoSeed,
     logLevel: env.LOG_LEVEL || 'info',
   };
 }

@@ -5,6 +5,10 @@ import { type CommonErrorCode, type ErrorSpecs, typedErrors } from '../kernel/in
 export const catalogErrors = {
   funder_not_found: { status: 404, meaning: 'No such funder (or not visible to this key).' },
   funder_exists: { status: 409, meaning: 'A funder with this id exists already.' },
+  funder_webhook_invalid: {
+    status: 400,
+    meaning: 'A webhook needs both its URL and its secret (or both null to remove it).',
+  },
   product_not_found: { status: 404, meaning: 'No such product.' },
   product_invalid: {
     status: 400,

@@ -29,6 +29,9 @@ import {
 
 const Enum = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
 
+const WebhookUrl = Token({ format: 'uri', maxLength: 500, pattern: '^https?://' });
+// A shared HMAC secret: exact (never trimmed), printable ASCII so both sides type the same bytes.
+const WebhookSecret = Token({ minLength: 16, maxLength: 200, pattern: '^[\\x21-\\x7e]+$' });
 const RegionPrefix = Token({ pattern: '^(\\*|\\d{2}|\\d{4}|\\d{6})$', maxLength: 6 });
 export const FunderBody = Type.Object(
   {
@@ -37,15 +40,18 @@ export const FunderBody = Type.Object(
     type: Enum(FUNDER_TYPES),
     status: Type.Optional(Enum(FUNDER_STATUSES)),
     licensedRegions: Type.Array(RegionPrefix, { minItems: 1, maxItems: 500 }),
-    webhookUrl: Type.Optional(
-      Type.Union([Token({ format: 'uri', maxLength: 500, pattern: '^https?://' }), Type.Null()]),
-    ),
-    // A shared HMAC secret: exact (never trimmed), printable ASCII so both sides type the same bytes.
-    webhookSecret: Type.Optional(
-      Type.Union([Token({ minLength: 16, maxLength: 200, pattern: '^[\\x21-\\x7e]+$' }), Type.Null()]),
-    ),
+    webhookUrl: Type.Optional(Type.Union([WebhookUrl, Type.Null()])),
+    webhookSecret: Type.Optional(Type.Union([WebhookSecret, Type.Null()])),
     transport: Type.Optional(Enum(TRANSPORTS)),
     monthlyQuotaFen: Type.Optional(Type.Union([PositiveFen, Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+
+const WebhookBody = Type.Object(
+  {
+    webhookUrl: Type.Union([WebhookUrl, Type.Null()]),
+    webhookSecret: Type.Union([WebhookSecret, Type.Null()]),
   },
   { additionalProperties: false },
 );
@@ -261,6 +267,27 @@ export async function catalogRoutes(app: App): Promise<void> {
       write(request, reply, async (_tx, unit) => ({
         status: 200,
         body: await catalog.setFunderStatus(unit, request.params.funderId, request.body.status),
+      })),
+  );
+
+  app.put(
+    '/v1/funders/:funderId/webhook',
+    {
+      config: { roles: ['admin'] },
+      schema: {
+        tags: ['catalog'],
+        summary: "Set (or remove, both null) a funder's decision webhook URL and signing secret",
+        response: {
+          200: FunderView,
+        },
+        params: FunderParams,
+        body: WebhookBody,
+      },
+    },
+    (request, reply) =>
+      write(request, reply, async (tx) => ({
+        status: 200,
+        body: await catalog.setFunderWebhook(tx, request.params.funderId, request.body),
       })),
   );
 

@@ -36,6 +36,7 @@ import {
   listProductRows,
   type ProductRow,
   updateFunderStatus,
+  updateFunderWebhook,
 } from './store.ts';
 
 export const LIST_LIMIT_MAX = FUNDER_PAGE_MAX;
@@ -183,6 +184,38 @@ export class CatalogService {
       payload: { funderId, status },
       at,
     });
+    return toFunder(row);
+  }
+
+  /**
+   * Point a funder's decisions at its server (or take them off it: both null). URL and secret
+   * change together: a URL with no secret could not be signed for, a secret with no URL is unused.
+   * Dispatch reads both per send, so the next application goes to the new server.
+   */
+  async setFunderWebhook(
+    tx: Executor,
+    funderId: string,
+    webhook: { webhookUrl: string | null; webhookSecret: string | null },
+  ): Promise<Funder> {
+    if ((webhook.webhookUrl === null) !== (webhook.webhookSecret === null))
+      throw new DomainError(
+        'funder_webhook_invalid',
+        'give both webhookUrl and webhookSecret, or both null to remove the webhook',
+        webhook.webhookUrl === null ? 'webhookUrl' : 'webhookSecret',
+      );
+    const row = await updateFunderWebhook(
+      tx,
+      funderId,
+      {
+        webhookUrl: webhook.webhookUrl,
+        webhookSecretEnc:
+          webhook.webhookSecret === null
+            ? null
+            : this.deps.vault.encrypt(webhook.webhookSecret, `funder:${funderId}:webhook`),
+      },
+      this.deps.clock.now(),
+    );
+    if (!row) throw new DomainError('funder_not_found', `no funder ${funderId}`, 'funderId');
     return toFunder(row);
   }
 

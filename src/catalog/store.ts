@@ -37,6 +37,21 @@ export async function updateFunderStatus(
   return row;
 }
 
+/** The funder after its webhook changed, or undefined when there is no such funder. */
+export async function updateFunderWebhook(
+  tx: Executor,
+  funderId: string,
+  webhook: { webhookUrl: string | null; webhookSecretEnc: string | null },
+  updatedAt: Date,
+): Promise<FunderRow | undefined> {
+  const [row] = await tx
+    .update(funders)
+    .set({ ...webhook, updatedAt })
+    .where(eq(funders.id, funderId))
+    .returning();
+  return row;
+}
+
 export async function getFunderRow(tx: Executor, funderId: string): Promise<FunderRow | undefined> {
   const [row] = await tx.select().from(funders).where(eq(funders.id, funderId));
   return row;

@@ -16,6 +16,8 @@ export interface RunningServer {
   services: Services;
   url: string;
   adminKey: string | undefined;
+  /** run `hook` first when the server stops, while it still answers (the demo market stops there) */
+  beforeStop(hook: () => Promise<void>): void;
   stop(): Promise<void>;
 }
 
@@ -93,7 +95,8 @@ export async function startServer(
     remindersIntervalMs: 30_000,
     onReminderError: (error) =>
       logger.error({ err: error }, 'reminder worker failed; retrying on the next tick'),
-    detectionRescoreIntervalMs: 300_000,
+    // ADR 0107: the demo rescores every 30 s so its market's evidence shows within a minute.
+    detectionRescoreIntervalMs: config.rescoreIntervalMs ?? (options.demo ? 30_000 : 300_000),
     onDetectionError: (error) =>
       logger.error({ err: error }, 'detection rescoring failed; retrying on the next tick'),
     onRoutingError: (error) =>
@@ -125,8 +128,10 @@ export async function startServer(
   lock?.setUrl(url);
 
   let stopping: Promise<void> | undefined;
+  const beforeStopHooks: Array<() => Promise<void>> = [];
   const stop = () => {
     stopping ??= (async () => {
+      for (const hook of beforeStopHooks) await hook();
       ready = false;
       await app.close();
       for (const hook of services.stopHooks) await hook();
@@ -148,5 +153,5 @@ export async function startServer(
       });
     }
   }
-  return { app, services, url, adminKey, stop };
+  return { app, services, url, adminKey, beforeStop: (hook) => beforeStopHooks.push(hook), stop };
 }

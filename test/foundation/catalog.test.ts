@@ -74,6 +74,81 @@ describe.each(ENGINES)('catalog on %s', (engine) => {
     ).toBe('funder_exists');
   });
 
+  it("sets, changes and removes a funder's webhook (admin only); URL and secret go together", async () => {
+    await h.call('POST', '/v1/funders', {
+      id: 'webhook-bank',
+      name: '回调银行',
+      type: 'bank',
+      licensedRegions: ['*'],
+    });
+    const set = await h.call('PUT', '/v1/funders/webhook-bank/webhook', {
+      webhookUrl: 'http://127.0.0.1:9/decisions',
+      webhookSecret: 'another-long-webhook-secret',
+    });
+    expect(set.status, JSON.stringify(set.body)).toBe(200);
+    expect(set.body.webhookUrl).toBe('http://127.0.0.1:9/decisions');
+    expect(JSON.stringify(set.body)).not.toContain('another-long-webhook-secret');
+    expect(await h.services.catalog.webhookSecret(h.database.db, 'webhook-bank')).toBe(
+      'another-long-webhook-secret',
+    );
+    const cases: Array<[string, unknown, number, string]> = [
+      [
+        'webhook-bank',
+        { webhookUrl: 'http://x.example/h', webhookSecret: null },
+        400,
+        'funder_webhook_invalid',
+      ],
+      [
+        'webhook-bank',
+        { webhookUrl: null, webhookSecret: 'another-long-webhook-secret' },
+        400,
+        'funder_webhook_invalid',
+      ],
+      [
+        'webhook-bank',
+        { webhookUrl: 'ftp://x.example/h', webhookSecret: 'another-long-webhook-secret' },
+        400,
+        'invalid_request',
+      ],
+      ['webhook-bank', { webhookUrl: 'http://x.example/h', webhookSecret: 'short' }, 400, 'invalid_request'],
+      [
+        'webhook-bank',
+        { webhookUrl: 'http://x.example/h', webhookSecret: '秘密秘密秘密秘密秘密秘密秘密秘密' },
+        400,
+        'invalid_request',
+      ],
+      [
+        'no-such-bank',
+        { webhookUrl: 'http://x.example/h', webhookSecret: 'another-long-webhook-secret' },
+        404,
+        'funder_not_found',
+      ],
+    ];
+    for (const [id, body, status, code] of cases) {
+      const response = await h.call('PUT', `/v1/funders/${id}/webhook`, body);
+      expect(response.status, JSON.stringify(response.body)).toBe(status);
+      expect(response.body.error.code).toBe(code);
+    }
+    // nothing half-written by the refusals
+    expect((await h.call('GET', '/v1/funders/webhook-bank')).body.webhookUrl).toBe(
+      'http://127.0.0.1:9/decisions',
+    );
+    const analyst = (await h.call('POST', '/v1/api-keys', { role: 'analyst', label: 'a' })).body.secret;
+    const denied = await h.call(
+      'PUT',
+      '/v1/funders/webhook-bank/webhook',
+      { webhookUrl: null, webhookSecret: null },
+      { key: analyst },
+    );
+    expect(denied.status).toBe(403);
+    const removed = await h.call('PUT', '/v1/funders/webhook-bank/webhook', {
+      webhookUrl: null,
+      webhookSecret: null,
+    });
+    expect(removed.body.webhookUrl).toBeNull();
+    expect(await h.services.catalog.webhookSecret(h.database.db, 'webhook-bank')).toBeNull();
+  });
+
   it('rejects bad catalog input with codes and fields', async () => {
     const cases: Array<[string, string, unknown, string, string]> = [
       [

@@ -114,5 +114,6 @@ describe('service lifecycle (embedded PGlite)', () => {
     expect(((await replay.json()) as { id: string }).id).toBe(application.id);
     expect(second.output()).not.toContain('SHOUJIA_MASTER_KEY not set');
     expect(await stop(second.child)).toBe(0);
-  });
+    // two starts, each with the demo market running (stopped first on SIGTERM, ADR 0105)
+  }, 180_000);
 });

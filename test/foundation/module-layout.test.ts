@@ -27,8 +27,11 @@ function importsOf(file: { path: string; text: string }): string[] {
   );
 }
 
-/** Folders under src/ that are infrastructure, not domain modules: they have no file set. */
-const INFRASTRUCTURE = ['cli', 'db', 'http', 'kernel'];
+/**
+ * Folders under src/ that are infrastructure, not domain modules: they have no file set. `demo` is
+ * a client of the HTTP API (the live demo market, ADR 0105): no tables, no routes, no service.
+ */
+const INFRASTRUCTURE = ['cli', 'db', 'demo', 'http', 'kernel'];
 /** Every domain module has these; a module with tables (schema.ts) also has store.ts. */
 const FILE_SET = ['model.ts', 'service.ts', 'routes.ts', 'errors.ts'];
 /**

@@ -217,6 +217,13 @@ describe.each(ENGINES)('response schemas on %s', (engine) => {
     await sample('PUT /v1/funders/:funderId/status', '/v1/funders/fund-x/status', {
       body: { status: 'suspended' },
     });
+    // a webhook set, then taken off again (fund-x has none to begin with, and none after)
+    await sample('PUT /v1/funders/:funderId/webhook', '/v1/funders/fund-x/webhook', {
+      body: { webhookUrl: 'https://funder.example/decisions', webhookSecret: 'a-long-enough-secret-1' },
+    });
+    await sample('PUT /v1/funders/:funderId/webhook', '/v1/funders/fund-x/webhook', {
+      body: { webhookUrl: null, webhookSecret: null },
+    });
     await sample('GET /v1/funders', '/v1/funders');
     await sample('GET /v1/funders/:funderId', '/v1/funders/fund-a');
     await sample('GET /v1/funders/:funderId', '/v1/funders/fund-x');
