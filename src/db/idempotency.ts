@@ -116,7 +116,11 @@ export function lookupRecord(
   scope: string,
   key: string,
 ): LookupRef<IdempotencyRecord | null> {
-  return lookups.custom(recordLookup(scope, key), (value) => (value ?? null) as IdempotencyRecord | null);
+  return lookups.custom(
+    'idempotency-record',
+    recordLookup(scope, key),
+    (value) => (value ?? null) as IdempotencyRecord | null,
+  );
 }
 
 /**

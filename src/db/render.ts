@@ -18,12 +18,28 @@ export function renderSql(query: SQL): RenderedSql | undefined {
   return walk(query, parts, params) ? { sql: parts.join(''), params } : undefined;
 }
 
+/** Where a hot statement is written: SqlText (text and parameters), or ParamsOnly. */
+export interface SqlWriter {
+  text(piece: string): this;
+  param(value: unknown, cast?: string): this;
+  sql(fragment: SQL): this;
+}
+
+/** A parameter as the driver takes it: a drizzle Param (an array) unwrapped as drizzle would. */
+function driverParam(value: unknown): unknown {
+  return value instanceof Param
+    ? value.value === null
+      ? null
+      : value.encoder.mapToDriverValue(value.value)
+    : value;
+}
+
 /**
  * A statement written as text and parameters directly, for the grouped path's hot statements
  * (committers.ts, lookups.ts): no tree of SQL objects to allocate and walk per submission. The
  * numbering ($1, $2, …) follows the order of writing, as drizzle's does the order of chunks.
  */
-export class SqlText {
+export class SqlText implements SqlWriter {
   readonly parts: string[] = [];
   readonly params: unknown[] = [];
 
@@ -34,13 +50,7 @@ export class SqlText {
 
   /** `$n`, or `$n::cast`; a drizzle Param (an array) is unwrapped as drizzle would. */
   param(value: unknown, cast?: string): this {
-    const driver =
-      value instanceof Param
-        ? value.value === null
-          ? null
-          : value.encoder.mapToDriverValue(value.value)
-        : value;
-    this.params.push(driver);
+    this.params.push(driverParam(value));
     this.parts.push(placeholder(this.params.length, cast ?? ''));
     return this;
   }
@@ -52,10 +62,46 @@ export class SqlText {
     return this;
   }
 
+  /** The text and parameters written. */
+  rendered(): RenderedSql {
+    return { sql: this.parts.join(''), params: this.params };
+  }
+
   /** The statement, for Database.run (renderSql hands its text and parameters over as they are). */
   statement(): SQL {
-    return new RenderedStatement({ sql: this.parts.join(''), params: this.params });
+    return new RenderedStatement(this.rendered());
   }
+}
+
+/**
+ * The same writing with the text left out: the parameters, in the order SqlText numbers them, for
+ * a statement whose text is known already (statement-groups.ts: the text cache). Whoever writes
+ * through it must write exactly what it writes through SqlText.
+ */
+export class ParamsOnly implements SqlWriter {
+  readonly params: unknown[] = [];
+  private readonly discarded: string[] = [];
+
+  text(_piece: string): this {
+    return this;
+  }
+
+  param(value: unknown, _cast?: string): this {
+    this.params.push(driverParam(value));
+    return this;
+  }
+
+  sql(fragment: SQL): this {
+    this.discarded.length = 0;
+    const ok = walk(fragment, this.discarded, this.params);
+    if (!ok) throw new Error('SqlText.sql takes text, nested templates and parameters only');
+    return this;
+  }
+}
+
+/** A statement from text and parameters already rendered (Database.run hands them over as they are). */
+export function renderedStatement(rendered: RenderedSql): SQL {
+  return new RenderedStatement(rendered);
 }
 
 /** `$n` and `$n::cast` strings, made once: a grouped submission statement writes ~1,000 of them. */

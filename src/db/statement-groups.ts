@@ -9,7 +9,7 @@
 // the unique index, a constraint) would fail the others: a failed group is retried one part per
 // statement, and each gets its own answer. Parts that would touch the same row in one statement
 // (the same customer, the same Idempotency-Key) never share one: the later waits for the next group.
-import { SqlText } from './render.ts';
+import { ParamsOnly, renderedStatement, SqlText, type SqlWriter } from './render.ts';
 import type { SQL } from 'drizzle-orm';
 import type { Runner } from './client.ts';
 import { assert } from '../kernel/index.ts';
@@ -18,10 +18,16 @@ import { assert } from '../kernel/index.ts';
 export interface StatementPart {
   /** parts sharing any key never share a statement */
   conflictKeys?: readonly string[];
+  /**
+   * Everything the part's text depends on but `tag` and `index`: parts with equal shapes write the
+   * same text for the same tag and index, whatever their parameters. With it, a group's text is
+   * taken from a cache and only the parameters are written; without it, the text is written anew.
+   */
+  shape?: string;
   /** writes the part's CTEs, every name suffixed with `tag` (no leading WITH or comma); none for a read */
-  ctes?(out: SqlText, tag: string): void;
+  ctes?(out: SqlWriter, tag: string): void;
   /** writes the SELECT of the part's answer row (exactly one), with `batch_index` = index */
-  select(out: SqlText, tag: string, index: number): void;
+  select(out: SqlWriter, tag: string, index: number): void;
 }
 
 export interface GroupOptions {
@@ -34,10 +40,51 @@ export interface GroupOptions {
 export const DEFAULT_MAX_BATCH = 16;
 export const DEFAULT_MAX_IN_FLIGHT = 2;
 
+/**
+ * Group texts by their parts' shapes (in order). A submission's statement is ~3,000 characters a
+ * part and only its parameters change; the texts in use are a few dozen (one per group size and
+ * mix of shapes), so when the cache is full it starts again rather than tracking use.
+ */
+const texts = new Map<string, string>();
+export const MAX_CACHED_TEXTS = 256;
+
+/** The cache key of a group: its parts' shapes, each length-prefixed (no separator to collide with). */
+function groupKey(parts: readonly StatementPart[]): string | undefined {
+  let key = '';
+  for (const part of parts) {
+    if (part.shape === undefined) return undefined;
+    key += `${part.shape.length}:${part.shape}`;
+  }
+  return key;
+}
+
 /** The statement of a group: every part's CTEs, then one answer row each. */
 export function groupStatement(parts: readonly StatementPart[]): SQL {
   assert(parts.length > 0, 'a group has a part');
+  const key = groupKey(parts);
+  const known = key === undefined ? undefined : texts.get(key);
+  if (known !== undefined) {
+    const params = new ParamsOnly();
+    writeGroup(params, parts);
+    return renderedStatement({ sql: known, params: params.params });
+  }
   const out = new SqlText();
+  writeGroup(out, parts);
+  const rendered = out.rendered();
+  if (key !== undefined) {
+    if (texts.size >= MAX_CACHED_TEXTS) texts.clear();
+    texts.set(key, rendered.sql);
+  }
+  return renderedStatement(rendered);
+}
+
+/** @internal for tests: forget the cached texts. */
+export function clearCachedTexts(): void {
+  texts.clear();
+}
+
+/** Text and parameters, or the parameters only: the same writing either way. */
+function writeGroup(out: SqlWriter, parts: readonly StatementPart[]): void {
   let first = true;
   parts.forEach((part, i) => {
     if (!part.ctes) return;
@@ -50,7 +97,6 @@ export function groupStatement(parts: readonly StatementPart[]): SQL {
     if (i > 0) out.text(' UNION ALL ');
     part.select(out, `_${i}`, i);
   });
-  return out.statement();
 }
 
 /** One part in a statement of its own (the same text as a group of one). */

@@ -11,8 +11,8 @@ import { committedView, rowValue, writeSteps } from './committers.ts';
 import { outbox } from './infra-schema.ts';
 import {
   CREATED,
-  type ColumnInfo,
   driverValue,
+  HexBytes,
   type Insert,
   type Intent,
   JsonWith,
@@ -20,6 +20,7 @@ import {
   type RowHandle,
   type RowValues,
   type Select,
+  nextHead,
   type TableInfo,
   tableInfo,
   type UpsertHandle,
@@ -129,15 +130,13 @@ export class UnitOfWork {
   /** PostgreSQL NOTIFY on `channel` when the unit commits (other processes' caches). */
   notify(channel: string, payload: string): void {
     this.open();
-    const text: ColumnInfo = { key: '', name: '', sqlType: 'text', column: undefined as never };
     this.intents.push({
       kind: 'notify',
       table: null,
-      values: [
-        { info: text, value: channel },
-        { info: text, value: payload },
-      ],
+      head: null,
+      values: [channel, payload],
       returning: new Set(),
+      signature: 'N',
     });
   }
 
@@ -171,21 +170,45 @@ export class UnitOfWork {
   ): RowHandle<T> {
     this.open();
     const info = tableInfo(table);
-    const values: Intent['values'] = [];
+    let head = info.root;
+    const values: unknown[] = [];
+    // What of the values shapes the SQL text (committers.ts): a Ref, JSON with Refs, bytes.
+    let marks = '';
     for (const key in row) {
       const value = (row as Record<string, unknown>)[key];
       if (value === undefined) continue;
-      const column = info.byKey.get(key);
-      // the message is built only on failure (a hot path)
-      if (!column) assert(false, `${info.name} has no column ${key}`);
-      if (value instanceof Ref || value instanceof JsonWith) {
-        for (const ref of value instanceof Ref ? [value] : Object.values(value.refs)) this.use(ref);
-        values.push({ info: column, value });
-      } else values.push({ info: column, value: driverValue(column, value) });
+      head = nextHead(info, head, key);
+      if (value instanceof Ref) {
+        this.use(value);
+        marks += `;${values.length}R${value.intent}.${value.column}`;
+        values.push(value);
+      } else if (value instanceof JsonWith) {
+        marks += `;${values.length}J`;
+        for (const name in value.refs) {
+          const ref = value.refs[name]!;
+          this.use(ref);
+          marks += `${ref.intent}.${ref.column},`;
+        }
+        values.push(value);
+      } else {
+        const driver = driverValue(head.columns[values.length]!, value);
+        if (driver instanceof HexBytes) marks += `;${values.length}H`;
+        values.push(driver);
+      }
     }
     if (when) this.use(when);
     const index = this.intents.length;
-    const intent: Intent = { kind, table: info, values, returning: new Set() };
+    let signature = `${kind === 'insert' ? 'I' : 'U'}${head.id}`;
+    if (conflict) signature += `c${conflict.id}`;
+    if (when) signature += `w${when.intent}.${when.column}`;
+    const intent: Intent = {
+      kind,
+      table: info,
+      head,
+      values,
+      returning: new Set(),
+      signature: signature + marks,
+    };
     if (conflict) intent.conflict = conflict;
     if (when) intent.when = when;
     this.intents.push(intent);
@@ -229,6 +252,7 @@ class UpsertRowHandle<T extends PgTable> extends IntentRowHandle<T> implements U
  * lists on every submission).
  */
 const conflictCache = new WeakMap<TableInfo, Map<string, NonNullable<Intent['conflict']>>>();
+let conflictIds = 0;
 
 function conflictColumns(
   info: TableInfo,
@@ -248,7 +272,7 @@ function conflictColumns(
       if (!c) assert(false, `${info.name} has no column ${name}`);
       return c;
     };
-    found = { target: target.map(column), update: update.map(column) };
+    found = { id: ++conflictIds, target: target.map(column), update: update.map(column) };
     byLists.set(key, found);
   }
   return found;
@@ -302,7 +326,7 @@ export class TransactionUnit extends UnitOfWork {
 
   /** A column an already flushed intent wrote. */
   written<T>(ref: Ref<T>): T {
-    return committedView(this, (r) => rowValue(this.rows, r)).value(ref);
+    return committedView(this, (intent, column) => rowValue(this.rows, intent, column)).value(ref);
   }
 }
 
