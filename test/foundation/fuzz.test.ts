@@ -373,67 +373,76 @@ describe.each(ENGINES)('fuzz on %s', (engine) => {
     expect(h.app.routeTable.length).toBeGreaterThan(40);
   });
 
-  it('every route: never 5xx, errors are {error:{code,message}}, a refusal stores nothing', async () => {
-    const shapes = routeShapes(h);
-    for (const shape of shapes) {
-      const name = `${shape.method} ${shape.url}`;
-      const seed = routeSeed(name);
-      const validPath: Record<string, string[]> = {
-        id: [applicationId, 'app_00000000000000000000000000'],
-        funderId: ['fz', 'nobody'],
-        index: ['0', '1'],
-      };
-      const path = fc.record(
-        Object.fromEntries(shape.pathParams.map((p) => [p, pathValue(validPath[p] ?? ['x'])])),
-      ) as fc.Arbitrary<Record<string, string>>;
-      const queryKey = fc.oneof(
-        {
-          weight: 4,
-          arbitrary: shape.queryParams.length ? fc.constantFrom(...shape.queryParams) : fc.constant('limit'),
-        },
-        { weight: 1, arbitrary: hostileKey },
-      );
-      // Pairs, so the same key may come twice (?limit=1&limit=2).
-      const query = fc.array(
-        fc.tuple(queryKey, fc.oneof(hostileString.map(encode), rawPercent, hostileNumber.map(String))),
-        { maxLength: 4 },
-      );
-      const bodyFromSchema = fc
-        .array(
-          fc.tuple(
-            shape.bodyProperties.length ? fc.constantFrom(...shape.bodyProperties) : hostileKey,
-            hostileJson,
-          ),
-          { maxLength: 6 },
-        )
-        .map((entries) => ({
-          contentType: 'application/json',
-          payload: JSON.stringify(Object.fromEntries(entries)),
-        }));
-      const body = fc.oneof(
-        fc.constant(undefined),
-        bodyFromSchema,
-        hostileJson.map((v) => ({ contentType: 'application/json', payload: JSON.stringify(v) ?? 'null' })),
-        rawBody,
-      );
-      const role = fc.constantFrom<keyof typeof keys>('admin', 'funder', 'system');
+  // One test walks the whole route table, so its time grows with every route added (≈ 100 now;
+  // ~45 s on an idle machine and up to 60 s under load): a guard against a hang, not a time goal.
+  const FUZZ_ALL_ROUTES_TIMEOUT_MS = 240_000;
+  it(
+    'every route: never 5xx, errors are {error:{code,message}}, a refusal stores nothing',
+    async () => {
+      const shapes = routeShapes(h);
+      for (const shape of shapes) {
+        const name = `${shape.method} ${shape.url}`;
+        const seed = routeSeed(name);
+        const validPath: Record<string, string[]> = {
+          id: [applicationId, 'app_00000000000000000000000000'],
+          funderId: ['fz', 'nobody'],
+          index: ['0', '1'],
+        };
+        const path = fc.record(
+          Object.fromEntries(shape.pathParams.map((p) => [p, pathValue(validPath[p] ?? ['x'])])),
+        ) as fc.Arbitrary<Record<string, string>>;
+        const queryKey = fc.oneof(
+          {
+            weight: 4,
+            arbitrary: shape.queryParams.length
+              ? fc.constantFrom(...shape.queryParams)
+              : fc.constant('limit'),
+          },
+          { weight: 1, arbitrary: hostileKey },
+        );
+        // Pairs, so the same key may come twice (?limit=1&limit=2).
+        const query = fc.array(
+          fc.tuple(queryKey, fc.oneof(hostileString.map(encode), rawPercent, hostileNumber.map(String))),
+          { maxLength: 4 },
+        );
+        const bodyFromSchema = fc
+          .array(
+            fc.tuple(
+              shape.bodyProperties.length ? fc.constantFrom(...shape.bodyProperties) : hostileKey,
+              hostileJson,
+            ),
+            { maxLength: 6 },
+          )
+          .map((entries) => ({
+            contentType: 'application/json',
+            payload: JSON.stringify(Object.fromEntries(entries)),
+          }));
+        const body = fc.oneof(
+          fc.constant(undefined),
+          bodyFromSchema,
+          hostileJson.map((v) => ({ contentType: 'application/json', payload: JSON.stringify(v) ?? 'null' })),
+          rawBody,
+        );
+        const role = fc.constantFrom<keyof typeof keys>('admin', 'funder', 'system');
 
-      await replayable(name, seed, () =>
-        fc.assert(
-          fc.asyncProperty(path, query, body, role, async (params, pairs, payload, who) => {
-            const url =
-              shape.url.replace(/:([A-Za-z]+)/g, (_m, p: string) => params[p]!) +
-              (pairs.length ? `?${pairs.map(([k, v]) => `${encode(k)}=${v}`).join('&')}` : '');
-            const before = await tableRows(h);
-            const response = await send(shape.method, url, keys[who], payload);
-            expectErrorShape(response.status, response.body);
-            if (response.status >= 400) expect(await tableRows(h), `${name} ${url}`).toEqual(before);
-          }),
-          { numRuns: RUNS_PER_ROUTE, seed },
-        ),
-      );
-    }
-  });
+        await replayable(name, seed, () =>
+          fc.assert(
+            fc.asyncProperty(path, query, body, role, async (params, pairs, payload, who) => {
+              const url =
+                shape.url.replace(/:([A-Za-z]+)/g, (_m, p: string) => params[p]!) +
+                (pairs.length ? `?${pairs.map(([k, v]) => `${encode(k)}=${v}`).join('&')}` : '');
+              const before = await tableRows(h);
+              const response = await send(shape.method, url, keys[who], payload);
+              expectErrorShape(response.status, response.body);
+              if (response.status >= 400) expect(await tableRows(h), `${name} ${url}`).toEqual(before);
+            }),
+            { numRuns: RUNS_PER_ROUTE, seed },
+          ),
+        );
+      }
+    },
+    FUZZ_ALL_ROUTES_TIMEOUT_MS,
+  );
 
   const targets: Array<[string, string, () => object]> = [
     ['POST', '/v1/applications', () => applicationBody()],
