@@ -55,7 +55,12 @@ export async function checkPortFree(port: number, host: string): Promise<void> {
 
 export async function startServer(
   config: Config,
-  options: { demo: boolean; handleSignals?: boolean },
+  options: {
+    demo: boolean;
+    handleSignals?: boolean;
+    /** the dashboard's build (default dist/web); tests pass one they built themselves */
+    dashboardDir?: string;
+  },
 ): Promise<RunningServer> {
   const logger = createLogger({ level: config.logLevel });
   // Order matters (ADR 0067): the data directory's lock, then the port, then the database, so a
@@ -122,7 +127,12 @@ export async function startServer(
   });
 
   let ready = true;
-  const app = await buildApp(services, { logger, isReady: () => ready, metrics: config.metrics });
+  const app = await buildApp(services, {
+    logger,
+    isReady: () => ready,
+    metrics: config.metrics,
+    ...(options.dashboardDir ? { dashboardDir: options.dashboardDir } : {}),
+  });
   const address = await app.listen({ port: config.port, host: config.host });
   const url = address.replace('[::1]', 'localhost');
   lock?.setUrl(url);

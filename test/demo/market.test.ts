@@ -10,9 +10,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { type DemoMarket, FAST_SCHEDULE, runDemoMarket } from '../../src/demo/market.ts';
 import { type RunningServer, startServer } from '../../src/http/server.ts';
+import { buildDashboard } from '../../scripts/build-web.mjs';
+import {
+  CHROMIUM_DEBIAN_PACKAGE,
+  chromiumAvailable,
+  launchChromium,
+  signedInContext,
+} from '../support/dashboard-browser.ts';
 
 const SEED = 7;
 const dataDir = mkdtempSync(join(tmpdir(), 'shoujia-demo-market-'));
+const webDir = mkdtempSync(join(tmpdir(), 'shoujia-demo-web-'));
+const browser = chromiumAvailable();
+if (!browser)
+  console.warn(
+    `demo market: the dashboard check is skipped, /usr/bin/chromium not found; install the Debian package '${CHROMIUM_DEBIAN_PACKAGE}'`,
+  );
 
 describe('the live demo market', () => {
   let server: RunningServer;
@@ -25,7 +38,9 @@ describe('the live demo market', () => {
       SHOUJIA_RESCORE_MS: '1000',
       LOG_LEVEL: 'error',
     });
-    server = await startServer(config, { demo: true });
+    // the dashboard the newcomer opens, built for this test (dist/web is the CLI tests' to replace)
+    if (browser) await buildDashboard(webDir, { quiet: true });
+    server = await startServer(config, { demo: true, ...(browser ? { dashboardDir: webDir } : {}) });
     market = await runDemoMarket({
       baseUrl: server.url,
       adminKey: server.adminKey!,
@@ -38,6 +53,7 @@ describe('the live demo market', () => {
   afterAll(async () => {
     await server?.stop();
     rmSync(dataDir, { recursive: true, force: true });
+    rmSync(webDir, { recursive: true, force: true });
   });
 
   it('issues its own keys: an analyst key that reads the alerts, and nothing it may not', async () => {
@@ -78,6 +94,32 @@ describe('the live demo market', () => {
     expect(market.stats.canariesPlaced).toBeGreaterThan(0);
     expect(market.stats.faults).toBe(0);
   }, 300_000);
+
+  // What the newcomer sees (issue 17's "done when"): the demo's poacher on the dashboard's alerts
+  // page, signed in with the analyst key the demo printed, in Chromium.
+  it.skipIf(!browser)(
+    'shows the demo’s poacher flagged on the dashboard’s alerts page',
+    async () => {
+      await market.waitUntilFlagged({ timeoutMs: 240_000, pollMs: 1_000 });
+      const chromium = await launchChromium();
+      try {
+        const context = await signedInContext(chromium, market.analystKey);
+        const page = await context.newPage();
+        const errors: string[] = [];
+        page.on('pageerror', (e) => errors.push(e.message));
+        page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+        await page.goto(`${server.url}/alerts`);
+        await page.locator(`[data-alert-funder="${market.poacherId}"]`).first().waitFor({ timeout: 30_000 });
+        for (const honest of market.honestFunderIds)
+          expect(await page.locator(`[data-alert-funder="${honest}"]`).count(), honest).toBe(0);
+        expect(errors).toEqual([]);
+        await context.close();
+      } finally {
+        await chromium.close();
+      }
+    },
+    300_000,
+  );
 
   it('stops cleanly: nothing arrives or runs after stop(), and the server then stops', async () => {
     await market.stop();
