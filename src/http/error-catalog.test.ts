@@ -76,6 +76,9 @@ const NOT_HTTP_RESULT_CODES: Record<string, readonly string[]> = {
     'origin_mismatch',
     'leaf_mismatch',
     'proof_invalid',
+    // the statement check (ADR 0094): a funder's statement document against its ledger entry
+    'bad_statement',
+    'statement_mismatch',
   ],
 };
 
