@@ -22,6 +22,10 @@ const SEED = 7;
 const dataDir = mkdtempSync(join(tmpdir(), 'shoujia-demo-market-'));
 const webDir = mkdtempSync(join(tmpdir(), 'shoujia-demo-web-'));
 const browser = chromiumAvailable();
+if (!browser && process.env.CI === 'true')
+  throw new Error(
+    `/usr/bin/chromium is missing: CI must install the Debian package '${CHROMIUM_DEBIAN_PACKAGE}' (.ci/apt-packages)`,
+  );
 if (!browser)
   console.warn(
     `demo market: the dashboard check is skipped, /usr/bin/chromium not found; install the Debian package '${CHROMIUM_DEBIAN_PACKAGE}'`,
