@@ -1,5 +1,6 @@
 // The evidence package as a printable page (证据包), Chinese by default, English on request. Every
 // value from the package is escaped: entry bodies and record texts are data, never markup.
+import { escapeHtml } from '../kernel/html.ts';
 import type { EvidencePackage, PackageVerdict } from './package.ts';
 
 export const PACKAGE_LANGS = ['zh', 'en'] as const;
@@ -73,15 +74,6 @@ const TEXT = {
     none: 'none',
   },
 } as const;
-
-export function escapeHtml(text: string): string {
-  return text
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;');
-}
 
 const STYLE = `body{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;margin:2em;color:#222}
 table{border-collapse:collapse;width:100%;margin:1em 0}td,th{border:1px solid #999;padding:4px 6px;vertical-align:top;text-align:left;font-size:12px}

@@ -4,6 +4,7 @@ export * from './canonical-json.ts';
 export * from './clock.ts';
 export * from './crypto.ts';
 export * from './errors.ts';
+export * from './html.ts';
 export * from './ids.ts';
 export * from './money.ts';
 export * from './random.ts';

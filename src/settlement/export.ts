@@ -2,6 +2,7 @@
 // a BOM so Excel reads the Chinese; RFC 4180 quoting; text cells that a spreadsheet would run as a
 // formula are prefixed with ') and a printable HTML page, Chinese by default (lang=en for English),
 // where every value is escaped: funder names and memo texts are data, never markup.
+import { escapeHtml } from '../kernel/html.ts';
 import type { Dispute, OwedBy, Statement, StatementDocument } from './model.ts';
 
 export const EXPORT_LANGS = ['zh', 'en'] as const;
@@ -136,15 +137,6 @@ export function statementCsv(
     ].join(','),
   );
   return `\uFEFF${rows.join('\r\n')}\r\n`;
-}
-
-function escapeHtml(text: string): string {
-  return text
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;');
 }
 
 const STYLE = `body{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;margin:2em;color:#222}
